@@ -1,0 +1,130 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func load(t *testing.T, args ...string) (Config, error) {
+	t.Helper()
+	fs := Flags("test")
+	if err := fs.Parse(args); err != nil {
+		t.Fatalf("parse flags: %v", err)
+	}
+	return Load(fs)
+}
+
+func writeFile(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "tawasul.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestPrecedence(t *testing.T) {
+	t.Chdir(t.TempDir()) // no stray ./tawasul.yaml
+	c, err := load(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:8080" || c.Temporal.Namespace != "default" || c.Intake.PerMinute != 30 {
+		t.Fatalf("defaults not applied: %+v", c)
+	}
+
+	file := writeFile(t, "addr: 0.0.0.0:9000\nintake:\n  per_minute: 5\ntemporal:\n  namespace: filens\n")
+	c, err = load(t, "--config", file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "0.0.0.0:9000" || c.Intake.PerMinute != 5 || c.Temporal.Namespace != "filens" {
+		t.Fatalf("file did not override defaults: %+v", c)
+	}
+
+	t.Setenv("TAWASUL_ADDR", "127.0.0.1:9100")
+	t.Setenv("TAWASUL_TEMPORAL_NAMESPACE", "envns")
+	c, err = load(t, "--config", file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:9100" || c.Temporal.Namespace != "envns" || c.Intake.PerMinute != 5 {
+		t.Fatalf("env did not override file: %+v", c)
+	}
+
+	c, err = load(t, "--config", file, "--addr", "127.0.0.1:9200")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:9200" || c.Temporal.Namespace != "envns" {
+		t.Fatalf("flag did not override env: %+v", c)
+	}
+}
+
+func TestDefaultFileInWorkingDirectory(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "tawasul.yaml"), []byte("data_dir: /srv/tawasul\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	c, err := load(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DataDir != "/srv/tawasul" || c.DevDSN() != "sqlite:///srv/tawasul/tawasul.db" {
+		t.Fatalf("./tawasul.yaml not read: data_dir=%q dsn=%q", c.DataDir, c.DevDSN())
+	}
+}
+
+func TestTokensAndValidation(t *testing.T) {
+	t.Chdir(t.TempDir())
+	good := strings.Repeat("ab", 32)
+	file := writeFile(t, `auth:
+  tokens:
+    - {name: ksu-coordinator, hash: `+good+`, role: coordinator, entity: KSU}
+`)
+	c, err := load(t, "--config", file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Auth.Tokens) != 1 || c.Auth.Tokens[0].Entity != "KSU" || c.Auth.Tokens[0].Role != "coordinator" {
+		t.Fatalf("tokens: %+v", c.Auth.Tokens)
+	}
+
+	bad := writeFile(t, `log:
+  level: loud
+database:
+  dsn: mysql://x
+auth:
+  tokens:
+    - {name: a, hash: nothex, role: janitor}
+`)
+	_, err = load(t, "--config", bad)
+	if err == nil {
+		t.Fatal("invalid configuration accepted")
+	}
+	for _, want := range []string{"log.level", "database.dsn", "auth.tokens[0].hash", "auth.tokens[0].role"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %s: %v", want, err)
+		}
+	}
+}
+
+func TestMissingExplicitFileIsAnError(t *testing.T) {
+	if _, err := load(t, "--config", filepath.Join(t.TempDir(), "absent.yaml")); err == nil {
+		t.Fatal("a missing --config file must be an error")
+	}
+}
+
+func TestMemoryDSN(t *testing.T) {
+	t.Chdir(t.TempDir())
+	c, err := load(t, "--memory")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DevDSN() != "sqlite://:memory:" {
+		t.Fatalf("memory DSN: %s", c.DevDSN())
+	}
+}

@@ -1,0 +1,84 @@
+// Package sla holds the service-level policy and the business-calendar math that
+// turns "answer within 2 working days" into an instant. Everything here is a pure
+// function of its arguments: workflows call it, so it must stay deterministic
+// (no wall clock, no I/O, no map iteration).
+package sla
+
+import (
+	"time"
+
+	"github.com/tawasul/tawasul/domain"
+)
+
+// Clock says how an allowance is counted.
+type Clock string
+
+const (
+	// ClockBusiness counts only working hours of the policy's calendar.
+	ClockBusiness Clock = "business"
+	// ClockAroundTheClock counts every hour (e.g. urgent reports); a day is 24 hours.
+	ClockAroundTheClock Clock = "24x7"
+)
+
+// Allowance is an amount of (working) time. On the business clock a day is one
+// full working day (the calendar's opening hours); on 24x7 a day is 24 hours.
+// JSON form is a string: "2d", "4h", "1d4h", "90m", "30s".
+type Allowance struct {
+	Days     int
+	Duration time.Duration
+}
+
+// Holiday is an inclusive range of local dates (YYYY-MM-DD) with no working hours.
+type Holiday struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+	Name string `json:"name,omitempty"`
+}
+
+// Calendar is the ministry's working time: work days, opening hours and holidays,
+// in one time zone (Asia/Riyadh by default).
+type Calendar struct {
+	TimeZone string         `json:"time_zone"`
+	WorkDays []time.Weekday `json:"work_days"` // 0 = Sunday ... 6 = Saturday
+	OpensAt  string         `json:"opens_at"`  // "08:00"
+	ClosesAt string         `json:"closes_at"` // "15:00"
+	Holidays []Holiday      `json:"holidays"`
+}
+
+// ResponseRule is the first-response allowance for one kind × priority.
+type ResponseRule struct {
+	Kind      domain.Kind     `json:"kind"`
+	Priority  domain.Priority `json:"priority"`
+	Allowance Allowance       `json:"allowance"`
+	Clock     Clock           `json:"clock"`
+}
+
+// Level is one rung of the escalation ladder: who holds it and how long they have.
+type Level struct {
+	Role      domain.Role `json:"role"`
+	Allowance Allowance   `json:"allowance"`
+}
+
+// Policy is one version of the service-level policy. Tickets record the version
+// they were filed under and keep it for their whole life.
+type Policy struct {
+	Version   int       `json:"version"`
+	CreatedAt time.Time `json:"created_at"`
+	CreatedBy string    `json:"created_by,omitempty"`
+
+	Calendar  Calendar       `json:"calendar"`
+	Responses []ResponseRule `json:"responses"`
+	Ladder    []Level        `json:"ladder"`
+	// ObjectionWindow is how long after an answer the beneficiary may object
+	// (counted on the 24x7 clock: it is the beneficiary's time, not the office's).
+	ObjectionWindow Allowance `json:"objection_window"`
+	// ObjectionReview is the allowance of the entity reviewing an objection.
+	ObjectionReview Allowance `json:"objection_review"`
+}
+
+// FieldError names one invalid field of a policy, for problem+json responses.
+type FieldError struct {
+	Field   string `json:"field"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}

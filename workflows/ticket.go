@@ -1,0 +1,517 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/sla"
+)
+
+// TicketWorkflow is the life of one ticket, from filing to closure. It waits for
+// an answer against the SLA, climbs the escalation ladder one child workflow per
+// rung when nobody answers, runs the objection window after an answer, and
+// projects every change into the read model.
+func TicketWorkflow(ctx workflow.Context, in TicketInput) (TicketState, error) {
+	t, err := newTicket(ctx, in)
+	if err != nil {
+		return TicketState{}, err
+	}
+	if err := t.setup(ctx); err != nil {
+		return TicketState{}, err
+	}
+	return t.run(ctx)
+}
+
+// ticket is the workflow's private state; handlers and the main loop share it
+// (they run as cooperative coroutines, never in parallel).
+type ticket struct {
+	in     TicketInput
+	st     TicketState
+	ladder []sla.Level // the ladder of the current round
+
+	pending []Event        // timeline lines not yet projected
+	outbox  []Notification // notifications not yet handed to the Notify activity
+	changes int            // bumped by every accepted message; wakes the main loop
+
+	child    *rung // the running escalation child, if any
+	atTop    bool  // the last rung expired: the ticket stays with the top level
+	breached bool  // the current round's first SLA has passed
+}
+
+// rung is one running escalation child.
+type rung struct {
+	level  int
+	cancel workflow.CancelFunc
+	done   bool
+	result EscalationResult
+	err    error
+}
+
+func newTicket(ctx workflow.Context, in TicketInput) (*ticket, error) {
+	rule, ok := in.Policy.Rule(in.Kind, in.Priority)
+	if !ok {
+		return nil, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("policy v%d has no rule for %s/%s", in.Policy.Version, in.Kind, in.Priority), "policy_incomplete", nil)
+	}
+	due, err := in.Policy.Calendar.Due(in.FiledAt, rule.Allowance, rule.Clock)
+	if err != nil {
+		return nil, temporal.NewNonRetryableApplicationError("computing the first-response deadline", "policy_invalid", err)
+	}
+	t := &ticket{in: in, ladder: in.Policy.Ladder}
+	t.st = TicketState{
+		Number:            in.Number,
+		Status:            domain.StatusOpen,
+		Kind:              in.Kind,
+		Priority:          in.Priority,
+		Entity:            in.Entity,
+		ResponsibleEntity: in.Entity,
+		PolicyVersion:     in.Policy.Version,
+		Clock:             rule.Clock,
+		SLADueAt:          due,
+		Responses:         []Response{},
+	}
+	return t, nil
+}
+
+func (t *ticket) setup(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, QueryState, func() (TicketState, error) { return t.st, nil }); err != nil {
+		return fmt.Errorf("registering query %s: %w", QueryState, err)
+	}
+	if err := registerMessage(ctx, UpdateRespond, t.validateRespond, t.respond); err != nil {
+		return err
+	}
+	if err := registerMessage(ctx, UpdateObject, t.validateObject, t.object); err != nil {
+		return err
+	}
+	return registerMessage(ctx, UpdateWithdraw, t.validateWithdraw, t.withdraw)
+}
+
+// registerMessage registers one action both as an Update (the API's path: the
+// caller learns whether it was accepted) and as a Signal of the same name (for
+// fire-and-forget integrations; a refused signal is logged and dropped).
+func registerMessage[R any](ctx workflow.Context, name string,
+	validate func(workflow.Context, R) error,
+	handle func(workflow.Context, R) (TicketState, error)) error {
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, name, handle,
+		workflow.UpdateHandlerOptions{Validator: validate}); err != nil {
+		return fmt.Errorf("registering update %s: %w", name, err)
+	}
+	ch := workflow.GetSignalChannel(ctx, name)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			var req R
+			if !ch.Receive(ctx, &req) {
+				return
+			}
+			if err := validate(ctx, req); err != nil {
+				workflow.GetLogger(ctx).Warn("signal refused", "signal", name, "reason", err.Error())
+				continue
+			}
+			if _, err := handle(ctx, req); err != nil {
+				workflow.GetLogger(ctx).Error("signal failed", "signal", name, "error", err.Error())
+			}
+		}
+	})
+	return nil
+}
+
+func refuse(code, msg string) error {
+	return temporal.NewApplicationError(msg, code)
+}
+
+func (t *ticket) validateRespond(ctx workflow.Context, req RespondRequest) error {
+	switch {
+	case t.st.Status.Final():
+		return refuse(ErrTicketClosed, "the ticket is "+string(t.st.Status))
+	case !t.st.Status.Pending():
+		return refuse(ErrNotAwaitingResponse, "the ticket has been answered and is not awaiting a response")
+	case req.Message == "":
+		return refuse(ErrInvalidMessage, "a response needs a message")
+	case req.Actor.ID == "":
+		return refuse(ErrInvalidMessage, "a response needs an actor")
+	}
+	return nil
+}
+
+func (t *ticket) respond(ctx workflow.Context, req RespondRequest) (TicketState, error) {
+	now := workflow.Now(ctx)
+	t.st.Responses = append(t.st.Responses, Response{Round: t.st.Round, Actor: req.Actor, Message: req.Message, At: now})
+	t.st.RespondedAt = &now
+	t.event(ctx, Event{Type: EventResponded, Actor: req.Actor, Entity: req.Actor.Entity, Public: true, Message: req.Message})
+	if t.st.Round == 0 {
+		until, err := t.in.Policy.ObjectionDeadline(now)
+		if err != nil {
+			return t.st, fmt.Errorf("computing the objection window: %w", err)
+		}
+		t.st.Status = domain.StatusAnswered
+		t.st.ObjectionUntil = &until
+		t.notifyBeneficiary("answered", map[string]string{"objection_until": until.Format(time.RFC3339)})
+	} else {
+		// The review of an objection is final: there is no second objection.
+		t.close(ctx, "closed_after_review")
+	}
+	t.changes++
+	return t.st, t.flush(ctx)
+}
+
+func (t *ticket) validateObject(ctx workflow.Context, req ObjectRequest) error {
+	switch {
+	case t.st.Objected:
+		return refuse(ErrAlreadyObjected, "the beneficiary has already objected once")
+	case t.st.Status == domain.StatusWithdrawn:
+		return refuse(ErrTicketClosed, "the ticket was withdrawn")
+	case t.st.Status == domain.StatusClosed:
+		return refuse(ErrObjectionWindowClosed, "the objection window has closed")
+	case t.st.Status != domain.StatusAnswered:
+		return refuse(ErrNothingToObject, "there is no answer to object to yet")
+	case t.st.ObjectionUntil != nil && !workflow.Now(ctx).Before(*t.st.ObjectionUntil):
+		return refuse(ErrObjectionWindowClosed, "the objection window has closed")
+	case req.Reason == "":
+		return refuse(ErrInvalidMessage, "an objection needs a reason")
+	}
+	return nil
+}
+
+func (t *ticket) object(ctx workflow.Context, req ObjectRequest) (TicketState, error) {
+	beneficiary := t.beneficiaryActor()
+	t.st.Objected = true
+	t.st.ObjectionUntil = nil
+	t.event(ctx, Event{Type: EventObjected, Actor: beneficiary, Public: true, Message: req.Reason})
+
+	// The review goes one level above whoever answered.
+	answering := t.st.ResponsibleEntity
+	if n := len(t.st.Responses); n > 0 && t.st.Responses[n-1].Actor.Entity != "" {
+		answering = t.st.Responses[n-1].Actor.Entity
+	}
+	var reviewer LevelHolder
+	if err := workflow.ExecuteActivity(activityCtx(ctx), ActivityReviewEntity, answering).Get(ctx, &reviewer); err != nil {
+		return t.st, fmt.Errorf("finding the entity to review the objection: %w", err)
+	}
+	now := workflow.Now(ctx)
+	due, err := t.in.Policy.Calendar.Due(now, t.in.Policy.ObjectionReview, t.st.Clock)
+	if err != nil {
+		return t.st, fmt.Errorf("computing the review deadline: %w", err)
+	}
+	t.st.Status = domain.StatusReopened
+	t.st.Round = 1
+	t.st.ResponsibleEntity = reviewer.Entity
+	t.st.SLADueAt = due
+	t.st.EscalationLevel, t.st.EscalationRole, t.st.EscalationEntity = 0, "", ""
+	t.ladder = reviewLadder(t.in.Policy.Ladder)
+	t.breached, t.atTop = false, false
+	t.event(ctx, Event{Type: EventReopened, Actor: SystemActor, Entity: reviewer.Entity, Public: true,
+		Message: "objection under review by " + reviewer.NameEN})
+	t.notifyBeneficiary("reopened", map[string]string{"entity": reviewer.Entity})
+	t.changes++
+	return t.st, t.flush(ctx)
+}
+
+// reviewLadder is the ladder of an objection's review: the rungs inside the
+// entity that already answered are skipped, so the review climbs from the
+// sector upwards.
+func reviewLadder(ladder []sla.Level) []sla.Level {
+	var out []sla.Level
+	for _, l := range ladder {
+		if domain.LadderScope(l.Role) != domain.ScopeEntity {
+			out = append(out, l)
+		}
+	}
+	if len(out) == 0 {
+		return ladder
+	}
+	return out
+}
+
+func (t *ticket) validateWithdraw(ctx workflow.Context, req WithdrawRequest) error {
+	if t.st.Status.Final() {
+		return refuse(ErrTicketClosed, "the ticket is "+string(t.st.Status))
+	}
+	return nil
+}
+
+func (t *ticket) withdraw(ctx workflow.Context, req WithdrawRequest) (TicketState, error) {
+	now := workflow.Now(ctx)
+	t.st.Status = domain.StatusWithdrawn
+	t.st.ClosedAt = &now
+	t.st.ObjectionUntil = nil
+	t.event(ctx, Event{Type: EventWithdrawn, Actor: t.beneficiaryActor(), Public: true, Message: req.Reason})
+	t.notifyBeneficiary("withdrawn", nil)
+	t.changes++
+	return t.st, t.flush(ctx)
+}
+
+func (t *ticket) close(ctx workflow.Context, why string) {
+	now := workflow.Now(ctx)
+	t.st.Status = domain.StatusClosed
+	t.st.ClosedAt = &now
+	t.st.ObjectionUntil = nil
+	t.event(ctx, Event{Type: EventClosed, Actor: SystemActor, Public: true, Message: why})
+	t.notifyBeneficiary("closed", nil)
+}
+
+func (t *ticket) beneficiaryActor() Actor {
+	return Actor{ID: "beneficiary", Name: t.in.Beneficiary.Name, Role: domain.RoleBeneficiary}
+}
+
+// run is the main loop: it owns timers and the escalation children; handlers
+// only change state and bump t.changes.
+func (t *ticket) run(ctx workflow.Context) (TicketState, error) {
+	t.event(ctx, Event{Type: EventCreated, Actor: t.in.FiledBy, Entity: t.in.Entity, Public: true,
+		Message: "channel " + string(t.in.Channel)})
+	t.notifyBeneficiary("created", map[string]string{"sla_due_at": t.st.SLADueAt.Format(time.RFC3339)})
+	if err := t.flush(ctx); err != nil {
+		return t.st, err
+	}
+	for {
+		if err := t.sendNotifications(ctx); err != nil {
+			return t.st, err
+		}
+		if !t.st.Status.Pending() && t.child != nil {
+			if err := t.standDown(ctx); err != nil {
+				return t.st, err
+			}
+			continue
+		}
+		if t.st.Status.Final() {
+			break
+		}
+		var err error
+		switch t.st.Status {
+		case domain.StatusAnswered:
+			err = t.awaitObjectionWindow(ctx)
+		default:
+			err = t.awaitResponse(ctx)
+		}
+		if err != nil {
+			return t.st, err
+		}
+	}
+	// Let a handler that is still projecting finish before the workflow completes.
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return t.st, err
+	}
+	return t.st, t.sendNotifications(ctx)
+}
+
+// awaitResponse waits while the ticket is pending: for the SLA deadline, for the
+// running rung to expire, or for a message.
+func (t *ticket) awaitResponse(ctx workflow.Context) error {
+	seen := t.changes
+	changed := func() bool { return t.changes != seen }
+	switch {
+	case t.child != nil:
+		if err := workflow.Await(ctx, func() bool { return changed() || t.child.done }); err != nil {
+			return err
+		}
+		if changed() {
+			return nil
+		}
+		return t.rungEnded(ctx)
+	case t.atTop:
+		return workflow.Await(ctx, changed)
+	case !t.breached:
+		fired, err := t.sleepUntil(ctx, t.st.SLADueAt, changed)
+		if err != nil || !fired {
+			return err
+		}
+		t.breached = true
+		return t.escalate(ctx, 1)
+	default:
+		return t.escalate(ctx, t.st.EscalationLevel+1)
+	}
+}
+
+// sleepUntil waits until deadline or until cond holds; fired reports the deadline.
+// A deadline already past fires at once (a negative timer is an error).
+func (t *ticket) sleepUntil(ctx workflow.Context, deadline time.Time, cond func() bool) (fired bool, err error) {
+	if cond() {
+		return false, nil
+	}
+	d := deadline.Sub(workflow.Now(ctx))
+	if d <= 0 {
+		return true, nil
+	}
+	ok, err := workflow.AwaitWithTimeout(ctx, d, cond)
+	return !ok, err
+}
+
+func (t *ticket) rungEnded(ctx workflow.Context) error {
+	r := t.child
+	t.child = nil
+	if r.err != nil {
+		return fmt.Errorf("escalation level %d: %w", r.level, r.err)
+	}
+	if r.level >= len(t.ladder) {
+		t.atTop = true
+		t.event(ctx, Event{Type: EventTopReached, Actor: SystemActor, Entity: t.st.EscalationEntity,
+			Level: r.level, Role: t.st.EscalationRole, Public: false,
+			Message: "the last level's allowance passed; the ticket stays with it"})
+		return t.flush(ctx)
+	}
+	return t.escalate(ctx, r.level+1)
+}
+
+// escalate hands the ticket to rung `level` of the current ladder: resolves who
+// holds it now, records it, tells the beneficiary, and starts the rung's child.
+func (t *ticket) escalate(ctx workflow.Context, level int) error {
+	if level > len(t.ladder) {
+		t.atTop = true
+		return nil
+	}
+	lv := t.ladder[level-1]
+	var holder LevelHolder
+	in := ResolveLevelInput{Entity: t.st.Entity, Role: lv.Role}
+	if err := workflow.ExecuteActivity(activityCtx(ctx), ActivityResolveLevel, in).Get(ctx, &holder); err != nil {
+		return fmt.Errorf("resolving escalation level %d (%s): %w", level, lv.Role, err)
+	}
+	if !t.st.Status.Pending() {
+		return nil // answered while we looked the holder up
+	}
+	now := workflow.Now(ctx)
+	due, err := t.in.Policy.Calendar.Due(now, lv.Allowance, t.st.Clock)
+	if err != nil {
+		return fmt.Errorf("computing level %d deadline: %w", level, err)
+	}
+	t.st.EscalationLevel, t.st.EscalationRole, t.st.EscalationEntity = level, holder.Role, holder.Entity
+	t.st.SLADueAt = due
+	t.event(ctx, Event{Type: EventEscalated, Actor: SystemActor, Entity: holder.Entity, Level: level, Role: holder.Role,
+		Public: true, Message: fmt.Sprintf("escalated to level %d: %s (%s)", level, holder.NameEN, holder.Role)})
+	t.notifyBeneficiary("escalated", map[string]string{"level": fmt.Sprint(level), "role": string(holder.Role)})
+	if err := t.flush(ctx); err != nil {
+		return err
+	}
+	if err := t.sendNotifications(ctx); err != nil {
+		return err
+	}
+
+	// A reminder halfway through the rung's working time (not its wall-clock
+	// time, which would land at night or on a weekend).
+	remind := due
+	if length, err := t.in.Policy.Calendar.WorkingLength(lv.Allowance, t.st.Clock); err == nil {
+		if at, err := t.in.Policy.Calendar.Due(now, sla.Allowance{Duration: length / 2}, t.st.Clock); err == nil {
+			remind = at
+		}
+	}
+	childCtx, cancel := workflow.WithCancel(ctx)
+	childCtx = workflow.WithChildOptions(childCtx, workflow.ChildWorkflowOptions{
+		WorkflowID:          EscalationWorkflowID(t.st.Number, t.st.Round, level),
+		TaskQueue:           workflow.GetInfo(ctx).TaskQueueName,
+		WaitForCancellation: true,
+	})
+	r := &rung{level: level, cancel: cancel}
+	t.child = r
+	fut := workflow.ExecuteChildWorkflow(childCtx, EscalationWorkflow, EscalationInput{
+		Number: t.st.Number, Subject: t.in.Subject, Round: t.st.Round, Level: level,
+		Holder: holder, DueAt: due, RemindAt: remind,
+	})
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		r.err = fut.Get(ctx, &r.result)
+		r.done = true
+	})
+	return nil
+}
+
+// standDown cancels the running rung after an answer or a withdrawal and waits
+// for the child to finish, so no notification of an answered ticket goes out.
+func (t *ticket) standDown(ctx workflow.Context) error {
+	r := t.child
+	t.child = nil
+	r.cancel()
+	if err := workflow.Await(ctx, func() bool { return r.done }); err != nil {
+		return err
+	}
+	var canceled *temporal.CanceledError
+	if r.err != nil && !errors.As(r.err, &canceled) {
+		workflow.GetLogger(ctx).Warn("escalation child ended with an error", "level", r.level, "error", r.err.Error())
+	}
+	t.event(ctx, Event{Type: EventStoodDown, Actor: SystemActor, Level: r.level, Public: false,
+		Message: fmt.Sprintf("escalation level %d stood down: ticket %s", r.level, t.st.Status)})
+	return t.flush(ctx)
+}
+
+// awaitObjectionWindow closes the ticket when the window passes with no objection.
+func (t *ticket) awaitObjectionWindow(ctx workflow.Context) error {
+	seen := t.changes
+	changed := func() bool { return t.changes != seen }
+	if t.st.ObjectionUntil == nil {
+		return workflow.Await(ctx, changed)
+	}
+	fired, err := t.sleepUntil(ctx, *t.st.ObjectionUntil, changed)
+	if err != nil || !fired {
+		return err
+	}
+	t.close(ctx, "objection_window_passed")
+	return t.flush(ctx)
+}
+
+// event appends a timeline line with the next sequence number.
+func (t *ticket) event(ctx workflow.Context, e Event) {
+	t.st.Seq++
+	e.Seq = t.st.Seq
+	e.At = workflow.Now(ctx)
+	if e.Level == 0 && e.Type != EventStoodDown {
+		e.Level = t.st.EscalationLevel
+	}
+	t.pending = append(t.pending, e)
+}
+
+// flush projects the state and the pending timeline into the read model. Each
+// projection carries a higher version, so a late retry never overwrites a
+// newer row.
+func (t *ticket) flush(ctx workflow.Context) error {
+	t.st.Version++
+	st := t.st
+	st.Responses = append([]Response(nil), t.st.Responses...)
+	ch := Change{State: st, Events: t.pending}
+	t.pending = nil
+	if err := workflow.ExecuteActivity(activityCtx(ctx), ActivityRecordChange, ch).Get(ctx, nil); err != nil {
+		return fmt.Errorf("recording ticket change v%d: %w", st.Version, err)
+	}
+	return nil
+}
+
+func (t *ticket) notifyBeneficiary(template string, params map[string]string) {
+	key := fmt.Sprintf("%s/%d/%s", TicketWorkflowID(t.st.Number), t.st.Seq, template)
+	if params == nil {
+		params = map[string]string{}
+	}
+	params["number"] = t.st.Number
+	params["status"] = string(t.st.Status)
+	t.outbox = append(t.outbox, Notification{Key: key, TicketNumber: t.st.Number, Audience: "beneficiary",
+		Channel: "sms", Recipient: t.in.Beneficiary.Mobile, Template: template, Params: params})
+	if t.in.Beneficiary.Email != "" {
+		n := t.outbox[len(t.outbox)-1]
+		n.Key += "/email"
+		n.Channel, n.Recipient = "email", t.in.Beneficiary.Email
+		t.outbox = append(t.outbox, n)
+	}
+}
+
+func (t *ticket) sendNotifications(ctx workflow.Context) error {
+	for len(t.outbox) > 0 {
+		n := t.outbox[0]
+		t.outbox = t.outbox[1:]
+		if err := workflow.ExecuteActivity(activityCtx(ctx), ActivityNotify, n).Get(ctx, nil); err != nil {
+			return fmt.Errorf("notifying %s (%s): %w", n.Audience, n.Template, err)
+		}
+	}
+	return nil
+}
+
+// activityCtx: activities write to our own database; retry them for as long as
+// it takes (a database outage must delay a ticket, never fail it).
+func activityCtx(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    time.Minute,
+		},
+	})
+}

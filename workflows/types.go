@@ -1,0 +1,221 @@
+// Package workflows holds the ticket's durable logic: TicketWorkflow (one per
+// ticket) and EscalationWorkflow (one per rung of the ladder), the names and
+// payloads of their messages, and the ids that let an operator find a ticket by
+// its number. Code here is deterministic: time comes from workflow.Now, effects
+// happen in activities called by name.
+package workflows
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/sla"
+)
+
+// TaskQueue is where the worker polls for tickets.
+const TaskQueue = "tawasul"
+
+// Message names (Temporal updates, also registered as signals of the same name).
+const (
+	UpdateRespond  = "respond"
+	UpdateObject   = "object"
+	UpdateWithdraw = "withdraw"
+	QueryState     = "state"
+)
+
+// Activity names. Activities are registered under these names by the worker.
+const (
+	ActivityRecordChange = "RecordChange"
+	ActivityResolveLevel = "ResolveLevel"
+	ActivityReviewEntity = "ReviewEntity"
+	ActivityNotify       = "Notify"
+)
+
+// Stable error types carried by temporal.ApplicationError when a validator
+// refuses an action; the API maps them to 409 problem codes.
+const (
+	ErrTicketClosed          = "ticket_closed"
+	ErrNotAwaitingResponse   = "not_awaiting_response"
+	ErrNothingToObject       = "nothing_to_object"
+	ErrObjectionWindowClosed = "objection_window_closed"
+	ErrAlreadyObjected       = "already_objected"
+	ErrInvalidMessage        = "invalid_message"
+)
+
+// TicketWorkflowID is the workflow id of ticket number n ("ticket-2026-000123").
+func TicketWorkflowID(number string) string { return "ticket-" + number }
+
+// EscalationWorkflowID names the child for one rung. Round 0 is the first
+// answer; round 1 the review after an objection (its own ladder).
+func EscalationWorkflowID(number string, round, level int) string {
+	if round == 0 {
+		return fmt.Sprintf("ticket-%s/escalation-%d", number, level)
+	}
+	return fmt.Sprintf("ticket-%s/review-%d/escalation-%d", number, round, level)
+}
+
+// Actor is who did something: a staff token, the beneficiary, or the system.
+type Actor struct {
+	ID     string      `json:"id"`
+	Name   string      `json:"name,omitempty"`
+	Role   domain.Role `json:"role"`
+	Entity string      `json:"entity,omitempty"`
+}
+
+// SystemActor stamps what the workflow does by itself.
+var SystemActor = Actor{ID: "system", Name: "Tawasul", Role: domain.RoleSystem}
+
+// Beneficiary is the person the ticket is for (already validated and normalized).
+type Beneficiary struct {
+	Name        string                 `json:"name"`
+	NationalID  string                 `json:"national_id"`
+	Mobile      string                 `json:"mobile"` // E.164
+	Email       string                 `json:"email,omitempty"`
+	Type        domain.BeneficiaryType `json:"type"`
+	Gender      domain.Gender          `json:"gender,omitempty"`
+	Nationality domain.Nationality     `json:"nationality,omitempty"`
+}
+
+// TicketInput starts a TicketWorkflow. The API has validated it, allocated the
+// number and written the intake row; the policy is the snapshot in force at
+// filing time, carried in the input so the ticket keeps it for its whole life.
+type TicketInput struct {
+	Number      string          `json:"number"`
+	Kind        domain.Kind     `json:"kind"`
+	Channel     domain.Channel  `json:"channel"`
+	Priority    domain.Priority `json:"priority"`
+	Subject     string          `json:"subject"`
+	Entity      string          `json:"entity"`
+	Beneficiary Beneficiary     `json:"beneficiary"`
+	FiledBy     Actor           `json:"filed_by"`
+	FiledAt     time.Time       `json:"filed_at"`
+	Policy      sla.Policy      `json:"policy"`
+}
+
+// RespondRequest answers the ticket (coordinator, or whoever holds the level).
+type RespondRequest struct {
+	Actor   Actor  `json:"actor"`
+	Message string `json:"message"`
+}
+
+// ObjectRequest is the beneficiary's objection to an answer.
+type ObjectRequest struct {
+	Reason string `json:"reason"`
+}
+
+// WithdrawRequest is the beneficiary withdrawing the ticket.
+type WithdrawRequest struct {
+	Reason string `json:"reason,omitempty"`
+}
+
+// Response is one answer given on the ticket.
+type Response struct {
+	Round   int       `json:"round"`
+	Actor   Actor     `json:"actor"`
+	Message string    `json:"message"`
+	At      time.Time `json:"at"`
+}
+
+// Event types of the timeline.
+const (
+	EventCreated    = "created"
+	EventEscalated  = "escalated"
+	EventResponded  = "responded"
+	EventObjected   = "objected"
+	EventReopened   = "reopened"
+	EventClosed     = "closed"
+	EventWithdrawn  = "withdrawn"
+	EventStoodDown  = "escalation_stood_down"
+	EventTopReached = "ladder_top_reached"
+)
+
+// Event is one line of the ticket's timeline; Seq is assigned by the workflow.
+type Event struct {
+	Seq     int         `json:"seq"`
+	Type    string      `json:"type"`
+	At      time.Time   `json:"at"`
+	Actor   Actor       `json:"actor"`
+	Entity  string      `json:"entity,omitempty"`
+	Level   int         `json:"level,omitempty"`
+	Public  bool        `json:"public"`
+	Message string      `json:"message,omitempty"`
+	Role    domain.Role `json:"role,omitempty"` // the ladder role for escalations
+}
+
+// TicketState is the whole state of a ticket, returned by the "state" query and
+// by every update.
+type TicketState struct {
+	Number            string          `json:"number"`
+	Status            domain.Status   `json:"status"`
+	Kind              domain.Kind     `json:"kind"`
+	Priority          domain.Priority `json:"priority"`
+	Entity            string          `json:"entity"`
+	ResponsibleEntity string          `json:"responsible_entity"`
+	PolicyVersion     int             `json:"policy_version"`
+	Clock             sla.Clock       `json:"clock"`
+	Round             int             `json:"round"`
+	EscalationLevel   int             `json:"escalation_level"`
+	EscalationRole    domain.Role     `json:"escalation_role,omitempty"`
+	EscalationEntity  string          `json:"escalation_entity,omitempty"`
+	SLADueAt          time.Time       `json:"sla_due_at"`
+	ObjectionUntil    *time.Time      `json:"objection_until,omitempty"`
+	Objected          bool            `json:"objected"`
+	Responses         []Response      `json:"responses"`
+	RespondedAt       *time.Time      `json:"responded_at,omitempty"`
+	ClosedAt          *time.Time      `json:"closed_at,omitempty"`
+	// Version increases with every change; the read model keeps the highest.
+	Version int64 `json:"version"`
+	// Seq is the last timeline sequence number assigned.
+	Seq int `json:"seq"`
+}
+
+// Change is what RecordChange projects into the read model.
+type Change struct {
+	State  TicketState `json:"state"`
+	Events []Event     `json:"events"`
+}
+
+// LevelHolder is who holds a rung of the ladder for one ticket, resolved from
+// the hierarchy at the moment of escalation.
+type LevelHolder struct {
+	Role   domain.Role `json:"role"`
+	Entity string      `json:"entity"`
+	NameAR string      `json:"name_ar"`
+	NameEN string      `json:"name_en"`
+}
+
+// ResolveLevelInput asks who holds role for a ticket filed to entity.
+type ResolveLevelInput struct {
+	Entity string      `json:"entity"`
+	Role   domain.Role `json:"role"`
+}
+
+// Notification is one message to deliver; Key makes a retry harmless.
+type Notification struct {
+	Key          string            `json:"key"`
+	TicketNumber string            `json:"ticket_number"`
+	Audience     string            `json:"audience"` // "beneficiary" or "official"
+	Channel      string            `json:"channel"`  // "sms", "email", "inbox"
+	Recipient    string            `json:"recipient"`
+	Template     string            `json:"template"`
+	Params       map[string]string `json:"params,omitempty"`
+}
+
+// EscalationInput starts one rung's child workflow.
+type EscalationInput struct {
+	Number  string      `json:"number"`
+	Subject string      `json:"subject"`
+	Round   int         `json:"round"`
+	Level   int         `json:"level"`
+	Holder  LevelHolder `json:"holder"`
+	DueAt   time.Time   `json:"due_at"`
+	// RemindAt, when set and before DueAt, sends the holder a reminder.
+	RemindAt time.Time `json:"remind_at,omitempty"`
+}
+
+// EscalationResult says how a rung ended.
+type EscalationResult struct {
+	Expired bool      `json:"expired"`
+	At      time.Time `json:"at"`
+}
