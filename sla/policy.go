@@ -1,0 +1,202 @@
+package sla
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tawasul/tawasul/domain"
+)
+
+// ErrNoRule means the policy has no response rule for a kind × priority; a
+// validated policy always has one.
+var ErrNoRule = errors.New("sla: no response rule")
+
+// ValidationErrors carries a validation result as an error, so callers can
+// recover the field list with errors.As and render it as problem+json.
+type ValidationErrors []FieldError
+
+func (v ValidationErrors) Error() string {
+	parts := make([]string, 0, len(v))
+	for _, e := range v {
+		parts = append(parts, e.Field+": "+e.Message)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Rule returns the response rule for a kind × priority. If a policy (wrongly)
+// lists one twice, the first wins, so the answer is stable.
+func (p Policy) Rule(k domain.Kind, pr domain.Priority) (ResponseRule, bool) {
+	for _, r := range p.Responses {
+		if r.Kind == k && r.Priority == pr {
+			return r, true
+		}
+	}
+	return ResponseRule{}, false
+}
+
+// FirstResponseDue is the deadline of the first response to a ticket filed at
+// filed, and the clock it was counted on.
+func (p Policy) FirstResponseDue(filed time.Time, k domain.Kind, pr domain.Priority) (time.Time, Clock, error) {
+	r, ok := p.Rule(k, pr)
+	if !ok {
+		return time.Time{}, "", fmt.Errorf("%w for kind %q priority %q in policy version %d", ErrNoRule, k, pr, p.Version)
+	}
+	due, err := p.Calendar.Due(filed, r.Allowance, r.Clock)
+	if err != nil {
+		return time.Time{}, "", fmt.Errorf("sla: first response due for %s/%s: %w", k, pr, err)
+	}
+	return due, r.Clock, nil
+}
+
+// ObjectionDeadline is when the beneficiary's objection window closes after an
+// answer given at answered. The window is the beneficiary's own time, so it
+// runs on the 24x7 clock regardless of office hours.
+func (p Policy) ObjectionDeadline(answered time.Time) (time.Time, error) {
+	return p.Calendar.Due(answered, p.ObjectionWindow, ClockAroundTheClock)
+}
+
+// Validate reports every problem with the policy; nil means valid. Field
+// names are JSON paths ("responses[3].allowance", "calendar.holidays[0].to").
+func (p Policy) Validate() []FieldError {
+	errs := p.Calendar.Validate()
+	add := func(field, code, msg string) {
+		errs = append(errs, FieldError{Field: field, Code: code, Message: msg})
+	}
+
+	// Responses: each entry well-formed, and the grid kind × priority covered
+	// exactly once. Counting in a fixed-size grid keeps the order of the
+	// reported errors deterministic (no map iteration).
+	kinds, prios := domain.Kinds(), domain.Priorities()
+	count := make([]int, len(kinds)*len(prios))
+	if len(p.Responses) == 0 {
+		add("responses", "required", "response rules are required")
+	}
+	for i, r := range p.Responses {
+		f := fmt.Sprintf("responses[%d]", i)
+		ki, pi := slices.Index(kinds, r.Kind), slices.Index(prios, r.Priority)
+		switch {
+		case r.Kind == "":
+			add(f+".kind", "required", "kind is required")
+		case ki < 0:
+			add(f+".kind", "invalid_kind", fmt.Sprintf("unknown kind %q", r.Kind))
+		}
+		switch {
+		case r.Priority == "":
+			add(f+".priority", "required", "priority is required")
+		case pi < 0:
+			add(f+".priority", "invalid_priority", fmt.Sprintf("unknown priority %q", r.Priority))
+		}
+		switch r.Clock {
+		case ClockBusiness, ClockAroundTheClock:
+		case "":
+			add(f+".clock", "required", fmt.Sprintf("clock is required (%q or %q)", ClockBusiness, ClockAroundTheClock))
+		default:
+			add(f+".clock", "invalid_clock", fmt.Sprintf("unknown clock %q (want %q or %q)", r.Clock, ClockBusiness, ClockAroundTheClock))
+		}
+		if !r.Allowance.Positive() {
+			add(f+".allowance", "must_be_positive", "allowance must be greater than zero")
+		}
+		if ki >= 0 && pi >= 0 {
+			cell := ki*len(prios) + pi
+			count[cell]++
+			if count[cell] > 1 {
+				add(f, "duplicate_rule", fmt.Sprintf("another rule already covers kind %q priority %q", r.Kind, r.Priority))
+			}
+		}
+	}
+	if len(p.Responses) > 0 {
+		for ki, k := range kinds {
+			for pi, pr := range prios {
+				if count[ki*len(prios)+pi] == 0 {
+					add("responses", "missing_rule", fmt.Sprintf("no rule for kind %q priority %q", k, pr))
+				}
+			}
+		}
+	}
+
+	// Ladder: climbs the hierarchy, each role at most once, and ends at the
+	// minister's office so no escalation is left without a final holder.
+	ladder := domain.LadderRoles()
+	if len(p.Ladder) == 0 {
+		add("ladder", "required", "the escalation ladder needs at least one level")
+	}
+	prev := -1
+	seen := make([]bool, len(ladder)) // indexed like domain.LadderRoles()
+	for i, l := range p.Ladder {
+		f := fmt.Sprintf("ladder[%d]", i)
+		rank := slices.Index(ladder, l.Role)
+		switch {
+		case l.Role == "":
+			add(f+".role", "required", "role is required")
+		case rank < 0:
+			add(f+".role", "invalid_role", fmt.Sprintf("role %q cannot hold an escalation level", l.Role))
+		case seen[rank]:
+			add(f+".role", "duplicate_role", fmt.Sprintf("role %q already holds an earlier level", l.Role))
+		case rank < prev:
+			add(f+".role", "ladder_out_of_order", fmt.Sprintf("role %q ranks below the previous level's role", l.Role))
+		}
+		if rank >= 0 {
+			seen[rank] = true
+			prev = max(prev, rank)
+		}
+		if !l.Allowance.Positive() {
+			add(f+".allowance", "must_be_positive", "allowance must be greater than zero")
+		}
+	}
+	if n := len(p.Ladder); n > 0 && p.Ladder[n-1].Role != domain.RoleMinisterOffice {
+		add("ladder", "ladder_must_end_at_minister_office",
+			fmt.Sprintf("the last level must be held by %q", domain.RoleMinisterOffice))
+	}
+
+	if !p.ObjectionWindow.Positive() {
+		add("objection_window", "must_be_positive", "objection window must be greater than zero")
+	}
+	if !p.ObjectionReview.Positive() {
+		add("objection_review", "must_be_positive", "objection review allowance must be greater than zero")
+	}
+	return errs
+}
+
+// Default is the ministry's starting policy, used until an administrator saves
+// one. Version 0: the policy store assigns versions.
+func Default() Policy {
+	a := MustParseAllowance
+	type row struct {
+		kind                 domain.Kind
+		normal, high, urgent string
+	}
+	// High is about half of normal; urgent runs around the clock, reports
+	// (possible safety issues) fastest.
+	rows := []row{
+		{domain.KindInquiry, "2d", "1d", "4h"},
+		{domain.KindComplaint, "3d", "1d4h", "4h"},
+		{domain.KindSuggestion, "5d", "2d4h", "8h"},
+		{domain.KindReport, "1d", "4h", "2h"},
+		{domain.KindConsultation, "3d", "1d4h", "6h"},
+		{domain.KindMeetingRequest, "5d", "2d4h", "8h"},
+	}
+	var responses []ResponseRule
+	for _, r := range rows {
+		responses = append(responses,
+			ResponseRule{Kind: r.kind, Priority: domain.PriorityNormal, Allowance: a(r.normal), Clock: ClockBusiness},
+			ResponseRule{Kind: r.kind, Priority: domain.PriorityHigh, Allowance: a(r.high), Clock: ClockBusiness},
+			ResponseRule{Kind: r.kind, Priority: domain.PriorityUrgent, Allowance: a(r.urgent), Clock: ClockAroundTheClock},
+		)
+	}
+	return Policy{
+		Calendar:  RiyadhCalendar(),
+		Responses: responses,
+		Ladder: []Level{
+			{Role: domain.RoleCareCenterManager, Allowance: a("1d")},
+			{Role: domain.RoleEntityHead, Allowance: a("1d")},
+			{Role: domain.RoleSectorOfficial, Allowance: a("2d")},
+			{Role: domain.RoleSupervisor, Allowance: a("2d")},
+			{Role: domain.RoleMinisterOffice, Allowance: a("3d")},
+		},
+		ObjectionWindow: a("5d"),
+		ObjectionReview: a("3d"),
+	}
+}
