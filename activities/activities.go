@@ -1,0 +1,128 @@
+// Package activities holds the effects a ticket's workflow asks for: projecting
+// its state into the read model, resolving who holds an escalation level, and
+// queueing notifications. Every method is idempotent: Temporal may run it twice.
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/notify"
+	"github.com/tawasul/tawasul/store"
+	"github.com/tawasul/tawasul/workflows"
+)
+
+// Activities holds the dependencies of the activities; the worker registers its
+// methods under the names in workflows (ActivityRecordChange, ...).
+type Activities struct {
+	Store    *store.Store
+	Notifier *notify.Notifier
+}
+
+// RecordChange projects one workflow step: the ticket row (guarded by version,
+// so a replayed or late write changes nothing) and new timeline lines (keyed by
+// ticket and sequence number, so a retry appends nothing twice).
+func (a *Activities) RecordChange(ctx context.Context, ch workflows.Change) error {
+	st := ch.State
+	events := make([]store.TicketEvent, 0, len(ch.Events))
+	for _, e := range ch.Events {
+		events = append(events, store.TicketEvent{
+			TicketNumber: st.Number, Seq: e.Seq, Type: e.Type, At: e.At.UTC(),
+			ActorID: e.Actor.ID, ActorRole: e.Actor.Role, Entity: e.Entity, Level: e.Level,
+			Public: e.Public, Message: e.Message,
+		})
+	}
+	err := a.Store.ApplyChange(ctx, store.TicketChange{
+		Number: st.Number, Version: st.Version, Status: st.Status, ResponsibleEntity: st.ResponsibleEntity,
+		PolicyVersion: st.PolicyVersion, Round: st.Round, EscalationLevel: st.EscalationLevel,
+		EscalationRole: st.EscalationRole, SLADueAt: st.SLADueAt.UTC(), ObjectionUntil: utcPtr(st.ObjectionUntil),
+		RespondedAt: utcPtr(st.RespondedAt), ClosedAt: utcPtr(st.ClosedAt), Events: events,
+	})
+	if err != nil {
+		return fmt.Errorf("recording ticket %s v%d: %w", st.Number, st.Version, err)
+	}
+	return nil
+}
+
+// ResolveLevel finds the entity holding a ladder role for a ticket filed to
+// in.Entity, from the hierarchy as it stands now.
+func (a *Activities) ResolveLevel(ctx context.Context, in workflows.ResolveLevelInput) (workflows.LevelHolder, error) {
+	e, err := a.entity(ctx, in.Entity)
+	if err != nil {
+		return workflows.LevelHolder{}, err
+	}
+	switch domain.LadderScope(in.Role) {
+	case domain.ScopeSector:
+		e, err = a.ancestor(ctx, e, func(x store.Entity) bool { return x.Kind == domain.EntitySector })
+	case domain.ScopeMinistry:
+		e, err = a.ancestor(ctx, e, func(x store.Entity) bool { return x.Parent == "" })
+	}
+	if err != nil {
+		return workflows.LevelHolder{}, err
+	}
+	return workflows.LevelHolder{Role: in.Role, Entity: e.Code, NameAR: e.NameAR, NameEN: e.NameEN}, nil
+}
+
+// ReviewEntity is the entity one level above code, which reviews an objection
+// to code's answer; the ministry root reviews its own.
+func (a *Activities) ReviewEntity(ctx context.Context, code string) (workflows.LevelHolder, error) {
+	e, err := a.entity(ctx, code)
+	if err != nil {
+		return workflows.LevelHolder{}, err
+	}
+	if e.Parent != "" {
+		if e, err = a.entity(ctx, e.Parent); err != nil {
+			return workflows.LevelHolder{}, err
+		}
+	}
+	return workflows.LevelHolder{Entity: e.Code, NameAR: e.NameAR, NameEN: e.NameEN}, nil
+}
+
+// Notify queues one notification in the outbox, once per key.
+func (a *Activities) Notify(ctx context.Context, n workflows.Notification) error {
+	return a.Notifier.Notify(ctx, notify.Message{
+		Key: n.Key, TicketNumber: n.TicketNumber, Audience: n.Audience, Channel: n.Channel,
+		Recipient: n.Recipient, Template: n.Template, Params: n.Params,
+	})
+}
+
+func (a *Activities) entity(ctx context.Context, code string) (store.Entity, error) {
+	e, err := a.Store.GetEntity(ctx, code)
+	if errors.Is(err, store.ErrNotFound) {
+		// Retrying cannot make an unknown entity appear; fail the activity for good.
+		return e, temporal.NewNonRetryableApplicationError("unknown entity "+code, "unknown_entity", err)
+	}
+	if err != nil {
+		return e, fmt.Errorf("loading entity %s: %w", code, err)
+	}
+	return e, nil
+}
+
+// ancestor walks up from e (inclusive) to the first entity matching; the walk is
+// bounded so a cycle in bad data cannot loop forever.
+func (a *Activities) ancestor(ctx context.Context, e store.Entity, match func(store.Entity) bool) (store.Entity, error) {
+	for range 16 {
+		if match(e) || e.Parent == "" {
+			return e, nil
+		}
+		next, err := a.entity(ctx, e.Parent)
+		if err != nil {
+			return e, err
+		}
+		e = next
+	}
+	return e, temporal.NewNonRetryableApplicationError("entity hierarchy too deep or cyclic at "+e.Code, "bad_hierarchy", nil)
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}

@@ -1,0 +1,276 @@
+// Package app assembles a running Tawasul from its parts: the read model, the
+// Temporal client, the worker and the HTTP API. `tawasul dev`, `api` and
+// `worker` and the end-to-end tests all build the system here, so there is one
+// wiring, not one per entry point.
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+	sdkworker "go.temporal.io/sdk/worker"
+
+	"github.com/tawasul/tawasul/activities"
+	"github.com/tawasul/tawasul/api"
+	"github.com/tawasul/tawasul/config"
+	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/notify"
+	"github.com/tawasul/tawasul/seed"
+	"github.com/tawasul/tawasul/sla"
+	"github.com/tawasul/tawasul/store"
+	"github.com/tawasul/tawasul/worker"
+)
+
+// Options says which parts to run and where the outside services are.
+type Options struct {
+	Config          config.Config
+	DSN             string // read-model database
+	TemporalAddress string // host:port of the Temporal frontend
+	Worker          bool   // run the Temporal worker
+	API             bool   // serve the HTTP API
+	// Migrate applies pending migrations at start (dev mode and tests only; in
+	// production `tawasul migrate` does it and a pending migration fails start).
+	Migrate bool
+	// Seed loads the bundled organization and the default policy when absent.
+	Seed        bool
+	Credentials []api.Credential
+	Logger      *slog.Logger
+	// Listener, when set, is used instead of listening on Config.Addr (tests).
+	Listener net.Listener
+}
+
+// App is a started system; Run serves until its context ends, Close releases.
+type App struct {
+	opts   Options
+	log    *slog.Logger
+	Store  *store.Store
+	Client client.Client
+	worker sdkworker.Worker
+	API    *api.API
+	server *http.Server
+	ln     net.Listener
+}
+
+// New connects everything and prepares it; nothing is served until Run.
+func New(ctx context.Context, opts Options) (_ *App, err error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	a := &App{opts: opts, log: log}
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+
+	if a.Store, err = store.Open(ctx, opts.DSN); err != nil {
+		return nil, fmt.Errorf("opening the read model: %w", err)
+	}
+	if opts.Migrate {
+		if err := a.Store.Migrate(ctx); err != nil {
+			return nil, fmt.Errorf("migrating the read model: %w", err)
+		}
+	} else if n, err := a.Store.PendingMigrations(ctx); err != nil {
+		return nil, fmt.Errorf("checking migrations: %w", err)
+	} else if n > 0 {
+		return nil, fmt.Errorf("the read model has %d pending migrations: run `tawasul migrate` first", n)
+	}
+	if opts.Seed {
+		if err := Seed(ctx, a.Store); err != nil {
+			return nil, err
+		}
+	}
+
+	if a.Client, err = Dial(ctx, opts.Config.Temporal, opts.TemporalAddress, log); err != nil {
+		return nil, err
+	}
+	if opts.Worker {
+		acts := &activities.Activities{Store: a.Store, Notifier: notify.New(a.Store, log)}
+		a.worker = worker.New(a.Client, acts, worker.Options{
+			MaxConcurrentActivities: opts.Config.Worker.MaxConcurrentActivities,
+			MaxConcurrentWorkflows:  opts.Config.Worker.MaxConcurrentWorkflows,
+		})
+	}
+	if opts.API {
+		a.API, err = api.New(api.Options{
+			Store:           a.Store,
+			Temporal:        a.Client,
+			Credentials:     opts.Credentials,
+			Logger:          log,
+			IntakePerMinute: opts.Config.Intake.PerMinute,
+			UpdateTimeout:   opts.Config.Temporal.UpdateTimeout,
+			TrackingSecret:  []byte(opts.Config.Secrets.Tracking),
+			Ready: func(ctx context.Context) error {
+				_, err := a.Client.CheckHealth(ctx, &client.CheckHealthRequest{})
+				return err
+			},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("building the API: %w", err)
+		}
+		a.ln = opts.Listener
+		if a.ln == nil {
+			if a.ln, err = net.Listen("tcp", opts.Config.Addr); err != nil {
+				return nil, fmt.Errorf("listening on %s: %w", opts.Config.Addr, err)
+			}
+		}
+		a.server = &http.Server{Handler: a.API.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	}
+	return a, nil
+}
+
+// Addr is where the API listens ("" without API).
+func (a *App) Addr() string {
+	if a.ln == nil {
+		return ""
+	}
+	return a.ln.Addr().String()
+}
+
+// Run starts the worker and the API and blocks until ctx ends, then stops them
+// gracefully: in-flight requests finish, the worker hands back its tasks.
+func (a *App) Run(ctx context.Context) error {
+	errc := make(chan error, 2)
+	if a.worker != nil {
+		if err := a.worker.Start(); err != nil {
+			return fmt.Errorf("starting the worker: %w", err)
+		}
+		defer a.worker.Stop()
+	}
+	if a.server != nil {
+		go func() {
+			if err := a.server.Serve(a.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("serving HTTP: %w", err)
+			}
+		}()
+		go a.startPendingLoop(ctx)
+		a.log.Info("api listening", "addr", a.Addr())
+	}
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		return err
+	}
+	if a.server != nil {
+		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := a.server.Shutdown(shutdown); err != nil {
+			return fmt.Errorf("shutting down HTTP: %w", err)
+		}
+	}
+	return nil
+}
+
+// startPendingLoop finishes any ticket whose workflow start was interrupted
+// (Temporal briefly down, process killed between intake and start).
+func (a *App) startPendingLoop(ctx context.Context) {
+	t := time.NewTicker(5 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := a.API.StartPending(ctx); err != nil && ctx.Err() == nil {
+				a.log.Warn("starting pending tickets", "error", err)
+			} else if n > 0 {
+				a.log.Info("started pending tickets", "count", n)
+			}
+		}
+	}
+}
+
+// Close releases the connections (idempotent enough for deferred use).
+func (a *App) Close() {
+	if a.Client != nil {
+		a.Client.Close()
+		a.Client = nil
+	}
+	if a.Store != nil {
+		_ = a.Store.Close()
+		a.Store = nil
+	}
+}
+
+// Seed loads the bundled organization and, when the store has no policy yet,
+// the default policy as version 1.
+func Seed(ctx context.Context, s *store.Store) error {
+	es, err := seed.Entities()
+	if err != nil {
+		return fmt.Errorf("bundled entities: %w", err)
+	}
+	if err := s.UpsertEntities(ctx, es); err != nil {
+		return fmt.Errorf("loading entities: %w", err)
+	}
+	if _, err := s.EnsurePolicy(ctx, sla.Default()); err != nil {
+		return fmt.Errorf("loading the default policy: %w", err)
+	}
+	return nil
+}
+
+// Dial connects to Temporal, with TLS when configured, and waits until the
+// frontend answers (bounded), so a misconfigured address fails fast.
+func Dial(ctx context.Context, tc config.TemporalConfig, hostPort string, log *slog.Logger) (client.Client, error) {
+	opts := client.Options{
+		HostPort:  hostPort,
+		Namespace: tc.Namespace,
+		Logger:    tlog.NewStructuredLogger(log.With("component", "temporal-sdk")),
+	}
+	if tc.TLS.Enabled {
+		cfg, err := tlsConfig(tc.TLS)
+		if err != nil {
+			return nil, err
+		}
+		opts.ConnectionOptions.TLS = cfg
+	}
+	dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	c, err := client.DialContext(dctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to Temporal at %s (namespace %s): %w", hostPort, tc.Namespace, err)
+	}
+	return c, nil
+}
+
+func tlsConfig(t config.TLSConfig) (*tls.Config, error) {
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: t.ServerName}
+	if t.CertFile != "" {
+		cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("loading Temporal client certificate: %w", err)
+		}
+		cfg.Certificates = []tls.Certificate{cert}
+	}
+	if t.CAFile != "" {
+		pem, err := os.ReadFile(t.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("reading Temporal CA file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("no certificates in %s", t.CAFile)
+		}
+		cfg.RootCAs = pool
+	}
+	return cfg, nil
+}
+
+// Credentials turns configured token hashes into API credentials.
+func Credentials(ts []config.Token) []api.Credential {
+	out := make([]api.Credential, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, api.Credential{Name: t.Name, TokenHash: t.Hash, Role: domain.Role(t.Role), Entity: t.Entity})
+	}
+	return out
+}

@@ -1,0 +1,85 @@
+package app
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/tawasul/tawasul/api"
+	"github.com/tawasul/tawasul/domain"
+)
+
+// DevToken is one demo token of `tawasul dev`, printed at start.
+type DevToken struct {
+	Name   string      `json:"name"`
+	Token  string      `json:"token"`
+	Role   domain.Role `json:"role"`
+	Entity string      `json:"entity,omitempty"`
+}
+
+// devScope places each demo role in the demo organization.
+var devScope = map[domain.Role]string{
+	domain.RoleCoordinator:       "KSU",
+	domain.RoleCareCenterManager: "KSU",
+	domain.RoleEntityHead:        "KSU",
+	domain.RoleSectorOfficial:    "UNIV",
+}
+
+// DevTokens returns one token per staff role. With a data directory they are
+// kept in dev-tokens.json (mode 0600) so a restart keeps them; in memory mode
+// they are new every start.
+func DevTokens(dataDir string, memory bool) ([]DevToken, error) {
+	path := filepath.Join(dataDir, "dev-tokens.json")
+	if !memory {
+		b, err := os.ReadFile(path)
+		if err == nil {
+			var ts []DevToken
+			if err := json.Unmarshal(b, &ts); err != nil {
+				return nil, fmt.Errorf("reading %s: %w", path, err)
+			}
+			return ts, nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("reading %s: %w", path, err)
+		}
+	}
+	var ts []DevToken
+	for _, r := range domain.StaffRoles() {
+		b := make([]byte, 24)
+		if _, err := rand.Read(b); err != nil {
+			return nil, err
+		}
+		ts = append(ts, DevToken{Name: "demo-" + string(r), Token: "dev_" + hex.EncodeToString(b), Role: r, Entity: devScope[r]})
+	}
+	if !memory {
+		b, _ := json.MarshalIndent(ts, "", "  ")
+		if err := os.MkdirAll(dataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("creating %s: %w", dataDir, err)
+		}
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			return nil, fmt.Errorf("writing %s: %w", path, err)
+		}
+	}
+	return ts, nil
+}
+
+// DevCredentials hashes demo tokens into API credentials.
+func DevCredentials(ts []DevToken) []api.Credential {
+	out := make([]api.Credential, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, api.Credential{Name: t.Name, TokenHash: HashToken(t.Token), Role: t.Role, Entity: t.Entity})
+	}
+	return out
+}
+
+// HashToken is how tokens are configured: hex SHA-256.
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}

@@ -1,0 +1,185 @@
+// Command tawasul runs the Tawasul beneficiary-care service.
+//
+//	tawasul dev       everything in one process: embedded Temporal (SQLite), read model, worker, API, Web UI
+//	tawasul api       the HTTP API, against an external Temporal and PostgreSQL
+//	tawasul worker    the Temporal worker, against an external Temporal and PostgreSQL
+//	tawasul migrate   apply the read model's pending migrations
+//	tawasul seed      load the bundled organization and the default policy
+//	tawasul hash-token TOKEN   print the SHA-256 to put in auth.tokens[].hash
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"text/tabwriter"
+
+	"github.com/spf13/pflag"
+
+	"github.com/tawasul/tawasul/app"
+	"github.com/tawasul/tawasul/config"
+	"github.com/tawasul/tawasul/devserver"
+	"github.com/tawasul/tawasul/logging"
+	"github.com/tawasul/tawasul/store"
+)
+
+const usage = `usage: tawasul <command> [flags]
+
+commands:
+  dev         run everything in one process (embedded Temporal on SQLite, worker, API, Web UI)
+  api         run the HTTP API against an external Temporal and database
+  worker      run the Temporal worker against an external Temporal and database
+  migrate     apply pending read-model migrations
+  seed        load the bundled organization and the default SLA policy
+  hash-token  print the SHA-256 of a token for auth.tokens[].hash
+
+Run 'tawasul <command> --help' for the flags.
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1], os.Args[2:]); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, "tawasul:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, cmd string, args []string) error {
+	if cmd == "hash-token" {
+		if len(args) != 1 {
+			return errors.New("usage: tawasul hash-token TOKEN")
+		}
+		fmt.Println(app.HashToken(args[0]))
+		return nil
+	}
+	fs := config.Flags(cmd)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(fs)
+	if err != nil {
+		return err
+	}
+	log := logging.New(os.Stderr, cfg.Log.Level, cfg.Log.Format)
+	slog.SetDefault(log)
+
+	switch cmd {
+	case "dev":
+		return runDev(ctx, cfg, log)
+	case "api", "worker":
+		a, err := app.New(ctx, app.Options{
+			Config: cfg, DSN: cfg.Database.DSN, TemporalAddress: cfg.Temporal.Address,
+			API: cmd == "api", Worker: cmd == "worker",
+			Credentials: app.Credentials(cfg.Auth.Tokens), Logger: log,
+		})
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		log.Info("tawasul started", "mode", cmd, "temporal", cfg.Temporal.Address, "namespace", cfg.Temporal.Namespace)
+		return a.Run(ctx)
+	case "migrate", "seed":
+		if cfg.Database.DSN == "" {
+			return errors.New("--db (or database.dsn / TAWASUL_DATABASE_DSN) is required")
+		}
+		s, err := store.Open(ctx, cfg.Database.DSN)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		if err := s.Migrate(ctx); err != nil {
+			return err
+		}
+		if cmd == "seed" {
+			if err := app.Seed(ctx, s); err != nil {
+				return err
+			}
+		}
+		log.Info(cmd + " done")
+		return nil
+	default:
+		fmt.Fprint(os.Stderr, usage)
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+}
+
+func runDev(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	if !cfg.Memory {
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			return fmt.Errorf("creating data dir: %w", err)
+		}
+	}
+	srv, err := devserver.Start(ctx, devserver.Options{
+		DataDir: filepath.Join(cfg.DataDir, "temporal"), Memory: cfg.Memory,
+		Namespace: cfg.Temporal.Namespace, Port: cfg.Dev.TemporalPort, UIPort: cfg.Dev.UIPort,
+		Logger: log.With("component", "temporal-server"),
+	})
+	if err != nil {
+		return fmt.Errorf("starting the embedded Temporal server: %w", err)
+	}
+	defer func() {
+		if err := srv.Stop(); err != nil {
+			log.Warn("stopping Temporal", "error", err)
+		}
+	}()
+
+	creds := app.Credentials(cfg.Auth.Tokens)
+	var demo []app.DevToken
+	if cfg.Dev.Demo {
+		if demo, err = app.DevTokens(cfg.DataDir, cfg.Memory); err != nil {
+			return err
+		}
+		creds = append(creds, app.DevCredentials(demo)...)
+	}
+	a, err := app.New(ctx, app.Options{
+		Config: cfg, DSN: cfg.DevDSN(), TemporalAddress: srv.FrontendHostPort(),
+		API: true, Worker: true, Migrate: true, Seed: true, Credentials: creds, Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+
+	printBanner(cfg, srv, a.Addr(), demo)
+	return a.Run(ctx)
+}
+
+func printBanner(cfg config.Config, srv *devserver.Server, addr string, demo []app.DevToken) {
+	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(w, "\nTawasul dev — تواصل\n")
+	fmt.Fprintf(w, "  API\thttp://%s/api/v1  (health: /healthz, /readyz)\n", addr)
+	fmt.Fprintf(w, "  Temporal\t%s  namespace %s\n", srv.FrontendHostPort(), srv.Namespace())
+	if ui := srv.UIAddress(); ui != "" {
+		fmt.Fprintf(w, "  Temporal Web UI\t%s\n", ui)
+	}
+	if cfg.Memory {
+		fmt.Fprintf(w, "  Data\tin memory (lost on exit)\n")
+	} else {
+		fmt.Fprintf(w, "  Data\t%s\n", cfg.DataDir)
+	}
+	if len(demo) > 0 {
+		fmt.Fprintf(w, "\nDemo tokens (Authorization: Bearer <token>):\n")
+		for _, t := range demo {
+			scope := t.Entity
+			if scope == "" {
+				scope = "all"
+			}
+			fmt.Fprintf(w, "  %s\t%s\t%s\n", t.Role, scope, t.Token)
+		}
+	}
+	fmt.Fprintln(w)
+	w.Flush()
+}

@@ -1,0 +1,277 @@
+// Package e2e runs Tawasul end to end: a real Temporal server in process
+// (devserver), the real worker and the real HTTP API, over SQLite and over
+// PostgreSQL read models.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/tawasul/tawasul/app"
+	"github.com/tawasul/tawasul/config"
+	"github.com/tawasul/tawasul/devserver"
+	"github.com/tawasul/tawasul/domain"
+)
+
+// newTemporal starts an in-memory Temporal server for one system. Each system
+// gets its own (a start costs about a second) because ticket numbers come from
+// the system's own read model: two systems sharing a server would share
+// workflow ids.
+func newTemporal(t *testing.T) *devserver.Server {
+	t.Helper()
+	srv, err := devserver.Start(context.Background(), devserver.Options{
+		Memory: true, UIPort: -1,
+		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
+	})
+	if err != nil {
+		t.Fatalf("starting the embedded Temporal server: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := srv.Stop(); err != nil {
+			t.Errorf("stopping Temporal: %v", err)
+		}
+	})
+	return srv
+}
+
+// Tokens used by the tests: name -> (token, role, entity).
+var testTokens = []app.DevToken{
+	{Name: "admin", Token: "t-admin", Role: domain.RoleAdmin},
+	{Name: "auditor", Token: "t-auditor", Role: domain.RoleAuditor},
+	{Name: "agent", Token: "t-agent", Role: domain.RoleAgent},
+	{Name: "ksu-coordinator", Token: "t-ksu", Role: domain.RoleCoordinator, Entity: "KSU"},
+	{Name: "kau-coordinator", Token: "t-kau", Role: domain.RoleCoordinator, Entity: "KAU"},
+	{Name: "univ-official", Token: "t-univ", Role: domain.RoleSectorOfficial, Entity: "UNIV"},
+	{Name: "supervisor", Token: "t-supervisor", Role: domain.RoleSupervisor},
+	{Name: "minister", Token: "t-minister", Role: domain.RoleMinisterOffice},
+}
+
+// system is one running Tawasul (worker + API) on its own read model.
+type system struct {
+	t       *testing.T
+	base    string
+	app     *app.App
+	dialect string
+}
+
+const pgDefault = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+
+func pgDSN() string {
+	if d := os.Getenv("TAWASUL_TEST_POSTGRES"); d != "" {
+		return d
+	}
+	return pgDefault
+}
+
+// readModels runs fn against a SQLite and a PostgreSQL read model.
+func readModels(t *testing.T, fn func(t *testing.T, sys *system)) {
+	t.Run("sqlite", func(t *testing.T) {
+		fn(t, start(t, "sqlite://"+t.TempDir()+"/tawasul.db", "sqlite"))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		fn(t, start(t, pgSchema(t), "postgres"))
+	})
+}
+
+// pgSchema creates a throwaway schema and returns a DSN whose search_path is it.
+func pgSchema(t *testing.T) string {
+	t.Helper()
+	db, err := sql.Open("pgx", pgDSN())
+	if err == nil {
+		err = db.Ping()
+	}
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("PostgreSQL is required in CI: %v", err)
+		}
+		t.Skipf("PostgreSQL not reachable at %s (machine lacks it): %v", pgDSN(), err)
+	}
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	schema := "e2e_" + hex.EncodeToString(b)
+	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = db.Exec("DROP SCHEMA " + schema + " CASCADE")
+		db.Close()
+	})
+	u, _ := url.Parse(pgDSN())
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func start(t *testing.T, dsn, dialect string) *system {
+	t.Helper()
+	srv := newTemporal(t)
+	cfg := config.Config{
+		Addr:     "127.0.0.1:0",
+		Temporal: config.TemporalConfig{Namespace: srv.Namespace(), UpdateTimeout: 10 * time.Second},
+		Intake:   config.IntakeConfig{PerMinute: 10000},
+		Secrets:  config.SecretsConfig{Tracking: "e2e-secret"},
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.New(ctx, app.Options{
+		Config: cfg, DSN: dsn, TemporalAddress: srv.FrontendHostPort(), Worker: true, API: true,
+		Migrate: true, Seed: true, Credentials: app.DevCredentials(testTokens), Listener: ln,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		cancel()
+		t.Fatalf("starting the system: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("system stopped with error: %v", err)
+		}
+		a.Close()
+	})
+	return &system{t: t, base: "http://" + a.Addr(), app: a, dialect: dialect}
+}
+
+// response is an HTTP answer with its decoded JSON body.
+type response struct {
+	Status int
+	Header http.Header
+	Body   map[string]any
+	Raw    []byte
+}
+
+func (s *system) do(method, path, token string, body any, headers ...string) response {
+	s.t.Helper()
+	var r io.Reader
+	switch b := body.(type) {
+	case nil:
+	case []byte:
+		r = bytes.NewReader(b)
+	case string:
+		r = strings.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		r = bytes.NewReader(j)
+	}
+	req, err := http.NewRequest(method, s.base+path, r)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	out := response{Status: res.StatusCode, Header: res.Header, Raw: raw}
+	if len(raw) > 0 && raw[0] == '{' {
+		if err := json.Unmarshal(raw, &out.Body); err != nil {
+			s.t.Fatalf("%s %s: bad JSON %q: %v", method, path, raw, err)
+		}
+	}
+	return out
+}
+
+func (s *system) must(want int, r response) response {
+	s.t.Helper()
+	if r.Status != want {
+		s.t.Fatalf("want HTTP %d, got %d: %s", want, r.Status, r.Raw)
+	}
+	return r
+}
+
+// validID builds a national ID with a correct check digit from 9 leading digits.
+func validID(prefix9 string) string {
+	sum := 0
+	for i, c := range prefix9 {
+		d := int(c - '0')
+		if i%2 == 0 {
+			d *= 2
+			if d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+	}
+	return prefix9 + fmt.Sprint((10-sum%10)%10)
+}
+
+func ticketBody(entity, subject string) map[string]any {
+	return map[string]any{
+		"kind": "complaint", "channel": "portal", "priority": "normal",
+		"subject": subject, "description": "لم تصدر وثيقة التخرج بعد مرور شهرين",
+		"entity": entity,
+		"beneficiary": map[string]any{
+			"name": "سارة العتيبي", "national_id": validID("110000000"), "mobile": "0512345678",
+			"type": "student", "gender": "female",
+		},
+	}
+}
+
+// waitFor polls until cond holds or the deadline passes.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("timed out after %s waiting for %s", d, what)
+}
+
+// secondsPolicy is a policy whose every allowance is a few seconds on the 24x7
+// clock, so a whole escalation runs inside a test.
+func secondsPolicy(allowance, window string) map[string]any {
+	var rules []map[string]any
+	for _, k := range domain.Kinds() {
+		for _, p := range domain.Priorities() {
+			rules = append(rules, map[string]any{"kind": k, "priority": p, "allowance": allowance, "clock": "24x7"})
+		}
+	}
+	var ladder []map[string]any
+	for _, r := range domain.LadderRoles() {
+		ladder = append(ladder, map[string]any{"role": r, "allowance": allowance})
+	}
+	return map[string]any{
+		"calendar": map[string]any{"time_zone": "Asia/Riyadh", "work_days": []int{0, 1, 2, 3, 4},
+			"opens_at": "08:00", "closes_at": "15:00", "holidays": []any{}},
+		"responses": rules, "ladder": ladder,
+		"objection_window": window, "objection_review": "1h",
+	}
+}

@@ -1,0 +1,154 @@
+// Package notify turns a workflow's notification into a message in the outbox.
+// Writing to the outbox (keyed, so a retried activity adds nothing) is the only
+// effect here; delivery by SMS gateway or e-mail reads the outbox separately,
+// so a slow provider never holds a ticket's workflow.
+package notify
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tawasul/tawasul/normalize"
+	"github.com/tawasul/tawasul/store"
+)
+
+// Message is one notification to hand to the outbox.
+type Message struct {
+	Key          string
+	TicketNumber string
+	Audience     string // beneficiary, official
+	Channel      string // sms, email, inbox
+	Recipient    string
+	Template     string
+	Params       map[string]string
+}
+
+// Outbox is where messages are written (the store's outbox table).
+type Outbox interface {
+	EnqueueOutbox(ctx context.Context, m store.OutboxMessage) (bool, error)
+}
+
+// Notifier writes messages to the outbox and logs them with personal data masked.
+type Notifier struct {
+	outbox Outbox
+	log    *slog.Logger
+	now    func() time.Time
+}
+
+func New(outbox Outbox, log *slog.Logger) *Notifier {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Notifier{outbox: outbox, log: log, now: time.Now}
+}
+
+// Notify renders m and enqueues it once; a second call with the same key is a no-op.
+func (n *Notifier) Notify(ctx context.Context, m Message) error {
+	if m.Key == "" || m.Recipient == "" {
+		return fmt.Errorf("notify %q: key and recipient are required", m.Template)
+	}
+	body, err := Render(m.Template, m.Params)
+	if err != nil {
+		return err
+	}
+	inserted, err := n.outbox.EnqueueOutbox(ctx, store.OutboxMessage{
+		Key: m.Key, TicketNumber: m.TicketNumber, Channel: m.Channel, Recipient: m.Recipient,
+		Template: m.Template, Body: body, Status: "pending", CreatedAt: n.now().UTC(),
+	})
+	if err != nil {
+		return fmt.Errorf("enqueueing %s for ticket %s: %w", m.Template, m.TicketNumber, err)
+	}
+	if inserted {
+		n.log.InfoContext(ctx, "notification queued", "ticket", m.TicketNumber, "template", m.Template,
+			"channel", m.Channel, "audience", m.Audience, "recipient", MaskRecipient(m.Channel, m.Recipient))
+	}
+	return nil
+}
+
+// MaskRecipient hides a phone number or e-mail address for logs.
+func MaskRecipient(channel, r string) string {
+	switch channel {
+	case "sms":
+		return normalize.MaskPhone(r)
+	case "email":
+		at := strings.LastIndexByte(r, '@')
+		if at <= 0 {
+			return "***"
+		}
+		return r[:1] + "***" + r[at:]
+	default:
+		return r // inbox recipients are roles, not people
+	}
+}
+
+// template holds the Arabic and English text of one message; {name} is replaced by a parameter.
+type template struct{ ar, en string }
+
+var templates = map[string]template{
+	"created": {
+		ar: "تم استلام طلبكم رقم {number}. سيتم الرد قبل {sla_due_at}.",
+		en: "We received your request {number}. Expect an answer by {sla_due_at}.",
+	},
+	"escalated": {
+		ar: "تم تصعيد طلبكم رقم {number} إلى المستوى {level}.",
+		en: "Your request {number} was escalated to level {level}.",
+	},
+	"answered": {
+		ar: "تم الرد على طلبكم رقم {number}. يمكنكم الاعتراض حتى {objection_until}.",
+		en: "Your request {number} has been answered. You may object until {objection_until}.",
+	},
+	"reopened": {
+		ar: "تم استلام اعتراضكم على الطلب رقم {number} وإحالته للمراجعة.",
+		en: "Your objection to request {number} was received and sent for review.",
+	},
+	"closed": {
+		ar: "تم إغلاق طلبكم رقم {number}. شكراً لتواصلكم.",
+		en: "Your request {number} is closed. Thank you for reaching out.",
+	},
+	"withdrawn": {
+		ar: "تم سحب طلبكم رقم {number} بناءً على رغبتكم.",
+		en: "Your request {number} was withdrawn as you asked.",
+	},
+	"escalation_assigned": {
+		ar: "تم تصعيد الطلب رقم {number} إليكم (المستوى {level}): {subject}. المهلة حتى {due_at}.",
+		en: "Request {number} was escalated to you (level {level}): {subject}. Due by {due_at}.",
+	},
+	"escalation_reminder": {
+		ar: "تذكير: الطلب رقم {number} بانتظار ردكم قبل {due_at}.",
+		en: "Reminder: request {number} awaits your answer by {due_at}.",
+	},
+}
+
+// Render builds the Arabic-then-English body of a template.
+func Render(name string, params map[string]string) (string, error) {
+	t, ok := templates[name]
+	if !ok {
+		return "", fmt.Errorf("notify: unknown template %q", name)
+	}
+	// Sorted keys keep the replacement order stable.
+	keys := make([]string, 0, len(params))
+	for k := range params {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	pairs := make([]string, 0, 2*len(keys))
+	for _, k := range keys {
+		pairs = append(pairs, "{"+k+"}", params[k])
+	}
+	r := strings.NewReplacer(pairs...)
+	return r.Replace(t.ar) + "\n" + r.Replace(t.en), nil
+}
+
+// Templates lists the known template names (for tests and docs).
+func Templates() []string {
+	names := make([]string, 0, len(templates))
+	for k := range templates {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	return names
+}

@@ -1,0 +1,481 @@
+package workflows_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/sla"
+	"github.com/tawasul/tawasul/workflows"
+)
+
+var riyadh = time.FixedZone("AST", 3*3600)
+
+// at builds a Riyadh local time in the week of Sunday 2026-11-22.
+func at(month time.Month, day, hour, minute int) time.Time {
+	return time.Date(2026, month, day, hour, minute, 0, 0, riyadh)
+}
+
+// testPolicy: complaints/normal get one working day; the ladder climbs from the
+// care-center manager to the minister's office.
+func testPolicy() sla.Policy {
+	p := sla.Default()
+	p.Version = 7
+	for i := range p.Responses {
+		if p.Responses[i].Kind == domain.KindComplaint && p.Responses[i].Priority == domain.PriorityNormal {
+			p.Responses[i].Allowance = sla.MustParseAllowance("1d")
+			p.Responses[i].Clock = sla.ClockBusiness
+		}
+	}
+	p.Ladder = []sla.Level{
+		{Role: domain.RoleCareCenterManager, Allowance: sla.MustParseAllowance("1d")},
+		{Role: domain.RoleEntityHead, Allowance: sla.MustParseAllowance("1d")},
+		{Role: domain.RoleSectorOfficial, Allowance: sla.MustParseAllowance("2d")},
+		{Role: domain.RoleSupervisor, Allowance: sla.MustParseAllowance("2d")},
+		{Role: domain.RoleMinisterOffice, Allowance: sla.MustParseAllowance("3d")},
+	}
+	p.ObjectionWindow = sla.MustParseAllowance("5d")
+	p.ObjectionReview = sla.MustParseAllowance("3d")
+	return p
+}
+
+func input(filed time.Time) workflows.TicketInput {
+	return workflows.TicketInput{
+		Number: "2026-000001", Kind: domain.KindComplaint, Channel: domain.ChannelPortal,
+		Priority: domain.PriorityNormal, Subject: "شهادة التخرج لم تصدر", Entity: "KSU",
+		Beneficiary: workflows.Beneficiary{Name: "سارة", NationalID: "1000000008", Mobile: "+966512345678",
+			Type: domain.BeneficiaryStudent},
+		FiledBy: workflows.Actor{ID: "portal", Role: domain.RoleBeneficiary},
+		FiledAt: filed, Policy: testPolicy(),
+	}
+}
+
+// recorder stands in for the activities: it keeps what the workflow asked for.
+type recorder struct {
+	mu       sync.Mutex
+	changes  []workflows.Change
+	notes    []workflows.Notification
+	failOnce map[string]bool // activity name -> fail its first call
+}
+
+var parents = map[string]workflows.LevelHolder{
+	"KSU":      {Entity: "UNIV", NameEN: "Universities Deputyship"},
+	"UNIV":     {Entity: "MOE", NameEN: "Ministry of Education"},
+	"MOE":      {Entity: "MOE", NameEN: "Ministry of Education"},
+	"RUH-EDU":  {Entity: "GEN-EDU", NameEN: "General Education Deputyship"},
+	"GEN-EDU":  {Entity: "MOE", NameEN: "Ministry of Education"},
+	"CULTURAL": {Entity: "MOE", NameEN: "Ministry of Education"},
+}
+
+func (r *recorder) fail(name string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.failOnce[name] {
+		delete(r.failOnce, name)
+		return errors.New("injected failure")
+	}
+	return nil
+}
+
+func (r *recorder) RecordChange(ctx context.Context, ch workflows.Change) error {
+	if err := r.fail(workflows.ActivityRecordChange); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.changes = append(r.changes, ch)
+	return nil
+}
+
+func (r *recorder) ResolveLevel(ctx context.Context, in workflows.ResolveLevelInput) (workflows.LevelHolder, error) {
+	e := in.Entity
+	switch domain.LadderScope(in.Role) {
+	case domain.ScopeSector:
+		e = parents[e].Entity
+	case domain.ScopeMinistry:
+		e = "MOE"
+	}
+	return workflows.LevelHolder{Role: in.Role, Entity: e, NameEN: e}, nil
+}
+
+func (r *recorder) ReviewEntity(ctx context.Context, code string) (workflows.LevelHolder, error) {
+	return parents[code], nil
+}
+
+func (r *recorder) Notify(ctx context.Context, n workflows.Notification) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.notes = append(r.notes, n)
+	return nil
+}
+
+// events returns every timeline line recorded, in order.
+func (r *recorder) events() []workflows.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []workflows.Event
+	for _, c := range r.changes {
+		out = append(out, c.Events...)
+	}
+	return out
+}
+
+func (r *recorder) eventsOf(typ string) []workflows.Event {
+	var out []workflows.Event
+	for _, e := range r.events() {
+		if e.Type == typ {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func (r *recorder) last() workflows.TicketState {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var best workflows.TicketState
+	for _, c := range r.changes {
+		if c.State.Version > best.Version {
+			best = c.State
+		}
+	}
+	return best
+}
+
+func (r *recorder) templates(audience string) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, n := range r.notes {
+		if n.Audience == audience {
+			out = append(out, n.Template)
+		}
+	}
+	return out
+}
+
+type harness struct {
+	t   *testing.T
+	env *testsuite.TestWorkflowEnvironment
+	rec *recorder
+	t0  time.Time
+}
+
+func newHarness(t *testing.T, filed time.Time) *harness {
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	env.SetStartTime(filed)
+	rec := &recorder{failOnce: map[string]bool{}}
+	env.RegisterWorkflowWithOptions(workflows.TicketWorkflow, workflow.RegisterOptions{Name: "TicketWorkflow"})
+	env.RegisterWorkflowWithOptions(workflows.EscalationWorkflow, workflow.RegisterOptions{Name: "EscalationWorkflow"})
+	env.RegisterActivityWithOptions(rec.RecordChange, activity.RegisterOptions{Name: workflows.ActivityRecordChange})
+	env.RegisterActivityWithOptions(rec.ResolveLevel, activity.RegisterOptions{Name: workflows.ActivityResolveLevel})
+	env.RegisterActivityWithOptions(rec.ReviewEntity, activity.RegisterOptions{Name: workflows.ActivityReviewEntity})
+	env.RegisterActivityWithOptions(rec.Notify, activity.RegisterOptions{Name: workflows.ActivityNotify})
+	return &harness{t: t, env: env, rec: rec, t0: filed}
+}
+
+// outcome of one update sent during the run.
+type outcome struct {
+	state    workflows.TicketState
+	rejected error
+	failed   error
+	done     bool
+}
+
+// update schedules an update at local time when and returns where its outcome lands.
+func (h *harness) update(when time.Time, name string, arg any) *outcome {
+	o := &outcome{}
+	h.env.RegisterDelayedCallback(func() {
+		h.env.UpdateWorkflow(name, name+when.String(), &testsuite.TestUpdateCallback{
+			OnAccept: func() {},
+			OnReject: func(err error) { o.rejected = err; o.done = true },
+			OnComplete: func(v any, err error) {
+				o.done = true
+				o.failed = err
+				if st, ok := v.(workflows.TicketState); ok {
+					o.state = st
+				}
+			},
+		}, arg)
+	}, when.Sub(h.t0))
+	return o
+}
+
+func (h *harness) run() workflows.TicketState {
+	h.t.Helper()
+	h.env.ExecuteWorkflow("TicketWorkflow", input(h.t0))
+	if !h.env.IsWorkflowCompleted() {
+		h.t.Fatal("workflow did not complete")
+	}
+	if err := h.env.GetWorkflowError(); err != nil {
+		h.t.Fatalf("workflow failed: %v", err)
+	}
+	var st workflows.TicketState
+	if err := h.env.GetWorkflowResult(&st); err != nil {
+		h.t.Fatal(err)
+	}
+	return st
+}
+
+func respond(entity, msg string) workflows.RespondRequest {
+	return workflows.RespondRequest{Actor: workflows.Actor{ID: "coord-" + entity, Role: domain.RoleCoordinator, Entity: entity}, Message: msg}
+}
+
+func wantErrType(t *testing.T, err error, typ string) {
+	t.Helper()
+	var ae *temporal.ApplicationError
+	if !errors.As(err, &ae) || ae.Type() != typ {
+		t.Fatalf("want refusal %q, got %v", typ, err)
+	}
+}
+
+func sameInstant(t *testing.T, what string, got, want time.Time) {
+	t.Helper()
+	if !got.Equal(want) {
+		t.Errorf("%s: got %s, want %s", what, got.In(riyadh).Format("Mon 2006-01-02 15:04"), want.Format("Mon 2006-01-02 15:04"))
+	}
+}
+
+// Filed Sunday 10:00 with nobody answering: the ticket climbs every rung to the
+// minister's office, each rung starting exactly when the previous one's working
+// allowance runs out on the Sunday–Thursday 08:00–15:00 calendar.
+func TestFullLadderToMinister(t *testing.T) {
+	h := newHarness(t, at(11, 22, 10, 0))
+	// Long after the top rung expired, the beneficiary withdraws so the run ends.
+	h.update(at(12, 20, 10, 0), workflows.UpdateWithdraw, workflows.WithdrawRequest{Reason: "no answer"})
+	st := h.run()
+
+	wantStart := []time.Time{
+		at(11, 23, 10, 0), // first-response SLA (1d) breached: care-center manager
+		at(11, 24, 10, 0), // +1d: entity head
+		at(11, 25, 10, 0), // +1d: sector deputy minister
+		at(11, 29, 10, 0), // +2d (Wed 10–15, Thu, Sun 08–10): general supervisor
+		at(12, 1, 10, 0),  // +2d: minister's office
+	}
+	wantDue := []time.Time{at(11, 24, 10, 0), at(11, 25, 10, 0), at(11, 29, 10, 0), at(12, 1, 10, 0), at(12, 6, 10, 0)}
+	wantRole := domain.LadderRoles()
+	wantEntity := []string{"KSU", "KSU", "UNIV", "MOE", "MOE"}
+
+	esc := h.rec.eventsOf(workflows.EventEscalated)
+	if len(esc) != 5 {
+		t.Fatalf("want 5 escalations, got %d: %+v", len(esc), esc)
+	}
+	for i, e := range esc {
+		sameInstant(t, "escalation start", e.At, wantStart[i])
+		if e.Level != i+1 || e.Role != wantRole[i] || e.Entity != wantEntity[i] || !e.Public {
+			t.Errorf("escalation %d: %+v", i+1, e)
+		}
+	}
+	// The deadline recorded with each escalation is that rung's due time.
+	for _, c := range h.rec.changes {
+		for _, e := range c.Events {
+			if e.Type == workflows.EventEscalated {
+				sameInstant(t, "rung deadline", c.State.SLADueAt, wantDue[e.Level-1])
+			}
+		}
+	}
+	if top := h.rec.eventsOf(workflows.EventTopReached); len(top) != 1 {
+		t.Fatalf("want the top-reached line once, got %+v", top)
+	} else {
+		sameInstant(t, "top reached", top[0].At, at(12, 6, 10, 0))
+	}
+	if st.Status != domain.StatusWithdrawn || st.EscalationLevel != 5 || st.EscalationRole != domain.RoleMinisterOffice {
+		t.Fatalf("final state: %+v", st)
+	}
+	// Each rung's holder was told and reminded once; the beneficiary heard of every escalation.
+	if got := len(h.rec.templates("official")); got != 10 {
+		t.Errorf("want 10 official notifications (5 assigned + 5 reminders), got %d", got)
+	}
+	if got := count(h.rec.templates("beneficiary"), "escalated"); got != 5 {
+		t.Errorf("want 5 escalation messages to the beneficiary, got %d", got)
+	}
+}
+
+func count(xs []string, x string) int {
+	n := 0
+	for _, v := range xs {
+		if v == x {
+			n++
+		}
+	}
+	return n
+}
+
+// An answer while level 2 holds the ticket cancels level 2's child and the climb stops.
+func TestResponseAtLevelTwoStopsTheClimb(t *testing.T) {
+	h := newHarness(t, at(11, 22, 10, 0))
+	ans := h.update(at(11, 24, 11, 0), workflows.UpdateRespond, respond("KSU", "تم إصدار الشهادة"))
+	st := h.run()
+
+	if ans.rejected != nil || ans.failed != nil || ans.state.Status != domain.StatusAnswered {
+		t.Fatalf("answer: %+v", ans)
+	}
+	if n := len(h.rec.eventsOf(workflows.EventEscalated)); n != 2 {
+		t.Fatalf("want exactly 2 escalations before the answer, got %d", n)
+	}
+	down := h.rec.eventsOf(workflows.EventStoodDown)
+	if len(down) != 1 || down[0].Level != 2 {
+		t.Fatalf("want level 2 stood down once, got %+v", down)
+	}
+	// Level 2's reminder would have gone out Tue 13:30; the answer at 11:00 cancelled it.
+	for _, n := range h.rec.notes {
+		if n.Template == "escalation_reminder" && n.Params["level"] == "2" {
+			t.Fatalf("cancelled rung still reminded: %+v", n)
+		}
+	}
+	// No objection: the ticket closes when the 5-day window passes.
+	if st.Status != domain.StatusClosed {
+		t.Fatalf("want closed, got %s", st.Status)
+	}
+	closed := h.rec.eventsOf(workflows.EventClosed)
+	if len(closed) != 1 {
+		t.Fatalf("closed events: %+v", closed)
+	}
+	sameInstant(t, "closed at window end", closed[0].At, at(11, 29, 11, 0))
+}
+
+func TestObjectionInsideWindowReopensWithNewSLA(t *testing.T) {
+	h := newHarness(t, at(11, 22, 10, 0))
+	h.update(at(11, 22, 12, 0), workflows.UpdateRespond, respond("KSU", "answered"))
+	obj := h.update(at(11, 23, 9, 0), workflows.UpdateObject, workflows.ObjectRequest{Reason: "الرد غير كاف"})
+	again := h.update(at(11, 23, 9, 30), workflows.UpdateObject, workflows.ObjectRequest{Reason: "again"})
+	rev := h.update(at(11, 24, 9, 0), workflows.UpdateRespond, respond("UNIV", "reviewed"))
+	st := h.run()
+
+	if obj.rejected != nil || obj.failed != nil {
+		t.Fatalf("objection refused: %+v", obj)
+	}
+	if obj.state.Status != domain.StatusReopened || obj.state.ResponsibleEntity != "UNIV" || obj.state.Round != 1 {
+		t.Fatalf("after objection: %+v", obj.state)
+	}
+	// Review allowance 3 working days from Monday 09:00: Mon 6h + Tue 7h + Wed 7h + Thu 1h.
+	sameInstant(t, "review deadline", obj.state.SLADueAt, at(11, 26, 9, 0))
+	wantErrType(t, again.rejected, workflows.ErrAlreadyObjected)
+	if rev.state.Status != domain.StatusClosed || st.Status != domain.StatusClosed {
+		t.Fatalf("review answer must close the ticket: %+v / %+v", rev.state, st)
+	}
+	if len(st.Responses) != 2 || st.Responses[1].Round != 1 {
+		t.Fatalf("responses: %+v", st.Responses)
+	}
+}
+
+// The review round has its own SLA and its own ladder, starting above the entity.
+func TestReviewEscalatesFromTheSector(t *testing.T) {
+	h := newHarness(t, at(11, 22, 10, 0))
+	h.update(at(11, 22, 12, 0), workflows.UpdateRespond, respond("KSU", "answered"))
+	h.update(at(11, 23, 9, 0), workflows.UpdateObject, workflows.ObjectRequest{Reason: "no"})
+	h.update(at(11, 30, 12, 0), workflows.UpdateRespond, respond("UNIV", "reviewed late"))
+	h.run()
+
+	// Review due Thu 26th 09:00 -> the sector official (2d: Thu 6h, Sun 7h, Mon 1h)
+	// -> the general supervisor on Mon 30th 09:00, who answers at noon.
+	esc := h.rec.eventsOf(workflows.EventEscalated)
+	if len(esc) != 2 || esc[0].Role != domain.RoleSectorOfficial || esc[0].Entity != "UNIV" ||
+		esc[1].Role != domain.RoleSupervisor || esc[1].Entity != "MOE" {
+		t.Fatalf("review escalation: %+v", esc)
+	}
+	sameInstant(t, "review breach", esc[0].At, at(11, 26, 9, 0))
+	sameInstant(t, "review level 2", esc[1].At, at(11, 30, 9, 0))
+}
+
+func TestObjectionAfterWindowIsRefused(t *testing.T) {
+	h := newHarness(t, at(11, 22, 10, 0))
+	h.update(at(11, 22, 12, 0), workflows.UpdateRespond, respond("KSU", "answered"))
+	// The window (5 x 24h) ends Friday 27th 12:00: an objection at that instant is
+	// too late (the window is half-open), and the ticket closes.
+	late := h.update(at(11, 27, 12, 0), workflows.UpdateObject, workflows.ObjectRequest{Reason: "late"})
+	st := h.run()
+	if st.Status != domain.StatusClosed {
+		t.Fatalf("want closed, got %+v", st)
+	}
+	if !late.done {
+		t.Fatal("the late objection got no answer")
+	}
+	wantErrType(t, late.rejected, workflows.ErrObjectionWindowClosed)
+}
+
+func TestObjectionBeforeAnswerAndAfterWithdrawalRefused(t *testing.T) {
+	h := newHarness(t, at(11, 22, 10, 0))
+	early := h.update(at(11, 22, 11, 0), workflows.UpdateObject, workflows.ObjectRequest{Reason: "early"})
+	emptyAnswer := h.update(at(11, 22, 11, 30), workflows.UpdateRespond, respond("KSU", ""))
+	w := h.update(at(11, 22, 12, 0), workflows.UpdateWithdraw, workflows.WithdrawRequest{Reason: "solved"})
+	st := h.run()
+	wantErrType(t, early.rejected, workflows.ErrNothingToObject)
+	wantErrType(t, emptyAnswer.rejected, workflows.ErrInvalidMessage)
+	if w.state.Status != domain.StatusWithdrawn || st.Status != domain.StatusWithdrawn || st.ClosedAt == nil {
+		t.Fatalf("withdrawal: %+v", st)
+	}
+	if n := len(h.rec.eventsOf(workflows.EventEscalated)); n != 0 {
+		t.Fatalf("withdrawn before the SLA yet escalated %d times", n)
+	}
+	if got := h.rec.templates("beneficiary"); count(got, "withdrawn") != 1 || count(got, "created") != 1 {
+		t.Fatalf("beneficiary messages: %v", got)
+	}
+}
+
+func TestWithdrawalDuringEscalationCancelsTheRung(t *testing.T) {
+	h := newHarness(t, at(11, 22, 10, 0))
+	h.update(at(11, 23, 11, 0), workflows.UpdateWithdraw, workflows.WithdrawRequest{})
+	st := h.run()
+	if st.Status != domain.StatusWithdrawn {
+		t.Fatalf("status %s", st.Status)
+	}
+	if down := h.rec.eventsOf(workflows.EventStoodDown); len(down) != 1 || down[0].Level != 1 {
+		t.Fatalf("stood down: %+v", down)
+	}
+}
+
+// Signals take the same path as updates (for fire-and-forget integrations).
+func TestRespondBySignal(t *testing.T) {
+	h := newHarness(t, at(11, 22, 10, 0))
+	h.env.RegisterDelayedCallback(func() {
+		h.env.SignalWorkflow(workflows.UpdateRespond, respond("KSU", "by signal"))
+	}, time.Hour)
+	st := h.run()
+	if st.Status != domain.StatusClosed || len(st.Responses) != 1 || st.Responses[0].Message != "by signal" {
+		t.Fatalf("signal response: %+v", st)
+	}
+}
+
+// The read-model projection always moves forward: versions strictly increase and
+// sequence numbers are unique and gapless.
+func TestProjectionVersionsAndSequence(t *testing.T) {
+	h := newHarness(t, at(11, 22, 10, 0))
+	h.update(at(11, 23, 12, 0), workflows.UpdateRespond, respond("KSU", "ok"))
+	h.run()
+	var lastV int64
+	for _, c := range h.rec.changes {
+		if c.State.Version <= lastV {
+			t.Fatalf("version did not increase: %d after %d", c.State.Version, lastV)
+		}
+		lastV = c.State.Version
+	}
+	for i, e := range h.rec.events() {
+		if e.Seq != i+1 {
+			t.Fatalf("event %d has seq %d", i, e.Seq)
+		}
+	}
+	if st := h.rec.last(); st.Status != domain.StatusClosed {
+		t.Fatalf("last projection: %+v", st)
+	}
+}
+
+// A failing activity is retried by Temporal and the workflow carries on.
+func TestActivityFailureIsRetried(t *testing.T) {
+	h := newHarness(t, at(11, 22, 10, 0))
+	h.rec.failOnce[workflows.ActivityRecordChange] = true
+	h.update(at(11, 22, 11, 0), workflows.UpdateWithdraw, workflows.WithdrawRequest{})
+	st := h.run()
+	if st.Status != domain.StatusWithdrawn || len(h.rec.eventsOf(workflows.EventCreated)) != 1 {
+		t.Fatalf("after retry: %+v, events %+v", st, h.rec.events())
+	}
+}
