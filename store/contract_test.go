@@ -1,0 +1,42 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/tawasul/tawasul/sla"
+)
+
+// The exported surface other packages code against (once contract.go). A
+// change to any of these signatures fails to compile here first: change them
+// only by agreement with the packages that call them.
+var (
+	_ func(context.Context, string) (*Store, error) = Open
+
+	_ func(*Store) string                                                   = (*Store).Dialect
+	_ func(*Store, context.Context) error                                   = (*Store).Migrate
+	_ func(*Store, context.Context) (int, error)                            = (*Store).PendingMigrations
+	_ func(*Store, context.Context) error                                   = (*Store).Ping
+	_ func(*Store) error                                                    = (*Store).Close
+	_ func(*Store, context.Context, []Entity) error                         = (*Store).UpsertEntities
+	_ func(*Store, context.Context) ([]Entity, error)                       = (*Store).ListEntities
+	_ func(*Store, context.Context, string) (Entity, error)                 = (*Store).GetEntity
+	_ func(*Store, context.Context) (sla.Policy, error)                     = (*Store).CurrentPolicy
+	_ func(*Store, context.Context, int) (sla.Policy, error)                = (*Store).GetPolicy
+	_ func(*Store, context.Context, sla.Policy, string) (sla.Policy, error) = (*Store).SavePolicy
+	_ func(*Store, context.Context, sla.Policy) (sla.Policy, error)         = (*Store).EnsurePolicy
+	_ func(*Store, context.Context, string) (IdempotencyRecord, error)      = (*Store).FindIdempotency
+
+	_ func(*Store, context.Context, NewTicket, *IdempotencyRecord) (Ticket, *IdempotencyRecord, bool, error) = (*Store).CreateTicket
+
+	_ func(*Store, context.Context, string) error                        = (*Store).MarkWorkflowStarted
+	_ func(*Store, context.Context, time.Time, int) ([]Ticket, error)    = (*Store).UnstartedTickets
+	_ func(*Store, context.Context, string) (Ticket, error)              = (*Store).GetTicket
+	_ func(*Store, context.Context, TicketFilter) (Page, error)          = (*Store).ListTickets
+	_ func(*Store, context.Context, string, bool) ([]TicketEvent, error) = (*Store).Timeline
+	_ func(*Store, context.Context, TicketChange) error                  = (*Store).ApplyChange
+	_ func(*Store, context.Context, OutboxMessage) (bool, error)         = (*Store).EnqueueOutbox
+	_ func(*Store, context.Context, string) ([]OutboxMessage, error)     = (*Store).Outbox
+
+	_ = []error{ErrNotFound, ErrIdempotencyMismatch, ErrBadCursor}
+)

@@ -1,0 +1,281 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tawasul/tawasul/domain"
+)
+
+// listAll walks every page of f and fails on a repeated ticket.
+func listAll(t *testing.T, s *Store, f TicketFilter) (numbers []string, pages int) {
+	t.Helper()
+	seen := map[string]bool{}
+	for {
+		p, err := s.ListTickets(context.Background(), f)
+		if err != nil {
+			t.Fatalf("ListTickets: %v", err)
+		}
+		pages++
+		if f.Limit > 0 && len(p.Tickets) > f.Limit {
+			t.Fatalf("page of %d tickets, limit %d", len(p.Tickets), f.Limit)
+		}
+		for _, tk := range p.Tickets {
+			if seen[tk.Number] {
+				t.Fatalf("ticket %s on two pages", tk.Number)
+			}
+			seen[tk.Number] = true
+			numbers = append(numbers, tk.Number)
+		}
+		if p.NextCursor == "" {
+			return numbers, pages
+		}
+		if pages > 1000 {
+			t.Fatal("pagination does not end")
+		}
+		f.Cursor = p.NextCursor
+	}
+}
+
+// wantOrder sorts tickets the way the inbox must: by (SLADueAt, Number).
+func wantOrder(ts []Ticket) []string {
+	ts = slices.Clone(ts)
+	slices.SortFunc(ts, func(a, b Ticket) int {
+		if c := a.SLADueAt.Compare(b.SLADueAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Number, b.Number)
+	})
+	return numbersOf(ts)
+}
+
+func TestListTicketsPagination(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		// Eight tickets; four share one deadline (ties broken by number), and
+		// creation order differs from deadline order.
+		dues := []time.Duration{5, 1, 3, 3, 3, 3, 0, 7}
+		var all []Ticket
+		for _, d := range dues {
+			all = append(all, mustCreate(t, s, sampleTicket(baseTime.Add(d*time.Hour))))
+		}
+		want := wantOrder(all)
+		for _, limit := range []int{1, 2, 3, 4, 8, 50} {
+			got, pages := listAll(t, s, TicketFilter{Limit: limit})
+			mustEqual(t, fmt.Sprintf("order with limit %d", limit), got, want)
+			if wantPages := (len(all) + limit - 1) / limit; pages != wantPages {
+				t.Fatalf("limit %d: %d pages, want %d", limit, pages, wantPages)
+			}
+		}
+		// Tickets keep their full content in pages.
+		p, err := s.ListTickets(context.Background(), TicketFilter{Limit: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, _ := s.GetTicket(context.Background(), want[0])
+		mustEqual(t, "first ticket of the page", p.Tickets[0], first)
+
+		// A ticket due earlier than the cursor and added after it was issued
+		// is not shown on later pages (keyset, not offset).
+		p, err = s.ListTickets(context.Background(), TicketFilter{Limit: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustCreate(t, s, sampleTicket(baseTime.Add(-time.Hour)))
+		rest, _ := listAll(t, s, TicketFilter{Limit: 3, Cursor: p.NextCursor})
+		mustEqual(t, "pages after the cursor", rest, want[3:])
+	})
+}
+
+func TestListTicketsLimit(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		seedTickets(t, s, 205, func(i int, tk *Ticket) {})
+		for _, c := range []struct{ limit, want int }{{0, 50}, {-3, 50}, {1, 1}, {200, 200}, {201, 200}, {10000, 200}} {
+			p, err := s.ListTickets(context.Background(), TicketFilter{Limit: c.limit})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(p.Tickets) != c.want || p.NextCursor == "" {
+				t.Fatalf("Limit %d: %d tickets (cursor %q), want %d and a next page", c.limit, len(p.Tickets), p.NextCursor, c.want)
+			}
+		}
+	})
+}
+
+func TestListTicketsFilters(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		type spec struct {
+			entity string
+			status domain.Status
+		}
+		specs := []spec{
+			{"A", domain.StatusOpen}, {"A", domain.StatusAnswered}, {"A", domain.StatusReopened},
+			{"B", domain.StatusOpen}, {"B", domain.StatusClosed},
+			{"C", domain.StatusOpen}, {"C", domain.StatusWithdrawn},
+		}
+		var all []Ticket
+		for i, sp := range specs {
+			tk := sampleTicket(baseTime.Add(time.Duration(len(specs)-i) * time.Hour))
+			tk.Entity = "ORIG"
+			tk.ResponsibleEntity, tk.Status = sp.entity, sp.status
+			all = append(all, mustCreate(t, s, tk))
+		}
+		pick := func(keep func(Ticket) bool) []string {
+			var out []Ticket
+			for _, tk := range all {
+				if keep(tk) {
+					out = append(out, tk)
+				}
+			}
+			return wantOrder(out)
+		}
+		in := func(vals ...string) func(string) bool {
+			return func(v string) bool { return slices.Contains(vals, v) }
+		}
+		cases := []struct {
+			name string
+			f    TicketFilter
+			want []string
+		}{
+			{"all", TicketFilter{}, pick(func(Ticket) bool { return true })},
+			{"scope A,C", TicketFilter{Entities: []string{"A", "C"}},
+				pick(func(tk Ticket) bool { return in("A", "C")(tk.ResponsibleEntity) })},
+			{"empty scope", TicketFilter{Entities: []string{}}, nil},
+			{"entity B", TicketFilter{Entity: "B"}, pick(func(tk Ticket) bool { return tk.ResponsibleEntity == "B" })},
+			{"scope A,C and entity B", TicketFilter{Entities: []string{"A", "C"}, Entity: "B"}, nil},
+			{"entity by filing entity matches nothing", TicketFilter{Entity: "ORIG"}, nil},
+			{"status open", TicketFilter{Status: []domain.Status{domain.StatusOpen}},
+				pick(func(tk Ticket) bool { return tk.Status == domain.StatusOpen })},
+			{"status open,reopened in scope A", TicketFilter{Entities: []string{"A"},
+				Status: []domain.Status{domain.StatusOpen, domain.StatusReopened}},
+				pick(func(tk Ticket) bool {
+					return tk.ResponsibleEntity == "A" && in("open", "reopened")(string(tk.Status))
+				})},
+			{"final statuses of C", TicketFilter{Entity: "C", Status: []domain.Status{domain.StatusClosed, domain.StatusWithdrawn}},
+				pick(func(tk Ticket) bool { return tk.ResponsibleEntity == "C" && tk.Status.Final() })},
+		}
+		for _, c := range cases {
+			c.f.Limit = 2 // force pagination under every filter
+			got, _ := listAll(t, s, c.f)
+			mustEqual(t, c.name, got, c.want)
+		}
+	})
+}
+
+func TestListTicketsOverdue(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		now := baseTime.Add(10 * time.Hour)
+		mk := func(due time.Time, st domain.Status) Ticket {
+			tk := sampleTicket(due)
+			tk.Status = st
+			return mustCreate(t, s, tk)
+		}
+		late := mk(now.Add(-time.Hour), domain.StatusOpen)
+		lateReopened := mk(now.Add(-time.Microsecond), domain.StatusReopened)
+		mk(now, domain.StatusOpen)                        // due exactly now: not yet overdue
+		mk(now.Add(time.Hour), domain.StatusOpen)         // not due
+		mk(now.Add(-time.Hour), domain.StatusAnswered)    // waits on the beneficiary
+		mk(now.Add(-2*time.Hour), domain.StatusClosed)    // done
+		mk(now.Add(-3*time.Hour), domain.StatusWithdrawn) // done
+		lateB := mk(now.Add(-30*time.Minute), domain.StatusOpen)
+		if err := s.ApplyChange(context.Background(), TicketChange{Number: lateB.Number, Version: 1,
+			Status: domain.StatusOpen, ResponsibleEntity: "B", SLADueAt: lateB.SLADueAt}); err != nil {
+			t.Fatal(err)
+		}
+
+		got, _ := listAll(t, s, TicketFilter{Overdue: true, Now: now, Limit: 1})
+		mustEqual(t, "overdue", got, []string{late.Number, lateB.Number, lateReopened.Number})
+		// The same instant written in another zone gives the same answer.
+		got, _ = listAll(t, s, TicketFilter{Overdue: true, Now: now.In(time.FixedZone("X", -7*3600))})
+		mustEqual(t, "overdue, Now in UTC-7", got, []string{late.Number, lateB.Number, lateReopened.Number})
+		got, _ = listAll(t, s, TicketFilter{Overdue: true, Now: now, Entity: "B"})
+		mustEqual(t, "overdue in B", got, []string{lateB.Number})
+		got, _ = listAll(t, s, TicketFilter{Overdue: true, Now: now, Status: []domain.Status{domain.StatusReopened, domain.StatusClosed}})
+		mustEqual(t, "overdue and reopened/closed", got, []string{lateReopened.Number})
+	})
+}
+
+// Deadlines written in different zones sort and compare by instant. The wall
+// clocks here sort the other way round, which is what a zone-blind text
+// comparison would follow.
+func TestListTicketsAcrossTimeZones(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		east := time.FixedZone("UTC+10", 10*3600)
+		west := time.FixedZone("UTC-8", -8*3600)
+		// Instants: c < a < b; wall clocks: a (08:00) < b (09:00) < c (23:00).
+		a := mustCreate(t, s, sampleTicket(time.Date(2026, 6, 2, 8, 0, 0, 0, time.UTC)))
+		b := mustCreate(t, s, sampleTicket(time.Date(2026, 6, 2, 9, 0, 0, 0, west)))          // 17:00 UTC
+		c := mustCreate(t, s, sampleTicket(time.Date(2026, 6, 2, 23, 0, 0, 500000000, east))) // 13:00:00.5 UTC on 2 June
+		// Sub-second ordering: d is half a second after c.
+		d := mustCreate(t, s, sampleTicket(time.Date(2026, 6, 2, 13, 0, 1, 0, time.UTC)))
+		got, _ := listAll(t, s, TicketFilter{Limit: 1})
+		mustEqual(t, "order by instant", got, []string{a.Number, c.Number, d.Number, b.Number})
+		if !c.SLADueAt.Equal(time.Date(2026, 6, 2, 13, 0, 0, 500000000, time.UTC)) || c.SLADueAt.Location() != time.UTC {
+			t.Fatalf("SLADueAt stored as %v", c.SLADueAt)
+		}
+		got, _ = listAll(t, s, TicketFilter{Overdue: true, Now: time.Date(2026, 6, 2, 16, 0, 0, 0, east)}) // 06:00 UTC
+		if len(got) != 0 {
+			t.Fatalf("overdue at 06:00 UTC: %v", got)
+		}
+		got, _ = listAll(t, s, TicketFilter{Overdue: true, Now: time.Date(2026, 6, 2, 6, 0, 1, 0, west)}) // 14:00:01 UTC
+		mustEqual(t, "overdue at 14:00:01 UTC", got, []string{a.Number, c.Number, d.Number})
+
+		if s.Dialect() == DialectSQLite {
+			// Instants are integers on SQLite, whatever zone they came in.
+			var typ string
+			if err := s.db.Raw(`SELECT typeof(sla_due_at) FROM tickets WHERE number = ?`, b.Number).Scan(&typ).Error; err != nil || typ != "integer" {
+				t.Fatalf("typeof(sla_due_at) = %q, %v", typ, err)
+			}
+		}
+	})
+}
+
+func TestListTicketsBadCursor(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		b64 := base64.RawURLEncoding.EncodeToString
+		for _, c := range []string{
+			"garbage!",
+			"%%%",
+			b64([]byte("not json")),
+			b64([]byte(`{"d":"2026-01-01T00:00:00Z"}`)), // no number
+			b64([]byte(`{"n":"2026-000001"}`)),          // no deadline
+			b64([]byte(`{"d":"yesterday","n":"2026-000001"}`)),
+		} {
+			if _, err := s.ListTickets(context.Background(), TicketFilter{Cursor: c}); !errors.Is(err, ErrBadCursor) {
+				t.Errorf("cursor %q: err = %v, want ErrBadCursor", c, err)
+			}
+		}
+	})
+}
+
+// seedTickets bulk-inserts n tickets numbered 2026-000001.. (bypassing the
+// counter) for tests and benchmarks that need volume; edit adjusts each.
+func seedTickets(tb testing.TB, s *Store, n int, edit func(i int, tk *Ticket)) {
+	tb.Helper()
+	batch := make([]Ticket, 0, 500)
+	flush := func() {
+		if len(batch) == 0 {
+			return
+		}
+		if err := s.db.Create(&batch).Error; err != nil {
+			tb.Fatalf("seed tickets: %v", err)
+		}
+		batch = batch[:0]
+	}
+	for i := range n {
+		tk := sampleTicket(baseTime.Add(time.Duration(i%997) * time.Minute))
+		tk.Number = fmt.Sprintf("2026-%06d", i+1)
+		tk.UpdatedAt = tk.CreatedAt
+		edit(i, &tk)
+		batch = append(batch, tk)
+		if len(batch) == cap(batch) {
+			flush()
+		}
+	}
+	flush()
+}

@@ -1,0 +1,175 @@
+package store
+
+// The exported shapes of the read model. Field names and tags are the contract
+// other packages code against; the columns they map to are created by the
+// versioned migrations in migrations/, not by GORM's AutoMigrate, so the
+// gorm tags below only guide GORM's column naming and primary keys.
+
+import (
+	"errors"
+	"time"
+
+	"github.com/tawasul/tawasul/domain"
+)
+
+var (
+	// ErrNotFound: no such row.
+	ErrNotFound = errors.New("store: not found")
+	// ErrIdempotencyMismatch: the Idempotency-Key was used before with a different request body.
+	ErrIdempotencyMismatch = errors.New("store: idempotency key reused with a different request")
+)
+
+// Entity is a node of the ministry's hierarchy (ministry, sector, university, department...).
+type Entity struct {
+	Code   string            `gorm:"primaryKey;size:32" json:"code"`
+	NameAR string            `gorm:"size:300;not null" json:"name_ar"`
+	NameEN string            `gorm:"size:300;not null" json:"name_en"`
+	Kind   domain.EntityKind `gorm:"size:32;not null" json:"kind"`
+	Parent string            `gorm:"size:32;index" json:"parent,omitempty"` // "" for the ministry root
+}
+
+// Ticket is the read-model row of one ticket. The workflow owns the truth; rows are
+// upserted by activities guarded by Version (a stale write never wins).
+type Ticket struct {
+	Number   string          `gorm:"primaryKey;size:16"` // "2026-000123"
+	Kind     domain.Kind     `gorm:"size:32;not null"`
+	Channel  domain.Channel  `gorm:"size:32;not null"`
+	Priority domain.Priority `gorm:"size:16;not null"`
+	Status   domain.Status   `gorm:"size:16;not null"`
+
+	Subject     string `gorm:"size:300;not null"`
+	Description string `gorm:"type:text;not null"`
+
+	Entity            string `gorm:"size:32;not null"` // the entity the ticket was filed to
+	ResponsibleEntity string `gorm:"size:32;not null"` // who must act now (changes on objection review)
+
+	BeneficiaryName        string                 `gorm:"size:200;not null"`
+	BeneficiaryNationalID  string                 `gorm:"size:10;not null"`
+	BeneficiaryMobile      string                 `gorm:"size:16;not null"` // E.164
+	BeneficiaryEmail       string                 `gorm:"size:254"`
+	BeneficiaryType        domain.BeneficiaryType `gorm:"size:32;not null"`
+	BeneficiaryGender      domain.Gender          `gorm:"size:8"`
+	BeneficiaryNationality domain.Nationality     `gorm:"size:16"`
+
+	TrackingHash string `gorm:"size:64;not null"` // hex SHA-256 of the tracking code
+
+	PolicyVersion   int
+	Round           int         // 0 = first answer; 1 = objection review
+	EscalationLevel int         // 0 = not escalated; n = n-th rung of the ladder
+	EscalationRole  domain.Role `gorm:"size:32"`
+	SLADueAt        time.Time   `gorm:"not null"` // current deadline of whoever must act now
+	ObjectionUntil  *time.Time
+	RespondedAt     *time.Time
+	ClosedAt        *time.Time
+
+	FiledByID   string      `gorm:"size:100"`
+	FiledByRole domain.Role `gorm:"size:32"`
+
+	// WorkflowStarted is false between intake and a confirmed start of the
+	// ticket's workflow; a starter loop finishes any start that was interrupted.
+	WorkflowStarted bool  `gorm:"not null"`
+	Version         int64 `gorm:"not null"`
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+// TicketEvent is one line of a ticket's timeline (append-only, unique per ticket+seq).
+type TicketEvent struct {
+	ID           int64       `gorm:"primaryKey;autoIncrement"`
+	TicketNumber string      `gorm:"size:16;not null;uniqueIndex:ux_ticket_events_seq"`
+	Seq          int         `gorm:"not null;uniqueIndex:ux_ticket_events_seq"`
+	Type         string      `gorm:"size:32;not null"`
+	At           time.Time   `gorm:"not null"`
+	ActorID      string      `gorm:"size:100"`
+	ActorRole    domain.Role `gorm:"size:32"`
+	Entity       string      `gorm:"size:32"`
+	Level        int
+	Public       bool   `gorm:"not null"` // shown to the beneficiary on the tracking page
+	Message      string `gorm:"type:text"`
+}
+
+// StoredPolicy is one version of the SLA policy, body as JSON.
+type StoredPolicy struct {
+	Version   int    `gorm:"primaryKey;autoIncrement:false"`
+	Body      string `gorm:"type:text;not null"`
+	CreatedBy string `gorm:"size:100"`
+	CreatedAt time.Time
+}
+
+// OutboxMessage is one notification to deliver, keyed so a retried activity adds nothing.
+type OutboxMessage struct {
+	ID           int64  `gorm:"primaryKey;autoIncrement"`
+	Key          string `gorm:"size:200;not null;uniqueIndex"`
+	TicketNumber string `gorm:"size:16;index"`
+	Channel      string `gorm:"size:16;not null"` // sms, email, inbox
+	Recipient    string `gorm:"size:254;not null"`
+	Template     string `gorm:"size:64;not null"`
+	Body         string `gorm:"type:text;not null"`
+	Status       string `gorm:"size:16;not null"` // pending, sent, failed
+	CreatedAt    time.Time
+	SentAt       *time.Time
+}
+
+// IdempotencyRecord maps one Idempotency-Key to the ticket it created.
+type IdempotencyRecord struct {
+	KeyHash      string `gorm:"primaryKey;size:64"` // hex SHA-256 of the client's key
+	RequestHash  string `gorm:"size:64;not null"`   // hex SHA-256 of the canonical request
+	TicketNumber string `gorm:"size:16;not null"`
+	// SealedCode is the tracking code sealed with a key derived from the raw
+	// Idempotency-Key, so a retried request can be shown its code again while a
+	// database dump alone reveals nothing.
+	SealedCode []byte
+	CreatedAt  time.Time
+}
+
+// NewTicket is what intake gives CreateTicket; Number, Version and timestamps are set by the store.
+type NewTicket = Ticket
+
+// TicketFilter selects an inbox page. Zero values mean "any".
+type TicketFilter struct {
+	// Entities restricts to these responsible entities (scope); nil = all, and an
+	// empty non-nil slice matches nothing (a caller whose scope is empty sees nothing).
+	Entities []string
+	Entity   string          // the ?entity= filter (responsible entity)
+	Status   []domain.Status // nil = any
+	Overdue  bool            // SLADueAt < Now and status pending
+	Now      time.Time       // the clock for Overdue
+	Cursor   string          // opaque, from Page.NextCursor
+	Limit    int             // 1..200, default 50
+}
+
+// Page is one page of tickets, most urgent SLA first (SLADueAt, Number).
+type Page struct {
+	Tickets    []Ticket
+	NextCursor string // "" on the last page
+}
+
+// ErrBadCursor: the cursor cannot be decoded.
+var ErrBadCursor = errors.New("store: bad cursor")
+
+// TicketChange is what the workflow projects after each step.
+type TicketChange struct {
+	Number            string
+	Version           int64
+	Status            domain.Status
+	ResponsibleEntity string
+	PolicyVersion     int
+	Round             int
+	EscalationLevel   int
+	EscalationRole    domain.Role
+	SLADueAt          time.Time
+	ObjectionUntil    *time.Time
+	RespondedAt       *time.Time
+	ClosedAt          *time.Time
+	Events            []TicketEvent // appended; duplicates (same number+seq) ignored
+}
+
+// Table names are pinned so a rename of a Go type never silently points GORM at
+// a table the migrations did not create.
+
+func (Entity) TableName() string            { return "entities" }
+func (Ticket) TableName() string            { return "tickets" }
+func (TicketEvent) TableName() string       { return "ticket_events" }
+func (StoredPolicy) TableName() string      { return "policies" }
+func (OutboxMessage) TableName() string     { return "outbox" }
+func (IdempotencyRecord) TableName() string { return "idempotency_keys" }
