@@ -115,6 +115,9 @@ func TestTicketLifecycle(t *testing.T) {
 			map[string]any{"message": "تمت المراجعة"}))
 		waitFor(t, 10*time.Second, "closed in the read model", func() bool { return s.status(number) == "closed" })
 
+		if s.dialect == "sqlite" {
+			recordHistory(t, s.app.Client, workflows.TicketWorkflowID(number), "ticket_objection_review")
+		}
 		got := strings.Join(timelineTypes(s.ticket(number)), ",")
 		if got != "created,responded,objected,reopened,responded,closed" {
 			t.Fatalf("timeline: %s", got)
@@ -191,6 +194,11 @@ func TestEscalatesLevelByLevelToTheMinister(t *testing.T) {
 		s.must(http.StatusOK, s.do("POST", "/api/v1/tickets/"+number+"/responses", "t-minister",
 			map[string]any{"message": "تمت المعالجة"}))
 		waitFor(t, 10*time.Second, "answered", func() bool { return s.status(number) == "answered" })
+		if s.dialect == "sqlite" {
+			recordHistory(t, s.app.Client, workflows.TicketWorkflowID(number), "ticket_full_ladder")
+			recordHistory(t, s.app.Client, workflows.EscalationWorkflowID(number, 0, 1), "escalation_expired")
+			recordHistory(t, s.app.Client, workflows.EscalationWorkflowID(number, 0, 5), "escalation_top_level")
+		}
 	})
 }
 

@@ -1,0 +1,139 @@
+package e2e
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tawasul/tawasul/app"
+)
+
+// buildBinary compiles cmd/tawasul once per test run.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "tawasul")
+	cmd := exec.Command("go", "build", "-o", bin, "github.com/tawasul/tawasul/cmd/tawasul")
+	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building tawasul: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// devProcess is a running `tawasul dev`.
+type devProcess struct {
+	cmd     *exec.Cmd
+	logPath string
+}
+
+func (p *devProcess) output() string {
+	b, _ := os.ReadFile(p.logPath)
+	return string(b)
+}
+
+func startDev(t *testing.T, bin, configFile, dataDir string, addr string, temporalPort int) *devProcess {
+	t.Helper()
+	logf, err := os.CreateTemp(t.TempDir(), "tawasul-*.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logf.Close()
+	cmd := exec.Command(bin, "dev", "--config", configFile, "--data-dir", dataDir, "--addr", addr,
+		"--temporal-port", fmt.Sprint(temporalPort), "--ui-port", "-1", "--log-level", "warn")
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &devProcess{cmd: cmd, logPath: logf.Name()}
+	t.Cleanup(func() { p.kill() })
+	deadline := time.Now().Add(90 * time.Second)
+	for time.Now().Before(deadline) {
+		if res, err := http.Get("http://" + addr + "/readyz"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return p
+			}
+		}
+		if cmd.ProcessState != nil {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	p.kill()
+	t.Fatalf("tawasul dev did not become ready; output:\n%s", p.output())
+	return nil
+}
+
+func (p *devProcess) kill() {
+	if p.cmd.Process != nil && p.cmd.ProcessState == nil {
+		_ = p.cmd.Process.Signal(syscall.SIGKILL)
+		_ = p.cmd.Wait()
+	}
+}
+
+// The built binary is killed with SIGKILL and started again on the same data
+// directory: every ticket is still there and a pending escalation still fires.
+func TestDevBinarySurvivesSIGKILL(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("SIGKILL is POSIX (machine lacks it)")
+	}
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "tawasul.yaml")
+	yaml := fmt.Sprintf("dev:\n  demo: false\nauth:\n  tokens:\n    - {name: admin, hash: %s, role: admin}\n", app.HashToken("t-admin"))
+	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(dir, "data")
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	temporalPort := freePort(t)
+
+	p := startDev(t, bin, cfg, data, addr, temporalPort)
+	s := &system{t: t, base: "http://" + addr}
+	// First answers are due after 6 s, each rung gets 2 s: the escalations are
+	// still pending when the process dies.
+	s.must(http.StatusCreated, s.do("PUT", "/api/v1/policies", "t-admin", secondsPolicy("6s", "1h")))
+	var numbers []string
+	for i := range 3 {
+		n, _ := s.file(ticketBody("KSU", fmt.Sprintf("survive %d", i)))
+		numbers = append(numbers, n)
+	}
+	p.kill()
+	if st := p.cmd.ProcessState; st == nil || st.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		t.Fatalf("process did not die by SIGKILL: %v", st)
+	}
+
+	startDev(t, bin, cfg, data, addr, temporalPort)
+	for _, n := range numbers {
+		if st := s.status(n); st != "open" {
+			t.Fatalf("after restart ticket %s is %q", n, st)
+		}
+	}
+	for _, n := range numbers {
+		waitFor(t, 60*time.Second, "escalation of "+n+" after restart", func() bool {
+			return num(s.ticket(n).Body["escalation_level"]) >= 2
+		})
+	}
+	// And the restarted system still takes new tickets, numbered after the old ones.
+	n, _ := s.file(ticketBody("KSU", "after restart"))
+	if n <= numbers[len(numbers)-1] {
+		t.Fatalf("new number %s not after %s", n, numbers[len(numbers)-1])
+	}
+}

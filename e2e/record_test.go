@@ -1,0 +1,43 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/client"
+	"google.golang.org/protobuf/encoding/protojson"
+)
+
+// recordHistory writes a workflow's history to workflows/testdata/<name>.json
+// when TAWASUL_RECORD_HISTORIES=1, so the replay tests in workflows/ can prove
+// later code still replays what this code recorded. Recording is a deliberate
+// act (after a deliberate workflow change, behind workflow.GetVersion), never
+// part of an ordinary run.
+func recordHistory(t *testing.T, c client.Client, workflowID, name string) {
+	t.Helper()
+	if os.Getenv("TAWASUL_RECORD_HISTORIES") != "1" {
+		return
+	}
+	iter := c.GetWorkflowHistory(context.Background(), workflowID, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	h := &historypb.History{}
+	for iter.HasNext() {
+		e, err := iter.Next()
+		if err != nil {
+			t.Fatalf("reading history of %s: %v", workflowID, err)
+		}
+		h.Events = append(h.Events, e)
+	}
+	b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join("..", "workflows", "testdata", name+".json")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("recorded %d events of %s into %s", len(h.Events), workflowID, path)
+}
