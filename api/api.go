@@ -1,0 +1,217 @@
+// Package api is Tawasul's HTTP interface (Gin): intake of tickets from the
+// public and from staff, the staff inbox and ticket view, the beneficiary's
+// tracking page, actions on tickets (as Temporal updates), the raw workflow
+// history for auditors, and the SLA policy. Errors are RFC 9457 problem
+// documents with Arabic (default) or English titles.
+package api
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/store"
+)
+
+// Credential is one configured bearer token.
+type Credential struct {
+	Name      string
+	TokenHash string // hex SHA-256 of the bearer token
+	Role      domain.Role
+	Entity    string // scope; "" for ministry-wide roles
+}
+
+// Options configure the API. Store and Temporal are required.
+type Options struct {
+	Store       *store.Store
+	Temporal    client.Client
+	Credentials []Credential
+	Logger      *slog.Logger
+	Now         func() time.Time // default time.Now
+	// IntakePerMinute limits anonymous POST /tickets per client IP (default 30).
+	IntakePerMinute int
+	// UpdateTimeout bounds a Temporal update, so a missing worker answers 503
+	// instead of hanging (default 10s).
+	UpdateTimeout time.Duration
+	// TrackingSecret is mixed into the key that seals tracking codes for
+	// idempotent replays; may be nil in tests.
+	TrackingSecret []byte
+	// Ready is an extra readiness check (e.g. Temporal reachable); nil = store ping only.
+	Ready func(ctx context.Context) error
+
+	// Namespace is the Temporal namespace, needed for raw history requests (default "default").
+	Namespace string
+	// TrustedProxies are the proxies whose X-Forwarded-For is believed when
+	// finding the client IP for rate limiting; nil trusts none, so a client
+	// cannot dodge the limit by forging the header.
+	TrustedProxies []string
+}
+
+// temporalAPI is the part of the Temporal client the API uses; narrow so
+// tests can substitute a recording fake.
+type temporalAPI interface {
+	ExecuteWorkflow(ctx context.Context, options client.StartWorkflowOptions, workflow any, args ...any) (client.WorkflowRun, error)
+	UpdateWorkflow(ctx context.Context, options client.UpdateWorkflowOptions) (client.WorkflowUpdateHandle, error)
+	GetWorkflowExecutionHistory(ctx context.Context, req *workflowservice.GetWorkflowExecutionHistoryRequest) (*workflowservice.GetWorkflowExecutionHistoryResponse, error)
+}
+
+// sdkClient adapts client.Client to temporalAPI.
+type sdkClient struct{ client.Client }
+
+func (c sdkClient) GetWorkflowExecutionHistory(ctx context.Context, req *workflowservice.GetWorkflowExecutionHistoryRequest) (*workflowservice.GetWorkflowExecutionHistoryResponse, error) {
+	return c.WorkflowService().GetWorkflowExecutionHistory(ctx, req)
+}
+
+// API serves Tawasul over HTTP.
+type API struct {
+	store     *store.Store
+	temporal  temporalAPI
+	creds     []Credential
+	log       *slog.Logger
+	now       func() time.Time
+	perMinute int
+	updateTO  time.Duration
+	secret    []byte
+	ready     func(ctx context.Context) error
+	namespace string
+	proxies   []string
+
+	limiter  *ipLimiter
+	entities entityCache
+	handler  http.Handler
+}
+
+// New validates opts and builds the router.
+func New(opts Options) (*API, error) {
+	if opts.Temporal == nil {
+		return nil, errors.New("api: Options.Temporal is required")
+	}
+	return newAPI(opts, sdkClient{opts.Temporal})
+}
+
+// newAPI is New with the Temporal dependency already narrowed (tests pass a fake).
+func newAPI(opts Options, tc temporalAPI) (*API, error) {
+	if opts.Store == nil {
+		return nil, errors.New("api: Options.Store is required")
+	}
+	if err := checkCredentials(opts.Credentials); err != nil {
+		return nil, err
+	}
+	a := &API{
+		store:     opts.Store,
+		temporal:  tc,
+		creds:     append([]Credential(nil), opts.Credentials...),
+		log:       opts.Logger,
+		now:       opts.Now,
+		perMinute: opts.IntakePerMinute,
+		updateTO:  opts.UpdateTimeout,
+		secret:    opts.TrackingSecret,
+		ready:     opts.Ready,
+		namespace: opts.Namespace,
+		proxies:   opts.TrustedProxies,
+	}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	if a.perMinute <= 0 {
+		a.perMinute = 30
+	}
+	if a.updateTO <= 0 {
+		a.updateTO = 10 * time.Second
+	}
+	if a.namespace == "" {
+		a.namespace = "default"
+	}
+	a.limiter = newIPLimiter(a.perMinute)
+	a.entities = entityCache{ttl: 30 * time.Second, load: a.store.ListEntities, now: a.now}
+	h, err := a.routes()
+	if err != nil {
+		return nil, err
+	}
+	a.handler = h
+	return a, nil
+}
+
+// Handler returns the HTTP handler of the whole API.
+func (a *API) Handler() http.Handler { return a.handler }
+
+var ginModeOnce sync.Once
+
+func (a *API) routes() (http.Handler, error) {
+	// Gin's debug mode prints every route on stdout; keep the operator's choice
+	// when GIN_MODE is set, otherwise stay quiet.
+	ginModeOnce.Do(func() {
+		if os.Getenv(gin.EnvGinMode) == "" {
+			gin.SetMode(gin.ReleaseMode)
+		}
+	})
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.ContextWithFallback = true
+	if err := r.SetTrustedProxies(a.proxies); err != nil {
+		return nil, fmt.Errorf("api: trusted proxies: %w", err)
+	}
+	r.Use(a.recovery(), requestID(), a.accessLog(), securityHeaders())
+	r.NoRoute(func(c *gin.Context) { writeProblem(c, problem(http.StatusNotFound, codeNotFound)) })
+	r.NoMethod(func(c *gin.Context) { writeProblem(c, problem(http.StatusMethodNotAllowed, codeMethodNotAllowed)) })
+
+	r.GET("/healthz", a.healthz)
+	r.GET("/readyz", a.readyz)
+
+	v1 := r.Group("/api/v1")
+	v1.GET("/openapi.yaml", serveOpenAPI)
+	v1.GET("/entities", a.listEntities)
+
+	v1.POST("/tickets", a.optionalAuth(), a.createTicket)
+	staff := v1.Group("", a.requireAuth())
+	staff.GET("/tickets", a.listTickets)
+	staff.GET("/tickets/:number", a.getTicket)
+	staff.POST("/tickets/:number/responses", a.respond)
+	staff.GET("/tickets/:number/history", a.requireRole(domain.RoleAuditor, domain.RoleAdmin, domain.RoleSupervisor), a.history)
+	staff.GET("/policies/current", a.currentPolicy)
+	staff.PUT("/policies", a.requireRole(domain.RoleAdmin), a.savePolicy)
+
+	v1.POST("/tickets/:number/objections", a.object)
+	v1.POST("/tickets/:number/withdrawal", a.withdraw)
+	v1.GET("/track/:number", a.track)
+	return r, nil
+}
+
+// checkCredentials refuses a configuration that would authenticate wrongly:
+// malformed hashes, unknown roles, scoped roles without an entity, duplicates.
+func checkCredentials(cs []Credential) error {
+	seen := map[string]string{}
+	for i, c := range cs {
+		if c.Name == "" {
+			return fmt.Errorf("api: credential %d: empty name", i)
+		}
+		if b, err := hex.DecodeString(c.TokenHash); err != nil || len(b) != 32 {
+			return fmt.Errorf("api: credential %q: token hash must be 64 hex digits (SHA-256)", c.Name)
+		}
+		if !c.Role.ValidStaff() {
+			return fmt.Errorf("api: credential %q: unknown role %q", c.Name, c.Role)
+		}
+		if entityScoped(c.Role) && c.Entity == "" {
+			return fmt.Errorf("api: credential %q: role %s needs an entity", c.Name, c.Role)
+		}
+		if other, dup := seen[c.TokenHash]; dup {
+			return fmt.Errorf("api: credentials %q and %q share a token", other, c.Name)
+		}
+		seen[c.TokenHash] = c.Name
+	}
+	return nil
+}

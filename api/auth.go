@@ -1,0 +1,223 @@
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/store"
+	"github.com/tawasul/tawasul/workflows"
+)
+
+const actorKey = "tawasul.actor"
+
+// authenticate resolves the bearer token. ok=false with present=true means a
+// token was sent but matches nobody.
+func (a *API) authenticate(r *http.Request) (actor workflows.Actor, present, ok bool) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return workflows.Actor{}, false, false
+	}
+	scheme, token, found := strings.Cut(h, " ")
+	token = strings.TrimSpace(token)
+	if !found || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return workflows.Actor{}, true, false
+	}
+	sum := sha256.Sum256([]byte(token))
+	presented := []byte(hex.EncodeToString(sum[:]))
+	match := -1
+	// Compare against every credential, without stopping early, so the time
+	// taken says nothing about which (or whether any) token matched.
+	for i, c := range a.creds {
+		if subtle.ConstantTimeCompare(presented, []byte(strings.ToLower(c.TokenHash))) == 1 {
+			match = i
+		}
+	}
+	if match < 0 {
+		return workflows.Actor{}, true, false
+	}
+	c := a.creds[match]
+	return workflows.Actor{ID: c.Name, Name: c.Name, Role: c.Role, Entity: c.Entity}, true, true
+}
+
+// requireAuth admits staff tokens only.
+func (a *API) requireAuth() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		actor, _, ok := a.authenticate(c.Request)
+		if !ok {
+			writeProblem(c, problem(http.StatusUnauthorized, codeUnauthorized))
+			return
+		}
+		c.Set(actorKey, actor)
+		c.Next()
+	}
+}
+
+// optionalAuth admits anonymous callers but refuses a token that matches
+// nobody: silently treating a mistyped staff token as anonymous would file a
+// call-center ticket as a self-service one.
+func (a *API) optionalAuth() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		actor, present, ok := a.authenticate(c.Request)
+		if present && !ok {
+			writeProblem(c, problem(http.StatusUnauthorized, codeUnauthorized))
+			return
+		}
+		if ok {
+			c.Set(actorKey, actor)
+		}
+		c.Next()
+	}
+}
+
+func (a *API) requireRole(roles ...domain.Role) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		actor, ok := staffActor(c)
+		if !ok || !slices.Contains(roles, actor.Role) {
+			writeProblem(c, problem(http.StatusForbidden, codeForbidden))
+			return
+		}
+		c.Next()
+	}
+}
+
+// staffActor returns the authenticated staff member, if any.
+func staffActor(c *gin.Context) (workflows.Actor, bool) {
+	v, ok := c.Get(actorKey)
+	if !ok {
+		return workflows.Actor{}, false
+	}
+	actor, ok := v.(workflows.Actor)
+	return actor, ok
+}
+
+// entityScoped reports whether a role works inside one entity (or sector) only.
+func entityScoped(r domain.Role) bool {
+	switch r {
+	case domain.RoleCoordinator, domain.RoleCareCenterManager, domain.RoleEntityHead, domain.RoleSectorOfficial:
+		return true
+	}
+	return false
+}
+
+// mayFile reports whether a staff role may file tickets (on any channel).
+// Auditors only read.
+func mayFile(r domain.Role) bool { return r.ValidStaff() && r != domain.RoleAuditor }
+
+// scope returns the entities whose tickets actor may see; nil means all.
+func (a *API) scope(ctx context.Context, actor workflows.Actor) ([]string, error) {
+	switch actor.Role {
+	case domain.RoleCoordinator, domain.RoleCareCenterManager, domain.RoleEntityHead:
+		return []string{actor.Entity}, nil
+	case domain.RoleSectorOfficial:
+		es, err := a.entities.get(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := []string{actor.Entity}
+		for _, e := range es {
+			if e.Parent == actor.Entity && e.Code != actor.Entity {
+				out = append(out, e.Code)
+			}
+		}
+		return out, nil
+	default:
+		return nil, nil
+	}
+}
+
+// canSee reports whether a ticket is inside actor's scope: filed to, or now
+// the responsibility of, one of the scope's entities.
+func (a *API) canSee(ctx context.Context, actor workflows.Actor, t store.Ticket) (bool, error) {
+	sc, err := a.scope(ctx, actor)
+	if err != nil {
+		return false, err
+	}
+	if sc == nil {
+		return true, nil
+	}
+	return slices.Contains(sc, t.ResponsibleEntity) || slices.Contains(sc, t.Entity), nil
+}
+
+// canAct reports whether actor may answer the ticket: staff of the entity
+// responsible now, an admin, or a ladder role once the ticket has climbed to
+// that role's rung or beyond (a higher rung does not take the ticket away from
+// the lower ones: whoever answers first stops the climb).
+func (a *API) canAct(ctx context.Context, actor workflows.Actor, t store.Ticket) (bool, error) {
+	switch actor.Role {
+	case domain.RoleAdmin:
+		return true, nil
+	case domain.RoleCoordinator, domain.RoleCareCenterManager, domain.RoleEntityHead, domain.RoleSectorOfficial:
+		if actor.Entity != "" && actor.Entity == t.ResponsibleEntity {
+			return true, nil
+		}
+	}
+	rank := slices.Index(domain.LadderRoles(), actor.Role)
+	if rank < 0 || t.EscalationLevel == 0 || slices.Index(domain.LadderRoles(), t.EscalationRole) < rank {
+		return false, nil
+	}
+	switch domain.LadderScope(actor.Role) {
+	case domain.ScopeMinistry:
+		return true, nil
+	case domain.ScopeSector:
+		e, err := a.entities.find(ctx, t.ResponsibleEntity)
+		if err != nil {
+			return false, err
+		}
+		return e.Parent != "" && e.Parent == actor.Entity, nil
+	default:
+		return actor.Entity == t.ResponsibleEntity, nil
+	}
+}
+
+// entityCache keeps the hierarchy for a short while: scopes are computed on
+// every request and the hierarchy changes rarely.
+type entityCache struct {
+	ttl  time.Duration
+	load func(context.Context) ([]store.Entity, error)
+	now  func() time.Time
+
+	mu     sync.Mutex
+	list   []store.Entity
+	loaded time.Time
+}
+
+func (ec *entityCache) get(ctx context.Context) ([]store.Entity, error) {
+	ec.mu.Lock()
+	defer ec.mu.Unlock()
+	now := ec.now()
+	if ec.list != nil && now.Sub(ec.loaded) < ec.ttl && !now.Before(ec.loaded) {
+		return ec.list, nil
+	}
+	es, err := ec.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if es == nil {
+		es = []store.Entity{}
+	}
+	ec.list, ec.loaded = es, now
+	return es, nil
+}
+
+func (ec *entityCache) find(ctx context.Context, code string) (store.Entity, error) {
+	es, err := ec.get(ctx)
+	if err != nil {
+		return store.Entity{}, err
+	}
+	for _, e := range es {
+		if e.Code == code {
+			return e, nil
+		}
+	}
+	return store.Entity{}, store.ErrNotFound
+}

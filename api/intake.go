@@ -1,0 +1,310 @@
+package api
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hkdf"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/normalize"
+	"github.com/tawasul/tawasul/store"
+	"github.com/tawasul/tawasul/workflows"
+)
+
+// Limits of intake text, counted in runes after normalization.
+const (
+	maxSubject     = 200
+	maxDescription = 5000
+	maxName        = 200
+	maxMessage     = 5000
+)
+
+// createTicketIn is the intake body as sent. Enumerations are plain strings
+// so an unknown value becomes a field error (422) rather than a decode error.
+type createTicketIn struct {
+	Kind        string         `json:"kind"`
+	Channel     string         `json:"channel"`
+	Priority    string         `json:"priority"`
+	Subject     string         `json:"subject"`
+	Description string         `json:"description"`
+	Entity      string         `json:"entity"`
+	Beneficiary *beneficiaryIn `json:"beneficiary"`
+}
+
+type beneficiaryIn struct {
+	Name        string `json:"name"`
+	NationalID  string `json:"national_id"`
+	Mobile      string `json:"mobile"`
+	Email       string `json:"email"`
+	Type        string `json:"type"`
+	Gender      string `json:"gender"`
+	Nationality string `json:"nationality"`
+}
+
+// intake is a validated, normalized request. Its JSON form is the canonical
+// request whose hash binds an Idempotency-Key to one body.
+type intake struct {
+	Kind        domain.Kind           `json:"kind"`
+	Channel     domain.Channel        `json:"channel"`
+	Priority    domain.Priority       `json:"priority"`
+	Subject     string                `json:"subject"`
+	Description string                `json:"description"`
+	Entity      string                `json:"entity"`
+	Beneficiary workflows.Beneficiary `json:"beneficiary"`
+}
+
+func (in intake) hash() string {
+	b, err := json.Marshal(in)
+	if err != nil { // plain strings only: cannot fail
+		panic(err)
+	}
+	sum := sha256.Sum256(append([]byte("tawasul intake v1\n"), b...))
+	return hex.EncodeToString(sum[:])
+}
+
+// validateIntake checks and normalizes everything before anything is written.
+// A staff-only channel without a filing staff token is 403; every other
+// problem is collected into one 422.
+func (a *API) validateIntake(ctx context.Context, in createTicketIn, actor workflows.Actor, isStaff bool) (intake, error) {
+	var out intake
+	var errs []fieldErr
+	add := func(field, code string) { errs = append(errs, fieldErr{field: field, code: code}) }
+
+	out.Kind = domain.Kind(strings.TrimSpace(in.Kind))
+	switch {
+	case out.Kind == "":
+		add("kind", fieldRequired)
+	case !out.Kind.Valid():
+		add("kind", fieldInvalidValue)
+	}
+
+	out.Channel = domain.Channel(strings.TrimSpace(in.Channel))
+	switch {
+	case out.Channel == "":
+		add("channel", fieldRequired)
+	case !out.Channel.Valid():
+		add("channel", fieldInvalidValue)
+	case isStaff && !mayFile(actor.Role):
+		e := problem(http.StatusForbidden, codeForbidden)
+		return intake{}, e
+	case !out.Channel.SelfService() && !isStaff:
+		e := problem(http.StatusForbidden, codeForbidden)
+		e.fields = []fieldErr{{field: "channel", code: fieldStaffOnlyChannel}}
+		return intake{}, e
+	}
+
+	out.Priority = domain.Priority(strings.TrimSpace(in.Priority))
+	if out.Priority == "" {
+		out.Priority = domain.PriorityNormal
+	} else if !out.Priority.Valid() {
+		add("priority", fieldInvalidValue)
+	}
+
+	out.Subject = normalize.Text(in.Subject)
+	checkText(&errs, "subject", out.Subject, maxSubject, true)
+	out.Description = normalize.Text(in.Description)
+	checkText(&errs, "description", out.Description, maxDescription, true)
+
+	out.Entity = strings.TrimSpace(in.Entity)
+	if out.Entity == "" {
+		add("entity", fieldRequired)
+	} else if len(out.Entity) > 32 {
+		add("entity", fieldUnknownEntity)
+	} else if _, err := a.store.GetEntity(ctx, out.Entity); errors.Is(err, store.ErrNotFound) {
+		add("entity", fieldUnknownEntity)
+	} else if err != nil {
+		return intake{}, fmt.Errorf("load entity: %w", err)
+	}
+
+	if in.Beneficiary == nil {
+		add("beneficiary", fieldRequired)
+	} else {
+		b, berrs := validateBeneficiary(*in.Beneficiary)
+		out.Beneficiary = b
+		errs = append(errs, berrs...)
+	}
+	if len(errs) > 0 {
+		return intake{}, invalid(errs...)
+	}
+	return out, nil
+}
+
+func validateBeneficiary(in beneficiaryIn) (workflows.Beneficiary, []fieldErr) {
+	var b workflows.Beneficiary
+	var errs []fieldErr
+	add := func(field, code string) { errs = append(errs, fieldErr{field: "beneficiary." + field, code: code}) }
+
+	b.Name = normalize.Text(in.Name)
+	checkText(&errs, "beneficiary.name", b.Name, maxName, true)
+
+	if strings.TrimSpace(in.NationalID) == "" {
+		add("national_id", fieldRequired)
+	} else if id, err := normalize.NationalID(in.NationalID); err != nil {
+		add("national_id", fieldInvalidNationalID)
+	} else {
+		b.NationalID = id
+	}
+
+	if strings.TrimSpace(in.Mobile) == "" {
+		add("mobile", fieldRequired)
+	} else if m, err := normalize.Mobile(in.Mobile); err != nil {
+		add("mobile", fieldInvalidMobile)
+	} else {
+		b.Mobile = m
+	}
+
+	if strings.TrimSpace(in.Email) != "" {
+		if e, err := normalize.Email(in.Email); err != nil {
+			add("email", fieldInvalidEmail)
+		} else {
+			b.Email = e
+		}
+	}
+
+	b.Type = domain.BeneficiaryType(strings.TrimSpace(in.Type))
+	switch {
+	case b.Type == "":
+		add("type", fieldRequired)
+	case !b.Type.Valid():
+		add("type", fieldInvalidValue)
+	}
+
+	if g := strings.TrimSpace(in.Gender); g != "" {
+		b.Gender = domain.Gender(g)
+		if !b.Gender.Valid() {
+			add("gender", fieldInvalidValue)
+		}
+	}
+
+	// The first digit of a Saudi ID says who holds it: 1 citizen, 2 resident.
+	var fromID domain.Nationality
+	if b.NationalID != "" {
+		switch b.NationalID[0] {
+		case '1':
+			fromID = domain.NationalityCitizen
+		case '2':
+			fromID = domain.NationalityResident
+		}
+	}
+	b.Nationality = fromID
+	if n := strings.TrimSpace(in.Nationality); n != "" {
+		given := domain.Nationality(n)
+		switch {
+		case !given.Valid():
+			add("nationality", fieldInvalidValue)
+		case fromID != "" && given != fromID:
+			add("nationality", fieldNationality)
+		default:
+			b.Nationality = given
+		}
+	}
+	return b, errs
+}
+
+func checkText(errs *[]fieldErr, field, s string, max int, required bool) {
+	switch {
+	case s == "" && required:
+		*errs = append(*errs, fieldErr{field: field, code: fieldRequired})
+	case utf8.RuneCountInString(s) > max:
+		*errs = append(*errs, fieldErr{field: field, code: fieldTooLong})
+	}
+}
+
+// idempotencyKey reads the optional Idempotency-Key header: absent is fine,
+// present must be 1..200 printable ASCII characters.
+func idempotencyKey(h http.Header) (string, bool, *apiError) {
+	vs, present := h["Idempotency-Key"]
+	if !present {
+		return "", false, nil
+	}
+	if len(vs) != 1 || !printableToken(vs[0], 200) {
+		return "", false, problem(http.StatusBadRequest, codeBadIdempotencyKey)
+	}
+	return vs[0], true, nil
+}
+
+func sha256Hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+// Tracking codes: 12 characters from an alphabet without look-alikes (no 0/O,
+// 1/I), 60 bits of randomness. 32 symbols divide 256, so taking a byte mod 32
+// is unbiased.
+const trackingAlphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+func newTrackingCode() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	for i := range b {
+		b[i] = trackingAlphabet[b[i]%32]
+	}
+	return string(b[:])
+}
+
+// canonicalTrackingCode forgives what people do when copying a code: spaces,
+// dashes, lower case, Arabic-Indic digits.
+func canonicalTrackingCode(s string) string {
+	s = normalize.Digits(s)
+	s = strings.Map(func(r rune) rune {
+		if r == ' ' || r == '-' || r == '\t' {
+			return -1
+		}
+		return r
+	}, s)
+	return strings.ToUpper(s)
+}
+
+// sealKey derives the AES key that seals a tracking code for an idempotent
+// replay: HKDF-SHA256 over the raw Idempotency-Key (only the client has it;
+// the database keeps its hash) salted with the server secret.
+func (a *API) sealKey(rawKey string) ([]byte, error) {
+	return hkdf.Key(sha256.New, []byte(rawKey), a.secret, "tawasul tracking-code seal v1", 32)
+}
+
+func (a *API) seal(rawKey, keyHash, code string) ([]byte, error) {
+	gcm, err := a.gcm(rawKey)
+	if err != nil {
+		return nil, err
+	}
+	nonce := make([]byte, gcm.NonceSize(), gcm.NonceSize()+len(code)+gcm.Overhead())
+	_, _ = rand.Read(nonce)
+	return gcm.Seal(nonce, nonce, []byte(code), []byte(keyHash)), nil
+}
+
+func (a *API) unseal(rawKey, keyHash string, sealed []byte) (string, error) {
+	gcm, err := a.gcm(rawKey)
+	if err != nil {
+		return "", err
+	}
+	if len(sealed) < gcm.NonceSize() {
+		return "", errors.New("sealed tracking code too short")
+	}
+	plain, err := gcm.Open(nil, sealed[:gcm.NonceSize()], sealed[gcm.NonceSize():], []byte(keyHash))
+	if err != nil {
+		return "", fmt.Errorf("open sealed tracking code: %w", err)
+	}
+	return string(plain), nil
+}
+
+func (a *API) gcm(rawKey string) (cipher.AEAD, error) {
+	key, err := a.sealKey(rawKey)
+	if err != nil {
+		return nil, fmt.Errorf("derive seal key: %w", err)
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, fmt.Errorf("seal cipher: %w", err)
+	}
+	return cipher.NewGCM(block)
+}

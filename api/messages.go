@@ -1,0 +1,216 @@
+package api
+
+// The one place where every user-visible text of the API lives, in Arabic and
+// English. Problem codes and field-error codes are stable snake_case
+// identifiers clients may branch on; the texts may be reworded freely.
+
+// text is one message in both languages.
+type text struct{ ar, en string }
+
+func (t text) in(l lang) string {
+	if l == langEN {
+		return t.en
+	}
+	return t.ar
+}
+
+// problemText is the title and the default detail of one problem code.
+type problemText struct {
+	title  text
+	detail text
+}
+
+// Problem codes.
+const (
+	codeMalformedJSON        = "malformed_json"
+	codeUnknownField         = "unknown_field"
+	codeInvalidUTF8          = "invalid_utf8"
+	codeBodyTooLarge         = "body_too_large"
+	codeUnsupportedMedia     = "unsupported_media_type"
+	codeValidation           = "validation_failed"
+	codeIdempotencyReused    = "idempotency_key_reused"
+	codeBadIdempotencyKey    = "invalid_idempotency_key"
+	codeUnauthorized         = "unauthorized"
+	codeForbidden            = "forbidden"
+	codeNotFound             = "not_found"
+	codeMethodNotAllowed     = "method_not_allowed"
+	codeRateLimited          = "rate_limited"
+	codeTemporalUnavailable  = "temporal_unavailable"
+	codeTicketNotStarted     = "ticket_not_started"
+	codeNotReady             = "not_ready"
+	codeNoPolicy             = "no_policy"
+	codeInternal             = "internal_error"
+	codeBadCursor            = "bad_cursor"
+	codeActionRefused        = "action_refused"
+	codeTicketClosed         = "ticket_closed"           // = workflows.ErrTicketClosed
+	codeNotAwaitingResponse  = "not_awaiting_response"   // = workflows.ErrNotAwaitingResponse
+	codeNothingToObject      = "nothing_to_object"       // = workflows.ErrNothingToObject
+	codeObjectionWindowShut  = "objection_window_closed" // = workflows.ErrObjectionWindowClosed
+	codeAlreadyObjected      = "already_objected"        // = workflows.ErrAlreadyObjected
+	codeInvalidMessage       = "invalid_message"         // = workflows.ErrInvalidMessage
+	codeTrackingCodeRequired = "tracking_code_required"
+)
+
+var problemTexts = map[string]problemText{
+	codeMalformedJSON: {
+		text{"طلب غير صالح", "Malformed request"},
+		text{"جسم الطلب ليس JSON صالحاً.", "The request body is not valid JSON."},
+	},
+	codeUnknownField: {
+		text{"حقل غير معروف", "Unknown field"},
+		text{"يحتوي الطلب على حقل غير معروف.", "The request contains a field this endpoint does not accept."},
+	},
+	codeInvalidUTF8: {
+		text{"ترميز غير صالح", "Invalid encoding"},
+		text{"يجب أن يكون جسم الطلب نصاً بترميز UTF-8 صالح.", "The request body must be valid UTF-8."},
+	},
+	codeBodyTooLarge: {
+		text{"الطلب كبير جداً", "Request too large"},
+		text{"يتجاوز جسم الطلب الحد المسموح.", "The request body exceeds the allowed size."},
+	},
+	codeUnsupportedMedia: {
+		text{"نوع محتوى غير مدعوم", "Unsupported media type"},
+		text{"يجب إرسال الطلب بصيغة application/json.", "Send the request as application/json."},
+	},
+	codeValidation: {
+		text{"بيانات غير صالحة", "Invalid data"},
+		text{"بعض الحقول غير صالحة؛ راجع قائمة الأخطاء.", "Some fields are invalid; see the list of errors."},
+	},
+	codeIdempotencyReused: {
+		text{"مفتاح التكرار مستخدم", "Idempotency key reused"},
+		text{"استُخدم مفتاح التكرار نفسه من قبل مع طلب مختلف.", "This Idempotency-Key was already used with a different request."},
+	},
+	codeBadIdempotencyKey: {
+		text{"مفتاح تكرار غير صالح", "Invalid idempotency key"},
+		text{"يجب أن يتكون مفتاح التكرار من 1 إلى 200 حرف مطبوع.", "The Idempotency-Key must be 1 to 200 printable ASCII characters."},
+	},
+	codeUnauthorized: {
+		text{"مطلوب تسجيل الدخول", "Authentication required"},
+		text{"أرسل رمز دخول صالحاً في ترويسة Authorization.", "Send a valid bearer token in the Authorization header."},
+	},
+	codeForbidden: {
+		text{"غير مسموح", "Forbidden"},
+		text{"لا تملك صلاحية تنفيذ هذا الإجراء.", "Your role may not perform this action."},
+	},
+	codeNotFound: {
+		text{"غير موجود", "Not found"},
+		text{"لم يُعثر على المورد المطلوب.", "The requested resource was not found."},
+	},
+	codeMethodNotAllowed: {
+		text{"طريقة غير مسموحة", "Method not allowed"},
+		text{"هذه الطريقة غير مدعومة لهذا المسار.", "This method is not supported on this path."},
+	},
+	codeRateLimited: {
+		text{"طلبات كثيرة", "Too many requests"},
+		text{"تجاوزت عدد الطلبات المسموح؛ حاول بعد قليل.", "Too many requests; try again shortly."},
+	},
+	codeTemporalUnavailable: {
+		text{"الخدمة غير متاحة مؤقتاً", "Service temporarily unavailable"},
+		text{"محرك سير العمل لا يستجيب الآن؛ أعد المحاولة بعد قليل.", "The workflow engine is not answering right now; retry shortly."},
+	},
+	codeTicketNotStarted: {
+		text{"لم يكتمل تسجيل الطلب", "Ticket not yet started"},
+		text{"حُفظ الطلب لكن لم يبدأ تنفيذه بعد؛ أعد إرسال الطلب نفسه بمفتاح التكرار نفسه لإكماله.",
+			"The ticket was saved but its processing has not started; resend the same request with the same Idempotency-Key to complete it."},
+	},
+	codeNotReady: {
+		text{"الخدمة غير جاهزة", "Not ready"},
+		text{"الخدمة غير جاهزة لاستقبال الطلبات.", "The service is not ready to take requests."},
+	},
+	codeNoPolicy: {
+		text{"لا توجد سياسة مستوى خدمة", "No service-level policy"},
+		text{"لم تُعرَّف سياسة مستوى الخدمة بعد.", "No service-level policy has been defined yet."},
+	},
+	codeInternal: {
+		text{"خطأ داخلي", "Internal error"},
+		text{"حدث خطأ غير متوقع؛ أبلغ الدعم برقم الطلب المرجعي.", "An unexpected error occurred; report the request id to support."},
+	},
+	codeBadCursor: {
+		text{"مؤشر صفحة غير صالح", "Invalid cursor"},
+		text{"مؤشر الصفحة غير صالح أو منتهي.", "The page cursor is invalid."},
+	},
+	codeActionRefused: {
+		text{"الإجراء مرفوض", "Action refused"},
+		text{"لا يسمح وضع الطلب الحالي بهذا الإجراء.", "The ticket's current state does not allow this action."},
+	},
+	codeTicketClosed: {
+		text{"الطلب مغلق", "Ticket closed"},
+		text{"الطلب مغلق أو مسحوب ولا يقبل إجراءات جديدة.", "The ticket is closed or withdrawn and accepts no further actions."},
+	},
+	codeNotAwaitingResponse: {
+		text{"الطلب لا ينتظر رداً", "Ticket not awaiting a response"},
+		text{"تم الرد على الطلب بالفعل وهو في انتظار المستفيد.", "The ticket has already been answered and is waiting on the beneficiary."},
+	},
+	codeNothingToObject: {
+		text{"لا يوجد ما يُعترض عليه", "Nothing to object to"},
+		text{"لا يمكن الاعتراض قبل الرد على الطلب.", "An objection is possible only after the ticket has been answered."},
+	},
+	codeObjectionWindowShut: {
+		text{"انتهت مهلة الاعتراض", "Objection window closed"},
+		text{"انتهت المدة المتاحة للاعتراض على الرد.", "The period for objecting to the answer has ended."},
+	},
+	codeAlreadyObjected: {
+		text{"تم الاعتراض مسبقاً", "Already objected"},
+		text{"سبق تقديم اعتراض على هذا الطلب.", "An objection has already been filed on this ticket."},
+	},
+	codeInvalidMessage: {
+		text{"نص غير صالح", "Invalid message"},
+		text{"نص الرسالة فارغ أو طويل جداً.", "The message is empty or too long."},
+	},
+	codeTrackingCodeRequired: {
+		text{"رمز المتابعة مطلوب", "Tracking code required"},
+		text{"أرسل رمز المتابعة في ترويسة X-Tracking-Code.", "Send the tracking code in the X-Tracking-Code header."},
+	},
+}
+
+// Field-error codes.
+const (
+	fieldRequired          = "required"
+	fieldInvalidValue      = "invalid_value"
+	fieldTooLong           = "too_long"
+	fieldWrongType         = "wrong_type"
+	fieldUnknown           = "unknown_field"
+	fieldInvalidNationalID = "invalid_national_id"
+	fieldInvalidMobile     = "invalid_mobile"
+	fieldInvalidEmail      = "invalid_email"
+	fieldNationality       = "nationality_mismatch"
+	fieldUnknownEntity     = "unknown_entity"
+	fieldOutOfRange        = "out_of_range"
+	fieldStaffOnlyChannel  = "staff_only_channel"
+	fieldNotInList         = "not_in_list"
+)
+
+var fieldTexts = map[string]text{
+	fieldRequired:          {"هذا الحقل مطلوب.", "This field is required."},
+	fieldInvalidValue:      {"القيمة غير مقبولة.", "The value is not one of the accepted values."},
+	fieldTooLong:           {"النص أطول من المسموح.", "The text is longer than allowed."},
+	fieldWrongType:         {"نوع القيمة غير صحيح.", "The value has the wrong type."},
+	fieldUnknown:           {"حقل غير معروف.", "Unknown field."},
+	fieldInvalidNationalID: {"رقم الهوية غير صحيح؛ يجب أن يكون 10 أرقام يبدأ بـ 1 أو 2.", "The national ID is invalid: 10 digits starting with 1 or 2."},
+	fieldInvalidMobile:     {"رقم الجوال غير صحيح.", "The mobile number is invalid."},
+	fieldInvalidEmail:      {"البريد الإلكتروني غير صحيح.", "The email address is invalid."},
+	fieldNationality:       {"الجنسية لا تتوافق مع رقم الهوية (1 مواطن، 2 مقيم).", "The nationality does not match the ID (1 citizen, 2 resident)."},
+	fieldUnknownEntity:     {"الجهة غير معروفة.", "Unknown entity."},
+	fieldOutOfRange:        {"القيمة خارج النطاق المسموح.", "The value is out of the allowed range."},
+	fieldStaffOnlyChannel:  {"هذه القناة متاحة للموظفين فقط.", "This channel is available to staff only."},
+	fieldNotInList:         {"القيمة ليست من القائمة المسموحة.", "The value is not in the allowed list."},
+
+	// Codes of sla.Policy.Validate; in English its own, more specific message is kept.
+	"invalid_time_zone":                  {"المنطقة الزمنية غير معروفة.", "Unknown time zone."},
+	"invalid_weekday":                    {"يوم الأسبوع يجب أن يكون من 0 (الأحد) إلى 6 (السبت).", "Weekday must be 0 (Sunday) to 6 (Saturday)."},
+	"duplicate_weekday":                  {"يوم العمل مكرر.", "The work day is listed more than once."},
+	"invalid_time":                       {"الوقت غير صحيح؛ الصيغة HH:MM.", "Not a time of day HH:MM."},
+	"must_be_after_opening":              {"يجب أن يكون وقت الإغلاق بعد وقت الفتح.", "Closing time must be after opening time."},
+	"invalid_date":                       {"التاريخ غير صحيح؛ الصيغة YYYY-MM-DD.", "Not a date YYYY-MM-DD."},
+	"must_not_be_before_from":            {"آخر يوم في الإجازة قبل أولها.", "The last day of the holiday is before its first day."},
+	"invalid_kind":                       {"نوع الطلب غير معروف.", "Unknown kind."},
+	"invalid_priority":                   {"الأولوية غير معروفة.", "Unknown priority."},
+	"invalid_clock":                      {"نوع الساعة غير معروف (business أو 24x7).", "Unknown clock (business or 24x7)."},
+	"must_be_positive":                   {"يجب أن تكون المدة أكبر من صفر.", "The allowance must be greater than zero."},
+	"duplicate_rule":                     {"توجد قاعدة أخرى لنفس النوع والأولوية.", "Another rule already covers this kind and priority."},
+	"missing_rule":                       {"لا توجد قاعدة لكل نوع وأولوية.", "A rule is missing for some kind and priority."},
+	"invalid_role":                       {"هذا الدور لا يمكنه تولي مستوى تصعيد.", "This role cannot hold an escalation level."},
+	"duplicate_role":                     {"الدور يتولى مستوى سابقاً.", "The role already holds an earlier level."},
+	"ladder_out_of_order":                {"ترتيب سلم التصعيد غير صحيح.", "The ladder's roles are out of order."},
+	"ladder_must_end_at_minister_office": {"يجب أن ينتهي سلم التصعيد بمكتب الوزير.", "The escalation ladder must end at the minister's office."},
+}

@@ -1,0 +1,234 @@
+package api
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+	"golang.org/x/time/rate"
+)
+
+const (
+	requestIDHeader = "X-Request-ID"
+	requestIDKey    = "tawasul.request_id"
+	// maxBody bounds every JSON body; larger requests get 413.
+	maxBody = 1 << 20
+)
+
+// requestID takes the caller's X-Request-ID when it is sane, otherwise makes
+// one, and echoes it so a problem report can be matched with the log line.
+func requestID() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id := c.GetHeader(requestIDHeader)
+		if !printableToken(id, 128) {
+			id = randomID()
+		}
+		c.Set(requestIDKey, id)
+		c.Header(requestIDHeader, id)
+		c.Next()
+	}
+}
+
+func randomID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	return hex.EncodeToString(b[:])
+}
+
+// printableToken reports whether s is 1..max visible ASCII characters.
+func printableToken(s string, max int) bool {
+	if len(s) == 0 || len(s) > max {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x21 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// accessLog writes one line per request. Only the route template is logged,
+// never the concrete path, query, headers or body: those carry ticket numbers,
+// tokens and tracking codes.
+func (a *API) accessLog() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		route := c.FullPath()
+		if route == "" {
+			route = "(unmatched)"
+		}
+		attrs := []slog.Attr{
+			slog.String("method", c.Request.Method),
+			slog.String("route", route),
+			slog.Int("status", c.Writer.Status()),
+			slog.Duration("duration", time.Since(start)),
+			slog.String("request_id", c.GetString(requestIDKey)),
+		}
+		if actor, ok := staffActor(c); ok {
+			attrs = append(attrs, slog.String("actor", actor.ID))
+		}
+		level := slog.LevelInfo
+		if c.Writer.Status() >= 500 {
+			level = slog.LevelError
+		}
+		a.log.LogAttrs(c.Request.Context(), level, "http request", attrs...)
+	}
+}
+
+// recovery turns a panic into a 500 problem (and a log line with the request
+// id) instead of a dropped connection.
+func (a *API) recovery() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		defer func() {
+			if r := recover(); r != nil {
+				if r == http.ErrAbortHandler { //nolint:errorlint // sentinel compared as net/http does
+					panic(r)
+				}
+				a.log.Error("panic in handler", "panic", r, "route", c.FullPath(), "request_id", c.GetString(requestIDKey))
+				if !c.Writer.Written() {
+					writeProblem(c, problem(http.StatusInternalServerError, codeInternal))
+				}
+				c.Abort()
+			}
+		}()
+		c.Next()
+	}
+}
+
+func securityHeaders() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		h := c.Writer.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		c.Next()
+	}
+}
+
+// decodeJSON reads a JSON body into v with the API's strict rules: at most
+// 1 MiB (413), valid UTF-8 (400), a JSON media type if one is declared (415),
+// no unknown fields (400), one value only. Wrong value types are field errors
+// (422). allowEmpty accepts an empty body as "{}" (optional bodies).
+func decodeJSON(c *gin.Context, v any, allowEmpty bool) *apiError {
+	if ct := c.GetHeader("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return problem(http.StatusUnsupportedMediaType, codeUnsupportedMedia)
+		}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return problem(http.StatusRequestEntityTooLarge, codeBodyTooLarge)
+		}
+		return problem(http.StatusBadRequest, codeMalformedJSON)
+	}
+	// encoding/json would quietly replace bad bytes with U+FFFD; refuse instead.
+	if !utf8.Valid(body) {
+		return problem(http.StatusBadRequest, codeInvalidUTF8)
+	}
+	if allowEmpty && len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if dec.More() {
+		return problem(http.StatusBadRequest, codeMalformedJSON)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return problem(http.StatusBadRequest, codeMalformedJSON)
+	}
+	return nil
+}
+
+func jsonError(err error) *apiError {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		field := typeErr.Field
+		if field == "" {
+			return problem(http.StatusBadRequest, codeMalformedJSON)
+		}
+		return invalid(fieldErr{field: field, code: fieldWrongType})
+	}
+	// encoding/json has no typed error for unknown fields; its message is
+	// `json: unknown field "name"`.
+	if msg := err.Error(); strings.HasPrefix(msg, "json: unknown field ") {
+		name, _ := strconv.Unquote(strings.TrimPrefix(msg, "json: unknown field "))
+		e := problem(http.StatusBadRequest, codeUnknownField)
+		e.fields = []fieldErr{{field: name, code: fieldUnknown}}
+		return e
+	}
+	// Errors a field type raises itself (e.g. an allowance "2x") are not
+	// syntax errors of the document: report them as invalid data.
+	var syntaxErr *json.SyntaxError
+	if !errors.As(err, &syntaxErr) && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return &apiError{status: http.StatusUnprocessableEntity, code: codeValidation,
+			detail: &text{err.Error(), err.Error()}}
+	}
+	return problem(http.StatusBadRequest, codeMalformedJSON)
+}
+
+// ipLimiter is a token bucket per client IP for anonymous intake.
+type ipLimiter struct {
+	perMinute int
+
+	mu      sync.Mutex
+	buckets map[string]*bucket
+	swept   time.Time
+}
+
+type bucket struct {
+	lim  *rate.Limiter
+	seen time.Time
+}
+
+func newIPLimiter(perMinute int) *ipLimiter {
+	return &ipLimiter{perMinute: perMinute, buckets: map[string]*bucket{}}
+}
+
+// allow takes one token for ip; when refused it says how long to wait.
+func (l *ipLimiter) allow(ip string, now time.Time) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	// Forget idle clients now and then; a full bucket is the same as a new one.
+	if now.Sub(l.swept) > time.Minute {
+		for k, b := range l.buckets {
+			if now.Sub(b.seen) > 2*time.Minute {
+				delete(l.buckets, k)
+			}
+		}
+		l.swept = now
+	}
+	b, ok := l.buckets[ip]
+	if !ok {
+		b = &bucket{lim: rate.NewLimiter(rate.Every(time.Minute/time.Duration(l.perMinute)), l.perMinute)}
+		l.buckets[ip] = b
+	}
+	b.seen = now
+	r := b.lim.ReserveN(now, 1)
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now)
+		return false, d
+	}
+	return true, 0
+}

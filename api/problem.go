@@ -1,0 +1,182 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+)
+
+// lang is the language of titles and messages: Arabic unless the client
+// prefers English.
+type lang int
+
+const (
+	langAR lang = iota
+	langEN
+)
+
+func (l lang) String() string {
+	if l == langEN {
+		return "en"
+	}
+	return "ar"
+}
+
+// negotiate picks ar or en from an Accept-Language header by q-value; the
+// first acceptable one wins and Arabic is the default.
+func negotiate(header string) lang {
+	type cand struct {
+		l lang
+		q float64
+		i int
+	}
+	var cs []cand
+	for i, part := range strings.Split(header, ",") {
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		q := 1.0
+		if p := strings.TrimSpace(params); strings.HasPrefix(p, "q=") {
+			if v, err := strconv.ParseFloat(p[2:], 64); err == nil {
+				q = v
+			}
+		}
+		primary, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
+		switch {
+		case q <= 0:
+		case primary == "ar":
+			cs = append(cs, cand{langAR, q, i})
+		case primary == "en":
+			cs = append(cs, cand{langEN, q, i})
+		}
+	}
+	if len(cs) == 0 {
+		return langAR
+	}
+	sort.SliceStable(cs, func(a, b int) bool { return cs[a].q > cs[b].q })
+	return cs[0].l
+}
+
+// FieldError is one invalid field of a request.
+type FieldError struct {
+	Field   string `json:"field"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Problem is an RFC 9457 problem document.
+type Problem struct {
+	Type     string       `json:"type"`
+	Title    string       `json:"title"`
+	Status   int          `json:"status"`
+	Detail   string       `json:"detail,omitempty"`
+	Code     string       `json:"code"`
+	Instance string       `json:"instance,omitempty"`
+	Errors   []FieldError `json:"errors,omitempty"`
+}
+
+// apiError is an error that knows its HTTP answer. Handlers return it (or
+// any error, which becomes a 500) to respond().
+type apiError struct {
+	status int
+	code   string
+	fields []fieldErr
+	// detail overrides the catalog's detail (already localized pair).
+	detail *text
+	// header values to set on the response (e.g. Retry-After).
+	headers map[string]string
+}
+
+func (e *apiError) Error() string { return e.code }
+
+// fieldErr is a field error before localization.
+type fieldErr struct {
+	field string
+	code  string
+	// msg, when set, replaces the catalog text (e.g. policy validation messages).
+	msg string
+}
+
+func problem(status int, code string) *apiError { return &apiError{status: status, code: code} }
+
+func invalid(fields ...fieldErr) *apiError {
+	return &apiError{status: http.StatusUnprocessableEntity, code: codeValidation, fields: fields}
+}
+
+func problemTypeURI(code string) string { return "urn:tawasul:problem:" + code }
+
+// build localizes e for language l.
+func (e *apiError) build(l lang, instance string) Problem {
+	pt, ok := problemTexts[e.code]
+	if !ok {
+		pt = problemTexts[codeInternal]
+	}
+	p := Problem{
+		Type:     problemTypeURI(e.code),
+		Title:    pt.title.in(l),
+		Status:   e.status,
+		Detail:   pt.detail.in(l),
+		Code:     e.code,
+		Instance: instance,
+	}
+	if e.detail != nil {
+		p.Detail = e.detail.in(l)
+	}
+	for _, f := range e.fields {
+		msg := f.msg
+		if t, ok := fieldTexts[f.code]; ok && (msg == "" || l == langAR) {
+			msg = t.in(l)
+		}
+		if msg == "" {
+			msg = f.code
+		}
+		p.Errors = append(p.Errors, FieldError{Field: f.field, Code: f.code, Message: msg})
+	}
+	return p
+}
+
+// writeProblem answers with e as application/problem+json and aborts the chain.
+func writeProblem(c *gin.Context, e *apiError) {
+	l := negotiate(c.GetHeader("Accept-Language"))
+	p := e.build(l, c.Request.URL.Path)
+	for k, v := range e.headers {
+		c.Header(k, v)
+	}
+	if e.status == http.StatusUnauthorized {
+		c.Header("WWW-Authenticate", `Bearer realm="tawasul"`)
+	}
+	body, err := json.Marshal(p)
+	if err != nil { // cannot happen with these field types
+		body = []byte(`{"status":500,"code":"internal_error"}`)
+	}
+	c.Header("Content-Language", l.String())
+	c.Header("Vary", "Accept-Language")
+	c.Data(e.status, "application/problem+json", body)
+	c.Abort()
+}
+
+// writeJSON answers with v as application/json. encoding/json is used directly
+// so Arabic text stays readable UTF-8 and the output is the same everywhere.
+func writeJSON(c *gin.Context, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		writeProblem(c, problem(http.StatusInternalServerError, codeInternal))
+		return
+	}
+	c.Data(status, "application/json", body)
+}
+
+// fail answers err: an *apiError as itself, anything else as a logged 500
+// (the cause stays in the log, never in the response).
+func (a *API) fail(c *gin.Context, err error) {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		writeProblem(c, ae)
+		return
+	}
+	a.log.Error("request failed", "error", err, "route", c.FullPath(), "request_id", c.GetString(requestIDKey))
+	writeProblem(c, problem(http.StatusInternalServerError, codeInternal))
+}

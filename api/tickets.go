@@ -1,0 +1,560 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+
+	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/normalize"
+	"github.com/tawasul/tawasul/sla"
+	"github.com/tawasul/tawasul/store"
+	"github.com/tawasul/tawasul/workflows"
+)
+
+// numberPattern is the shape of a ticket number ("2026-000123"); anything
+// else is a 404 without touching the database.
+var numberPattern = regexp.MustCompile(`^[0-9]{4}-[0-9]{6,9}$`)
+
+// beneficiaryActor files self-service tickets.
+var beneficiaryActor = workflows.Actor{ID: "beneficiary", Role: domain.RoleBeneficiary}
+
+// createdJSON is the answer to a filing. tracking_code is shown here only
+// (and to a retry with the same Idempotency-Key).
+type createdJSON struct {
+	Number       string          `json:"number"`
+	TrackingCode string          `json:"tracking_code,omitempty"`
+	Status       domain.Status   `json:"status"`
+	SLADueAt     time.Time       `json:"sla_due_at"`
+	Entity       string          `json:"entity"`
+	Kind         domain.Kind     `json:"kind"`
+	Priority     domain.Priority `json:"priority"`
+	Channel      domain.Channel  `json:"channel"`
+	CreatedAt    time.Time       `json:"created_at"`
+}
+
+func (a *API) createTicket(c *gin.Context) {
+	ctx := c.Request.Context()
+	actor, isStaff := staffActor(c)
+	// Staff traffic is not limited per IP: a whole call center sits behind one address.
+	if !isStaff {
+		if ok, wait := a.limiter.allow(c.ClientIP(), a.now()); !ok {
+			e := problem(http.StatusTooManyRequests, codeRateLimited)
+			e.headers = map[string]string{"Retry-After": strconv.Itoa(int(wait/time.Second) + 1)}
+			writeProblem(c, e)
+			return
+		}
+	}
+	key, hasKey, kerr := idempotencyKey(c.Request.Header)
+	if kerr != nil {
+		writeProblem(c, kerr)
+		return
+	}
+	var body createTicketIn
+	if err := decodeJSON(c, &body, false); err != nil {
+		writeProblem(c, err)
+		return
+	}
+	in, err := a.validateIntake(ctx, body, actor, isStaff)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	filedBy := beneficiaryActor
+	if isStaff {
+		filedBy = actor
+	}
+
+	var keyHash, reqHash string
+	if hasKey {
+		keyHash, reqHash = sha256Hex(key), in.hash()
+		rec, err := a.store.FindIdempotency(ctx, keyHash)
+		switch {
+		case err == nil:
+			a.replay(c, rec, key, reqHash, isStaff)
+			return
+		case !errors.Is(err, store.ErrNotFound):
+			a.fail(c, fmt.Errorf("find idempotency record: %w", err))
+			return
+		}
+	}
+
+	policy, err := a.store.CurrentPolicy(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		writeProblem(c, problem(http.StatusServiceUnavailable, codeNoPolicy))
+		return
+	} else if err != nil {
+		a.fail(c, fmt.Errorf("load policy: %w", err))
+		return
+	}
+	// Numbers run by the ministry's calendar year: the store takes the year in
+	// CreatedAt's location.
+	now := a.now().In(zone(policy.Calendar.TimeZone))
+	due, _, err := policy.FirstResponseDue(now, in.Kind, in.Priority)
+	if err != nil {
+		a.fail(c, fmt.Errorf("policy v%d: %w", policy.Version, err))
+		return
+	}
+
+	code := newTrackingCode()
+	t := store.NewTicket{
+		Kind:                   in.Kind,
+		Channel:                in.Channel,
+		Priority:               in.Priority,
+		Status:                 domain.StatusOpen,
+		Subject:                in.Subject,
+		Description:            in.Description,
+		Entity:                 in.Entity,
+		ResponsibleEntity:      in.Entity,
+		BeneficiaryName:        in.Beneficiary.Name,
+		BeneficiaryNationalID:  in.Beneficiary.NationalID,
+		BeneficiaryMobile:      in.Beneficiary.Mobile,
+		BeneficiaryEmail:       in.Beneficiary.Email,
+		BeneficiaryType:        in.Beneficiary.Type,
+		BeneficiaryGender:      in.Beneficiary.Gender,
+		BeneficiaryNationality: in.Beneficiary.Nationality,
+		TrackingHash:           sha256Hex(code),
+		PolicyVersion:          policy.Version,
+		SLADueAt:               due,
+		FiledByID:              filedBy.ID,
+		FiledByRole:            filedBy.Role,
+		CreatedAt:              now,
+	}
+	var idem *store.IdempotencyRecord
+	if hasKey {
+		sealed, err := a.seal(key, keyHash, code)
+		if err != nil {
+			a.fail(c, err)
+			return
+		}
+		idem = &store.IdempotencyRecord{KeyHash: keyHash, RequestHash: reqHash, SealedCode: sealed, CreatedAt: now}
+	}
+	ticket, rec, created, err := a.store.CreateTicket(ctx, t, idem)
+	switch {
+	case errors.Is(err, store.ErrIdempotencyMismatch):
+		writeProblem(c, problem(http.StatusUnprocessableEntity, codeIdempotencyReused))
+		return
+	case err != nil:
+		a.fail(c, fmt.Errorf("create ticket: %w", err))
+		return
+	case !created && rec != nil:
+		// A concurrent request with the same key won the race: answer as its replay.
+		a.replay(c, *rec, key, reqHash, isStaff)
+		return
+	}
+
+	if err := a.startTicket(ctx, ticket, &policy, filedBy); err != nil {
+		a.log.Warn("ticket saved but workflow not started", "number", ticket.Number, "error", err,
+			"request_id", c.GetString(requestIDKey))
+		writeProblem(c, problem(http.StatusServiceUnavailable, codeTicketNotStarted))
+		return
+	}
+	a.writeCreated(c, ticket, code, isStaff, false)
+}
+
+// replay answers a request whose Idempotency-Key is known: the same ticket and
+// tracking code, finishing the workflow start if the first attempt could not.
+func (a *API) replay(c *gin.Context, rec store.IdempotencyRecord, key, reqHash string, isStaff bool) {
+	ctx := c.Request.Context()
+	if rec.RequestHash != reqHash {
+		writeProblem(c, problem(http.StatusUnprocessableEntity, codeIdempotencyReused))
+		return
+	}
+	ticket, err := a.store.GetTicket(ctx, rec.TicketNumber)
+	if err != nil {
+		a.fail(c, fmt.Errorf("load ticket %s of idempotency record: %w", rec.TicketNumber, err))
+		return
+	}
+	code, err := a.unseal(key, rec.KeyHash, rec.SealedCode)
+	if err != nil {
+		// Only a changed TrackingSecret gets here; the ticket exists, so answer
+		// it without the code rather than make the client retry forever.
+		a.log.Error("cannot unseal tracking code", "number", ticket.Number, "error", err)
+		code = ""
+	}
+	if !ticket.WorkflowStarted {
+		if err := a.startTicket(ctx, ticket, nil, filerOf(ticket)); err != nil {
+			a.log.Warn("workflow start retry failed", "number", ticket.Number, "error", err)
+			writeProblem(c, problem(http.StatusServiceUnavailable, codeTicketNotStarted))
+			return
+		}
+	}
+	a.writeCreated(c, ticket, code, isStaff, true)
+}
+
+func (a *API) writeCreated(c *gin.Context, t store.Ticket, code string, isStaff, replayed bool) {
+	loc := "/api/v1/track/" + t.Number
+	if isStaff {
+		loc = "/api/v1/tickets/" + t.Number
+	}
+	c.Header("Location", loc)
+	if replayed {
+		c.Header("Idempotent-Replayed", "true")
+	}
+	writeJSON(c, http.StatusCreated, createdJSON{
+		Number: t.Number, TrackingCode: code, Status: t.Status, SLADueAt: t.SLADueAt.UTC(),
+		Entity: t.Entity, Kind: t.Kind, Priority: t.Priority, Channel: t.Channel, CreatedAt: t.CreatedAt.UTC(),
+	})
+}
+
+var zones sync.Map // time zone name -> *time.Location
+
+// zone loads a time zone once; an unknown name (a validated policy has none) is UTC.
+func zone(name string) *time.Location {
+	if v, ok := zones.Load(name); ok {
+		return v.(*time.Location)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil || name == "" {
+		loc = time.UTC
+	}
+	zones.Store(name, loc)
+	return loc
+}
+
+// filerOf rebuilds who filed a ticket from its row (the entity is not kept).
+func filerOf(t store.Ticket) workflows.Actor {
+	if t.FiledByRole == "" || t.FiledByRole == domain.RoleBeneficiary {
+		return beneficiaryActor
+	}
+	return workflows.Actor{ID: t.FiledByID, Name: t.FiledByID, Role: t.FiledByRole}
+}
+
+// startTicket starts the ticket's workflow (an already started one counts as
+// success) and records the start. policy is the snapshot the ticket was filed
+// under; nil loads it by the row's version.
+func (a *API) startTicket(ctx context.Context, t store.Ticket, policy *sla.Policy, filedBy workflows.Actor) error {
+	if policy == nil {
+		p, err := a.store.GetPolicy(ctx, t.PolicyVersion)
+		if err != nil {
+			return fmt.Errorf("load policy v%d: %w", t.PolicyVersion, err)
+		}
+		policy = &p
+	}
+	in := workflows.TicketInput{
+		Number:   t.Number,
+		Kind:     t.Kind,
+		Channel:  t.Channel,
+		Priority: t.Priority,
+		Subject:  t.Subject,
+		Entity:   t.Entity,
+		Beneficiary: workflows.Beneficiary{
+			Name: t.BeneficiaryName, NationalID: t.BeneficiaryNationalID, Mobile: t.BeneficiaryMobile,
+			Email: t.BeneficiaryEmail, Type: t.BeneficiaryType, Gender: t.BeneficiaryGender,
+			Nationality: t.BeneficiaryNationality,
+		},
+		FiledBy: filedBy,
+		FiledAt: t.CreatedAt.UTC(),
+		Policy:  *policy,
+	}
+	// Finish the start even if the client hangs up: it is cheaper than leaving
+	// the row for the pending-start loop.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.updateTO)
+	defer cancel()
+	_, err := a.temporal.ExecuteWorkflow(sctx, client.StartWorkflowOptions{
+		ID:                       workflows.TicketWorkflowID(t.Number),
+		TaskQueue:                workflows.TaskQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+	}, "TicketWorkflow", in)
+	var already *serviceerror.WorkflowExecutionAlreadyStarted
+	if err != nil && !errors.As(err, &already) {
+		return fmt.Errorf("start workflow %s: %w", workflows.TicketWorkflowID(t.Number), err)
+	}
+	if err := a.store.MarkWorkflowStarted(sctx, t.Number); err != nil {
+		// The workflow runs; the pending-start loop will find it started and mark it.
+		a.log.Warn("workflow started but not marked", "number", t.Number, "error", err)
+	}
+	return nil
+}
+
+// StartPending starts workflows for intake rows whose start was never
+// confirmed (older than 10s, so a request still in flight is left alone). It
+// stops at the first failed start, which usually means Temporal is down.
+func (a *API) StartPending(ctx context.Context) (int, error) {
+	ts, err := a.store.UnstartedTickets(ctx, a.now().Add(-10*time.Second), 100)
+	if err != nil {
+		return 0, fmt.Errorf("list unstarted tickets: %w", err)
+	}
+	n := 0
+	for _, t := range ts {
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
+		if err := a.startTicket(ctx, t, nil, filerOf(t)); err != nil {
+			return n, fmt.Errorf("ticket %s: %w", t.Number, err)
+		}
+		n++
+	}
+	return n, nil
+}
+
+// summaryJSON is one inbox line; no personal data.
+type summaryJSON struct {
+	Number            string          `json:"number"`
+	Kind              domain.Kind     `json:"kind"`
+	Channel           domain.Channel  `json:"channel"`
+	Priority          domain.Priority `json:"priority"`
+	Status            domain.Status   `json:"status"`
+	Subject           string          `json:"subject"`
+	Entity            string          `json:"entity"`
+	ResponsibleEntity string          `json:"responsible_entity"`
+	Round             int             `json:"round"`
+	EscalationLevel   int             `json:"escalation_level"`
+	EscalationRole    domain.Role     `json:"escalation_role,omitempty"`
+	SLADueAt          time.Time       `json:"sla_due_at"`
+	Overdue           bool            `json:"overdue"`
+	CreatedAt         time.Time       `json:"created_at"`
+	UpdatedAt         time.Time       `json:"updated_at"`
+}
+
+func summarize(t store.Ticket, now time.Time) summaryJSON {
+	return summaryJSON{
+		Number: t.Number, Kind: t.Kind, Channel: t.Channel, Priority: t.Priority, Status: t.Status,
+		Subject: t.Subject, Entity: t.Entity, ResponsibleEntity: t.ResponsibleEntity, Round: t.Round,
+		EscalationLevel: t.EscalationLevel, EscalationRole: t.EscalationRole, SLADueAt: t.SLADueAt.UTC(),
+		Overdue:   t.Status.Pending() && t.SLADueAt.Before(now),
+		CreatedAt: t.CreatedAt.UTC(), UpdatedAt: t.UpdatedAt.UTC(),
+	}
+}
+
+func (a *API) listTickets(c *gin.Context) {
+	ctx := c.Request.Context()
+	actor, _ := staffActor(c)
+	q := c.Request.URL.Query()
+	for k := range q {
+		switch k {
+		case "entity", "status", "overdue", "cursor", "limit":
+		default:
+			writeProblem(c, invalid(fieldErr{field: k, code: fieldUnknown}))
+			return
+		}
+	}
+	now := a.now()
+	f := store.TicketFilter{Entity: strings.TrimSpace(q.Get("entity")), Cursor: q.Get("cursor"), Now: now}
+	var errs []fieldErr
+	for _, v := range q["status"] {
+		for _, s := range strings.Split(v, ",") {
+			st := domain.Status(strings.TrimSpace(s))
+			if !st.Valid() {
+				errs = append(errs, fieldErr{field: "status", code: fieldInvalidValue})
+				break
+			}
+			f.Status = append(f.Status, st)
+		}
+	}
+	if v := q.Get("overdue"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fieldErr{field: "overdue", code: fieldInvalidValue})
+		}
+		f.Overdue = b
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 200 {
+			errs = append(errs, fieldErr{field: "limit", code: fieldOutOfRange})
+		}
+		f.Limit = n
+	}
+	if len(errs) > 0 {
+		writeProblem(c, invalid(errs...))
+		return
+	}
+	sc, err := a.scope(ctx, actor)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	f.Entities = sc
+	page, err := a.store.ListTickets(ctx, f)
+	if errors.Is(err, store.ErrBadCursor) {
+		writeProblem(c, problem(http.StatusBadRequest, codeBadCursor))
+		return
+	} else if err != nil {
+		a.fail(c, fmt.Errorf("list tickets: %w", err))
+		return
+	}
+	items := make([]summaryJSON, 0, len(page.Tickets))
+	for _, t := range page.Tickets {
+		items = append(items, summarize(t, now))
+	}
+	writeJSON(c, http.StatusOK, gin.H{"items": items, "next_cursor": page.NextCursor})
+}
+
+type beneficiaryJSON struct {
+	Name        string                 `json:"name"`
+	NationalID  string                 `json:"national_id"`
+	Mobile      string                 `json:"mobile"`
+	Email       string                 `json:"email,omitempty"`
+	Type        domain.BeneficiaryType `json:"type"`
+	Gender      domain.Gender          `json:"gender,omitempty"`
+	Nationality domain.Nationality     `json:"nationality,omitempty"`
+}
+
+type actorJSON struct {
+	ID   string      `json:"id"`
+	Role domain.Role `json:"role,omitempty"`
+}
+
+type eventJSON struct {
+	Seq     int       `json:"seq"`
+	Type    string    `json:"type"`
+	At      time.Time `json:"at"`
+	Actor   actorJSON `json:"actor"`
+	Entity  string    `json:"entity,omitempty"`
+	Level   int       `json:"level,omitempty"`
+	Public  bool      `json:"public"`
+	Message string    `json:"message,omitempty"`
+}
+
+type ticketJSON struct {
+	summaryJSON
+	Description    string          `json:"description"`
+	Beneficiary    beneficiaryJSON `json:"beneficiary"`
+	PolicyVersion  int             `json:"policy_version"`
+	ObjectionUntil *time.Time      `json:"objection_until,omitempty"`
+	RespondedAt    *time.Time      `json:"responded_at,omitempty"`
+	ClosedAt       *time.Time      `json:"closed_at,omitempty"`
+	FiledBy        actorJSON       `json:"filed_by"`
+	Timeline       []eventJSON     `json:"timeline"`
+}
+
+// loadVisible finds a ticket the staff member may see; out of scope answers
+// exactly like a missing ticket, so scope does not reveal what exists.
+func (a *API) loadVisible(c *gin.Context) (store.Ticket, workflows.Actor, bool) {
+	actor, _ := staffActor(c)
+	number := c.Param("number")
+	if !numberPattern.MatchString(number) {
+		writeProblem(c, problem(http.StatusNotFound, codeNotFound))
+		return store.Ticket{}, actor, false
+	}
+	t, err := a.store.GetTicket(c.Request.Context(), number)
+	if errors.Is(err, store.ErrNotFound) {
+		writeProblem(c, problem(http.StatusNotFound, codeNotFound))
+		return store.Ticket{}, actor, false
+	} else if err != nil {
+		a.fail(c, fmt.Errorf("get ticket: %w", err))
+		return store.Ticket{}, actor, false
+	}
+	ok, err := a.canSee(c.Request.Context(), actor, t)
+	if err != nil {
+		a.fail(c, err)
+		return store.Ticket{}, actor, false
+	}
+	if !ok {
+		writeProblem(c, problem(http.StatusNotFound, codeNotFound))
+		return store.Ticket{}, actor, false
+	}
+	return t, actor, true
+}
+
+func (a *API) getTicket(c *gin.Context) {
+	t, actor, ok := a.loadVisible(c)
+	if !ok {
+		return
+	}
+	events, err := a.store.Timeline(c.Request.Context(), t.Number, false)
+	if err != nil {
+		a.fail(c, fmt.Errorf("timeline: %w", err))
+		return
+	}
+	b := beneficiaryJSON{
+		Name: t.BeneficiaryName, NationalID: t.BeneficiaryNationalID, Mobile: t.BeneficiaryMobile,
+		Email: t.BeneficiaryEmail, Type: t.BeneficiaryType, Gender: t.BeneficiaryGender,
+		Nationality: t.BeneficiaryNationality,
+	}
+	// Auditors review how tickets were handled, not who filed them.
+	if actor.Role == domain.RoleAuditor {
+		b.NationalID = normalize.MaskID(b.NationalID)
+		b.Mobile = normalize.MaskPhone(b.Mobile)
+		b.Email = ""
+	}
+	out := ticketJSON{
+		summaryJSON: summarize(t, a.now()), Description: t.Description, Beneficiary: b,
+		PolicyVersion: t.PolicyVersion, ObjectionUntil: utcPtr(t.ObjectionUntil),
+		RespondedAt: utcPtr(t.RespondedAt), ClosedAt: utcPtr(t.ClosedAt),
+		FiledBy:  actorJSON{ID: t.FiledByID, Role: t.FiledByRole},
+		Timeline: make([]eventJSON, 0, len(events)),
+	}
+	for _, e := range events {
+		out.Timeline = append(out.Timeline, eventJSON{
+			Seq: e.Seq, Type: e.Type, At: e.At.UTC(), Actor: actorJSON{ID: e.ActorID, Role: e.ActorRole},
+			Entity: e.Entity, Level: e.Level, Public: e.Public, Message: e.Message,
+		})
+	}
+	writeJSON(c, http.StatusOK, out)
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+type messageIn struct {
+	Message string `json:"message"`
+}
+
+// respond answers a ticket through the workflow's "respond" update, so the
+// workflow decides (and refuses with a 409) whether an answer is possible now.
+func (a *API) respond(c *gin.Context) {
+	t, actor, ok := a.loadVisible(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	may, err := a.canAct(ctx, actor, t)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	if !may {
+		writeProblem(c, problem(http.StatusForbidden, codeForbidden))
+		return
+	}
+	key, _, kerr := idempotencyKey(c.Request.Header)
+	if kerr != nil {
+		writeProblem(c, kerr)
+		return
+	}
+	var in messageIn
+	if err := decodeJSON(c, &in, false); err != nil {
+		writeProblem(c, err)
+		return
+	}
+	msg := normalize.Text(in.Message)
+	var errs []fieldErr
+	checkText(&errs, "message", msg, maxMessage, true)
+	if len(errs) > 0 {
+		writeProblem(c, invalid(errs...))
+		return
+	}
+	if !t.WorkflowStarted {
+		if err := a.startTicket(ctx, t, nil, filerOf(t)); err != nil {
+			a.log.Warn("workflow start before respond failed", "number", t.Number, "error", err)
+			writeProblem(c, problem(http.StatusServiceUnavailable, codeTemporalUnavailable))
+			return
+		}
+	}
+	var state workflows.TicketState
+	req := workflows.RespondRequest{Actor: actor, Message: msg}
+	if err := a.update(ctx, t.Number, workflows.UpdateRespond, updateID(c, key, workflows.UpdateRespond, actor.ID), req, &state); err != nil {
+		a.fail(c, err)
+		return
+	}
+	writeJSON(c, http.StatusOK, state)
+}

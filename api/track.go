@@ -1,0 +1,194 @@
+package api
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/normalize"
+	"github.com/tawasul/tawasul/store"
+	"github.com/tawasul/tawasul/workflows"
+)
+
+const trackingHeader = "X-Tracking-Code"
+
+// decoyHash is compared against when the ticket does not exist, so a missing
+// ticket costs the same comparison as a wrong code.
+var decoyHash = sha256Hex("tawasul decoy tracking hash")
+
+// beneficiaryTicket authenticates the beneficiary by number + tracking code.
+// An unknown number and a wrong code give the very same 404.
+func (a *API) beneficiaryTicket(c *gin.Context) (store.Ticket, bool) {
+	number := c.Param("number")
+	code := canonicalTrackingCode(c.GetHeader(trackingHeader))
+	if code == "" {
+		writeProblem(c, problem(http.StatusBadRequest, codeTrackingCodeRequired))
+		return store.Ticket{}, false
+	}
+	sum := sha256.Sum256([]byte(code))
+	presented := []byte(hex.EncodeToString(sum[:]))
+
+	var t store.Ticket
+	want := decoyHash
+	found := false
+	if numberPattern.MatchString(number) {
+		var err error
+		t, err = a.store.GetTicket(c.Request.Context(), number)
+		switch {
+		case err == nil:
+			want, found = t.TrackingHash, true
+		case !errors.Is(err, store.ErrNotFound):
+			a.fail(c, fmt.Errorf("get ticket: %w", err))
+			return store.Ticket{}, false
+		}
+	}
+	match := subtle.ConstantTimeCompare(presented, []byte(want)) == 1
+	if !found || !match {
+		writeProblem(c, problem(http.StatusNotFound, codeNotFound))
+		return store.Ticket{}, false
+	}
+	return t, true
+}
+
+type entityRef struct {
+	Code   string `json:"code"`
+	NameAR string `json:"name_ar"`
+	NameEN string `json:"name_en"`
+}
+
+type publicResponse struct {
+	Message string    `json:"message"`
+	At      time.Time `json:"at"`
+}
+
+type publicEvent struct {
+	Type    string    `json:"type"`
+	At      time.Time `json:"at"`
+	Message string    `json:"message,omitempty"`
+}
+
+// trackJSON is what the beneficiary sees: no staff identities and no personal
+// data (whoever holds the code may not be the beneficiary).
+type trackJSON struct {
+	Number         string           `json:"number"`
+	Status         domain.Status    `json:"status"`
+	Kind           domain.Kind      `json:"kind"`
+	Entity         entityRef        `json:"entity"`
+	CreatedAt      time.Time        `json:"created_at"`
+	SLADueAt       time.Time        `json:"sla_due_at"`
+	ObjectionUntil *time.Time       `json:"objection_until,omitempty"`
+	Responses      []publicResponse `json:"responses"`
+	Timeline       []publicEvent    `json:"timeline"`
+}
+
+func (a *API) track(c *gin.Context) {
+	t, ok := a.beneficiaryTicket(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	events, err := a.store.Timeline(ctx, t.Number, true)
+	if err != nil {
+		a.fail(c, fmt.Errorf("timeline: %w", err))
+		return
+	}
+	ref := entityRef{Code: t.Entity}
+	if e, err := a.entities.find(ctx, t.Entity); err == nil {
+		ref.NameAR, ref.NameEN = e.NameAR, e.NameEN
+	} else if !errors.Is(err, store.ErrNotFound) {
+		a.fail(c, err)
+		return
+	}
+	out := trackJSON{
+		Number: t.Number, Status: t.Status, Kind: t.Kind, Entity: ref,
+		CreatedAt: t.CreatedAt.UTC(), SLADueAt: t.SLADueAt.UTC(), ObjectionUntil: utcPtr(t.ObjectionUntil),
+		Responses: []publicResponse{}, Timeline: make([]publicEvent, 0, len(events)),
+	}
+	for _, e := range events {
+		out.Timeline = append(out.Timeline, publicEvent{Type: e.Type, At: e.At.UTC(), Message: e.Message})
+		if e.Type == workflows.EventResponded {
+			out.Responses = append(out.Responses, publicResponse{Message: e.Message, At: e.At.UTC()})
+		}
+	}
+	writeJSON(c, http.StatusOK, out)
+}
+
+// actionJSON is the beneficiary's view of the state after an action.
+type actionJSON struct {
+	Number         string           `json:"number"`
+	Status         domain.Status    `json:"status"`
+	SLADueAt       time.Time        `json:"sla_due_at"`
+	ObjectionUntil *time.Time       `json:"objection_until,omitempty"`
+	Responses      []publicResponse `json:"responses"`
+}
+
+func publicState(s workflows.TicketState) actionJSON {
+	out := actionJSON{Number: s.Number, Status: s.Status, SLADueAt: s.SLADueAt.UTC(),
+		ObjectionUntil: utcPtr(s.ObjectionUntil), Responses: []publicResponse{}}
+	for _, r := range s.Responses {
+		out.Responses = append(out.Responses, publicResponse{Message: r.Message, At: r.At.UTC()})
+	}
+	return out
+}
+
+type reasonIn struct {
+	Reason string `json:"reason"`
+}
+
+func (a *API) object(c *gin.Context) {
+	a.beneficiaryAction(c, workflows.UpdateObject, true, func(reason string) any {
+		return workflows.ObjectRequest{Reason: reason}
+	})
+}
+
+func (a *API) withdraw(c *gin.Context) {
+	a.beneficiaryAction(c, workflows.UpdateWithdraw, false, func(reason string) any {
+		return workflows.WithdrawRequest{Reason: reason}
+	})
+}
+
+// beneficiaryAction runs an update on behalf of whoever holds the tracking code.
+func (a *API) beneficiaryAction(c *gin.Context, name string, reasonRequired bool, arg func(string) any) {
+	t, ok := a.beneficiaryTicket(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	key, _, kerr := idempotencyKey(c.Request.Header)
+	if kerr != nil {
+		writeProblem(c, kerr)
+		return
+	}
+	var in reasonIn
+	if err := decodeJSON(c, &in, !reasonRequired); err != nil {
+		writeProblem(c, err)
+		return
+	}
+	reason := normalize.Text(in.Reason)
+	var errs []fieldErr
+	checkText(&errs, "reason", reason, maxMessage, reasonRequired)
+	if len(errs) > 0 {
+		writeProblem(c, invalid(errs...))
+		return
+	}
+	if !t.WorkflowStarted {
+		if err := a.startTicket(ctx, t, nil, filerOf(t)); err != nil {
+			a.log.Warn("workflow start before beneficiary action failed", "number", t.Number, "error", err)
+			writeProblem(c, problem(http.StatusServiceUnavailable, codeTemporalUnavailable))
+			return
+		}
+	}
+	var state workflows.TicketState
+	if err := a.update(ctx, t.Number, name, updateID(c, key, name, beneficiaryActor.ID), arg(reason), &state); err != nil {
+		a.fail(c, err)
+		return
+	}
+	writeJSON(c, http.StatusOK, publicState(state))
+}

@@ -1,0 +1,85 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/tawasul/tawasul/workflows"
+)
+
+// updateID names an update so a retried request is the same update: the
+// client's Idempotency-Key, else its own X-Request-ID, else a fresh id (no
+// dedupe). The name and actor are part of it so one key reused for another
+// action, or by another person, is not mistaken for a retry.
+func updateID(c *gin.Context, key, name, actorID string) string {
+	switch {
+	case key != "":
+	case printableToken(c.Request.Header.Get(requestIDHeader), 128):
+		key = c.Request.Header.Get(requestIDHeader)
+	default:
+		key = randomID()
+	}
+	return name + "/" + actorID + "/" + key
+}
+
+// update runs a Temporal update on the ticket's workflow and waits for its
+// result, bounded by UpdateTimeout: without a worker the update never
+// completes, and the caller gets a 503 rather than a hung request.
+func (a *API) update(ctx context.Context, number, name, id string, arg, out any) error {
+	uctx, cancel := context.WithTimeout(ctx, a.updateTO)
+	defer cancel()
+	h, err := a.temporal.UpdateWorkflow(uctx, client.UpdateWorkflowOptions{
+		UpdateID:     id,
+		WorkflowID:   workflows.TicketWorkflowID(number),
+		UpdateName:   name,
+		Args:         []any{arg},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		err = h.Get(uctx, out)
+	}
+	if err == nil {
+		return nil
+	}
+	return a.updateError(number, name, err, uctx.Err() != nil)
+}
+
+// refusals maps the workflow's stable refusal types to HTTP answers.
+var refusals = map[string]int{
+	workflows.ErrTicketClosed:          http.StatusConflict,
+	workflows.ErrNotAwaitingResponse:   http.StatusConflict,
+	workflows.ErrNothingToObject:       http.StatusConflict,
+	workflows.ErrObjectionWindowClosed: http.StatusConflict,
+	workflows.ErrAlreadyObjected:       http.StatusConflict,
+	// The API checks messages first; a refusal here is still the client's input.
+	workflows.ErrInvalidMessage: http.StatusUnprocessableEntity,
+}
+
+func (a *API) updateError(number, name string, err error, timedOut bool) error {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		if status, ok := refusals[appErr.Type()]; ok {
+			return problem(status, appErr.Type())
+		}
+		a.log.Warn("update refused with an unknown type", "number", number, "update", name, "type", appErr.Type())
+		return problem(http.StatusConflict, codeActionRefused)
+	}
+	// The row exists (callers checked), so a missing execution has finished.
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return problem(http.StatusConflict, codeTicketClosed)
+	}
+	var canceled *client.WorkflowUpdateServiceTimeoutOrCanceledError
+	if timedOut || errors.As(err, &canceled) || errors.Is(err, context.DeadlineExceeded) {
+		a.log.Warn("update timed out", "number", number, "update", name, "error", err)
+		return problem(http.StatusServiceUnavailable, codeTemporalUnavailable)
+	}
+	a.log.Error("update failed", "number", number, "update", name, "error", err)
+	return problem(http.StatusServiceUnavailable, codeTemporalUnavailable)
+}
