@@ -131,7 +131,10 @@ func TestTicketLifecycle(t *testing.T) {
 		}
 		a := s.do("GET", "/api/v1/track/"+number, "", nil, "X-Tracking-Code", "WRONG")
 		b := s.do("GET", "/api/v1/track/2000-999999", "", nil, "X-Tracking-Code", "WRONG")
-		if a.Status != http.StatusNotFound || string(a.Raw) != string(b.Raw) {
+		// Identical but for "instance", which echoes the path the caller sent.
+		delete(a.Body, "instance")
+		delete(b.Body, "instance")
+		if a.Status != http.StatusNotFound || b.Status != http.StatusNotFound || fmt.Sprint(a.Body) != fmt.Sprint(b.Body) {
 			t.Fatalf("wrong code and unknown number differ: %d %s / %d %s", a.Status, a.Raw, b.Status, b.Raw)
 		}
 
