@@ -36,6 +36,7 @@ const (
 	codeMethodNotAllowed     = "method_not_allowed"
 	codeRateLimited          = "rate_limited"
 	codeTemporalUnavailable  = "temporal_unavailable"
+	codeActionNotConfirmed   = "action_not_confirmed"
 	codeTicketNotStarted     = "ticket_not_started"
 	codeNotReady             = "not_ready"
 	codeNoPolicy             = "no_policy"
@@ -103,6 +104,11 @@ var problemTexts = map[string]problemText{
 	codeRateLimited: {
 		text{"طلبات كثيرة", "Too many requests"},
 		text{"تجاوزت عدد الطلبات المسموح؛ حاول بعد قليل.", "Too many requests; try again shortly."},
+	},
+	codeActionNotConfirmed: {
+		text{"لم يتأكد تنفيذ الإجراء", "Action not confirmed"},
+		text{"لم يتأكد تنفيذ الإجراء في الوقت المحدد وقد يُنفَّذ لاحقاً؛ أعد الطلب بمفتاح Idempotency-Key نفسه لمعرفة نتيجته.",
+			"The action was not confirmed in time and may still be applied; retry with the same Idempotency-Key to learn its outcome."},
 	},
 	codeTemporalUnavailable: {
 		text{"الخدمة غير متاحة مؤقتاً", "Service temporarily unavailable"},

@@ -366,7 +366,7 @@ func TestRespondNoWorkerTimesOut(t *testing.T) {
 	c := f.file("")
 	f.tc.update = nil // blocks until the deadline, as with no worker polling
 	f.do(req{method: "POST", path: "/api/v1/tickets/" + c.Number + "/responses", token: testTokens["coord-ksu"],
-		body: map[string]any{"message": "x"}}).expectProblem(http.StatusServiceUnavailable, codeTemporalUnavailable)
+		body: map[string]any{"message": "x"}}).expectProblem(http.StatusServiceUnavailable, codeActionNotConfirmed)
 }
 
 func TestRespondStartsAnUnstartedTicket(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/workflows"
 )
 
@@ -73,13 +74,34 @@ func (a *API) updateError(number, name string, err error, timedOut bool) error {
 	// The row exists (callers checked), so a missing execution has finished.
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {
-		return problem(http.StatusConflict, codeTicketClosed)
+		return problem(http.StatusConflict, a.finishedCode(number, name))
 	}
 	var canceled *client.WorkflowUpdateServiceTimeoutOrCanceledError
 	if timedOut || errors.As(err, &canceled) || errors.Is(err, context.DeadlineExceeded) {
-		a.log.Warn("update timed out", "number", number, "update", name, "error", err)
-		return problem(http.StatusServiceUnavailable, codeTemporalUnavailable)
+		// The server may still hold the update and apply it once a worker polls:
+		// say so, and let a retry with the same key learn the outcome.
+		a.log.Warn("update not confirmed in time", "number", number, "update", name, "error", err)
+		return problem(http.StatusServiceUnavailable, codeActionNotConfirmed)
 	}
 	a.log.Error("update failed", "number", number, "update", name, "error", err)
 	return problem(http.StatusServiceUnavailable, codeTemporalUnavailable)
+}
+
+// finishedCode explains an action on a ticket whose workflow has completed:
+// an objection to a closed ticket came after its window (or after the one
+// objection already allowed); anything else meets a closed ticket.
+func (a *API) finishedCode(number, name string) string {
+	if name != workflows.UpdateObject {
+		return codeTicketClosed
+	}
+	t, err := a.store.GetTicket(context.Background(), number)
+	switch {
+	case err != nil:
+		return codeTicketClosed
+	case t.Round > 0:
+		return workflows.ErrAlreadyObjected
+	case t.Status == domain.StatusClosed:
+		return workflows.ErrObjectionWindowClosed
+	}
+	return codeTicketClosed
 }

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -15,16 +16,32 @@ import (
 	"github.com/tawasul/tawasul/app"
 )
 
-// buildBinary compiles cmd/tawasul once per test run.
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+)
+
+// buildBinary compiles cmd/tawasul once per test binary run.
 func buildBinary(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "tawasul")
-	cmd := exec.Command("go", "build", "-o", bin, "github.com/tawasul/tawasul/cmd/tawasul")
-	cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building tawasul: %v\n%s", err, out)
+	binOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "tawasul-bin-")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "tawasul")
+		cmd := exec.Command("go", "build", "-o", binPath, "github.com/tawasul/tawasul/cmd/tawasul")
+		cmd.Env = append(os.Environ(), "GOTOOLCHAIN=local")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			binErr = fmt.Errorf("building tawasul: %w\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
 	}
-	return bin
+	return binPath
 }
 
 func freePort(t *testing.T) int {
@@ -50,22 +67,33 @@ func (p *devProcess) output() string {
 
 func startDev(t *testing.T, bin, configFile, dataDir string, addr string, temporalPort int) *devProcess {
 	t.Helper()
+	return startProcess(t, bin, addr, nil, "dev", "--config", configFile, "--data-dir", dataDir, "--addr", addr,
+		"--temporal-port", fmt.Sprint(temporalPort), "--ui-port", "-1", "--log-level", "warn")
+}
+
+// startProcess runs bin with args and env; when readyAddr is set it waits for
+// http://readyAddr/readyz to answer 200.
+func startProcess(t *testing.T, bin, readyAddr string, env []string, args ...string) *devProcess {
+	t.Helper()
 	logf, err := os.CreateTemp(t.TempDir(), "tawasul-*.log")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer logf.Close()
-	cmd := exec.Command(bin, "dev", "--config", configFile, "--data-dir", dataDir, "--addr", addr,
-		"--temporal-port", fmt.Sprint(temporalPort), "--ui-port", "-1", "--log-level", "warn")
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	p := &devProcess{cmd: cmd, logPath: logf.Name()}
 	t.Cleanup(func() { p.kill() })
+	if readyAddr == "" {
+		return p
+	}
 	deadline := time.Now().Add(90 * time.Second)
 	for time.Now().Before(deadline) {
-		if res, err := http.Get("http://" + addr + "/readyz"); err == nil {
+		if res, err := http.Get("http://" + readyAddr + "/readyz"); err == nil {
 			res.Body.Close()
 			if res.StatusCode == http.StatusOK {
 				return p
@@ -77,7 +105,7 @@ func startDev(t *testing.T, bin, configFile, dataDir string, addr string, tempor
 		time.Sleep(200 * time.Millisecond)
 	}
 	p.kill()
-	t.Fatalf("tawasul dev did not become ready; output:\n%s", p.output())
+	t.Fatalf("tawasul %s did not become ready; output:\n%s", args[0], p.output())
 	return nil
 }
 
@@ -120,7 +148,7 @@ func TestDevBinarySurvivesSIGKILL(t *testing.T) {
 		t.Fatalf("process did not die by SIGKILL: %v", st)
 	}
 
-	startDev(t, bin, cfg, data, addr, temporalPort)
+	p2 := startDev(t, bin, cfg, data, addr, temporalPort)
 	for _, n := range numbers {
 		if st := s.status(n); st != "open" {
 			t.Fatalf("after restart ticket %s is %q", n, st)
@@ -135,5 +163,26 @@ func TestDevBinarySurvivesSIGKILL(t *testing.T) {
 	n, _ := s.file(ticketBody("KSU", "after restart"))
 	if n <= numbers[len(numbers)-1] {
 		t.Fatalf("new number %s not after %s", n, numbers[len(numbers)-1])
+	}
+
+	// Ctrl-C stops it cleanly: exit status 0, in good time.
+	p2.interrupt(t)
+}
+
+// interrupt sends SIGINT and expects a clean exit within 30 s.
+func (p *devProcess) interrupt(t *testing.T) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("unclean exit after SIGINT: %v\n%s", err, p.output())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("still running 30 s after SIGINT:\n%s", p.output())
 	}
 }
