@@ -10,7 +10,9 @@ import (
 	"github.com/tawasul/tawasul/store"
 )
 
-type memOutbox struct{ rows map[string]store.OutboxMessage }
+type memOutbox struct {
+	rows map[string]store.OutboxMessage
+}
 
 func (m *memOutbox) EnqueueOutbox(_ context.Context, msg store.OutboxMessage) (bool, error) {
 	if _, ok := m.rows[msg.Key]; ok {
