@@ -543,18 +543,8 @@ func (a *API) respond(c *gin.Context) {
 		writeProblem(c, invalid(errs...))
 		return
 	}
-	if !t.WorkflowStarted {
-		if err := a.startTicket(ctx, t, nil, filerOf(t)); err != nil {
-			a.log.Warn("workflow start before respond failed", "number", t.Number, "error", err)
-			writeProblem(c, problem(http.StatusServiceUnavailable, codeTemporalUnavailable))
-			return
-		}
-	}
-	var state workflows.TicketState
 	req := workflows.RespondRequest{Actor: actor, Message: msg}
-	if err := a.update(ctx, t.Number, workflows.UpdateRespond, updateID(c, key, workflows.UpdateRespond, actor.ID), req, &state); err != nil {
-		a.fail(c, err)
-		return
+	if state, ok := a.act(c, t, workflows.UpdateRespond, actor.ID, key, req); ok {
+		writeJSON(c, http.StatusOK, state)
 	}
-	writeJSON(c, http.StatusOK, state)
 }

@@ -160,7 +160,6 @@ func (a *API) beneficiaryAction(c *gin.Context, name string, reasonRequired bool
 	if !ok {
 		return
 	}
-	ctx := c.Request.Context()
 	key, _, kerr := idempotencyKey(c.Request.Header)
 	if kerr != nil {
 		writeProblem(c, kerr)
@@ -178,17 +177,7 @@ func (a *API) beneficiaryAction(c *gin.Context, name string, reasonRequired bool
 		writeProblem(c, invalid(errs...))
 		return
 	}
-	if !t.WorkflowStarted {
-		if err := a.startTicket(ctx, t, nil, filerOf(t)); err != nil {
-			a.log.Warn("workflow start before beneficiary action failed", "number", t.Number, "error", err)
-			writeProblem(c, problem(http.StatusServiceUnavailable, codeTemporalUnavailable))
-			return
-		}
+	if state, ok := a.act(c, t, name, beneficiaryActor.ID, key, arg(reason)); ok {
+		writeJSON(c, http.StatusOK, publicState(state))
 	}
-	var state workflows.TicketState
-	if err := a.update(ctx, t.Number, name, updateID(c, key, name, beneficiaryActor.ID), arg(reason), &state); err != nil {
-		a.fail(c, err)
-		return
-	}
-	writeJSON(c, http.StatusOK, publicState(state))
 }

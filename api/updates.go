@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/store"
 	"github.com/tawasul/tawasul/workflows"
 )
 
@@ -27,6 +28,24 @@ func updateID(c *gin.Context, key, name, actorID string) string {
 		key = randomID()
 	}
 	return name + "/" + actorID + "/" + key
+}
+
+// act sends one action to the ticket's workflow, first finishing its start if
+// intake never confirmed it; on failure it has written the problem and ok is false.
+func (a *API) act(c *gin.Context, t store.Ticket, name, actorID, key string, arg any) (state workflows.TicketState, ok bool) {
+	ctx := c.Request.Context()
+	if !t.WorkflowStarted {
+		if err := a.startTicket(ctx, t, nil, filerOf(t)); err != nil {
+			a.log.Warn("workflow start before an action failed", "number", t.Number, "update", name, "error", err)
+			writeProblem(c, problem(http.StatusServiceUnavailable, codeTemporalUnavailable))
+			return state, false
+		}
+	}
+	if err := a.update(ctx, t.Number, name, updateID(c, key, name, actorID), arg, &state); err != nil {
+		a.fail(c, err)
+		return state, false
+	}
+	return state, true
 }
 
 // update runs a Temporal update on the ticket's workflow and waits for its
