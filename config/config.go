@@ -169,14 +169,17 @@ func Load(fs *pflag.FlagSet) (Config, error) {
 			return Config{}, fmt.Errorf("reading config file %s: %w", file, err)
 		}
 	default:
-		v.SetConfigName("tawasul")
-		v.SetConfigType("yaml")
-		v.AddConfigPath(".")
-		if err := v.ReadInConfig(); err != nil {
-			var nf viper.ConfigFileNotFoundError
-			if !errors.As(err, &nf) {
-				return Config{}, fmt.Errorf("reading tawasul.yaml: %w", err)
+		// Only ./tawasul.yaml or ./tawasul.yml: viper's own search would also
+		// pick up a file named plain "tawasul" — the binary itself.
+		for _, name := range []string{"tawasul.yaml", "tawasul.yml"} {
+			if _, err := os.Stat(name); err != nil {
+				continue
 			}
+			v.SetConfigFile(name)
+			if err := v.ReadInConfig(); err != nil {
+				return Config{}, fmt.Errorf("reading %s: %w", name, err)
+			}
+			break
 		}
 	}
 

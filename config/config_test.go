@@ -112,6 +112,18 @@ auth:
 	}
 }
 
+// A binary named "tawasul" in the working directory is not a config file.
+func TestBinaryNamedTawasulIsNotConfig(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "tawasul"), []byte("\x7fELF\x00\x01binary"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	if _, err := load(t); err != nil {
+		t.Fatalf("the binary was read as configuration: %v", err)
+	}
+}
+
 func TestMissingExplicitFileIsAnError(t *testing.T) {
 	if _, err := load(t, "--config", filepath.Join(t.TempDir(), "absent.yaml")); err == nil {
 		t.Fatal("a missing --config file must be an error")
