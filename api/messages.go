@@ -37,7 +37,6 @@ const (
 	codeRateLimited          = "rate_limited"
 	codeTemporalUnavailable  = "temporal_unavailable"
 	codeActionNotConfirmed   = "action_not_confirmed"
-	codeTicketNotStarted     = "ticket_not_started"
 	codeNotReady             = "not_ready"
 	codeNoPolicy             = "no_policy"
 	codeInternal             = "internal_error"
@@ -113,11 +112,6 @@ var problemTexts = map[string]problemText{
 	codeTemporalUnavailable: {
 		text{"الخدمة غير متاحة مؤقتاً", "Service temporarily unavailable"},
 		text{"محرك سير العمل لا يستجيب الآن؛ أعد المحاولة بعد قليل.", "The workflow engine is not answering right now; retry shortly."},
-	},
-	codeTicketNotStarted: {
-		text{"لم يكتمل تسجيل الطلب", "Ticket not yet started"},
-		text{"حُفظ الطلب لكن لم يبدأ تنفيذه بعد؛ أعد إرسال الطلب نفسه بمفتاح التكرار نفسه لإكماله.",
-			"The ticket was saved but its processing has not started; resend the same request with the same Idempotency-Key to complete it."},
 	},
 	codeNotReady: {
 		text{"الخدمة غير جاهزة", "Not ready"},

@@ -124,7 +124,7 @@ func (a *API) createTicket(c *gin.Context) {
 		BeneficiaryType:        in.Beneficiary.Type,
 		BeneficiaryGender:      in.Beneficiary.Gender,
 		BeneficiaryNationality: in.Beneficiary.Nationality,
-		TrackingHash:           sha256Hex(code),
+		TrackingHash:           a.trackingHash(code),
 		PolicyVersion:          policy.Version,
 		SLADueAt:               due,
 		FiledByID:              filedBy.ID,
@@ -154,11 +154,13 @@ func (a *API) createTicket(c *gin.Context) {
 		return
 	}
 
+	// The ticket is durably accepted once its row is committed: if Temporal is
+	// unreachable now, the pending-start loop starts its workflow when it is
+	// back (the SLA counts from filing either way). Answering 201 keeps the
+	// beneficiary's number and code, and a client retry cannot make a twin.
 	if err := a.startTicket(ctx, ticket, &policy, filedBy); err != nil {
-		a.log.Warn("ticket saved but workflow not started", "number", ticket.Number, "error", err,
-			"request_id", c.GetString(requestIDKey))
-		writeProblem(c, problem(http.StatusServiceUnavailable, codeTicketNotStarted))
-		return
+		a.log.Warn("ticket saved; workflow start deferred to the pending-start loop", "number", ticket.Number,
+			"error", err, "request_id", c.GetString(requestIDKey))
 	}
 	a.writeCreated(c, ticket, code, isStaff, false)
 }
@@ -185,9 +187,7 @@ func (a *API) replay(c *gin.Context, rec store.IdempotencyRecord, key, reqHash s
 	}
 	if !ticket.WorkflowStarted {
 		if err := a.startTicket(ctx, ticket, nil, filerOf(ticket)); err != nil {
-			a.log.Warn("workflow start retry failed", "number", ticket.Number, "error", err)
-			writeProblem(c, problem(http.StatusServiceUnavailable, codeTicketNotStarted))
-			return
+			a.log.Warn("workflow start retry failed; left to the pending-start loop", "number", ticket.Number, "error", err)
 		}
 	}
 	a.writeCreated(c, ticket, code, isStaff, true)

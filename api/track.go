@@ -1,6 +1,7 @@
 package api
 
 import (
+	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
@@ -23,6 +24,19 @@ const trackingHeader = "X-Tracking-Code"
 // ticket costs the same comparison as a wrong code.
 var decoyHash = sha256Hex("tawasul decoy tracking hash")
 
+// trackingHash is what the store keeps of a tracking code: an HMAC under the
+// server's tracking secret, so a stolen database alone cannot be searched for
+// codes by brute force (they are only 60 bits). Without a secret (dev mode) it
+// is a plain SHA-256. The secret must therefore stay stable once set.
+func (a *API) trackingHash(code string) string {
+	if len(a.secret) == 0 {
+		return sha256Hex(code)
+	}
+	m := hmac.New(sha256.New, a.secret)
+	m.Write([]byte("tawasul tracking code v1\n" + code))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
 // beneficiaryTicket authenticates the beneficiary by number + tracking code.
 // An unknown number and a wrong code give the very same 404.
 func (a *API) beneficiaryTicket(c *gin.Context) (store.Ticket, bool) {
@@ -32,8 +46,7 @@ func (a *API) beneficiaryTicket(c *gin.Context) (store.Ticket, bool) {
 		writeProblem(c, problem(http.StatusBadRequest, codeTrackingCodeRequired))
 		return store.Ticket{}, false
 	}
-	sum := sha256.Sum256([]byte(code))
-	presented := []byte(hex.EncodeToString(sum[:]))
+	presented := []byte(a.trackingHash(code))
 
 	var t store.Ticket
 	want := decoyHash
