@@ -354,6 +354,10 @@ func (a *API) listTickets(c *gin.Context) {
 			f.Status = append(f.Status, st)
 		}
 	}
+	if len(q["status"]) == 0 {
+		// The inbox is the pending work; other statuses are asked for by name.
+		f.Status = []domain.Status{domain.StatusOpen, domain.StatusReopened}
+	}
 	if v := q.Get("overdue"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {

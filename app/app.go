@@ -106,6 +106,8 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		a.API, err = api.New(api.Options{
 			Store:           a.Store,
 			Temporal:        a.Client,
+			Namespace:       opts.Config.Temporal.Namespace,
+			TrustedProxies:  opts.Config.HTTP.TrustedProxies,
 			Credentials:     opts.Credentials,
 			Logger:          log,
 			IntakePerMinute: opts.Config.Intake.PerMinute,

@@ -25,6 +25,7 @@ type Config struct {
 	// Memory makes dev mode throwaway: nothing is written to DataDir.
 	Memory bool `mapstructure:"memory"`
 
+	HTTP     HTTPConfig     `mapstructure:"http"`
 	Database DatabaseConfig `mapstructure:"database"`
 	Temporal TemporalConfig `mapstructure:"temporal"`
 	Dev      DevConfig      `mapstructure:"dev"`
@@ -33,6 +34,12 @@ type Config struct {
 	Log      LogConfig      `mapstructure:"log"`
 	Intake   IntakeConfig   `mapstructure:"intake"`
 	Worker   WorkerConfig   `mapstructure:"worker"`
+}
+
+type HTTPConfig struct {
+	// TrustedProxies are the reverse proxies (IPs or CIDRs) whose
+	// X-Forwarded-For is believed for the per-address intake limit; none by default.
+	TrustedProxies []string `mapstructure:"trusted_proxies"`
 }
 
 type DatabaseConfig struct {
@@ -103,6 +110,7 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("addr", "127.0.0.1:8080")
 	v.SetDefault("data_dir", "./data")
 	v.SetDefault("memory", false)
+	v.SetDefault("http.trusted_proxies", []string{})
 	v.SetDefault("database.dsn", "")
 	v.SetDefault("temporal.address", "127.0.0.1:7233")
 	v.SetDefault("temporal.namespace", "default")
@@ -196,7 +204,8 @@ func Load(fs *pflag.FlagSet) (Config, error) {
 	}
 
 	var c Config
-	if err := v.Unmarshal(&c); err != nil {
+	// Exact: a misspelt key in the file is an error, not a silently ignored line.
+	if err := v.UnmarshalExact(&c); err != nil {
 		return Config{}, fmt.Errorf("decoding configuration: %w", err)
 	}
 	if err := c.Validate(); err != nil {

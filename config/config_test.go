@@ -124,6 +124,14 @@ func TestBinaryNamedTawasulIsNotConfig(t *testing.T) {
 	}
 }
 
+func TestMisspeltKeyIsAnError(t *testing.T) {
+	t.Chdir(t.TempDir())
+	file := writeFile(t, "log:\n  levle: debug\n")
+	if _, err := load(t, "--config", file); err == nil || !strings.Contains(err.Error(), "levle") {
+		t.Fatalf("misspelt key accepted: %v", err)
+	}
+}
+
 func TestMissingExplicitFileIsAnError(t *testing.T) {
 	if _, err := load(t, "--config", filepath.Join(t.TempDir(), "absent.yaml")); err == nil {
 		t.Fatal("a missing --config file must be an error")
@@ -138,5 +146,17 @@ func TestMemoryDSN(t *testing.T) {
 	}
 	if c.DevDSN() != "sqlite://:memory:" {
 		t.Fatalf("memory DSN: %s", c.DevDSN())
+	}
+}
+
+// The commented example in the repository root stays loadable as the code changes.
+func TestExampleConfigLoads(t *testing.T) {
+	example, err := filepath.Abs(filepath.Join("..", "tawasul.example.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir())
+	if _, err := load(t, "--config", example); err != nil {
+		t.Fatalf("tawasul.example.yaml: %v", err)
 	}
 }

@@ -19,7 +19,12 @@ import (
 //
 //	go test ./devserver/ -run '^$' -bench StartWorkflow -benchtime 2000x
 func BenchmarkStartWorkflow(b *testing.B) {
-	s := start(b, Options{DataDir: b.TempDir(), UIPort: -1})
+	b.Run("file", func(b *testing.B) { benchmarkStarts(b, Options{DataDir: b.TempDir(), UIPort: -1}) })
+	b.Run("memory", func(b *testing.B) { benchmarkStarts(b, Options{Memory: true, UIPort: -1}) })
+}
+
+func benchmarkStarts(b *testing.B, opts Options) {
+	s := start(b, opts)
 	c := dial(b, s)
 	ctx := context.Background()
 	var seq atomic.Int64

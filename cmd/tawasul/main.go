@@ -80,6 +80,9 @@ func run(ctx context.Context, cmd string, args []string) error {
 	case "dev":
 		return runDev(ctx, cfg, log)
 	case "api", "worker":
+		if cfg.Database.DSN == "" {
+			return errors.New("--db (or database.dsn / TAWASUL_DATABASE_DSN) is required")
+		}
 		a, err := app.New(ctx, app.Options{
 			Config: cfg, DSN: cfg.Database.DSN, TemporalAddress: cfg.Temporal.Address,
 			API: cmd == "api", Worker: cmd == "worker",
