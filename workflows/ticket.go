@@ -24,7 +24,7 @@ func TicketWorkflow(ctx workflow.Context, in TicketInput) (TicketState, error) {
 	if err := t.setup(ctx); err != nil {
 		return TicketState{}, err
 	}
-	return t.run(ctx)
+	return t.run(ctx, in.Resume)
 }
 
 // ticket is the workflow's private state; handlers and the main loop share it
@@ -38,14 +38,17 @@ type ticket struct {
 	outbox  []Notification // notifications not yet handed to the Notify activity
 	changes int            // bumped by every accepted message; wakes the main loop
 
-	child    *rung // the running escalation child, if any
-	atTop    bool  // the last rung expired: the ticket stays with the top level
-	breached bool  // the current round's first SLA has passed
+	child    *rung                         // the running escalation child, if any
+	drains   []func(workflow.Context) bool // take signals already delivered (before continue-as-new)
+	atTop    bool                          // the last rung expired: the ticket stays with the top level
+	breached bool                          // the current round's first SLA has passed
 }
 
 // rung is one running escalation child.
 type rung struct {
 	level  int
+	holder LevelHolder
+	dueAt  time.Time
 	cancel workflow.CancelFunc
 	done   bool
 	result EscalationResult
@@ -53,6 +56,11 @@ type rung struct {
 }
 
 func newTicket(ctx workflow.Context, in TicketInput) (*ticket, error) {
+	if r := in.Resume; r != nil {
+		t := &ticket{in: in, st: r.State, ladder: r.Ladder, breached: r.Breached, atTop: r.AtTop}
+		t.in.Resume = nil // the next continuation builds its own
+		return t, nil
+	}
 	rule, ok := in.Policy.Rule(in.Kind, in.Priority)
 	if !ok {
 		return nil, temporal.NewNonRetryableApplicationError(
@@ -82,42 +90,69 @@ func (t *ticket) setup(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, QueryState, func() (TicketState, error) { return t.st, nil }); err != nil {
 		return fmt.Errorf("registering query %s: %w", QueryState, err)
 	}
-	if err := registerMessage(ctx, UpdateRespond, t.validateRespond, t.respond); err != nil {
-		return err
+	for _, reg := range []func() (func(workflow.Context) bool, error){
+		func() (func(workflow.Context) bool, error) {
+			return registerMessage(ctx, UpdateRespond, t.validateRespond, t.respond)
+		},
+		func() (func(workflow.Context) bool, error) {
+			return registerMessage(ctx, UpdateObject, t.validateObject, t.object)
+		},
+		func() (func(workflow.Context) bool, error) {
+			return registerMessage(ctx, UpdateWithdraw, t.validateWithdraw, t.withdraw)
+		},
+	} {
+		drain, err := reg()
+		if err != nil {
+			return err
+		}
+		t.drains = append(t.drains, drain)
 	}
-	if err := registerMessage(ctx, UpdateObject, t.validateObject, t.object); err != nil {
-		return err
-	}
-	return registerMessage(ctx, UpdateWithdraw, t.validateWithdraw, t.withdraw)
+	return nil
 }
 
 // registerMessage registers one action both as an Update (the API's path: the
 // caller learns whether it was accepted) and as a Signal of the same name (for
-// fire-and-forget integrations; a refused signal is logged and dropped).
+// fire-and-forget integrations; a refused signal is logged and dropped). It
+// returns a drain that handles the signals already delivered, reporting
+// whether any was accepted.
 func registerMessage[R any](ctx workflow.Context, name string,
 	validate func(workflow.Context, R) error,
-	handle func(workflow.Context, R) (TicketState, error)) error {
+	handle func(workflow.Context, R) (TicketState, error)) (func(workflow.Context) bool, error) {
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, name, handle,
 		workflow.UpdateHandlerOptions{Validator: validate}); err != nil {
-		return fmt.Errorf("registering update %s: %w", name, err)
+		return nil, fmt.Errorf("registering update %s: %w", name, err)
 	}
 	ch := workflow.GetSignalChannel(ctx, name)
+	apply := func(ctx workflow.Context, req R) bool {
+		if err := validate(ctx, req); err != nil {
+			workflow.GetLogger(ctx).Warn("signal refused", "signal", name, "reason", err.Error())
+			return false
+		}
+		if _, err := handle(ctx, req); err != nil {
+			workflow.GetLogger(ctx).Error("signal failed", "signal", name, "error", err.Error())
+		}
+		return true
+	}
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
 			var req R
 			if !ch.Receive(ctx, &req) {
 				return
 			}
-			if err := validate(ctx, req); err != nil {
-				workflow.GetLogger(ctx).Warn("signal refused", "signal", name, "reason", err.Error())
-				continue
-			}
-			if _, err := handle(ctx, req); err != nil {
-				workflow.GetLogger(ctx).Error("signal failed", "signal", name, "error", err.Error())
-			}
+			apply(ctx, req)
 		}
 	})
-	return nil
+	drain := func(ctx workflow.Context) bool {
+		accepted := false
+		for {
+			var req R
+			if !ch.ReceiveAsync(&req) {
+				return accepted
+			}
+			accepted = apply(ctx, req) || accepted
+		}
+	}
+	return drain, nil
 }
 
 func refuse(code, msg string) error {
@@ -260,12 +295,17 @@ func (t *ticket) beneficiaryActor() Actor {
 
 // run is the main loop: it owns timers and the escalation children; handlers
 // only change state and bump t.changes.
-func (t *ticket) run(ctx workflow.Context) (TicketState, error) {
-	t.event(ctx, Event{Type: EventCreated, Actor: t.in.FiledBy, Entity: t.in.Entity, Public: true,
-		Message: "channel " + string(t.in.Channel)})
-	t.notifyBeneficiary("created", map[string]string{"sla_due_at": t.st.SLADueAt.Format(time.RFC3339)})
-	if err := t.flush(ctx); err != nil {
-		return t.st, err
+func (t *ticket) run(ctx workflow.Context, resume *Resume) (TicketState, error) {
+	switch {
+	case resume == nil:
+		t.event(ctx, Event{Type: EventCreated, Actor: t.in.FiledBy, Entity: t.in.Entity, Public: true,
+			Message: "channel " + string(t.in.Channel)})
+		t.notifyBeneficiary("created", map[string]string{"sla_due_at": t.st.SLADueAt.Format(time.RFC3339)})
+		if err := t.flush(ctx); err != nil {
+			return t.st, err
+		}
+	case resume.Rung != nil:
+		t.startRung(ctx, resume.Rung.Level, resume.Rung.Holder, resume.Rung.DueAt)
 	}
 	for {
 		if err := t.sendNotifications(ctx); err != nil {
@@ -279,6 +319,12 @@ func (t *ticket) run(ctx workflow.Context) (TicketState, error) {
 		}
 		if t.st.Status.Final() {
 			break
+		}
+		if t.tooLong(ctx) {
+			if t.drainSignals(ctx) {
+				continue // react to what the drained signals changed first
+			}
+			return t.st, t.continueAsNew(ctx)
 		}
 		var err error
 		switch t.st.Status {
@@ -302,7 +348,7 @@ func (t *ticket) run(ctx workflow.Context) (TicketState, error) {
 // running rung to expire, or for a message.
 func (t *ticket) awaitResponse(ctx workflow.Context) error {
 	seen := t.changes
-	changed := func() bool { return t.changes != seen }
+	changed := func() bool { return t.changes != seen || t.tooLong(ctx) }
 	switch {
 	case t.child != nil:
 		if err := workflow.Await(ctx, func() bool { return changed() || t.child.done }); err != nil {
@@ -389,11 +435,19 @@ func (t *ticket) escalate(ctx workflow.Context, level int) error {
 		return err
 	}
 
+	t.startRung(ctx, level, holder, due)
+	return nil
+}
+
+// startRung starts the child workflow of one rung, due at due.
+func (t *ticket) startRung(ctx workflow.Context, level int, holder LevelHolder, due time.Time) {
 	// A reminder halfway through the rung's working time (not its wall-clock
 	// time, which would land at night or on a weekend).
 	remind := due
+	lv := t.ladder[level-1]
+	now := workflow.Now(ctx)
 	if length, err := t.in.Policy.Calendar.WorkingLength(lv.Allowance, t.st.Clock); err == nil {
-		if at, err := t.in.Policy.Calendar.Due(now, sla.Allowance{Duration: length / 2}, t.st.Clock); err == nil {
+		if at, err := t.in.Policy.Calendar.Due(now, sla.Allowance{Duration: length / 2}, t.st.Clock); err == nil && at.Before(due) {
 			remind = at
 		}
 	}
@@ -403,7 +457,7 @@ func (t *ticket) escalate(ctx workflow.Context, level int) error {
 		TaskQueue:           workflow.GetInfo(ctx).TaskQueueName,
 		WaitForCancellation: true,
 	})
-	r := &rung{level: level, cancel: cancel}
+	r := &rung{level: level, holder: holder, dueAt: due, cancel: cancel}
 	t.child = r
 	fut := workflow.ExecuteChildWorkflow(childCtx, EscalationWorkflow, EscalationInput{
 		Number: t.st.Number, Subject: t.in.Subject, Round: t.st.Round, Level: level,
@@ -413,7 +467,60 @@ func (t *ticket) escalate(ctx workflow.Context, level int) error {
 		r.err = fut.Get(ctx, &r.result)
 		r.done = true
 	})
-	return nil
+}
+
+// tooLong reports whether this run's history should be handed to a new run.
+func (t *ticket) tooLong(ctx workflow.Context) bool {
+	limit := t.in.HistoryLimit
+	if limit <= 0 {
+		limit = DefaultHistoryLimit
+	}
+	info := workflow.GetInfo(ctx)
+	return info.GetCurrentHistoryLength() >= limit || info.GetContinueAsNewSuggested()
+}
+
+// drainSignals handles every signal already delivered; true if any was accepted.
+func (t *ticket) drainSignals(ctx workflow.Context) bool {
+	accepted := false
+	for _, drain := range t.drains {
+		accepted = drain(ctx) || accepted
+	}
+	return accepted
+}
+
+// continueAsNew hands the ticket to a fresh run: handlers finish, the
+// projection and notifications catch up, a running rung is stopped here and
+// restarted there with the same deadline.
+func (t *ticket) continueAsNew(ctx workflow.Context) error {
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return err
+	}
+	if len(t.pending) > 0 {
+		if err := t.flush(ctx); err != nil {
+			return err
+		}
+	}
+	if err := t.sendNotifications(ctx); err != nil {
+		return err
+	}
+	resume := &Resume{State: t.st, Ladder: t.ladder, Breached: t.breached, AtTop: t.atTop}
+	if r := t.child; r != nil {
+		t.child = nil
+		r.cancel()
+		if err := workflow.Await(ctx, func() bool { return r.done }); err != nil {
+			return err
+		}
+		if r.err == nil { // it expired meanwhile: the next run climbs on from it
+			resume.Rung = nil
+			resume.State.SLADueAt = r.dueAt
+		} else {
+			resume.Rung = &RungResume{Level: r.level, Holder: r.holder, DueAt: r.dueAt}
+		}
+	}
+	in := t.in
+	in.Resume = resume
+	workflow.GetLogger(ctx).Info("continuing as new", "history_length", workflow.GetInfo(ctx).GetCurrentHistoryLength())
+	return workflow.NewContinueAsNewError(ctx, "TicketWorkflow", in)
 }
 
 // standDown cancels the running rung after an answer or a withdrawal and waits
@@ -437,7 +544,7 @@ func (t *ticket) standDown(ctx workflow.Context) error {
 // awaitObjectionWindow closes the ticket when the window passes with no objection.
 func (t *ticket) awaitObjectionWindow(ctx workflow.Context) error {
 	seen := t.changes
-	changed := func() bool { return t.changes != seen }
+	changed := func() bool { return t.changes != seen || t.tooLong(ctx) }
 	if t.st.ObjectionUntil == nil {
 		return workflow.Await(ctx, changed)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
@@ -489,5 +490,64 @@ func TestActivityFailureIsRetried(t *testing.T) {
 	st := h.run()
 	if st.Status != domain.StatusWithdrawn || len(h.rec.eventsOf(workflows.EventCreated)) != 1 {
 		t.Fatalf("after retry: %+v, events %+v", st, h.rec.events())
+	}
+}
+
+// A ticket whose history grows too long (here: Temporal suggests it while level
+// 2 holds the ticket, as a flood of signals would) continues as new; the next
+// run resumes the running rung with the same deadline and carries on.
+func TestContinueAsNewResumesTheRunningRung(t *testing.T) {
+	h := newHarness(t, at(11, 22, 10, 0))
+	h.env.RegisterDelayedCallback(func() {
+		h.env.SetContinueAsNewSuggested(true)
+		// A refused signal wakes the workflow, like any of a flood would.
+		h.env.SignalWorkflow(workflows.UpdateObject, workflows.ObjectRequest{Reason: "spam"})
+	}, at(11, 24, 12, 0).Sub(h.t0))
+	h.env.ExecuteWorkflow("TicketWorkflow", input(h.t0))
+	var can *workflow.ContinueAsNewError
+	if err := h.env.GetWorkflowError(); !errors.As(err, &can) {
+		t.Fatalf("want continue-as-new, got %v", err)
+	}
+	var next workflows.TicketInput
+	if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &next); err != nil {
+		t.Fatal(err)
+	}
+	r := next.Resume
+	if r == nil || r.Rung == nil || r.Rung.Level != 2 || r.State.EscalationLevel != 2 || !r.Breached {
+		t.Fatalf("resume: %+v", r)
+	}
+	sameInstant(t, "resumed rung deadline", r.Rung.DueAt, at(11, 25, 10, 0))
+	seqBefore := r.State.Seq
+
+	// The next run: level 2's deadline passes, level 3 takes over, then an answer.
+	h2 := newHarness(t, at(11, 24, 12, 0))
+	ans := h2.update(at(11, 26, 9, 0), workflows.UpdateRespond, respond("KSU", "late but done"))
+	h2.env.ExecuteWorkflow("TicketWorkflow", next)
+	if err := h2.env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if ans.rejected != nil || ans.state.Status != domain.StatusAnswered {
+		t.Fatalf("answer after resume: %+v", ans)
+	}
+	esc := h2.rec.eventsOf(workflows.EventEscalated)
+	if len(esc) != 1 || esc[0].Level != 3 {
+		t.Fatalf("after resume want exactly level 3, got %+v", esc)
+	}
+	sameInstant(t, "level 3 start", esc[0].At, at(11, 25, 10, 0))
+	if created := h2.rec.eventsOf(workflows.EventCreated); len(created) != 0 {
+		t.Fatalf("resumed run re-created the ticket: %+v", created)
+	}
+	if first := h2.rec.events()[0]; first.Seq != seqBefore+1 {
+		t.Fatalf("sequence restarted: first seq %d after %d", first.Seq, seqBefore)
+	}
+	// Level 2's holder is re-notified under the same key (the outbox keeps one).
+	keys := map[string]int{}
+	for _, n := range append(h.rec.notes, h2.rec.notes...) {
+		if n.Template == "escalation_assigned" && n.Params["level"] == "2" {
+			keys[n.Key]++
+		}
+	}
+	if len(keys) != 1 {
+		t.Fatalf("level 2 assignment keys: %v", keys)
 	}
 }

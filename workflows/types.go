@@ -91,6 +91,37 @@ type TicketInput struct {
 	FiledBy     Actor           `json:"filed_by"`
 	FiledAt     time.Time       `json:"filed_at"`
 	Policy      sla.Policy      `json:"policy"`
+
+	// Resume is set when the ticket continues as new: the state carried over
+	// from the previous run (nil on a ticket's first run).
+	Resume *Resume `json:"resume,omitempty"`
+	// HistoryLimit is the history length past which the ticket continues as
+	// new (0 = DefaultHistoryLimit); tests lower it.
+	HistoryLimit int `json:"history_limit,omitempty"`
+}
+
+// DefaultHistoryLimit keeps a ticket's history far below Temporal's limits
+// (continue-as-new is suggested near 4,096 events). A ticket's own life takes
+// a few hundred events at most; what can grow without bound is a flood of
+// signals from an integration, which this guards against.
+const DefaultHistoryLimit = 2000
+
+// Resume carries a ticket across continue-as-new.
+type Resume struct {
+	State    TicketState `json:"state"`
+	Ladder   []sla.Level `json:"ladder"`
+	Breached bool        `json:"breached"`
+	AtTop    bool        `json:"at_top"`
+	// Rung is the escalation level that was running; the new run restarts it
+	// with the same deadline (its notifications are keyed, so none repeats).
+	Rung *RungResume `json:"rung,omitempty"`
+}
+
+// RungResume is a running escalation level handed to the next run.
+type RungResume struct {
+	Level  int         `json:"level"`
+	Holder LevelHolder `json:"holder"`
+	DueAt  time.Time   `json:"due_at"`
 }
 
 // RespondRequest answers the ticket (coordinator, or whoever holds the level).
