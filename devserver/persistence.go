@@ -76,7 +76,6 @@ func sqlConfig(dbPath string, memoryName string) *config.SQL {
 			"journal_mode": "wal",
 			"synchronous":  "normal",
 			"busy_timeout": "10000",
-			"cache_size":   "-65536",
 		},
 	}
 }
