@@ -160,3 +160,23 @@ func TestExampleConfigLoads(t *testing.T) {
 		t.Fatalf("tawasul.example.yaml: %v", err)
 	}
 }
+
+// The production example's only problems are its placeholder token hashes, on
+// purpose: every other key is spelt as the code expects.
+func TestDeployConfigOnlyLacksRealHashes(t *testing.T) {
+	file, err := filepath.Abs(filepath.Join("..", "deploy", "tawasul.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir())
+	_, err = load(t, "--config", file)
+	if err == nil {
+		t.Fatal("placeholder hashes accepted")
+	}
+	for _, line := range strings.Split(err.Error(), "\n") {
+		line = strings.TrimPrefix(line, "invalid configuration: ")
+		if !strings.HasPrefix(line, "auth.tokens[") || !strings.Contains(line, ".hash:") {
+			t.Errorf("unexpected problem in deploy/tawasul.yaml: %s", line)
+		}
+	}
+}
