@@ -175,14 +175,14 @@ func (t *ticket) validateRespond(ctx workflow.Context, req RespondRequest) error
 
 func (t *ticket) respond(ctx workflow.Context, req RespondRequest) (TicketState, error) {
 	now := workflow.Now(ctx)
+	until, err := t.in.Policy.ObjectionDeadline(now)
+	if err != nil {
+		return t.st, fmt.Errorf("computing the objection window: %w", err)
+	}
 	t.st.Responses = append(t.st.Responses, Response{Round: t.st.Round, Actor: req.Actor, Message: req.Message, At: now})
 	t.st.RespondedAt = &now
 	t.event(ctx, Event{Type: EventResponded, Actor: req.Actor, Entity: req.Actor.Entity, Public: true, Message: req.Message})
 	if t.st.Round == 0 {
-		until, err := t.in.Policy.ObjectionDeadline(now)
-		if err != nil {
-			return t.st, fmt.Errorf("computing the objection window: %w", err)
-		}
 		t.st.Status = domain.StatusAnswered
 		t.st.ObjectionUntil = &until
 		t.notifyBeneficiary("answered", map[string]string{"objection_until": until.Format(time.RFC3339)})
@@ -213,10 +213,24 @@ func (t *ticket) validateObject(ctx workflow.Context, req ObjectRequest) error {
 }
 
 func (t *ticket) object(ctx workflow.Context, req ObjectRequest) (TicketState, error) {
-	beneficiary := t.beneficiaryActor()
+	now := workflow.Now(ctx)
+	due, err := t.in.Policy.Calendar.Due(now, t.in.Policy.ObjectionReview, t.st.Clock)
+	if err != nil {
+		return t.st, fmt.Errorf("computing the review deadline: %w", err)
+	}
+	// Take the objection synchronously, before any await: the window's timer
+	// stops now, and a second objection or a late close cannot slip in while
+	// the reviewer is looked up.
 	t.st.Objected = true
 	t.st.ObjectionUntil = nil
-	t.event(ctx, Event{Type: EventObjected, Actor: beneficiary, Public: true, Message: req.Reason})
+	t.st.Status = domain.StatusReopened
+	t.st.Round = 1
+	t.st.SLADueAt = due
+	t.st.EscalationLevel, t.st.EscalationRole, t.st.EscalationEntity = 0, "", ""
+	t.ladder = reviewLadder(t.in.Policy.Ladder)
+	t.breached, t.atTop = false, false
+	t.event(ctx, Event{Type: EventObjected, Actor: t.beneficiaryActor(), Public: true, Message: req.Reason})
+	t.changes++
 
 	// The review goes one level above whoever answered.
 	answering := t.st.ResponsibleEntity
@@ -225,24 +239,19 @@ func (t *ticket) object(ctx workflow.Context, req ObjectRequest) (TicketState, e
 	}
 	var reviewer LevelHolder
 	if err := workflow.ExecuteActivity(activityCtx(ctx), ActivityReviewEntity, answering).Get(ctx, &reviewer); err != nil {
-		return t.st, fmt.Errorf("finding the entity to review the objection: %w", err)
+		// Only a non-retryable failure (an entity gone from the hierarchy) gets
+		// here: the answering entity reviews rather than nobody.
+		workflow.GetLogger(ctx).Error("no reviewer found; the answering entity reviews", "entity", answering, "error", err.Error())
+		reviewer = LevelHolder{Entity: answering, NameEN: answering}
 	}
-	now := workflow.Now(ctx)
-	due, err := t.in.Policy.Calendar.Due(now, t.in.Policy.ObjectionReview, t.st.Clock)
-	if err != nil {
-		return t.st, fmt.Errorf("computing the review deadline: %w", err)
+	// A withdrawal or the review's answer may have come meanwhile.
+	if t.st.Status == domain.StatusReopened {
+		t.st.ResponsibleEntity = reviewer.Entity
+		t.event(ctx, Event{Type: EventReopened, Actor: SystemActor, Entity: reviewer.Entity, Public: true,
+			Message: "objection under review by " + reviewer.NameEN})
+		t.notifyBeneficiary("reopened", map[string]string{"entity": reviewer.Entity})
+		t.changes++
 	}
-	t.st.Status = domain.StatusReopened
-	t.st.Round = 1
-	t.st.ResponsibleEntity = reviewer.Entity
-	t.st.SLADueAt = due
-	t.st.EscalationLevel, t.st.EscalationRole, t.st.EscalationEntity = 0, "", ""
-	t.ladder = reviewLadder(t.in.Policy.Ladder)
-	t.breached, t.atTop = false, false
-	t.event(ctx, Event{Type: EventReopened, Actor: SystemActor, Entity: reviewer.Entity, Public: true,
-		Message: "objection under review by " + reviewer.NameEN})
-	t.notifyBeneficiary("reopened", map[string]string{"entity": reviewer.Entity})
-	t.changes++
 	return t.st, t.flush(ctx)
 }
 

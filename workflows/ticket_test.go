@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
 	tlog "go.temporal.io/sdk/log"
@@ -549,5 +550,28 @@ func TestContinueAsNewResumesTheRunningRung(t *testing.T) {
 	}
 	if len(keys) != 1 {
 		t.Fatalf("level 2 assignment keys: %v", keys)
+	}
+}
+
+// A withdrawal that arrives while the objection's reviewer is still being looked
+// up wins: the ticket ends withdrawn, never reopened behind the beneficiary's back.
+func TestWithdrawalDuringObjectionSetupWins(t *testing.T) {
+	h := newHarness(t, at(11, 22, 10, 0))
+	h.env.OnActivity(workflows.ActivityReviewEntity, mock.Anything, mock.Anything).
+		Return(workflows.LevelHolder{Entity: "UNIV", NameEN: "Universities"}, nil).After(time.Hour)
+	h.update(at(11, 22, 12, 0), workflows.UpdateRespond, respond("KSU", "answered"))
+	obj := h.update(at(11, 23, 9, 0), workflows.UpdateObject, workflows.ObjectRequest{Reason: "no"})
+	again := h.update(at(11, 23, 9, 10), workflows.UpdateObject, workflows.ObjectRequest{Reason: "twice"})
+	w := h.update(at(11, 23, 9, 30), workflows.UpdateWithdraw, workflows.WithdrawRequest{Reason: "never mind"})
+	st := h.run()
+	wantErrType(t, again.rejected, workflows.ErrAlreadyObjected)
+	if w.rejected != nil || obj.rejected != nil {
+		t.Fatalf("objection %v / withdrawal %v refused", obj.rejected, w.rejected)
+	}
+	if st.Status != domain.StatusWithdrawn || st.ResponsibleEntity != "KSU" {
+		t.Fatalf("final: %+v", st)
+	}
+	if n := len(h.rec.eventsOf(workflows.EventReopened)); n != 0 {
+		t.Fatalf("reopened after the withdrawal: %d", n)
 	}
 }
