@@ -33,7 +33,7 @@ import (
 // gets its own (a start costs about a second) because ticket numbers come from
 // the system's own read model: two systems sharing a server would share
 // workflow ids.
-func newTemporal(t *testing.T) *devserver.Server {
+func newTemporal(t testing.TB) *devserver.Server {
 	t.Helper()
 	srv, err := devserver.Start(context.Background(), devserver.Options{
 		Memory: true, UIPort: -1,
@@ -64,7 +64,7 @@ var testTokens = []app.DevToken{
 
 // system is one running Tawasul (worker + API) on its own read model.
 type system struct {
-	t       *testing.T
+	t       testing.TB
 	base    string
 	app     *app.App
 	dialect string
@@ -119,7 +119,7 @@ func pgSchema(t *testing.T) string {
 	return u.String()
 }
 
-func start(t *testing.T, dsn, dialect string) *system {
+func start(t testing.TB, dsn, dialect string) *system {
 	t.Helper()
 	srv := newTemporal(t)
 	cfg := config.Config{
