@@ -48,6 +48,8 @@ const (
 	codeObjectionWindowShut  = "objection_window_closed" // = workflows.ErrObjectionWindowClosed
 	codeAlreadyObjected      = "already_objected"        // = workflows.ErrAlreadyObjected
 	codeInvalidMessage       = "invalid_message"         // = workflows.ErrInvalidMessage
+	codeTicketBusy           = "ticket_busy"             // = workflows.ErrBusy
+	codeNotResponsible       = "not_responsible"         // = workflows.ErrNotResponsible
 	codeTrackingCodeRequired = "tracking_code_required"
 )
 
@@ -148,6 +150,14 @@ var problemTexts = map[string]problemText{
 	codeObjectionWindowShut: {
 		text{"انتهت مهلة الاعتراض", "Objection window closed"},
 		text{"انتهت المدة المتاحة للاعتراض على الرد.", "The period for objecting to the answer has ended."},
+	},
+	codeTicketBusy: {
+		text{"الطلب مشغول مؤقتاً", "Ticket momentarily busy"},
+		text{"يجري نقل الطلب إلى دورة تنفيذ جديدة؛ أعد المحاولة بعد لحظات.", "The ticket is being handed to a new run; retry in a moment."},
+	},
+	codeNotResponsible: {
+		text{"لا يمكنك الرد على هذا الاعتراض", "Not yours to answer"},
+		text{"لا يجوز للجهة التي اعتُرض على ردها أن تبت في مراجعة الاعتراض.", "The entity whose answer is under objection cannot answer its review."},
 	},
 	codeAlreadyObjected: {
 		text{"تم الاعتراض مسبقاً", "Already objected"},

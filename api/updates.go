@@ -79,6 +79,8 @@ var refusals = map[string]int{
 	workflows.ErrAlreadyObjected:       http.StatusConflict,
 	// The API checks messages first; a refusal here is still the client's input.
 	workflows.ErrInvalidMessage: http.StatusUnprocessableEntity,
+	workflows.ErrNotResponsible: http.StatusForbidden,
+	workflows.ErrBusy:           http.StatusServiceUnavailable,
 }
 
 func (a *API) updateError(number, name string, err error, timedOut bool) error {

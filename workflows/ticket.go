@@ -38,21 +38,27 @@ type ticket struct {
 	outbox  []Notification // notifications not yet handed to the Notify activity
 	changes int            // bumped by every accepted message; wakes the main loop
 
-	child    *rung                         // the running escalation child, if any
-	drains   []func(workflow.Context) bool // take signals already delivered (before continue-as-new)
-	atTop    bool                          // the last rung expired: the ticket stays with the top level
-	breached bool                          // the current round's first SLA has passed
+	child  *rung                         // the running escalation child, if any
+	drains []func(workflow.Context) bool // take signals already delivered (before continue-as-new)
+
+	closing         bool // continuing as new: updates refused as busy, signals left queued
+	signalsInFlight int  // signal handlers running (AllHandlersFinished counts updates only)
+	atTop           bool // the last rung expired: the ticket stays with the top level
+	breached        bool // the current round's first SLA has passed
 }
 
 // rung is one running escalation child.
 type rung struct {
-	level  int
-	holder LevelHolder
-	dueAt  time.Time
-	cancel workflow.CancelFunc
-	done   bool
-	result EscalationResult
-	err    error
+	level     int
+	round     int
+	allowance sla.Level
+	holder    LevelHolder
+	dueAt     time.Time
+	remindAt  time.Time
+	cancel    workflow.CancelFunc
+	done      bool
+	result    EscalationResult
+	err       error
 }
 
 func newTicket(ctx workflow.Context, in TicketInput) (*ticket, error) {
@@ -92,13 +98,13 @@ func (t *ticket) setup(ctx workflow.Context) error {
 	}
 	for _, reg := range []func() (func(workflow.Context) bool, error){
 		func() (func(workflow.Context) bool, error) {
-			return registerMessage(ctx, UpdateRespond, t.validateRespond, t.respond)
+			return registerMessage(ctx, t, UpdateRespond, t.validateRespond, t.respond)
 		},
 		func() (func(workflow.Context) bool, error) {
-			return registerMessage(ctx, UpdateObject, t.validateObject, t.object)
+			return registerMessage(ctx, t, UpdateObject, t.validateObject, t.object)
 		},
 		func() (func(workflow.Context) bool, error) {
-			return registerMessage(ctx, UpdateWithdraw, t.validateWithdraw, t.withdraw)
+			return registerMessage(ctx, t, UpdateWithdraw, t.validateWithdraw, t.withdraw)
 		},
 	} {
 		drain, err := reg()
@@ -115,11 +121,17 @@ func (t *ticket) setup(ctx workflow.Context) error {
 // fire-and-forget integrations; a refused signal is logged and dropped). It
 // returns a drain that handles the signals already delivered, reporting
 // whether any was accepted.
-func registerMessage[R any](ctx workflow.Context, name string,
+func registerMessage[R any](ctx workflow.Context, t *ticket, name string,
 	validate func(workflow.Context, R) error,
 	handle func(workflow.Context, R) (TicketState, error)) (func(workflow.Context) bool, error) {
+	validateUpdate := func(ctx workflow.Context, req R) error {
+		if t.closing {
+			return refuse(ErrBusy, "the ticket is being handed to a new run; retry shortly")
+		}
+		return validate(ctx, req)
+	}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, name, handle,
-		workflow.UpdateHandlerOptions{Validator: validate}); err != nil {
+		workflow.UpdateHandlerOptions{Validator: validateUpdate}); err != nil {
 		return nil, fmt.Errorf("registering update %s: %w", name, err)
 	}
 	ch := workflow.GetSignalChannel(ctx, name)
@@ -128,6 +140,8 @@ func registerMessage[R any](ctx workflow.Context, name string,
 			workflow.GetLogger(ctx).Warn("signal refused", "signal", name, "reason", err.Error())
 			return false
 		}
+		t.signalsInFlight++
+		defer func() { t.signalsInFlight-- }()
 		if _, err := handle(ctx, req); err != nil {
 			workflow.GetLogger(ctx).Error("signal failed", "signal", name, "error", err.Error())
 		}
@@ -135,11 +149,14 @@ func registerMessage[R any](ctx workflow.Context, name string,
 	}
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
-			var req R
-			if !ch.Receive(ctx, &req) {
+			// While the run is closing, signals stay queued for its drain.
+			if err := workflow.Await(ctx, func() bool { return !t.closing && ch.Len() > 0 }); err != nil {
 				return
 			}
-			apply(ctx, req)
+			var req R
+			if ch.ReceiveAsync(&req) {
+				apply(ctx, req)
+			}
 		}
 	})
 	drain := func(ctx workflow.Context) bool {
@@ -169,6 +186,9 @@ func (t *ticket) validateRespond(ctx workflow.Context, req RespondRequest) error
 		return refuse(ErrInvalidMessage, "a response needs a message")
 	case req.Actor.ID == "":
 		return refuse(ErrInvalidMessage, "a response needs an actor")
+	case t.st.Round > 0 && req.Actor.Entity == t.st.ReviewOf && domain.LadderScope(req.Actor.Role) == domain.ScopeEntity &&
+		req.Actor.Role != domain.RoleAdmin:
+		return refuse(ErrNotResponsible, "the entity whose answer is under objection cannot answer its review")
 	}
 	return nil
 }
@@ -218,10 +238,16 @@ func (t *ticket) object(ctx workflow.Context, req ObjectRequest) (TicketState, e
 	if err != nil {
 		return t.st, fmt.Errorf("computing the review deadline: %w", err)
 	}
+	// The review goes one level above whoever answered.
+	answering := t.st.ResponsibleEntity
+	if n := len(t.st.Responses); n > 0 && t.st.Responses[n-1].Actor.Entity != "" {
+		answering = t.st.Responses[n-1].Actor.Entity
+	}
 	// Take the objection synchronously, before any await: the window's timer
 	// stops now, and a second objection or a late close cannot slip in while
 	// the reviewer is looked up.
 	t.st.Objected = true
+	t.st.ReviewOf = answering
 	t.st.ObjectionUntil = nil
 	t.st.Status = domain.StatusReopened
 	t.st.Round = 1
@@ -232,11 +258,6 @@ func (t *ticket) object(ctx workflow.Context, req ObjectRequest) (TicketState, e
 	t.event(ctx, Event{Type: EventObjected, Actor: t.beneficiaryActor(), Public: true, Message: req.Reason})
 	t.changes++
 
-	// The review goes one level above whoever answered.
-	answering := t.st.ResponsibleEntity
-	if n := len(t.st.Responses); n > 0 && t.st.Responses[n-1].Actor.Entity != "" {
-		answering = t.st.Responses[n-1].Actor.Entity
-	}
 	var reviewer LevelHolder
 	if err := workflow.ExecuteActivity(activityCtx(ctx), ActivityReviewEntity, answering).Get(ctx, &reviewer); err != nil {
 		// Only a non-retryable failure (an entity gone from the hierarchy) gets
@@ -313,8 +334,9 @@ func (t *ticket) run(ctx workflow.Context, resume *Resume) (TicketState, error) 
 		if err := t.flush(ctx); err != nil {
 			return t.st, err
 		}
-	case resume.Rung != nil:
-		t.startRung(ctx, resume.Rung.Level, resume.Rung.Holder, resume.Rung.DueAt)
+	case resume.Rung != nil && resume.Rung.Level <= len(t.ladder):
+		r := resume.Rung
+		t.startRung(ctx, r.Level, t.ladder[r.Level-1], r.Holder, r.DueAt, r.RemindAt)
 	}
 	for {
 		if err := t.sendNotifications(ctx); err != nil {
@@ -330,10 +352,10 @@ func (t *ticket) run(ctx workflow.Context, resume *Resume) (TicketState, error) 
 			break
 		}
 		if t.tooLong(ctx) {
-			if t.drainSignals(ctx) {
-				continue // react to what the drained signals changed first
+			if done, err := t.continueAsNew(ctx); done || err != nil {
+				return t.st, err
 			}
-			return t.st, t.continueAsNew(ctx)
+			continue // a drained signal finished the ticket
 		}
 		var err error
 		switch t.st.Status {
@@ -346,8 +368,9 @@ func (t *ticket) run(ctx workflow.Context, resume *Resume) (TicketState, error) 
 			return t.st, err
 		}
 	}
-	// Let a handler that is still projecting finish before the workflow completes.
-	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+	// Let a handler (update or signal) that is still projecting finish before
+	// the workflow completes: nothing runs after completion.
+	if err := workflow.Await(ctx, t.quiet(ctx)); err != nil {
 		return t.st, err
 	}
 	return t.st, t.sendNotifications(ctx)
@@ -413,19 +436,29 @@ func (t *ticket) rungEnded(ctx workflow.Context) error {
 
 // escalate hands the ticket to rung `level` of the current ladder: resolves who
 // holds it now, records it, tells the beneficiary, and starts the rung's child.
+// Every await inside is a point where a message may have changed the ticket
+// (answered, objected, withdrawn): after each, a stale escalation stops.
 func (t *ticket) escalate(ctx workflow.Context, level int) error {
 	if level > len(t.ladder) {
 		t.atTop = true
 		return nil
 	}
 	lv := t.ladder[level-1]
+	gen, round := t.changes, t.st.Round
+	stale := func() bool { return t.changes != gen || t.st.Round != round || !t.st.Status.Pending() }
+
 	var holder LevelHolder
 	in := ResolveLevelInput{Entity: t.st.Entity, Role: lv.Role}
 	if err := workflow.ExecuteActivity(activityCtx(ctx), ActivityResolveLevel, in).Get(ctx, &holder); err != nil {
-		return fmt.Errorf("resolving escalation level %d (%s): %w", level, lv.Role, err)
+		// Only a non-retryable failure gets here (the entity left the
+		// hierarchy): the climb goes on, held by the ticket's own entity,
+		// rather than the ticket dying.
+		workflow.GetLogger(ctx).Error("escalation holder not found; the ticket's entity holds the level",
+			"level", level, "role", string(lv.Role), "error", err.Error())
+		holder = LevelHolder{Role: lv.Role, Entity: t.st.Entity, NameEN: t.st.Entity, NameAR: t.st.Entity}
 	}
-	if !t.st.Status.Pending() {
-		return nil // answered while we looked the holder up
+	if stale() {
+		return nil
 	}
 	now := workflow.Now(ctx)
 	due, err := t.in.Policy.Calendar.Due(now, lv.Allowance, t.st.Clock)
@@ -443,21 +476,24 @@ func (t *ticket) escalate(ctx workflow.Context, level int) error {
 	if err := t.sendNotifications(ctx); err != nil {
 		return err
 	}
-
-	t.startRung(ctx, level, holder, due)
+	if stale() {
+		return nil
+	}
+	t.startRung(ctx, level, lv, holder, due, time.Time{})
 	return nil
 }
 
-// startRung starts the child workflow of one rung, due at due.
-func (t *ticket) startRung(ctx workflow.Context, level int, holder LevelHolder, due time.Time) {
-	// A reminder halfway through the rung's working time (not its wall-clock
-	// time, which would land at night or on a weekend).
-	remind := due
-	lv := t.ladder[level-1]
-	now := workflow.Now(ctx)
-	if length, err := t.in.Policy.Calendar.WorkingLength(lv.Allowance, t.st.Clock); err == nil {
-		if at, err := t.in.Policy.Calendar.Due(now, sla.Allowance{Duration: length / 2}, t.st.Clock); err == nil && at.Before(due) {
-			remind = at
+// startRung starts the child workflow of one rung, due at due. remind zero
+// means halfway through the rung's working time (not its wall-clock time,
+// which would land at night or on a weekend).
+func (t *ticket) startRung(ctx workflow.Context, level int, lv sla.Level, holder LevelHolder, due, remind time.Time) {
+	if remind.IsZero() {
+		remind = due
+		now := workflow.Now(ctx)
+		if length, err := t.in.Policy.Calendar.WorkingLength(lv.Allowance, t.st.Clock); err == nil {
+			if at, err := t.in.Policy.Calendar.Due(now, sla.Allowance{Duration: length / 2}, t.st.Clock); err == nil && at.Before(due) {
+				remind = at
+			}
 		}
 	}
 	childCtx, cancel := workflow.WithCancel(ctx)
@@ -466,7 +502,7 @@ func (t *ticket) startRung(ctx workflow.Context, level int, holder LevelHolder, 
 		TaskQueue:           workflow.GetInfo(ctx).TaskQueueName,
 		WaitForCancellation: true,
 	})
-	r := &rung{level: level, holder: holder, dueAt: due, cancel: cancel}
+	r := &rung{level: level, round: t.st.Round, allowance: lv, holder: holder, dueAt: due, remindAt: remind, cancel: cancel}
 	t.child = r
 	fut := workflow.ExecuteChildWorkflow(childCtx, EscalationWorkflow, EscalationInput{
 		Number: t.st.Number, Subject: t.in.Subject, Round: t.st.Round, Level: level,
@@ -497,39 +533,64 @@ func (t *ticket) drainSignals(ctx workflow.Context) bool {
 	return accepted
 }
 
-// continueAsNew hands the ticket to a fresh run: handlers finish, the
-// projection and notifications catch up, a running rung is stopped here and
-// restarted there with the same deadline.
-func (t *ticket) continueAsNew(ctx workflow.Context) error {
-	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
-		return err
+// continueAsNew hands the ticket to a fresh run. While it closes, updates are
+// refused as busy (the API answers "retry") and signals stay in their
+// channels; it waits for handlers in flight, stops the running rung, handles
+// the signals already delivered, lets the projection and notifications catch
+// up, and only then snapshots the state, with no await between snapshot and
+// hand-over. done is false when a drained signal finished the ticket: the
+// main loop then completes it instead.
+func (t *ticket) continueAsNew(ctx workflow.Context) (done bool, err error) {
+	t.closing = true
+	if err := workflow.Await(ctx, t.quiet(ctx)); err != nil {
+		return false, err
 	}
-	if len(t.pending) > 0 {
-		if err := t.flush(ctx); err != nil {
-			return err
-		}
-	}
-	if err := t.sendNotifications(ctx); err != nil {
-		return err
-	}
-	resume := &Resume{State: t.st, Ladder: t.ladder, Breached: t.breached, AtTop: t.atTop}
+	var rungResume *RungResume
 	if r := t.child; r != nil {
 		t.child = nil
 		r.cancel()
 		if err := workflow.Await(ctx, func() bool { return r.done }); err != nil {
-			return err
+			return false, err
 		}
-		if r.err == nil { // it expired meanwhile: the next run climbs on from it
-			resume.Rung = nil
-			resume.State.SLADueAt = r.dueAt
+		if r.err != nil { // cancelled by us: the next run restarts it
+			rungResume = &RungResume{Level: r.level, Round: r.round, Holder: r.holder, DueAt: r.dueAt, RemindAt: r.remindAt}
 		} else {
-			resume.Rung = &RungResume{Level: r.level, Holder: r.holder, DueAt: r.dueAt}
+			t.st.SLADueAt = r.dueAt // it expired meanwhile: the next run climbs on from it
 		}
+	}
+	for {
+		switch {
+		case t.drainSignals(ctx):
+		case len(t.pending) > 0:
+			if err := t.flush(ctx); err != nil {
+				return false, err
+			}
+		case len(t.outbox) > 0:
+			if err := t.sendNotifications(ctx); err != nil {
+				return false, err
+			}
+		default:
+			goto settled
+		}
+	}
+settled:
+	if t.st.Status.Final() {
+		t.closing = false
+		return false, nil
+	}
+	resume := &Resume{State: t.st, Ladder: t.ladder, Breached: t.breached, AtTop: t.atTop}
+	if rungResume != nil && t.st.Status.Pending() && t.st.Round == rungResume.Round {
+		resume.Rung = rungResume
 	}
 	in := t.in
 	in.Resume = resume
 	workflow.GetLogger(ctx).Info("continuing as new", "history_length", workflow.GetInfo(ctx).GetCurrentHistoryLength())
-	return workflow.NewContinueAsNewError(ctx, "TicketWorkflow", in)
+	return true, workflow.NewContinueAsNewError(ctx, "TicketWorkflow", in)
+}
+
+// quiet holds when no update or signal handler is in flight.
+func (t *ticket) quiet(ctx workflow.Context) func() bool {
+	return func() bool { return workflow.AllHandlersFinished(ctx) && t.signalsInFlight == 0 }
 }
 
 // standDown cancels the running rung after an answer or a withdrawal and waits

@@ -575,3 +575,52 @@ func TestWithdrawalDuringObjectionSetupWins(t *testing.T) {
 		t.Fatalf("reopened after the withdrawal: %d", n)
 	}
 }
+
+// An answer and an objection that land while the escalation's holder is being
+// looked up leave the review alone: no rung of the old round starts, and the
+// review keeps its own deadline.
+func TestEscalationGoesStaleWhenAnsweredMeanwhile(t *testing.T) {
+	h := newHarness(t, at(11, 22, 10, 0))
+	h.env.OnActivity(workflows.ActivityResolveLevel, mock.Anything, mock.Anything).
+		Return(workflows.LevelHolder{Role: domain.RoleCareCenterManager, Entity: "KSU"}, nil).After(time.Hour)
+	h.update(at(11, 23, 10, 10), workflows.UpdateRespond, respond("KSU", "answered during the lookup"))
+	obj := h.update(at(11, 23, 10, 20), workflows.UpdateObject, workflows.ObjectRequest{Reason: "no"})
+	self := h.update(at(11, 23, 10, 30), workflows.UpdateRespond, respond("KSU", "closing my own review"))
+	h.update(at(11, 24, 9, 0), workflows.UpdateWithdraw, workflows.WithdrawRequest{})
+	st := h.run()
+	if obj.rejected != nil || obj.state.Round != 1 {
+		t.Fatalf("objection: %+v", obj)
+	}
+	wantErrType(t, self.rejected, workflows.ErrNotResponsible)
+	if n := len(h.rec.eventsOf(workflows.EventEscalated)); n != 0 {
+		t.Fatalf("a stale escalation was recorded %d times", n)
+	}
+	for _, n := range h.rec.notes {
+		if n.Template == "escalation_assigned" {
+			t.Fatalf("a stale rung started: %+v", n)
+		}
+	}
+	sameInstant(t, "review deadline kept", obj.state.SLADueAt, at(11, 26, 10, 20))
+	if st.Status != domain.StatusWithdrawn || st.EscalationLevel != 0 {
+		t.Fatalf("final: %+v", st)
+	}
+}
+
+// A withdrawal sent as a signal is projected before the workflow completes,
+// even when the projection is slow.
+func TestSignalHandlerFinishesBeforeCompletion(t *testing.T) {
+	h := newHarness(t, at(11, 22, 10, 0))
+	h.env.OnActivity(workflows.ActivityRecordChange, mock.Anything, mock.Anything).
+		Return(func(ctx context.Context, ch workflows.Change) error { return h.rec.RecordChange(ctx, ch) }).
+		After(10 * time.Minute)
+	h.env.RegisterDelayedCallback(func() {
+		h.env.SignalWorkflow(workflows.UpdateWithdraw, workflows.WithdrawRequest{Reason: "by signal"})
+	}, time.Hour)
+	st := h.run()
+	if st.Status != domain.StatusWithdrawn {
+		t.Fatalf("status %s", st.Status)
+	}
+	if last := h.rec.last(); last.Status != domain.StatusWithdrawn || last.Version != st.Version {
+		t.Fatalf("read model left at %s v%d, workflow ended at v%d", last.Status, last.Version, st.Version)
+	}
+}

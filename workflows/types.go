@@ -41,6 +41,11 @@ const (
 	ErrObjectionWindowClosed = "objection_window_closed"
 	ErrAlreadyObjected       = "already_objected"
 	ErrInvalidMessage        = "invalid_message"
+	// ErrBusy: the ticket is being handed to a new run (continue-as-new); retry.
+	ErrBusy = "ticket_busy"
+	// ErrNotResponsible: the entity whose answer is under objection cannot
+	// close the objection's review itself.
+	ErrNotResponsible = "not_responsible"
 )
 
 // TicketWorkflowID is the workflow id of ticket number n ("ticket-2026-000123").
@@ -119,9 +124,11 @@ type Resume struct {
 
 // RungResume is a running escalation level handed to the next run.
 type RungResume struct {
-	Level  int         `json:"level"`
-	Holder LevelHolder `json:"holder"`
-	DueAt  time.Time   `json:"due_at"`
+	Level    int         `json:"level"`
+	Round    int         `json:"round"`
+	Holder   LevelHolder `json:"holder"`
+	DueAt    time.Time   `json:"due_at"`
+	RemindAt time.Time   `json:"remind_at"`
 }
 
 // RespondRequest answers the ticket (coordinator, or whoever holds the level).
@@ -192,9 +199,11 @@ type TicketState struct {
 	SLADueAt          time.Time       `json:"sla_due_at"`
 	ObjectionUntil    *time.Time      `json:"objection_until,omitempty"`
 	Objected          bool            `json:"objected"`
-	Responses         []Response      `json:"responses"`
-	RespondedAt       *time.Time      `json:"responded_at,omitempty"`
-	ClosedAt          *time.Time      `json:"closed_at,omitempty"`
+	// ReviewOf is the entity whose answer is under objection (round 1).
+	ReviewOf    string     `json:"review_of,omitempty"`
+	Responses   []Response `json:"responses"`
+	RespondedAt *time.Time `json:"responded_at,omitempty"`
+	ClosedAt    *time.Time `json:"closed_at,omitempty"`
 	// Version increases with every change; the read model keeps the highest.
 	Version int64 `json:"version"`
 	// Seq is the last timeline sequence number assigned.
