@@ -46,7 +46,6 @@ type Options struct {
 type Server struct {
 	namespace string
 	frontend  string
-	logger    *slog.Logger
 
 	temporal  temporal.Server
 	ui        *webUI
@@ -82,18 +81,13 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	if err := normalize(&opts); err != nil {
 		return nil, err
 	}
-	s := &Server{namespace: opts.Namespace, logger: opts.Logger}
+	s := &Server{namespace: opts.Namespace}
 	started := false
 	defer func() {
 		if !started {
 			s.release()
 		}
 	}()
-
-	store, err := s.openStore(ctx, opts)
-	if err != nil {
-		return nil, err
-	}
 
 	// The frontend is dialled at its bind address unless that is a wildcard.
 	// The other services talk only to each other, so they stay on loopback.
@@ -111,6 +105,11 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		if err := checkPortFree(opts.IP, opts.Port); err != nil {
 			return nil, err
 		}
+	}
+
+	store, err := s.openStore(ctx, opts)
+	if err != nil {
+		return nil, err
 	}
 
 	for attempt := 1; ; attempt++ {
