@@ -87,9 +87,11 @@ type API struct {
 	namespace string
 	proxies   []string
 
-	limiter  *ipLimiter
-	entities entityCache
-	handler  http.Handler
+	limiter *ipLimiter
+	// trackLimiter guards the beneficiary's routes (tracking code guesses and floods).
+	trackLimiter *ipLimiter
+	entities     entityCache
+	handler      http.Handler
 }
 
 // New validates opts and builds the router.
@@ -137,6 +139,7 @@ func newAPI(opts Options, tc temporalAPI) (*API, error) {
 		a.namespace = "default"
 	}
 	a.limiter = newIPLimiter(a.perMinute)
+	a.trackLimiter = newIPLimiter(4 * a.perMinute)
 	a.entities = entityCache{ttl: 30 * time.Second, load: a.store.ListEntities, now: a.now}
 	h, err := a.routes()
 	if err != nil {
@@ -185,9 +188,10 @@ func (a *API) routes() (http.Handler, error) {
 	staff.GET("/policies/current", a.currentPolicy)
 	staff.PUT("/policies", a.requireRole(domain.RoleAdmin), a.savePolicy)
 
-	v1.POST("/tickets/:number/objections", a.object)
-	v1.POST("/tickets/:number/withdrawal", a.withdraw)
-	v1.GET("/track/:number", a.track)
+	beneficiary := v1.Group("", a.limitPerAddress(a.trackLimiter))
+	beneficiary.POST("/tickets/:number/objections", a.object)
+	beneficiary.POST("/tickets/:number/withdrawal", a.withdraw)
+	beneficiary.GET("/track/:number", a.track)
 	return r, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/tawasul/tawasul/domain"
 	"net/http"
 	"slices"
 	"strconv"
@@ -35,6 +36,10 @@ func (a *API) history(c *gin.Context) {
 	if !ok {
 		return
 	}
+	actor, _ := staffActor(c)
+	// Auditors inspect what happened, not who the beneficiary is: payloads
+	// (inputs, results, notification recipients) carry personal data.
+	redact := actor.Role == domain.RoleAuditor
 	q := c.Request.URL.Query()
 	var errs []fieldErr
 	size := 100
@@ -92,6 +97,9 @@ func (a *API) history(c *gin.Context) {
 	out := historyJSON{Workflows: ids, WorkflowID: wid, Events: []json.RawMessage{}}
 	for _, ev := range resp.GetHistory().GetEvents() {
 		b, err := protojson.Marshal(ev)
+		if err == nil && redact {
+			b, err = redactPayloads(b)
+		}
 		if err != nil {
 			a.fail(c, fmt.Errorf("encode history event: %w", err))
 			return
@@ -142,4 +150,33 @@ func (a *API) historyError(number string, err error) error {
 	}
 	a.log.Warn("workflow history unavailable", "number", number, "error", err)
 	return problem(http.StatusServiceUnavailable, codeTemporalUnavailable)
+}
+
+// redactPayloads replaces the data of every Temporal payload ({metadata, data})
+// in one JSON-encoded history event, keeping the event's shape and metadata.
+func redactPayloads(event []byte) ([]byte, error) {
+	var v any
+	if err := json.Unmarshal(event, &v); err != nil {
+		return nil, err
+	}
+	var walk func(any)
+	walk = func(x any) {
+		switch x := x.(type) {
+		case map[string]any:
+			if _, ok := x["metadata"]; ok {
+				if _, ok := x["data"]; ok {
+					x["data"] = "[redacted]"
+				}
+			}
+			for _, child := range x {
+				walk(child)
+			}
+		case []any:
+			for _, child := range x {
+				walk(child)
+			}
+		}
+	}
+	walk(v)
+	return json.Marshal(v)
 }

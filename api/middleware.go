@@ -232,3 +232,18 @@ func (l *ipLimiter) allow(ip string, now time.Time) (bool, time.Duration) {
 	}
 	return true, 0
 }
+
+// limitPerAddress answers 429 (with Retry-After) once a client address has
+// spent its budget on l.
+func (a *API) limitPerAddress(l *ipLimiter) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if ok, wait := l.allow(c.ClientIP(), a.now()); !ok {
+			e := problem(http.StatusTooManyRequests, codeRateLimited)
+			e.headers = map[string]string{"Retry-After": strconv.Itoa(int(wait/time.Second) + 1)}
+			writeProblem(c, e)
+			c.Abort()
+			return
+		}
+		c.Next()
+	}
+}

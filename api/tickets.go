@@ -78,7 +78,9 @@ func (a *API) createTicket(c *gin.Context) {
 
 	var keyHash, reqHash string
 	if hasKey {
-		keyHash, reqHash = sha256Hex(key), in.hash()
+		// The filer is part of the request: the same key and body from another
+		// caller is not a retry of this one (and must not reveal its code).
+		keyHash, reqHash = sha256Hex(key), sha256Hex(in.hash()+"\n"+filedBy.ID)
 		rec, err := a.store.FindIdempotency(ctx, keyHash)
 		switch {
 		case err == nil:
@@ -293,7 +295,13 @@ func (a *API) StartPending(ctx context.Context) (int, error) {
 			return n, err
 		}
 		if err := a.startTicket(ctx, t, nil, filerOf(t)); err != nil {
-			return n, fmt.Errorf("ticket %s: %w", t.Number, err)
+			var unavailable *serviceerror.Unavailable
+			if errors.As(err, &unavailable) || errors.Is(err, context.DeadlineExceeded) {
+				return n, fmt.Errorf("ticket %s: %w", t.Number, err) // Temporal is down: try later
+			}
+			// One ticket that cannot start must not hold up the ones behind it.
+			a.log.Error("ticket cannot be started; skipped", "number", t.Number, "error", err)
+			continue
 		}
 		n++
 	}

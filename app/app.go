@@ -127,7 +127,14 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 				return nil, fmt.Errorf("listening on %s: %w", opts.Config.Addr, err)
 			}
 		}
-		a.server = &http.Server{Handler: a.API.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		a.server = &http.Server{
+			Handler:           a.API.Handler(),
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       30 * time.Second, // bodies are at most 1 MiB
+			// An action may wait UpdateTimeout for a worker, and a start as long again.
+			WriteTimeout: 2*opts.Config.Temporal.UpdateTimeout + 10*time.Second,
+			IdleTimeout:  2 * time.Minute,
+		}
 	}
 	return a, nil
 }
@@ -156,7 +163,14 @@ func (a *App) Run(ctx context.Context) error {
 				errc <- fmt.Errorf("serving HTTP: %w", err)
 			}
 		}()
-		go a.startPendingLoop(ctx)
+		loopDone := make(chan struct{})
+		loopCtx, stopLoop := context.WithCancel(ctx)
+		go func() {
+			defer close(loopDone)
+			a.startPendingLoop(loopCtx)
+		}()
+		// Stop the loop before the connections it uses are closed.
+		defer func() { stopLoop(); <-loopDone }()
 		a.log.Info("api listening", "addr", a.Addr())
 	}
 	select {

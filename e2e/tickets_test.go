@@ -143,6 +143,11 @@ func TestTicketLifecycle(t *testing.T) {
 		if evs, _ := h.Body["events"].([]any); len(evs) < 5 {
 			t.Fatalf("history: %s", h.Raw)
 		}
+		// ...with every payload's data redacted (it carries personal data).
+		raw := string(h.Raw)
+		if n := strings.Count(raw, `"data":"`); n == 0 || n != strings.Count(raw, `"data":"[redacted]"`) {
+			t.Fatalf("auditor history not redacted: %d payloads, %d redacted", n, strings.Count(raw, `"data":"[redacted]"`))
+		}
 		s.must(http.StatusForbidden, s.do("GET", "/api/v1/tickets/"+number+"/history", "t-ksu", nil))
 	})
 }

@@ -83,6 +83,11 @@ func run(ctx context.Context, cmd string, args []string) error {
 		if cfg.Database.DSN == "" {
 			return errors.New("--db (or database.dsn / TAWASUL_DATABASE_DSN) is required")
 		}
+		if cmd == "api" && cfg.Secrets.Tracking == "" {
+			// Tracking codes are kept as HMACs under this secret; starting without
+			// it and setting it later would void every code already given out.
+			return errors.New("secrets.tracking (TAWASUL_SECRETS_TRACKING) is required for the API outside dev")
+		}
 		a, err := app.New(ctx, app.Options{
 			Config: cfg, DSN: cfg.Database.DSN, TemporalAddress: cfg.Temporal.Address,
 			API: cmd == "api", Worker: cmd == "worker",
