@@ -233,14 +233,23 @@ func (l *ipLimiter) allow(ip string, now time.Time) (bool, time.Duration) {
 	return true, 0
 }
 
-// limitPerAddress answers 429 (with Retry-After) once a client address has
-// spent its budget on l.
+// rateLimited answers 429 (with Retry-After) and reports true once the
+// client's address has spent its budget on l.
+func (a *API) rateLimited(c *gin.Context, l *ipLimiter) bool {
+	ok, wait := l.allow(c.ClientIP(), a.now())
+	if ok {
+		return false
+	}
+	e := problem(http.StatusTooManyRequests, codeRateLimited)
+	e.headers = map[string]string{"Retry-After": strconv.Itoa(int(wait/time.Second) + 1)}
+	writeProblem(c, e)
+	return true
+}
+
+// limitPerAddress applies rateLimited to every request of a route group.
 func (a *API) limitPerAddress(l *ipLimiter) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if ok, wait := l.allow(c.ClientIP(), a.now()); !ok {
-			e := problem(http.StatusTooManyRequests, codeRateLimited)
-			e.headers = map[string]string{"Retry-After": strconv.Itoa(int(wait/time.Second) + 1)}
-			writeProblem(c, e)
+		if a.rateLimited(c, l) {
 			c.Abort()
 			return
 		}

@@ -48,13 +48,8 @@ func (a *API) createTicket(c *gin.Context) {
 	ctx := c.Request.Context()
 	actor, isStaff := staffActor(c)
 	// Staff traffic is not limited per IP: a whole call center sits behind one address.
-	if !isStaff {
-		if ok, wait := a.limiter.allow(c.ClientIP(), a.now()); !ok {
-			e := problem(http.StatusTooManyRequests, codeRateLimited)
-			e.headers = map[string]string{"Retry-After": strconv.Itoa(int(wait/time.Second) + 1)}
-			writeProblem(c, e)
-			return
-		}
+	if !isStaff && a.rateLimited(c, a.limiter) {
+		return
 	}
 	key, hasKey, kerr := idempotencyKey(c.Request.Header)
 	if kerr != nil {
