@@ -155,3 +155,16 @@ func TestObjectAndWithdraw(t *testing.T) {
 		t.Errorf("titles %q / %q", ar.Title, en.Title)
 	}
 }
+
+// The beneficiary's routes are limited per address (4 × intake.per_minute), so
+// tracking codes cannot be guessed or the routes flooded from one address.
+func TestTrackIsRateLimited(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.IntakePerMinute = 1 })
+	c := f.file("")
+	h := map[string]string{trackingHeader: "WRONGCODE234"}
+	for range 4 {
+		f.do(req{method: "GET", path: "/api/v1/track/" + c.Number, headers: h}).expectProblem(http.StatusNotFound, codeNotFound)
+	}
+	p := f.do(req{method: "GET", path: "/api/v1/track/" + c.Number, headers: map[string]string{trackingHeader: c.TrackingCode}})
+	p.expectProblem(http.StatusTooManyRequests, codeRateLimited)
+}
