@@ -3,8 +3,10 @@ package seed
 import (
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/store"
 )
 
 func TestBundledOrganizationIsATree(t *testing.T) {
@@ -46,6 +48,94 @@ func TestBadRowsReportedByLine(t *testing.T) {
 	for _, want := range []string{"line 3: unknown kind", "line 4: code, name_ar", "line 5: code A appears twice", "parent ZZ"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("missing %q in %v", want, err)
+		}
+	}
+}
+
+// The bundled organization is the one the ministry reported in 2018: 141
+// entities (28 public universities, 34 private universities and colleges, 47
+// education departments, 32 ministry sectors and cultural attachés) under the
+// ministry root.
+func TestBundledOrganizationCounts(t *testing.T) {
+	es, err := Entities()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[domain.EntityKind]int{}
+	byCode := map[string]store.Entity{}
+	for _, e := range es {
+		if _, dup := byCode[e.Code]; dup {
+			t.Errorf("code %s appears twice", e.Code)
+		}
+		byCode[e.Code] = e
+		kinds[e.Kind]++
+	}
+	for kind, want := range map[domain.EntityKind]int{
+		domain.EntityMinistry:            1,
+		domain.EntityPublicUniversity:    28,
+		domain.EntityPrivateUniversity:   34,
+		domain.EntityEducationDepartment: 47,
+	} {
+		if kinds[kind] != want {
+			t.Errorf("%s: got %d, want %d", kind, kinds[kind], want)
+		}
+	}
+	if got := kinds[domain.EntitySector] + kinds[domain.EntityAgency]; got != 32 {
+		t.Errorf("sectors and agencies: got %d, want 32", got)
+	}
+	if len(es) != 142 {
+		t.Errorf("got %d rows, want 141 entities plus the ministry", len(es))
+	}
+
+	for _, e := range es {
+		if e.Parent != "" {
+			if _, ok := byCode[e.Parent]; !ok {
+				t.Errorf("%s: parent %s does not exist", e.Code, e.Parent)
+			}
+		}
+		switch e.Kind {
+		case domain.EntityPublicUniversity, domain.EntityPrivateUniversity:
+			if e.Parent != "UNIV" {
+				t.Errorf("university %s has parent %q, want UNIV", e.Code, e.Parent)
+			}
+		case domain.EntityEducationDepartment:
+			if e.Parent != "GEN-EDU" {
+				t.Errorf("education department %s has parent %q, want GEN-EDU", e.Code, e.Parent)
+			}
+		}
+		if e.Code != strings.ToUpper(e.Code) || len(e.Code) > 32 || strings.ContainsFunc(e.Code, func(r rune) bool {
+			return !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-')
+		}) {
+			t.Errorf("code %q is not short upper-case ASCII", e.Code)
+		}
+		if strings.TrimSpace(e.NameAR) == "" || strings.TrimSpace(e.NameEN) == "" {
+			t.Errorf("%s: empty name", e.Code)
+		}
+		if !strings.ContainsFunc(e.NameAR, func(r rune) bool { return unicode.Is(unicode.Arabic, r) }) {
+			t.Errorf("%s: Arabic name %q has no Arabic letters", e.Code, e.NameAR)
+		}
+	}
+
+	// Codes other packages and the e2e suite rely on keep their place.
+	for code, want := range map[string]struct {
+		kind   domain.EntityKind
+		parent string
+	}{
+		"MOE": {domain.EntityMinistry, ""}, "UNIV": {domain.EntitySector, "MOE"},
+		"GEN-EDU": {domain.EntitySector, "MOE"}, "SCHOLAR": {domain.EntitySector, "MOE"},
+		"KSU": {domain.EntityPublicUniversity, "UNIV"}, "KAU": {domain.EntityPublicUniversity, "UNIV"},
+		"IMSIU": {domain.EntityPublicUniversity, "UNIV"}, "PSU": {domain.EntityPrivateUniversity, "UNIV"},
+		"RUH-EDU": {domain.EntityEducationDepartment, "GEN-EDU"}, "MAK-EDU": {domain.EntityEducationDepartment, "GEN-EDU"},
+		"JED-EDU": {domain.EntityEducationDepartment, "GEN-EDU"}, "US-ATT": {domain.EntityAgency, "SCHOLAR"},
+		"UK-ATT": {domain.EntityAgency, "SCHOLAR"},
+	} {
+		e, ok := byCode[code]
+		if !ok {
+			t.Errorf("%s is missing", code)
+			continue
+		}
+		if e.Kind != want.kind || e.Parent != want.parent {
+			t.Errorf("%s: got %s under %q, want %s under %q", code, e.Kind, e.Parent, want.kind, want.parent)
 		}
 	}
 }
