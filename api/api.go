@@ -187,6 +187,8 @@ func (a *API) routes() (http.Handler, error) {
 	staff.GET("/tickets/:number/history", a.requireRole(domain.RoleAuditor, domain.RoleAdmin, domain.RoleSupervisor), a.history)
 	staff.GET("/policies/current", a.currentPolicy)
 	staff.PUT("/policies", a.requireRole(domain.RoleAdmin), a.savePolicy)
+	staff.GET("/entities/export", a.requireRole(domain.RoleAdmin), a.exportEntities)
+	staff.POST("/entities/import", a.requireRole(domain.RoleAdmin), a.importEntities)
 
 	beneficiary := v1.Group("", a.limitPerAddress(a.trackLimiter))
 	beneficiary.POST("/tickets/:number/objections", a.object)

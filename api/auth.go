@@ -191,6 +191,13 @@ type entityCache struct {
 	loaded time.Time
 }
 
+// invalidate drops the cached hierarchy (after an import).
+func (ec *entityCache) invalidate() {
+	ec.mu.Lock()
+	defer ec.mu.Unlock()
+	ec.list = nil
+}
+
 func (ec *entityCache) get(ctx context.Context) ([]store.Entity, error) {
 	ec.mu.Lock()
 	defer ec.mu.Unlock()

@@ -1,6 +1,14 @@
 package api
 
 import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"unicode/utf8"
+
+	"github.com/tawasul/tawasul/seed"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -28,4 +36,73 @@ func (a *API) listEntities(c *gin.Context) {
 		out = append(out, entityJSON{Code: e.Code, NameAR: e.NameAR, NameEN: e.NameEN, Kind: e.Kind, Parent: e.Parent})
 	}
 	writeJSON(c, http.StatusOK, out)
+}
+
+// exportEntities answers the organization as an entities CSV file (admins).
+func (a *API) exportEntities(c *gin.Context) {
+	es, err := a.store.ListEntities(c.Request.Context())
+	if err != nil {
+		a.fail(c, fmt.Errorf("list entities: %w", err))
+		return
+	}
+	var buf bytes.Buffer
+	if err := seed.WriteEntities(&buf, es); err != nil {
+		a.fail(c, fmt.Errorf("write entities CSV: %w", err))
+		return
+	}
+	c.Header("Content-Disposition", `attachment; filename="entities.csv"`)
+	c.Data(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
+}
+
+// importEntities merges an entities CSV file into the organization (admins):
+// every bad line is reported at once, and nothing is written unless every
+// line is good (the upsert is one transaction).
+func (a *API) importEntities(c *gin.Context) {
+	if ct := c.GetHeader("Content-Type"); ct != "" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "text/csv" {
+			writeProblem(c, problem(http.StatusUnsupportedMediaType, codeUnsupportedMedia))
+			return
+		}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeProblem(c, problem(http.StatusRequestEntityTooLarge, codeBodyTooLarge))
+			return
+		}
+		writeProblem(c, problem(http.StatusBadRequest, codeMalformedJSON))
+		return
+	}
+	if !utf8.Valid(body) {
+		writeProblem(c, problem(http.StatusBadRequest, codeInvalidUTF8))
+		return
+	}
+	ctx := c.Request.Context()
+	existing, err := a.store.ListEntities(ctx)
+	if err != nil {
+		a.fail(c, fmt.Errorf("list entities: %w", err))
+		return
+	}
+	es, err := seed.ParseEntitiesOnto(bytes.NewReader(body), existing)
+	var rows seed.RowErrors
+	if errors.As(err, &rows) {
+		fields := make([]fieldErr, 0, len(rows))
+		for _, r := range rows {
+			fields = append(fields, fieldErr{field: fmt.Sprintf("line %d", r.Line), code: fieldInvalidRow, msg: r.Message})
+		}
+		writeProblem(c, invalid(fields...))
+		return
+	} else if err != nil {
+		a.fail(c, fmt.Errorf("parse entities: %w", err))
+		return
+	}
+	if err := a.store.UpsertEntities(ctx, es); err != nil {
+		a.fail(c, fmt.Errorf("import entities: %w", err))
+		return
+	}
+	a.entities.invalidate()
+	actor, _ := staffActor(c)
+	a.log.Info("entities imported", "count", len(es), "actor", actor.ID)
+	writeJSON(c, http.StatusOK, gin.H{"imported": len(es)})
 }

@@ -177,6 +177,7 @@ var problemTexts = map[string]problemText{
 const (
 	fieldRequired          = "required"
 	fieldInvalidValue      = "invalid_value"
+	fieldInvalidRow        = "invalid_row"
 	fieldTooLong           = "too_long"
 	fieldWrongType         = "wrong_type"
 	fieldUnknown           = "unknown_field"
@@ -193,6 +194,7 @@ const (
 var fieldTexts = map[string]text{
 	fieldRequired:          {"هذا الحقل مطلوب.", "This field is required."},
 	fieldInvalidValue:      {"القيمة غير مقبولة.", "The value is not one of the accepted values."},
+	fieldInvalidRow:        {"السطر غير صالح.", "The line is invalid."},
 	fieldTooLong:           {"النص أطول من المسموح.", "The text is longer than allowed."},
 	fieldWrongType:         {"نوع القيمة غير صحيح.", "The value has the wrong type."},
 	fieldUnknown:           {"حقل غير معروف.", "Unknown field."},

@@ -1,5 +1,6 @@
 // Package seed holds the organization loaded by `tawasul seed` and `tawasul
-// dev`: the ministry, its sectors and the entities beneficiaries file to.
+// dev` — the ministry, its sectors and the entities beneficiaries file to —
+// and the CSV form in which administrators import and export it.
 package seed
 
 import (
@@ -9,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/store"
@@ -17,27 +19,55 @@ import (
 //go:embed entities.csv
 var entitiesCSV []byte
 
+// Header is the first line of an entities file.
+var Header = []string{"code", "name_ar", "name_en", "kind", "parent"}
+
 // Entities returns the bundled organization.
 func Entities() ([]store.Entity, error) {
 	return ParseEntities(bytes.NewReader(entitiesCSV))
 }
 
-// ParseEntities reads "code,name_ar,name_en,kind,parent" rows; every bad row is
-// reported with its line so a whole file can be fixed in one pass.
+// RowError is one bad line of an entities file.
+type RowError struct {
+	Line    int
+	Message string
+}
+
+// RowErrors lists every bad line, so a whole file is fixed in one pass.
+type RowErrors []RowError
+
+func (e RowErrors) Error() string {
+	lines := make([]string, len(e))
+	for i, r := range e {
+		lines[i] = fmt.Sprintf("line %d: %s", r.Line, r.Message)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// ParseEntities reads "code,name_ar,name_en,kind,parent" rows whose parents are
+// all in the file.
 func ParseEntities(r io.Reader) ([]store.Entity, error) {
+	return ParseEntitiesOnto(r, nil)
+}
+
+// ParseEntitiesOnto reads an entities file to be merged onto existing: a
+// parent may be in the file or already in the organization, and the merged
+// hierarchy must stay a tree. Problems come back as RowErrors.
+func ParseEntitiesOnto(r io.Reader, existing []store.Entity) ([]store.Entity, error) {
 	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = 5
+	cr.FieldsPerRecord = len(Header)
 	header, err := cr.Read()
 	if err != nil {
-		return nil, fmt.Errorf("reading entities header: %w", err)
+		return nil, RowErrors{{Line: 1, Message: "cannot read the header: " + err.Error()}}
 	}
-	if fmt.Sprint(header) != "[code name_ar name_en kind parent]" {
-		return nil, fmt.Errorf("entities header must be code,name_ar,name_en,kind,parent; got %v", header)
+	if strings.Join(header, ",") != strings.Join(Header, ",") {
+		return nil, RowErrors{{Line: 1, Message: "the header must be " + strings.Join(Header, ",")}}
 	}
 	var (
-		out  []store.Entity
-		errs []error
-		seen = map[string]bool{}
+		out   []store.Entity
+		lines = map[string]int{}
+		bad   = map[string]bool{} // rows already reported: not checked again below
+		errs  RowErrors
 	)
 	for {
 		rec, err := cr.Read()
@@ -46,28 +76,77 @@ func ParseEntities(r io.Reader) ([]store.Entity, error) {
 		}
 		line, _ := cr.FieldPos(0)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("line %d: %w", line, err))
+			errs = append(errs, RowError{Line: line, Message: err.Error()})
 			continue
 		}
-		e := store.Entity{Code: rec[0], NameAR: rec[1], NameEN: rec[2], Kind: domain.EntityKind(rec[3]), Parent: rec[4]}
+		e := store.Entity{Code: strings.TrimSpace(rec[0]), NameAR: strings.TrimSpace(rec[1]), NameEN: strings.TrimSpace(rec[2]),
+			Kind: domain.EntityKind(strings.TrimSpace(rec[3])), Parent: strings.TrimSpace(rec[4])}
+		before := len(errs)
 		switch {
 		case e.Code == "" || e.NameAR == "" || e.NameEN == "":
-			errs = append(errs, fmt.Errorf("line %d: code, name_ar and name_en are required", line))
+			errs = append(errs, RowError{Line: line, Message: "code, name_ar and name_en are required"})
+		case len(e.Code) > 32:
+			errs = append(errs, RowError{Line: line, Message: "code is longer than 32 characters"})
 		case !e.Kind.Valid():
-			errs = append(errs, fmt.Errorf("line %d: unknown kind %q", line, e.Kind))
-		case seen[e.Code]:
-			errs = append(errs, fmt.Errorf("line %d: code %s appears twice", line, e.Code))
+			errs = append(errs, RowError{Line: line, Message: fmt.Sprintf("unknown kind %q", e.Kind)})
+		case lines[e.Code] != 0:
+			errs = append(errs, RowError{Line: line, Message: fmt.Sprintf("code %s appears twice (first on line %d)", e.Code, lines[e.Code])})
+		case e.Parent == "" && e.Kind != domain.EntityMinistry:
+			errs = append(errs, RowError{Line: line, Message: "only the ministry has no parent"})
 		}
-		seen[e.Code] = true
+		if len(errs) > before {
+			bad[e.Code] = true
+		}
+		if lines[e.Code] == 0 {
+			lines[e.Code] = line
+		}
 		out = append(out, e)
 	}
+
+	// The merged hierarchy: existing entities overlaid by the file's.
+	parent := map[string]string{}
+	for _, e := range existing {
+		parent[e.Code] = e.Parent
+	}
 	for _, e := range out {
-		if e.Parent != "" && !seen[e.Parent] {
-			errs = append(errs, fmt.Errorf("entity %s: parent %s is not in the file", e.Code, e.Parent))
+		parent[e.Code] = e.Parent
+	}
+	for _, e := range out {
+		if bad[e.Code] {
+			continue
+		}
+		if e.Parent != "" {
+			if _, ok := parent[e.Parent]; !ok {
+				errs = append(errs, RowError{Line: lines[e.Code], Message: fmt.Sprintf("parent %s is neither in the file nor in the organization", e.Parent)})
+				continue
+			}
+		}
+		seen := map[string]bool{}
+		for c := e.Code; c != ""; c = parent[c] {
+			if seen[c] {
+				errs = append(errs, RowError{Line: lines[e.Code], Message: fmt.Sprintf("parent chain of %s loops through %s", e.Code, c)})
+				break
+			}
+			seen[c] = true
 		}
 	}
 	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+		return nil, errs
 	}
 	return out, nil
+}
+
+// WriteEntities writes es as an entities file (what ParseEntities reads).
+func WriteEntities(w io.Writer, es []store.Entity) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(Header); err != nil {
+		return err
+	}
+	for _, e := range es {
+		if err := cw.Write([]string{e.Code, e.NameAR, e.NameEN, string(e.Kind), e.Parent}); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
 }

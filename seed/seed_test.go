@@ -1,6 +1,7 @@
 package seed
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"unicode"
@@ -137,5 +138,51 @@ func TestBundledOrganizationCounts(t *testing.T) {
 		if e.Kind != want.kind || e.Parent != want.parent {
 			t.Errorf("%s: got %s under %q, want %s under %q", code, e.Kind, e.Parent, want.kind, want.parent)
 		}
+	}
+}
+
+func TestExportImportRoundTrip(t *testing.T) {
+	es, err := Entities()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf strings.Builder
+	if err := WriteEntities(&buf, es); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ParseEntities(strings.NewReader(buf.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(back) != len(es) {
+		t.Fatalf("round trip: %d entities, want %d", len(back), len(es))
+	}
+	for i := range es {
+		if back[i] != es[i] {
+			t.Fatalf("row %d: %+v, want %+v", i, back[i], es[i])
+		}
+	}
+}
+
+func TestImportOntoExistingOrganization(t *testing.T) {
+	existing, err := Entities()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A new college under an existing sector: its parent is not in the file.
+	in := "code,name_ar,name_en,kind,parent\nNEWC,كلية جديدة,New College,private_university,UNIV\n"
+	got, err := ParseEntitiesOnto(strings.NewReader(in), existing)
+	if err != nil || len(got) != 1 || got[0].Parent != "UNIV" {
+		t.Fatalf("import onto existing: %+v %v", got, err)
+	}
+	// Re-parenting the sector under its own child would make a loop.
+	loop := "code,name_ar,name_en,kind,parent\nUNIV,وكالة,Universities,sector,KSU\n"
+	_, err = ParseEntitiesOnto(strings.NewReader(loop), existing)
+	var rows RowErrors
+	if !errors.As(err, &rows) || len(rows) == 0 || rows[0].Line != 2 || !strings.Contains(rows[0].Message, "loops") {
+		t.Fatalf("loop not reported on line 2: %v", err)
+	}
+	if _, err := ParseEntitiesOnto(strings.NewReader("code,name\nA,B\n"), existing); err == nil {
+		t.Fatal("bad header accepted")
 	}
 }
