@@ -104,5 +104,9 @@ func (a *API) importEntities(c *gin.Context) {
 	a.entities.invalidate()
 	actor, _ := staffActor(c)
 	a.log.Info("entities imported", "count", len(es), "actor", actor.ID)
+	if err := a.audit(c, auditEntitiesImport, "entities", gin.H{"count": len(es)}); err != nil {
+		a.fail(c, err)
+		return
+	}
 	writeJSON(c, http.StatusOK, gin.H{"imported": len(es)})
 }

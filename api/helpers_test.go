@@ -190,12 +190,13 @@ func (c *testClock) Advance(d time.Duration) {
 }
 
 type fixture struct {
-	t     *testing.T
-	api   *API
-	store *store.Store
-	tc    *fakeTemporal
-	clock *testClock
-	logs  *syncBuffer
+	t      *testing.T
+	api    *API
+	store  *store.Store
+	tc     *fakeTemporal
+	clock  *testClock
+	logs   *syncBuffer
+	dbPath string // the SQLite file behind store
 }
 
 type syncBuffer struct {
@@ -225,7 +226,8 @@ func newFixture(t *testing.T, mod ...func(*Options)) *fixture {
 func newFixtureOpts(t *testing.T, withPolicy bool, mod ...func(*Options)) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, "sqlite://"+t.TempDir()+"/t.db")
+	dbPath := t.TempDir() + "/t.db"
+	st, err := store.Open(ctx, "sqlite://"+dbPath)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
@@ -260,7 +262,7 @@ func newFixtureOpts(t *testing.T, withPolicy bool, mod ...func(*Options)) *fixtu
 	if err != nil {
 		t.Fatalf("new api: %v", err)
 	}
-	return &fixture{t: t, api: a, store: st, tc: tc, clock: clock, logs: logs}
+	return &fixture{t: t, api: a, store: st, tc: tc, clock: clock, logs: logs, dbPath: dbPath}
 }
 
 type req struct {

@@ -109,6 +109,17 @@ func (a *API) history(c *gin.Context) {
 	if next := resp.GetNextPageToken(); len(next) > 0 {
 		out.NextPageToken = base64.RawURLEncoding.EncodeToString(next)
 	}
+	// An auditor's read is recorded before anything is shown: no record, no history.
+	if actor.Role == domain.RoleAuditor {
+		detail := gin.H{"workflow_id": wid, "events": len(out.Events)}
+		if len(token) > 0 {
+			detail["page_token"] = q.Get("page_token")
+		}
+		if err := a.audit(c, auditHistoryRead, "ticket/"+t.Number, detail); err != nil {
+			a.fail(c, err)
+			return
+		}
+	}
 	writeJSON(c, http.StatusOK, out)
 }
 

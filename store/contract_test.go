@@ -38,5 +38,9 @@ var (
 	_ func(*Store, context.Context, OutboxMessage) (bool, error)         = (*Store).EnqueueOutbox
 	_ func(*Store, context.Context, string) ([]OutboxMessage, error)     = (*Store).Outbox
 
+	_ func(*Store, context.Context, AuditEntry) (AuditEntry, error)   = (*Store).AppendAudit
+	_ func(*Store, context.Context, int64, int) ([]AuditEntry, error) = (*Store).ListAudit
+	_ func(*Store, context.Context) (int, int64, error)               = (*Store).VerifyAudit
+
 	_ = []error{ErrNotFound, ErrIdempotencyMismatch, ErrBadCursor}
 )

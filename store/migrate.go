@@ -116,6 +116,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 const (
 	lockMigrations = 7261
 	lockPolicies   = 7262
+	lockAudit      = 7263
 )
 
 // xactLock serializes transactions of one kind on PostgreSQL until tx ends.

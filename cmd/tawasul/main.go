@@ -5,6 +5,7 @@
 //	tawasul worker    the Temporal worker, against an external Temporal and PostgreSQL
 //	tawasul migrate   apply the read model's pending migrations
 //	tawasul seed      load the bundled organization and the default policy
+//	tawasul audit verify   check the audit log's hash chain; exit 1 at the first broken entry
 //	tawasul hash-token TOKEN   print the SHA-256 to put in auth.tokens[].hash
 package main
 
@@ -12,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -31,12 +33,13 @@ import (
 const usage = `usage: tawasul <command> [flags]
 
 commands:
-  dev         run everything in one process (embedded Temporal on SQLite, worker, API, Web UI)
-  api         run the HTTP API against an external Temporal and database
-  worker      run the Temporal worker against an external Temporal and database
-  migrate     apply pending read-model migrations
-  seed        load the bundled organization and the default SLA policy
-  hash-token  print the SHA-256 of a token for auth.tokens[].hash
+  dev           run everything in one process (embedded Temporal on SQLite, worker, API, Web UI)
+  api           run the HTTP API against an external Temporal and database
+  worker        run the Temporal worker against an external Temporal and database
+  migrate       apply pending read-model migrations
+  seed          load the bundled organization and the default SLA policy
+  audit verify  check the audit log's hash chain (exits 1 and names the first broken entry)
+  hash-token    print the SHA-256 of a token for auth.tokens[].hash
 
 Run 'tawasul <command> --help' for the flags.
 `
@@ -52,6 +55,9 @@ func main() {
 		if errors.Is(err, pflag.ErrHelp) {
 			os.Exit(0)
 		}
+		if errors.Is(err, errAuditBroken) {
+			os.Exit(1) // already reported on stdout
+		}
 		fmt.Fprintln(os.Stderr, "tawasul:", err)
 		os.Exit(1)
 	}
@@ -64,6 +70,12 @@ func run(ctx context.Context, cmd string, args []string) error {
 		}
 		fmt.Println(app.HashToken(args[0]))
 		return nil
+	}
+	if cmd == "audit" {
+		if len(args) == 0 || args[0] != "verify" {
+			return errors.New("usage: tawasul audit verify --db DSN")
+		}
+		cmd, args = "audit verify", args[1:]
 	}
 	fs := config.Flags(cmd)
 	if err := fs.Parse(args); err != nil {
@@ -118,10 +130,43 @@ func run(ctx context.Context, cmd string, args []string) error {
 		}
 		log.Info(cmd + " done")
 		return nil
+	case "audit verify":
+		if cfg.Database.DSN == "" {
+			return errors.New("--db (or database.dsn / TAWASUL_DATABASE_DSN) is required")
+		}
+		return auditVerify(ctx, cfg.Database.DSN, os.Stdout)
 	default:
 		fmt.Fprint(os.Stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)
 	}
+}
+
+// errAuditBroken: the audit chain does not verify (reported on stdout).
+var errAuditBroken = errors.New("audit chain broken")
+
+// auditVerify checks the audit log's hash chain, read-only: it applies no
+// migration, so it can run against a copy or a replica.
+func auditVerify(ctx context.Context, dsn string, out io.Writer) error {
+	s, err := store.Open(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if n, err := s.PendingMigrations(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		return fmt.Errorf("%d read-model migration(s) pending: run 'tawasul migrate' first", n)
+	}
+	checked, broken, err := s.VerifyAudit(ctx)
+	if err != nil {
+		return err
+	}
+	if broken != 0 {
+		fmt.Fprintf(out, "audit chain broken at entry %d\n", broken)
+		return errAuditBroken
+	}
+	fmt.Fprintf(out, "audit chain intact: %d entries\n", checked)
+	return nil
 }
 
 func runDev(ctx context.Context, cfg config.Config, log *slog.Logger) error {
