@@ -87,6 +87,7 @@ func newTicket(ctx workflow.Context, in TicketInput) (*ticket, error) {
 		PolicyVersion:     in.Policy.Version,
 		Clock:             rule.Clock,
 		SLADueAt:          due,
+		StageStart:        in.FiledAt,
 		Responses:         []Response{},
 	}
 	return t, nil
@@ -96,6 +97,7 @@ func (t *ticket) setup(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, QueryState, func() (TicketState, error) { return t.st, nil }); err != nil {
 		return fmt.Errorf("registering query %s: %w", QueryState, err)
 	}
+	t.listenForPolicies(ctx)
 	for _, reg := range []func() (func(workflow.Context) bool, error){
 		func() (func(workflow.Context) bool, error) {
 			return registerMessage(ctx, t, UpdateRespond, t.validateRespond, t.respond)
@@ -252,6 +254,7 @@ func (t *ticket) object(ctx workflow.Context, req ObjectRequest) (TicketState, e
 	t.st.Status = domain.StatusReopened
 	t.st.Round = 1
 	t.st.SLADueAt = due
+	t.st.StageStart = now
 	t.st.EscalationLevel, t.st.EscalationRole, t.st.EscalationEntity = 0, "", ""
 	t.ladder = reviewLadder(t.in.Policy.Ladder)
 	t.breached, t.atTop = false, false
@@ -344,6 +347,14 @@ func (t *ticket) run(ctx workflow.Context, resume *Resume) (TicketState, error) 
 		}
 		if !t.st.Status.Pending() && t.child != nil {
 			if err := t.standDown(ctx); err != nil {
+				return t.st, err
+			}
+			continue
+		}
+		if r := t.child; r != nil && !r.dueAt.Equal(t.st.SLADueAt) {
+			// A new policy moved the running rung's deadline: restart the rung's
+			// child with it (its notifications are keyed, so none repeats).
+			if err := t.restartRung(ctx); err != nil {
 				return t.st, err
 			}
 			continue
@@ -467,6 +478,7 @@ func (t *ticket) escalate(ctx workflow.Context, level int) error {
 	}
 	t.st.EscalationLevel, t.st.EscalationRole, t.st.EscalationEntity = level, holder.Role, holder.Entity
 	t.st.SLADueAt = due
+	t.st.StageStart = now
 	t.event(ctx, Event{Type: EventEscalated, Actor: SystemActor, Entity: holder.Entity, Level: level, Role: holder.Role,
 		Public: true, Message: fmt.Sprintf("escalated to level %d: %s (%s)", level, holder.NameEN, holder.Role)})
 	t.notifyBeneficiary("escalated", map[string]string{"level": fmt.Sprint(level), "role": string(holder.Role)})
@@ -512,6 +524,103 @@ func (t *ticket) startRung(ctx workflow.Context, level int, lv sla.Level, holder
 		r.err = fut.Get(ctx, &r.result)
 		r.done = true
 	})
+}
+
+// listenForPolicies applies newer policy versions sent by the roll-out. A
+// signal, not an update: the roll-out is fire-and-forget over thousands of
+// tickets, and an older or equal version is ignored, so a resent one is harmless.
+func (t *ticket) listenForPolicies(ctx workflow.Context) {
+	ch := workflow.GetSignalChannel(ctx, SignalApplyPolicy)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			if err := workflow.Await(ctx, func() bool { return !t.closing && ch.Len() > 0 }); err != nil {
+				return
+			}
+			var req ApplyPolicyRequest
+			if !ch.ReceiveAsync(&req) {
+				continue
+			}
+			t.signalsInFlight++
+			if err := t.applyPolicy(ctx, req); err != nil {
+				workflow.GetLogger(ctx).Error("policy not applied", "version", req.Policy.Version, "error", err.Error())
+			}
+			t.signalsInFlight--
+		}
+	})
+}
+
+// applyPolicy switches the ticket to a newer policy and recomputes the
+// deadline that runs now from when its countdown began: the first answer, the
+// current rung, the objection's review, or the objection window.
+func (t *ticket) applyPolicy(ctx workflow.Context, req ApplyPolicyRequest) error {
+	p := req.Policy
+	if t.st.Status.Final() || p.Version <= t.st.PolicyVersion {
+		return nil
+	}
+	rule, ok := p.Rule(t.in.Kind, t.in.Priority)
+	if !ok {
+		return fmt.Errorf("policy v%d has no rule for %s/%s", p.Version, t.in.Kind, t.in.Priority)
+	}
+	start := t.st.StageStart
+	if start.IsZero() {
+		start = t.in.FiledAt
+	}
+	ladder := p.Ladder
+	if t.st.Round > 0 {
+		ladder = reviewLadder(p.Ladder)
+	}
+	due := t.st.SLADueAt
+	var until *time.Time
+	var err error
+	switch {
+	case t.st.Status == domain.StatusAnswered && t.st.RespondedAt != nil:
+		u, e := p.ObjectionDeadline(*t.st.RespondedAt)
+		until, err = &u, e
+	case t.st.EscalationLevel > 0:
+		level := min(t.st.EscalationLevel, len(ladder))
+		due, err = p.Calendar.Due(start, ladder[level-1].Allowance, rule.Clock)
+	case t.st.Round > 0:
+		due, err = p.Calendar.Due(start, p.ObjectionReview, rule.Clock)
+	default:
+		due, err = p.Calendar.Due(start, rule.Allowance, rule.Clock)
+	}
+	if err != nil {
+		return fmt.Errorf("recomputing under policy v%d: %w", p.Version, err)
+	}
+	from := t.st.PolicyVersion
+	t.in.Policy = p
+	t.ladder = ladder
+	t.st.PolicyVersion, t.st.Clock = p.Version, rule.Clock
+	if until != nil {
+		t.st.ObjectionUntil = until
+	} else {
+		t.st.SLADueAt = due
+	}
+	if t.st.EscalationLevel > 0 {
+		t.atTop = t.st.EscalationLevel >= len(ladder) && t.child == nil
+	}
+	shown := due
+	if until != nil {
+		shown = *until
+	}
+	t.event(ctx, Event{Type: EventPolicy, Actor: req.By, Public: false,
+		Message: fmt.Sprintf("policy v%d replaces v%d; deadline %s", p.Version, from, shown.UTC().Format(time.RFC3339))})
+	t.changes++
+	return t.flush(ctx)
+}
+
+// restartRung stops the running rung and starts it again on the current
+// deadline (after a policy change).
+func (t *ticket) restartRung(ctx workflow.Context) error {
+	r := t.child
+	t.child = nil
+	r.cancel()
+	if err := workflow.Await(ctx, func() bool { return r.done }); err != nil {
+		return err
+	}
+	level := min(r.level, len(t.ladder))
+	t.startRung(ctx, level, t.ladder[level-1], r.holder, t.st.SLADueAt, time.Time{})
+	return nil
 }
 
 // tooLong reports whether this run's history should be handed to a new run.

@@ -22,6 +22,9 @@ const (
 	UpdateObject   = "object"
 	UpdateWithdraw = "withdraw"
 	QueryState     = "state"
+	// SignalApplyPolicy hands an open ticket a newer policy version (the
+	// administrators' explicit roll-out); the ticket recomputes its deadlines.
+	SignalApplyPolicy = "apply_policy"
 )
 
 // Activity names. Activities are registered under these names by the worker.
@@ -147,6 +150,12 @@ type WithdrawRequest struct {
 	Reason string `json:"reason,omitempty"`
 }
 
+// ApplyPolicyRequest carries a newer policy version to an open ticket.
+type ApplyPolicyRequest struct {
+	Policy sla.Policy `json:"policy"`
+	By     Actor      `json:"by"`
+}
+
 // Response is one answer given on the ticket.
 type Response struct {
 	Round   int       `json:"round"`
@@ -166,6 +175,7 @@ const (
 	EventWithdrawn  = "withdrawn"
 	EventStoodDown  = "escalation_stood_down"
 	EventTopReached = "ladder_top_reached"
+	EventPolicy     = "policy_applied"
 )
 
 // Event is one line of the ticket's timeline; Seq is assigned by the workflow.
@@ -197,8 +207,11 @@ type TicketState struct {
 	EscalationRole    domain.Role     `json:"escalation_role,omitempty"`
 	EscalationEntity  string          `json:"escalation_entity,omitempty"`
 	SLADueAt          time.Time       `json:"sla_due_at"`
-	ObjectionUntil    *time.Time      `json:"objection_until,omitempty"`
-	Objected          bool            `json:"objected"`
+	// StageStart is when the current deadline's countdown began (filing, the
+	// current rung's start, or the objection); a new policy recomputes from it.
+	StageStart     time.Time  `json:"stage_start,omitempty"`
+	ObjectionUntil *time.Time `json:"objection_until,omitempty"`
+	Objected       bool       `json:"objected"`
 	// ReviewOf is the entity whose answer is under objection (round 1).
 	ReviewOf    string     `json:"review_of,omitempty"`
 	Responses   []Response `json:"responses"`
