@@ -83,6 +83,11 @@ func (a *Activities) ReviewEntity(ctx context.Context, code string) (workflows.L
 	return workflows.LevelHolder{Entity: e.Code, NameAR: e.NameAR, NameEN: e.NameEN}, nil
 }
 
+// OpenTickets pages through the tickets a policy roll-out must reach (read only).
+func (a *Activities) OpenTickets(ctx context.Context, in workflows.OpenTicketsInput) ([]string, error) {
+	return a.Store.OpenTicketNumbers(ctx, in.After, in.Limit)
+}
+
 // Notify queues one notification in the outbox, once per key.
 func (a *Activities) Notify(ctx context.Context, n workflows.Notification) error {
 	return a.Notifier.Notify(ctx, notify.Message{

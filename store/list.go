@@ -99,3 +99,20 @@ func (s *Store) ListTickets(ctx context.Context, f TicketFilter) (Page, error) {
 	p.Tickets = ts
 	return p, nil
 }
+
+// OpenTicketNumbers lists, in number order after `after`, the tickets a policy
+// roll-out must reach: those still waiting (open, reopened) or inside their
+// objection window (answered).
+func (s *Store) OpenTicketNumbers(ctx context.Context, after string, limit int) ([]string, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 1000
+	}
+	var out []string
+	err := s.rdb.WithContext(ctx).Model(&Ticket{}).
+		Where("status IN ? AND number > ?", []string{"open", "reopened", "answered"}, after).
+		Order("number").Limit(limit).Pluck("number", &out).Error
+	if err != nil {
+		return nil, fmt.Errorf("list open ticket numbers: %w", err)
+	}
+	return out, nil
+}

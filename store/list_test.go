@@ -279,3 +279,30 @@ func seedTickets(tb testing.TB, s *Store, n int, edit func(i int, tk *Ticket)) {
 	}
 	flush()
 }
+
+func TestOpenTicketNumbers(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		statuses := []domain.Status{domain.StatusOpen, domain.StatusClosed, domain.StatusAnswered,
+			domain.StatusWithdrawn, domain.StatusReopened}
+		seedTickets(t, s, 10, func(i int, tk *Ticket) { tk.Status = statuses[i%len(statuses)] })
+		ctx := context.Background()
+		var got []string
+		after := ""
+		for {
+			page, err := s.OpenTicketNumbers(ctx, after, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page) == 0 {
+				break
+			}
+			got = append(got, page...)
+			after = page[len(page)-1]
+		}
+		// Open, answered and reopened: numbers 1, 3, 5, 6, 8, 10.
+		want := "2026-000001,2026-000003,2026-000005,2026-000006,2026-000008,2026-000010"
+		if strings.Join(got, ",") != want {
+			t.Fatalf("got %v, want %s", got, want)
+		}
+	})
+}

@@ -34,6 +34,7 @@ func New(c client.Client, acts *activities.Activities, opts Options) sdkworker.W
 func Register(r sdkworker.Registry, acts *activities.Activities) {
 	r.RegisterWorkflowWithOptions(workflows.TicketWorkflow, workflow.RegisterOptions{Name: "TicketWorkflow"})
 	r.RegisterWorkflowWithOptions(workflows.EscalationWorkflow, workflow.RegisterOptions{Name: "EscalationWorkflow"})
+	r.RegisterWorkflowWithOptions(workflows.PolicyRolloutWorkflow, workflow.RegisterOptions{Name: "PolicyRolloutWorkflow"})
 	if acts == nil {
 		return
 	}
@@ -41,4 +42,5 @@ func Register(r sdkworker.Registry, acts *activities.Activities) {
 	r.RegisterActivityWithOptions(acts.ResolveLevel, activity.RegisterOptions{Name: workflows.ActivityResolveLevel})
 	r.RegisterActivityWithOptions(acts.ReviewEntity, activity.RegisterOptions{Name: workflows.ActivityReviewEntity})
 	r.RegisterActivityWithOptions(acts.Notify, activity.RegisterOptions{Name: workflows.ActivityNotify})
+	r.RegisterActivityWithOptions(acts.OpenTickets, activity.RegisterOptions{Name: workflows.ActivityOpenTickets})
 }
