@@ -19,6 +19,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/store"
@@ -64,6 +65,7 @@ type temporalAPI interface {
 	ExecuteWorkflow(ctx context.Context, options client.StartWorkflowOptions, workflow any, args ...any) (client.WorkflowRun, error)
 	UpdateWorkflow(ctx context.Context, options client.UpdateWorkflowOptions) (client.WorkflowUpdateHandle, error)
 	GetWorkflowExecutionHistory(ctx context.Context, req *workflowservice.GetWorkflowExecutionHistoryRequest) (*workflowservice.GetWorkflowExecutionHistoryResponse, error)
+	QueryWorkflow(ctx context.Context, workflowID, runID, queryType string, args ...any) (converter.EncodedValue, error)
 }
 
 // sdkClient adapts client.Client to temporalAPI.
@@ -92,6 +94,9 @@ type API struct {
 	trackLimiter *ipLimiter
 	entities     entityCache
 	handler      http.Handler
+	// engine is the router behind handler, kept so tests can enumerate its
+	// routes (the authorization matrix) even if handler is ever wrapped.
+	engine *gin.Engine
 }
 
 // New validates opts and builds the router.
@@ -171,6 +176,7 @@ func (a *API) routes() (http.Handler, error) {
 	r.Use(a.recovery(), requestID(), a.accessLog(), securityHeaders())
 	r.NoRoute(func(c *gin.Context) { writeProblem(c, problem(http.StatusNotFound, codeNotFound)) })
 	r.NoMethod(func(c *gin.Context) { writeProblem(c, problem(http.StatusMethodNotAllowed, codeMethodNotAllowed)) })
+	a.engine = r
 
 	r.GET("/healthz", a.healthz)
 	r.GET("/readyz", a.readyz)
@@ -187,6 +193,8 @@ func (a *API) routes() (http.Handler, error) {
 	staff.GET("/tickets/:number/history", a.requireRole(domain.RoleAuditor, domain.RoleAdmin, domain.RoleSupervisor), a.history)
 	staff.GET("/policies/current", a.currentPolicy)
 	staff.PUT("/policies", a.requireRole(domain.RoleAdmin), a.savePolicy)
+	staff.POST("/policies/:version/rollout", a.requireRole(domain.RoleAdmin), a.startRollout)
+	staff.GET("/policies/:version/rollout", a.requireRole(domain.RoleAdmin, domain.RoleSupervisor, domain.RoleAuditor), a.rolloutProgress)
 	staff.GET("/entities/export", a.requireRole(domain.RoleAdmin), a.exportEntities)
 	staff.POST("/entities/import", a.requireRole(domain.RoleAdmin), a.importEntities)
 

@@ -12,6 +12,7 @@ import (
 // Audit actions appended by the API.
 const (
 	auditPolicyCreated  = "policy.created"
+	auditPolicyApplied  = "policy.applied"
 	auditEntitiesImport = "entities.imported"
 	auditHistoryRead    = "history.read"
 )

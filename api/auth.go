@@ -119,13 +119,18 @@ func (a *API) scope(ctx context.Context, actor workflows.Actor) ([]string, error
 	case domain.RoleCoordinator, domain.RoleCareCenterManager, domain.RoleEntityHead:
 		return []string{actor.Entity}, nil
 	case domain.RoleSectorOfficial:
+		// The whole subtree, not only the direct children: escalation finds a
+		// ticket's sector by walking up (activities.ResolveLevel), so an entity
+		// nested deeper (a governorate office under a region) still climbs to
+		// this sector, and its official must be able to open what it is sent.
 		es, err := a.entities.get(ctx)
 		if err != nil {
 			return nil, err
 		}
+		parents := parentsOf(es)
 		out := []string{actor.Entity}
 		for _, e := range es {
-			if e.Parent == actor.Entity && e.Code != actor.Entity {
+			if e.Code != actor.Entity && slices.Contains(ancestors(parents, e.Code), actor.Entity) {
 				out = append(out, e.Code)
 			}
 		}
@@ -169,14 +174,54 @@ func (a *API) canAct(ctx context.Context, actor workflows.Actor, t store.Ticket)
 	case domain.ScopeMinistry:
 		return true, nil
 	case domain.ScopeSector:
-		e, err := a.entities.find(ctx, t.ResponsibleEntity)
+		// The nearest sector above the responsible entity, however deep it
+		// sits (as the ladder finds it), not only its direct parent.
+		es, err := a.entities.get(ctx)
 		if err != nil {
 			return false, err
 		}
-		return e.Parent != "" && e.Parent == actor.Entity, nil
+		return actor.Entity != "" && sectorOf(es, t.ResponsibleEntity) == actor.Entity, nil
 	default:
 		return actor.Entity == t.ResponsibleEntity, nil
 	}
+}
+
+// parentsOf maps each entity to its parent.
+func parentsOf(es []store.Entity) map[string]string {
+	m := make(map[string]string, len(es))
+	for _, e := range es {
+		m[e.Code] = e.Parent
+	}
+	return m
+}
+
+// ancestors lists code's ancestors, nearest first; the walk is bounded so a
+// cycle in bad data cannot loop forever.
+func ancestors(parents map[string]string, code string) []string {
+	var out []string
+	for range 16 {
+		p := parents[code]
+		if p == "" || p == code {
+			return out
+		}
+		out = append(out, p)
+		code = p
+	}
+	return out
+}
+
+// sectorOf is the sector code sits in (code itself if it is one), "" if none.
+func sectorOf(es []store.Entity, code string) string {
+	kinds := make(map[string]domain.EntityKind, len(es))
+	for _, e := range es {
+		kinds[e.Code] = e.Kind
+	}
+	for _, c := range append([]string{code}, ancestors(parentsOf(es), code)...) {
+		if kinds[c] == domain.EntitySector {
+			return c
+		}
+	}
+	return ""
 }
 
 // entityCache keeps the hierarchy for a short while: scopes are computed on

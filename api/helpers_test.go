@@ -7,6 +7,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/converter"
 	"io"
 	"log/slog"
 	"net/http"
@@ -48,6 +51,8 @@ type fakeTemporal struct {
 	update func(opts client.UpdateWorkflowOptions) (any, error)
 	// histories by workflow id: pages of events.
 	history func(req *workflowservice.GetWorkflowExecutionHistoryRequest) (*workflowservice.GetWorkflowExecutionHistoryResponse, error)
+	// query answers QueryWorkflow; nil means the workflow does not exist.
+	query func(workflowID, queryType string) (any, error)
 }
 
 func (f *fakeTemporal) ExecuteWorkflow(ctx context.Context, opts client.StartWorkflowOptions, wf any, args ...any) (client.WorkflowRun, error) {
@@ -84,6 +89,24 @@ func (f *fakeTemporal) GetWorkflowExecutionHistory(ctx context.Context, req *wor
 		return nil, errors.New("fake: no history configured")
 	}
 	return fn(req)
+}
+
+func (f *fakeTemporal) QueryWorkflow(ctx context.Context, workflowID, runID, queryType string, args ...any) (converter.EncodedValue, error) {
+	f.mu.Lock()
+	fn := f.query
+	f.mu.Unlock()
+	if fn == nil {
+		return nil, serviceerror.NewNotFound("fake: no such workflow")
+	}
+	v, err := fn(workflowID, queryType)
+	if err != nil {
+		return nil, err
+	}
+	p, err := converter.GetDefaultDataConverter().ToPayloads(v)
+	if err != nil {
+		return nil, err
+	}
+	return newEncoded(p), nil
 }
 
 func (f *fakeTemporal) startCalls() []startCall {
@@ -426,3 +449,12 @@ func (f *fixture) ticketCount() int {
 	}
 	return len(p.Tickets)
 }
+
+// encoded is a query answer as the SDK hands it back.
+type encoded struct{ p *commonpb.Payloads }
+
+func newEncoded(p *commonpb.Payloads) encoded { return encoded{p: p} }
+
+func (e encoded) HasValue() bool { return e.p != nil && len(e.p.Payloads) > 0 }
+
+func (e encoded) Get(v any) error { return converter.GetDefaultDataConverter().FromPayloads(e.p, v) }

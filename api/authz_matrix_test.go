@@ -1,0 +1,558 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/store"
+	"github.com/tawasul/tawasul/workflows"
+)
+
+// The authorization matrix: every route the router serves (from Gin's
+// Routes()) × every kind of caller × every kind of object, each with the
+// answer the policy below expects. A route without a rule fails the test, so
+// no new route reaches production without an authorization review.
+
+// outcome is the class of answer a request gets.
+type outcome int
+
+const (
+	allow    outcome = iota // 2xx (for actions: the fake workflow's answer)
+	unauth                  // 401: no (valid) staff token
+	forbid                  // 403: known caller, not allowed this action
+	hidden                  // 404: out of scope reads exactly like missing
+	needCode                // 400 tracking_code_required: a beneficiary route without a code
+)
+
+func (o outcome) String() string {
+	return [...]string{"allow", "401", "403", "404", "400-code"}[o]
+}
+
+// codeHeld is what a caller presents as X-Tracking-Code.
+type codeHeld int
+
+const (
+	noCode    codeHeld = iota
+	rightCode          // the code of the beneficiary's own tickets (A's)
+	wrongCode          // a well-formed code of no ticket
+)
+
+type mxCaller struct {
+	name   string
+	token  string // bearer; "" sends none
+	role   domain.Role
+	entity string
+	code   codeHeld
+	forged bool // the bearer matches no credential
+}
+
+func (c mxCaller) staff() bool { return c.token != "" && !c.forged }
+
+// mxObject is one ticket the matrix acts on, described by what the policy
+// looks at.
+type mxObject struct {
+	name           string
+	number, code   string
+	entity         string // filed to
+	responsible    string // responsible now
+	level          int
+	escalationRole domain.Role
+	status         domain.Status
+	round          int
+	owner          string // "A" (the beneficiary caller) or "B" (someone else)
+}
+
+// mxEntities extends the fixture's hierarchy with an entity two levels below
+// its sector, so the sector official's scope is tested as a subtree.
+var mxEntities = append(append([]store.Entity(nil), testEntities...), store.Entity{
+	Code: "UQU-JMM", NameAR: "الكلية الجامعية بالجموم", NameEN: "Al-Jumum University College",
+	Kind: domain.EntityPublicUniversity, Parent: "UQU",
+})
+
+// mxSectorOf is the sector an entity sits in (walking up, inclusive).
+func mxSectorOf(code string) string {
+	for range 16 {
+		i := slices.IndexFunc(mxEntities, func(e store.Entity) bool { return e.Code == code })
+		if i < 0 {
+			return ""
+		}
+		if mxEntities[i].Kind == domain.EntitySector {
+			return code
+		}
+		code = mxEntities[i].Parent
+	}
+	return ""
+}
+
+// ---- the policy, stated independently of api/auth.go ----------------------
+
+// mxSees: a coordinator, manager or head sees the tickets filed to, or now the
+// responsibility of, its entity; a sector official those of its sector's
+// subtree; everyone else on staff (agents, supervisor, minister's office,
+// admin, auditor) sees all.
+func mxSees(c mxCaller, o *mxObject) bool {
+	switch c.role {
+	case domain.RoleCoordinator, domain.RoleCareCenterManager, domain.RoleEntityHead:
+		return o.entity == c.entity || o.responsible == c.entity
+	case domain.RoleSectorOfficial:
+		return mxSectorOf(o.entity) == c.entity || mxSectorOf(o.responsible) == c.entity
+	}
+	return true
+}
+
+// mxActs: an admin always; staff of the responsible entity; a ladder role once
+// the ticket has climbed to its rung or above, inside its part of the tree.
+// Agents and auditors never answer.
+func mxActs(c mxCaller, o *mxObject) bool {
+	if c.role == domain.RoleAdmin {
+		return true
+	}
+	if c.entity != "" && c.entity == o.responsible {
+		return true
+	}
+	ladder := domain.LadderRoles()
+	mine, held := slices.Index(ladder, c.role), slices.Index(ladder, o.escalationRole)
+	if mine < 0 || o.level == 0 || held < mine {
+		return false
+	}
+	switch c.role {
+	case domain.RoleSectorOfficial:
+		return mxSectorOf(o.responsible) == c.entity
+	case domain.RoleSupervisor, domain.RoleMinisterOffice:
+		return true
+	}
+	return o.responsible == c.entity
+}
+
+func mxOpen(mxCaller, *mxObject) outcome { return allow }
+
+func mxStaffOnly(c mxCaller, _ *mxObject) outcome {
+	if !c.staff() {
+		return unauth
+	}
+	return allow
+}
+
+func mxRoles(roles ...domain.Role) func(mxCaller, *mxObject) outcome {
+	return func(c mxCaller, o *mxObject) outcome {
+		if !c.staff() {
+			return unauth
+		}
+		if !slices.Contains(roles, c.role) {
+			return forbid
+		}
+		return allow
+	}
+}
+
+func mxRead(c mxCaller, o *mxObject) outcome {
+	if !c.staff() {
+		return unauth
+	}
+	if !mxSees(c, o) {
+		return hidden
+	}
+	return allow
+}
+
+// mxInbox: the inbox lists what the scope holds now (the responsible
+// entity), a narrower test than the detail's: a ticket filed to an entity but
+// now reviewed above it opens by number there and is not listed.
+func mxInbox(c mxCaller, o *mxObject) outcome {
+	if r := mxRead(c, o); r != allow {
+		return r
+	}
+	switch c.role {
+	case domain.RoleCoordinator, domain.RoleCareCenterManager, domain.RoleEntityHead:
+		if o.responsible != c.entity {
+			return hidden
+		}
+	case domain.RoleSectorOfficial:
+		if mxSectorOf(o.responsible) != c.entity {
+			return hidden
+		}
+	}
+	return allow
+}
+
+func mxAct(c mxCaller, o *mxObject) outcome {
+	if r := mxRead(c, o); r != allow {
+		return r
+	}
+	if !mxActs(c, o) {
+		return forbid
+	}
+	return allow
+}
+
+// mxHistory: the raw history is for auditors, admins and the supervisor
+// (all ministry-wide); the role check comes first and does not depend on the
+// ticket, so it reveals nothing about which tickets exist.
+func mxHistory(c mxCaller, o *mxObject) outcome {
+	if r := mxRoles(domain.RoleAuditor, domain.RoleAdmin, domain.RoleSupervisor)(c, o); r != allow {
+		return r
+	}
+	return mxRead(c, o)
+}
+
+// mxBeneficiary: the tracking code is the only credential; a staff token is
+// no substitute. A code of another ticket reads like a wrong one.
+func mxBeneficiary(c mxCaller, o *mxObject) outcome {
+	switch {
+	case c.code == noCode:
+		return needCode
+	case c.code == rightCode && o.owner == "A":
+		return allow
+	}
+	return hidden
+}
+
+// mxFile: anyone may file on the portal; a token that matches nobody is
+// refused rather than treated as anonymous; auditors only read.
+func mxFile(c mxCaller, _ *mxObject) outcome {
+	switch {
+	case c.forged:
+		return unauth
+	case c.role == domain.RoleAuditor:
+		return forbid
+	}
+	return allow
+}
+
+// ---- the table ------------------------------------------------------------
+
+type mxRule struct {
+	// objects: "tickets" runs the route once per ticket object (:number is
+	// its number); "targets" once per entity filed to; "" once.
+	objects string
+	// params fills path parameters other than :number.
+	params map[string]string
+	expect func(mxCaller, *mxObject) outcome
+	// body and headers of the request.
+	body func(m *matrix, c mxCaller, o *mxObject) (any, map[string]string)
+	// observe classifies the answer when the status alone does not say
+	// (the inbox: 200 either way, the ticket listed or not).
+	observe func(m *matrix, r resp, o *mxObject) outcome
+}
+
+var mxRules = map[string]mxRule{
+	"GET /healthz":              {expect: mxOpen},
+	"GET /readyz":               {expect: mxOpen},
+	"GET /api/v1/openapi.yaml":  {expect: mxOpen},
+	"GET /api/v1/entities":      {expect: mxOpen},
+	"GET /api/v1/track/:number": {objects: "tickets", expect: mxBeneficiary},
+	"POST /api/v1/tickets/:number/objections": {objects: "tickets", expect: mxBeneficiary,
+		body: func(*matrix, mxCaller, *mxObject) (any, map[string]string) {
+			return map[string]any{"reason": "لم تُحل المشكلة"}, nil
+		}},
+	"POST /api/v1/tickets/:number/withdrawal": {objects: "tickets", expect: mxBeneficiary,
+		body: func(*matrix, mxCaller, *mxObject) (any, map[string]string) {
+			return map[string]any{"reason": "حُلّت"}, nil
+		}},
+
+	"POST /api/v1/tickets": {objects: "targets", expect: mxFile,
+		body: func(_ *matrix, _ mxCaller, o *mxObject) (any, map[string]string) {
+			return ticketBody(func(m map[string]any) { m["entity"] = o.entity }), nil
+		}},
+	"GET /api/v1/tickets":         {objects: "tickets", expect: mxInbox, observe: mxListed},
+	"GET /api/v1/tickets/:number": {objects: "tickets", expect: mxRead},
+	"POST /api/v1/tickets/:number/responses": {objects: "tickets", expect: mxAct,
+		body: func(*matrix, mxCaller, *mxObject) (any, map[string]string) {
+			return map[string]any{"message": "تم الصرف"}, nil
+		}},
+	"GET /api/v1/tickets/:number/history": {objects: "tickets", expect: mxHistory},
+
+	"GET /api/v1/policies/current": {expect: mxStaffOnly},
+	"PUT /api/v1/policies": {expect: mxRoles(domain.RoleAdmin),
+		body: func(m *matrix, _ mxCaller, _ *mxObject) (any, map[string]string) { return m.policy, nil }},
+	"POST /api/v1/policies/:version/rollout": {expect: mxRoles(domain.RoleAdmin), params: map[string]string{"version": "1"}},
+	"GET /api/v1/policies/:version/rollout": {params: map[string]string{"version": "1"},
+		expect: mxRoles(domain.RoleAdmin, domain.RoleSupervisor, domain.RoleAuditor)},
+	"GET /api/v1/entities/export": {expect: mxRoles(domain.RoleAdmin)},
+	"POST /api/v1/entities/import": {expect: mxRoles(domain.RoleAdmin),
+		body: func(m *matrix, _ mxCaller, _ *mxObject) (any, map[string]string) {
+			return m.entitiesCSV, map[string]string{"Content-Type": "text/csv"}
+		}},
+}
+
+// mxListed: the inbox answers 200 to any staff member; the object counts as
+// seen when it is listed.
+func mxListed(m *matrix, r resp, o *mxObject) outcome {
+	if r.Code != http.StatusOK {
+		return mxClass(r)
+	}
+	var l listAnswer
+	r.json(&l)
+	if slices.ContainsFunc(l.Items, func(s summaryJSON) bool { return s.Number == o.number }) {
+		return allow
+	}
+	return hidden
+}
+
+// mxClass maps an answer to its outcome; -1 for anything else.
+func mxClass(r resp) outcome {
+	switch {
+	case r.Code >= 200 && r.Code < 300:
+		return allow
+	case r.Code == http.StatusUnauthorized:
+		return unauth
+	case r.Code == http.StatusForbidden:
+		return forbid
+	case r.Code == http.StatusNotFound:
+		return hidden
+	case r.Code == http.StatusBadRequest && strings.Contains(r.Body.String(), `"`+codeTrackingCodeRequired+`"`):
+		return needCode
+	}
+	return -1
+}
+
+// ---- the fixture ----------------------------------------------------------
+
+type matrix struct {
+	*fixture
+	tickets     []*mxObject
+	targets     []*mxObject
+	policy      json.RawMessage
+	entitiesCSV []byte
+}
+
+var mxCallers = []mxCaller{
+	{name: "anonymous"},
+	{name: "forged token", token: "tok-nobody", forged: true},
+	{name: "beneficiary (right code)", role: domain.RoleBeneficiary, code: rightCode},
+	{name: "beneficiary (wrong code)", role: domain.RoleBeneficiary, code: wrongCode},
+	{name: "agent", token: testTokens["agent"], role: domain.RoleAgent},
+	{name: "coordinator@KSU", token: testTokens["coord-ksu"], role: domain.RoleCoordinator, entity: "KSU"},
+	{name: "care_center_manager@KSU", token: testTokens["manager-ksu"], role: domain.RoleCareCenterManager, entity: "KSU"},
+	{name: "entity_head@KSU", token: testTokens["head-ksu"], role: domain.RoleEntityHead, entity: "KSU"},
+	{name: "sector_official@SEC-UNI", token: testTokens["sector-uni"], role: domain.RoleSectorOfficial, entity: "SEC-UNI"},
+	{name: "supervisor", token: testTokens["supervisor"], role: domain.RoleSupervisor},
+	{name: "minister_office", token: testTokens["minister"], role: domain.RoleMinisterOffice},
+	{name: "admin", token: testTokens["admin"], role: domain.RoleAdmin},
+	{name: "auditor", token: testTokens["auditor"], role: domain.RoleAuditor},
+}
+
+func newMatrix(t *testing.T) *matrix {
+	t.Helper()
+	f := newFixture(t, func(o *Options) { o.IntakePerMinute = 1 << 20 }) // no 429s in the way
+	ctx := context.Background()
+	if err := f.store.UpsertEntities(ctx, mxEntities); err != nil {
+		t.Fatal(err)
+	}
+	f.tc.update = func(o client.UpdateWorkflowOptions) (any, error) {
+		return stateFor(strings.TrimPrefix(o.WorkflowID, "ticket-")), nil
+	}
+	f.tc.history = func(*workflowservice.GetWorkflowExecutionHistoryRequest) (*workflowservice.GetWorkflowExecutionHistoryResponse, error) {
+		return &workflowservice.GetWorkflowExecutionHistoryResponse{History: &historypb.History{}}, nil
+	}
+	f.tc.query = func(id, q string) (any, error) { return workflows.RolloutProgress{Version: 1}, nil }
+	m := &matrix{fixture: f}
+
+	mk := func(name, entity string, edits ...func(o *mxObject)) {
+		o := &mxObject{name: name, entity: entity, responsible: entity, status: domain.StatusOpen, owner: "A"}
+		for _, e := range edits {
+			e(o)
+		}
+		c := f.file("", func(b map[string]any) {
+			b["entity"] = entity
+			if o.owner == "B" {
+				b["beneficiary"] = map[string]any{"name": "خالد الحربي", "national_id": validID("112233445"),
+					"mobile": "0559876543", "type": "parent"}
+			}
+		})
+		o.number, o.code = c.Number, c.TrackingCode
+		row, err := f.store.GetTicket(ctx, c.Number)
+		if err != nil {
+			t.Fatal(err)
+		}
+		at := row.CreatedAt
+		err = f.store.ApplyChange(ctx, store.TicketChange{
+			Number: o.number, Version: 1, Status: o.status, ResponsibleEntity: o.responsible,
+			PolicyVersion: row.PolicyVersion, Round: o.round, EscalationLevel: o.level, EscalationRole: o.escalationRole,
+			SLADueAt: row.SLADueAt,
+			Events: []store.TicketEvent{
+				{Seq: 1, Type: workflows.EventCreated, At: at, ActorID: "beneficiary", ActorRole: domain.RoleBeneficiary, Public: true},
+				{Seq: 2, Type: workflows.EventEscalated, At: at.Add(time.Minute), ActorID: "coord-ksu", ActorRole: domain.RoleCoordinator,
+					Message: "INTERNAL-NOTE " + name},
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.tickets = append(m.tickets, o)
+	}
+	escalated := func(level int, role domain.Role) func(*mxObject) {
+		return func(o *mxObject) { o.level, o.escalationRole = level, role }
+	}
+	mk("own entity", "KSU")
+	mk("same sector, other entity", "UQU")
+	mk("other entity", "EDU-RIY")
+	for i, r := range domain.LadderRoles() {
+		mk("KSU escalated to "+string(r), "KSU", escalated(i+1, r))
+	}
+	mk("other sector escalated to sector_official", "EDU-RIY", escalated(3, domain.RoleSectorOfficial))
+	mk("nested entity escalated to sector_official", "UQU-JMM", escalated(3, domain.RoleSectorOfficial))
+	mk("objected, review held by the sector", "KSU", func(o *mxObject) {
+		o.status, o.round, o.responsible = domain.StatusReopened, 1, "SEC-UNI"
+	})
+	mk("another beneficiary's", "KSU", func(o *mxObject) { o.owner = "B" })
+
+	m.targets = []*mxObject{{name: "filed to KSU", entity: "KSU"}, {name: "filed to EDU-RIY", entity: "EDU-RIY"}}
+
+	p, err := f.store.CurrentPolicy(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.policy, err = json.Marshal(p); err != nil {
+		t.Fatal(err)
+	}
+	r := f.do(req{method: "GET", path: "/api/v1/entities/export", token: testTokens["admin"]})
+	r.expect(http.StatusOK)
+	m.entitiesCSV = r.Body.Bytes()
+	return m
+}
+
+// request builds the request of caller c for route (method, path) on o.
+func (m *matrix) request(rule mxRule, method, path string, c mxCaller, o *mxObject) (req, error) {
+	rq := req{method: method, token: c.token, headers: map[string]string{}}
+	if o != nil && o.number != "" {
+		path = strings.Replace(path, ":number", o.number, 1)
+		switch c.code {
+		case rightCode:
+			code := o.code
+			if o.owner != "A" {
+				code = m.tickets[0].code // A's own ticket's code, tried on B's ticket
+			}
+			rq.headers[trackingHeader] = code
+		case wrongCode:
+			rq.headers[trackingHeader] = newTrackingCode()
+		}
+	}
+	for k, v := range rule.params {
+		path = strings.Replace(path, ":"+k, v, 1)
+	}
+	if strings.Contains(path, ":") || strings.Contains(path, "*") {
+		return rq, fmt.Errorf("path %s has a parameter the matrix cannot fill", path)
+	}
+	if rule.body != nil {
+		var hs map[string]string
+		rq.body, hs = rule.body(m, c, o)
+		for k, v := range hs {
+			rq.headers[k] = v
+		}
+	}
+	if method == http.MethodGet && strings.HasSuffix(path, "/api/v1/tickets") {
+		path += "?status=open,answered,reopened,closed,withdrawn&limit=200"
+	}
+	rq.path = path
+	return rq, nil
+}
+
+func TestAuthorizationMatrix(t *testing.T) {
+	start := time.Now()
+	m := newMatrix(t)
+	routes := m.api.engine.Routes()
+	if len(routes) == 0 {
+		t.Fatal("no routes")
+	}
+	served := map[string]bool{}
+	cells, failures := 0, 0
+	sort.Slice(routes, func(i, j int) bool { return routes[i].Path+routes[i].Method < routes[j].Path+routes[j].Method })
+	for _, rt := range routes {
+		key := rt.Method + " " + rt.Path
+		served[key] = true
+		rule, ok := mxRules[key]
+		if !ok {
+			t.Errorf("route %s has no row in the authorization matrix: add one to mxRules", key)
+			continue
+		}
+		objects := []*mxObject{nil}
+		switch rule.objects {
+		case "tickets":
+			objects = m.tickets
+		case "targets":
+			objects = m.targets
+		case "":
+		default:
+			t.Fatalf("%s: unknown objects %q", key, rule.objects)
+		}
+		for _, c := range mxCallers {
+			for _, o := range objects {
+				rq, err := m.request(rule, rt.Method, rt.Path, c, o)
+				if err != nil {
+					t.Errorf("%s: %v", key, err)
+					break
+				}
+				want := rule.expect(c, o)
+				r := m.do(rq)
+				got := mxClass(r)
+				if rule.observe != nil {
+					got = m.observe(rule, r, o)
+				}
+				cells++
+				where := key + " as " + c.name
+				if o != nil {
+					where += " on " + o.name
+				}
+				if got != want {
+					failures++
+					body := r.Body.String()
+					if len(body) > 300 {
+						body = body[:300] + "…"
+					}
+					if got < 0 {
+						t.Errorf("%s: HTTP %d, want %s: %s", where, r.Code, want, body)
+					} else {
+						t.Errorf("%s: %s (HTTP %d), want %s: %s", where, got, r.Code, want, body)
+					}
+					continue
+				}
+				if rule.observe == nil {
+					m.checkAnswer(t, where, r, c, o, got)
+				}
+			}
+		}
+	}
+	for key := range mxRules {
+		if !served[key] {
+			t.Errorf("mxRules has a row for %s, which the router does not serve", key)
+		}
+	}
+	t.Logf("authorization matrix: %d routes × %d callers → %d cells, %d failures, in %s",
+		len(routes), len(mxCallers), cells, failures, time.Since(start).Round(time.Millisecond))
+}
+
+func (m *matrix) observe(rule mxRule, r resp, o *mxObject) outcome { return rule.observe(m, r, o) }
+
+// checkAnswer adds what the status cannot say: a 404 is the same problem as
+// for a missing ticket, and no answer to a beneficiary carries internal notes
+// or personal data.
+func (m *matrix) checkAnswer(t *testing.T, where string, r resp, c mxCaller, o *mxObject, got outcome) {
+	t.Helper()
+	body := r.Body.String()
+	if got == hidden && o != nil && o.number != "" {
+		var p Problem
+		if err := json.Unmarshal(r.Body.Bytes(), &p); err != nil || p.Code != codeNotFound {
+			t.Errorf("%s: 404 is not the plain not_found problem: %s", where, body)
+		}
+	}
+	if got == allow && !c.staff() && o != nil && o.number != "" {
+		for _, secret := range []string{"INTERNAL-NOTE", validID("108765432"), validID("112233445"), "0501234567", "0559876543", "coord-ksu"} {
+			if strings.Contains(body, secret) {
+				t.Errorf("%s: the beneficiary's answer contains %q: %s", where, secret, body)
+			}
+		}
+	}
+}
