@@ -108,5 +108,9 @@ func TestPolicyRolloutToOpenTickets(t *testing.T) {
 		if types := timelineTypes(tk); types[len(types)-1] != workflows.EventPolicy {
 			t.Fatalf("the switch is not on the timeline: %v", types)
 		}
+		if s.dialect == "sqlite" {
+			recordHistory(t, s.app.Client, workflows.PolicyRolloutWorkflowID(version), "rollout_policy")
+			recordHistory(t, s.app.Client, workflows.TicketWorkflowID(climber), "ticket_policy_applied")
+		}
 	})
 }

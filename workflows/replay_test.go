@@ -21,7 +21,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Each workflow type must have at least one recorded history.
-	want := map[string]bool{"ticket_": false, "escalation_": false}
+	want := map[string]bool{"ticket_": false, "escalation_": false, "rollout_": false}
 	for _, f := range files {
 		for prefix := range want {
 			if strings.HasPrefix(filepath.Base(f), prefix) {
@@ -39,6 +39,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 			r := worker.NewWorkflowReplayer()
 			r.RegisterWorkflowWithOptions(workflows.TicketWorkflow, workflow.RegisterOptions{Name: "TicketWorkflow"})
 			r.RegisterWorkflowWithOptions(workflows.EscalationWorkflow, workflow.RegisterOptions{Name: "EscalationWorkflow"})
+			r.RegisterWorkflowWithOptions(workflows.PolicyRolloutWorkflow, workflow.RegisterOptions{Name: "PolicyRolloutWorkflow"})
 			if err := r.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {
 				t.Fatalf("replaying %s: %v", f, err)
 			}
