@@ -21,6 +21,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 
+	"github.com/tawasul/tawasul/auth/password"
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/store"
 )
@@ -57,6 +58,12 @@ type Options struct {
 	// finding the client IP for rate limiting; nil trusts none, so a client
 	// cannot dodge the limit by forging the header.
 	TrustedProxies []string
+
+	// Passwords hashes and verifies account passwords (default argon2id with
+	// password.Default); tests pass cheaper parameters.
+	Passwords *password.Hasher
+	// LoginPerMinute limits login and refresh attempts per client IP (default 10).
+	LoginPerMinute int
 }
 
 // temporalAPI is the part of the Temporal client the API uses; narrow so
@@ -88,8 +95,12 @@ type API struct {
 	ready     func(ctx context.Context) error
 	namespace string
 	proxies   []string
+	passwords *password.Hasher
 
 	limiter *ipLimiter
+	// loginLimiter guards login and refresh per client address; the lockout
+	// per account (store.RecordLoginFailure) covers guesses spread over many.
+	loginLimiter *ipLimiter
 	// trackLimiter guards the beneficiary's routes (tracking code guesses and floods).
 	trackLimiter *ipLimiter
 	entities     entityCache
@@ -127,7 +138,20 @@ func newAPI(opts Options, tc temporalAPI) (*API, error) {
 		ready:     opts.Ready,
 		namespace: opts.Namespace,
 		proxies:   opts.TrustedProxies,
+		passwords: opts.Passwords,
 	}
+	if a.passwords == nil {
+		h, err := password.New(password.Default)
+		if err != nil {
+			return nil, err
+		}
+		a.passwords = h
+	}
+	loginPerMinute := opts.LoginPerMinute
+	if loginPerMinute <= 0 {
+		loginPerMinute = 10
+	}
+	a.loginLimiter = newIPLimiter(loginPerMinute)
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
@@ -185,6 +209,9 @@ func (a *API) routes() (http.Handler, error) {
 	v1.GET("/openapi.yaml", serveOpenAPI)
 	v1.GET("/entities", a.listEntities)
 
+	v1.POST("/auth/login", a.login)
+	v1.POST("/auth/refresh", a.refresh)
+
 	v1.POST("/tickets", a.optionalAuth(), a.createTicket)
 	staff := v1.Group("", a.requireAuth())
 	staff.GET("/tickets", a.listTickets)
@@ -197,6 +224,10 @@ func (a *API) routes() (http.Handler, error) {
 	staff.GET("/policies/:version/rollout", a.requireRole(domain.RoleAdmin, domain.RoleSupervisor, domain.RoleAuditor), a.rolloutProgress)
 	staff.GET("/entities/export", a.requireRole(domain.RoleAdmin), a.exportEntities)
 	staff.POST("/entities/import", a.requireRole(domain.RoleAdmin), a.importEntities)
+	staff.POST("/auth/logout", a.logout)
+	staff.POST("/auth/password", a.changePassword)
+	staff.POST("/accounts", a.requireRole(domain.RoleAdmin), a.createAccount)
+	staff.POST("/accounts/:username/disable", a.requireRole(domain.RoleAdmin), a.disableAccount)
 
 	beneficiary := v1.Group("", a.limitPerAddress(a.trackLimiter))
 	beneficiary.POST("/tickets/:number/objections", a.object)

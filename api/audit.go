@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/tawasul/tawasul/store"
+	"github.com/tawasul/tawasul/workflows"
 )
 
 // Audit actions appended by the API.
@@ -15,6 +16,12 @@ const (
 	auditPolicyApplied  = "policy.applied"
 	auditEntitiesImport = "entities.imported"
 	auditHistoryRead    = "history.read"
+	auditLogin          = "login"
+	auditLoginFailed    = "login.failed"
+	auditLogout         = "logout"
+	auditPasswordChange = "password.changed"
+	auditAccountCreated = "account.created"
+	auditAccountOff     = "account.disabled"
 )
 
 // audit appends one entry to the audit log for the request's staff actor.
@@ -27,6 +34,11 @@ const (
 // before any data is written out, so nothing is shown that was not recorded.
 func (a *API) audit(c *gin.Context, action, subject string, detail any) error {
 	actor, _ := staffActor(c)
+	return a.auditAs(c, actor, action, subject, detail)
+}
+
+// auditAs is audit for an explicit actor (a login has no staff actor yet).
+func (a *API) auditAs(c *gin.Context, actor workflows.Actor, action, subject string, detail any) error {
 	e := store.AuditEntry{
 		At: a.now(), ActorID: actor.ID, ActorRole: string(actor.Role),
 		Action: action, Subject: subject,

@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -20,20 +22,23 @@ import (
 
 const actorKey = "tawasul.actor"
 
-// authenticate resolves the bearer token. ok=false with present=true means a
-// token was sent but matches nobody.
-func (a *API) authenticate(r *http.Request) (actor workflows.Actor, present, ok bool) {
+const sessionKey = "tawasul.session"
+
+// authenticate resolves the bearer token: a configured credential or the
+// access token of a live account session. ok=false with present=true means a
+// token was sent but matches nobody; err is a failure to look it up.
+func (a *API) authenticate(r *http.Request) (actor workflows.Actor, sessionID int64, present, ok bool, err error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
-		return workflows.Actor{}, false, false
+		return workflows.Actor{}, 0, false, false, nil
 	}
 	scheme, token, found := strings.Cut(h, " ")
 	token = strings.TrimSpace(token)
 	if !found || !strings.EqualFold(scheme, "Bearer") || token == "" {
-		return workflows.Actor{}, true, false
+		return workflows.Actor{}, 0, true, false, nil
 	}
-	sum := sha256.Sum256([]byte(token))
-	presented := []byte(hex.EncodeToString(sum[:]))
+	hash := tokenHash(token)
+	presented := []byte(hash)
 	match := -1
 	// Compare against every credential, without stopping early, so the time
 	// taken says nothing about which (or whether any) token matched.
@@ -42,22 +47,53 @@ func (a *API) authenticate(r *http.Request) (actor workflows.Actor, present, ok 
 			match = i
 		}
 	}
-	if match < 0 {
-		return workflows.Actor{}, true, false
+	if match >= 0 {
+		c := a.creds[match]
+		return workflows.Actor{ID: c.Name, Name: c.Name, Role: c.Role, Entity: c.Entity}, 0, true, true, nil
 	}
-	c := a.creds[match]
-	return workflows.Actor{ID: c.Name, Name: c.Name, Role: c.Role, Entity: c.Entity}, true, true
+	// An account session: looked up by the hash (an index probe; the hash of
+	// a random 256-bit token reveals nothing through timing).
+	sess, acc, err := a.store.SessionByToken(r.Context(), hash, a.now())
+	if errors.Is(err, store.ErrNotFound) {
+		return workflows.Actor{}, 0, true, false, nil
+	}
+	if err != nil {
+		return workflows.Actor{}, 0, true, false, err
+	}
+	return accountActor(acc), sess.ID, true, true, nil
 }
 
-// requireAuth admits staff tokens only.
+// accountActor is the actor an account acts as.
+func accountActor(acc store.Account) workflows.Actor {
+	return workflows.Actor{ID: accountActorPrefix + acc.Username, Name: acc.Name, Role: acc.Role, Entity: acc.Entity}
+}
+
+// accountActorPrefix marks actors that are accounts (not configured tokens).
+const accountActorPrefix = "user:"
+
+// tokenHash is the hex SHA-256 under which a bearer token is stored.
+func tokenHash(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// requireAuth admits staff tokens only: configured ones and account sessions.
 func (a *API) requireAuth() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		actor, _, ok := a.authenticate(c.Request)
+		actor, sid, _, ok, err := a.authenticate(c.Request)
+		if err != nil {
+			a.fail(c, fmt.Errorf("authenticate: %w", err))
+			c.Abort()
+			return
+		}
 		if !ok {
 			writeProblem(c, problem(http.StatusUnauthorized, codeUnauthorized))
 			return
 		}
 		c.Set(actorKey, actor)
+		if sid != 0 {
+			c.Set(sessionKey, sid)
+		}
 		c.Next()
 	}
 }
@@ -67,16 +103,34 @@ func (a *API) requireAuth() gin.HandlerFunc {
 // call-center ticket as a self-service one.
 func (a *API) optionalAuth() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		actor, present, ok := a.authenticate(c.Request)
+		actor, sid, present, ok, err := a.authenticate(c.Request)
+		if err != nil {
+			a.fail(c, fmt.Errorf("authenticate: %w", err))
+			c.Abort()
+			return
+		}
 		if present && !ok {
 			writeProblem(c, problem(http.StatusUnauthorized, codeUnauthorized))
 			return
 		}
 		if ok {
 			c.Set(actorKey, actor)
+			if sid != 0 {
+				c.Set(sessionKey, sid)
+			}
 		}
 		c.Next()
 	}
+}
+
+// sessionOf is the account session the request authenticated with, if any.
+func sessionOf(c *gin.Context) (int64, bool) {
+	v, ok := c.Get(sessionKey)
+	if !ok {
+		return 0, false
+	}
+	id, ok := v.(int64)
+	return id, ok && id != 0
 }
 
 func (a *API) requireRole(roles ...domain.Role) gin.HandlerFunc {

@@ -233,6 +233,8 @@ func mxFile(c mxCaller, _ *mxObject) outcome {
 
 // ---- the table ------------------------------------------------------------
 
+const mxPassword = "a long enough password"
+
 type mxRule struct {
 	// objects: "tickets" runs the route once per ticket object (:number is
 	// its number); "targets" once per entity filed to; "" once.
@@ -281,6 +283,33 @@ var mxRules = map[string]mxRule{
 	"GET /api/v1/policies/:version/rollout": {params: map[string]string{"version": "1"},
 		expect: mxRoles(domain.RoleAdmin, domain.RoleSupervisor, domain.RoleAuditor)},
 	"GET /api/v1/entities/export": {expect: mxRoles(domain.RoleAdmin)},
+
+	// Accounts. Login and refresh are open (the credentials are in the
+	// body): a right password logs in whoever sends it, a bogus refresh token
+	// is refused for everyone.
+	"POST /api/v1/auth/login": {expect: mxOpen,
+		body: func(*matrix, mxCaller, *mxObject) (any, map[string]string) {
+			return map[string]any{"username": "mx-user", "password": mxPassword}, nil
+		}},
+	"POST /api/v1/auth/refresh": {expect: func(mxCaller, *mxObject) outcome { return unauth },
+		body: func(*matrix, mxCaller, *mxObject) (any, map[string]string) {
+			return map[string]any{"refresh_token": "not-a-refresh-token"}, nil
+		}},
+	"POST /api/v1/auth/logout": {expect: mxStaffOnly},
+	// Changing a password is for accounts; configured tokens have none.
+	"POST /api/v1/auth/password": {expect: func(c mxCaller, _ *mxObject) outcome {
+		if !c.staff() {
+			return unauth
+		}
+		return forbid
+	}, body: func(*matrix, mxCaller, *mxObject) (any, map[string]string) {
+		return map[string]any{"current_password": mxPassword, "new_password": "another long password"}, nil
+	}},
+	"POST /api/v1/accounts": {expect: mxRoles(domain.RoleAdmin),
+		body: func(*matrix, mxCaller, *mxObject) (any, map[string]string) {
+			return map[string]any{"username": "mx-new", "name": "جديد", "role": "coordinator", "entity": "KSU", "password": mxPassword}, nil
+		}},
+	"POST /api/v1/accounts/:username/disable": {expect: mxRoles(domain.RoleAdmin), params: map[string]string{"username": "mx-victim"}},
 	"POST /api/v1/entities/import": {expect: mxRoles(domain.RoleAdmin),
 		body: func(m *matrix, _ mxCaller, _ *mxObject) (any, map[string]string) {
 			return m.entitiesCSV, map[string]string{"Content-Type": "text/csv"}
@@ -346,7 +375,7 @@ var mxCallers = []mxCaller{
 
 func newMatrix(t *testing.T) *matrix {
 	t.Helper()
-	f := newFixture(t, func(o *Options) { o.IntakePerMinute = 1 << 20 }) // no 429s in the way
+	f := newFixture(t, func(o *Options) { o.IntakePerMinute, o.LoginPerMinute = 1<<20, 1<<20 }) // no 429s in the way
 	ctx := context.Background()
 	if err := f.store.UpsertEntities(ctx, mxEntities); err != nil {
 		t.Fatal(err)
@@ -359,6 +388,9 @@ func newMatrix(t *testing.T) *matrix {
 	}
 	f.tc.query = func(id, q string) (any, error) { return workflows.RolloutProgress{Version: 1}, nil }
 	m := &matrix{fixture: f}
+	for _, u := range []string{"mx-user", "mx-victim"} {
+		f.account(u, domain.RoleCoordinator, "KSU", mxPassword)
+	}
 
 	mk := func(name, entity string, edits ...func(o *mxObject)) {
 		o := &mxObject{name: name, entity: entity, responsible: entity, status: domain.StatusOpen, owner: "A"}

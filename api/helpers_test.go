@@ -22,6 +22,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/tawasul/tawasul/auth/password"
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/sla"
 	"github.com/tawasul/tawasul/store"
@@ -150,6 +151,15 @@ func (h fakeHandle) Get(ctx context.Context, valuePtr any) error {
 
 // ---- fixture -------------------------------------------------------------
 
+// testPasswords hashes with argon2id at a tiny cost, so tests stay fast.
+var testPasswords = func() *password.Hasher {
+	h, err := password.New(password.Params{Memory: 64, Time: 1, Threads: 1})
+	if err != nil {
+		panic(err)
+	}
+	return h
+}()
+
 // Tokens of the test credentials, by name.
 var testTokens = map[string]string{
 	"agent":          "tok-agent",
@@ -270,6 +280,7 @@ func newFixtureOpts(t *testing.T, withPolicy bool, mod ...func(*Options)) *fixtu
 	clock := &testClock{t: time.Date(2026, 3, 1, 6, 0, 0, 0, time.UTC)}
 	logs := &syncBuffer{}
 	opts := Options{
+		Passwords:      testPasswords,
 		Store:          st,
 		Credentials:    testCredentials(),
 		Logger:         slog.New(slog.NewJSONHandler(logs, nil)),
@@ -458,3 +469,18 @@ func newEncoded(p *commonpb.Payloads) encoded { return encoded{p: p} }
 func (e encoded) HasValue() bool { return e.p != nil && len(e.p.Payloads) > 0 }
 
 func (e encoded) Get(v any) error { return converter.GetDefaultDataConverter().FromPayloads(e.p, v) }
+
+// account creates a password account directly in the store.
+func (f *fixture) account(username string, role domain.Role, entity, pw string) store.Account {
+	f.t.Helper()
+	h, err := testPasswords.Hash(pw)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	acc, err := f.store.CreateAccount(context.Background(), store.NewAccount{
+		Username: username, Name: username, Role: role, Entity: entity, PasswordHash: h}, f.clock.Now())
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return acc
+}

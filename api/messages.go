@@ -51,9 +51,29 @@ const (
 	codeTicketBusy           = "ticket_busy"             // = workflows.ErrBusy
 	codeNotResponsible       = "not_responsible"         // = workflows.ErrNotResponsible
 	codeTrackingCodeRequired = "tracking_code_required"
+	codeInvalidCredentials   = "invalid_credentials"
+	codeInvalidRefreshToken  = "invalid_refresh_token"
+	codeAccountExists        = "account_exists"
+	codeNotAnAccount         = "not_an_account"
 )
 
 var problemTexts = map[string]problemText{
+	codeInvalidCredentials: {
+		text{"بيانات الدخول غير صحيحة", "Invalid credentials"},
+		text{"اسم المستخدم أو كلمة المرور غير صحيحة.", "The username or password is incorrect."},
+	},
+	codeInvalidRefreshToken: {
+		text{"رمز التجديد غير صالح", "Invalid refresh token"},
+		text{"رمز التجديد غير صالح أو مستخدم أو منتهي؛ سجّل الدخول من جديد.", "The refresh token is invalid, already used or expired; log in again."},
+	},
+	codeAccountExists: {
+		text{"الحساب موجود", "Account exists"},
+		text{"يوجد حساب آخر باسم المستخدم نفسه.", "Another account already has this username."},
+	},
+	codeNotAnAccount: {
+		text{"ليس حساب مستخدم", "Not an account"},
+		text{"هذا الإجراء لحسابات المستخدمين المسجلين بكلمة مرور فقط، لا لرموز الدخول المهيأة.", "This action is for password accounts only, not for configured tokens."},
+	},
 	codeMalformedJSON: {
 		text{"طلب غير صالح", "Malformed request"},
 		text{"جسم الطلب ليس JSON صالحاً.", "The request body is not valid JSON."},
@@ -189,6 +209,7 @@ const (
 	fieldOutOfRange        = "out_of_range"
 	fieldStaffOnlyChannel  = "staff_only_channel"
 	fieldNotInList         = "not_in_list"
+	fieldTooShort          = "too_short"
 )
 
 var fieldTexts = map[string]text{
@@ -206,6 +227,7 @@ var fieldTexts = map[string]text{
 	fieldOutOfRange:        {"القيمة خارج النطاق المسموح.", "The value is out of the allowed range."},
 	fieldStaffOnlyChannel:  {"هذه القناة متاحة للموظفين فقط.", "This channel is available to staff only."},
 	fieldNotInList:         {"القيمة ليست من القائمة المسموحة.", "The value is not in the allowed list."},
+	fieldTooShort:          {"النص أقصر من المسموح (12 حرفاً على الأقل لكلمة المرور).", "The text is shorter than allowed (at least 12 characters for a password)."},
 
 	// Codes of sla.Policy.Validate; in English its own, more specific message is kept.
 	"invalid_time_zone":                  {"المنطقة الزمنية غير معروفة.", "Unknown time zone."},

@@ -1,0 +1,415 @@
+package api
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/store"
+)
+
+// Staff accounts: password login with short-lived opaque access tokens and
+// one-time refresh tokens (sessions in the read model, only their SHA-256
+// hashes stored), logout, password change, and the admin's create/disable.
+
+const (
+	accessTTL         = 15 * time.Minute
+	refreshTTL        = 12 * time.Hour
+	minPasswordLen    = 12   // characters
+	maxPasswordBytes  = 1024 // bounds the hashing work one request can ask for
+	maxUsernameLength = 64
+)
+
+var usernamePattern = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N}._@-]*$`)
+
+type loginIn struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+// tokenPair is the answer to a login or refresh.
+type tokenPair struct {
+	AccessToken  string      `json:"access_token"`
+	RefreshToken string      `json:"refresh_token"`
+	ExpiresIn    int         `json:"expires_in"` // seconds
+	TokenType    string      `json:"token_type"`
+	Role         domain.Role `json:"role"`
+	Entity       string      `json:"entity,omitempty"`
+}
+
+// newToken is an opaque bearer token: 32 random bytes, base64url.
+func newToken() (string, error) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("token: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:]), nil
+}
+
+func writeTokens(c *gin.Context, access, refresh string, expires, now time.Time, acc store.Account) {
+	c.Header("Cache-Control", "no-store")
+	c.Header("Pragma", "no-cache")
+	writeJSON(c, http.StatusOK, tokenPair{
+		AccessToken: access, RefreshToken: refresh, ExpiresIn: int(expires.Sub(now) / time.Second),
+		TokenType: "Bearer", Role: acc.Role, Entity: acc.Entity,
+	})
+}
+
+// badCredentials is the one answer to every refused login, whatever the
+// reason (unknown user, wrong password, locked, disabled): the client learns
+// nothing about which.
+func badCredentials() *apiError { return problem(http.StatusUnauthorized, codeInvalidCredentials) }
+
+// login exchanges a username and password for a token pair.
+//
+// Every refusal takes the same path: one account lookup and one argon2id
+// verification (against a dummy hash when the username is unknown), then the
+// same 401. Failures count per case-folded username (store.RecordLoginFailure)
+// whatever the client address; the address itself is rate limited too.
+func (a *API) login(c *gin.Context) {
+	if a.rateLimited(c, a.loginLimiter) {
+		return
+	}
+	var in loginIn
+	if err := decodeJSON(c, &in, false); err != nil {
+		writeProblem(c, err)
+		return
+	}
+	var fe []fieldErr
+	if strings.TrimSpace(in.Username) == "" {
+		fe = append(fe, fieldErr{field: "username", code: fieldRequired})
+	}
+	if in.Password == "" {
+		fe = append(fe, fieldErr{field: "password", code: fieldRequired})
+	}
+	if len(fe) > 0 {
+		writeProblem(c, invalid(fe...))
+		return
+	}
+	ctx := c.Request.Context()
+	username := store.NormalizeUsername(in.Username)
+	if len(username) > 4*maxUsernameLength {
+		username = username[:4*maxUsernameLength] // matches no account; bounds the audit row
+	}
+	now := a.now()
+	subject := "account/" + username
+	failed := func(reason string) {
+		if err := a.auditAs(c, accountActor(store.Account{Username: username}), auditLoginFailed, subject,
+			gin.H{"reason": reason, "ip": c.ClientIP()}); err != nil {
+			a.fail(c, err)
+			return
+		}
+		writeProblem(c, badCredentials())
+	}
+
+	acc, err := a.store.GetAccountByUsername(ctx, username)
+	if errors.Is(err, store.ErrNotFound) {
+		a.passwords.DummyVerify(in.Password)
+		failed("unknown")
+		return
+	} else if err != nil {
+		a.fail(c, fmt.Errorf("login: %w", err))
+		return
+	}
+	ok, verr := a.passwords.Verify(acc.PasswordHash, in.Password)
+	if verr != nil {
+		a.log.Error("stored password hash unreadable", "account", acc.Username, "error", verr)
+	}
+	switch {
+	case acc.Disabled:
+		failed("disabled")
+		return
+	case acc.Locked(now):
+		// Not counted: a lock is not extended by further guesses, and the
+		// right password does not open it early.
+		failed("locked")
+		return
+	case !ok:
+		if _, err := a.store.RecordLoginFailure(ctx, username, now); err != nil {
+			a.fail(c, fmt.Errorf("login: %w", err))
+			return
+		}
+		failed("password")
+		return
+	}
+	if acc.FailedLogins > 0 || acc.LockedUntil != nil {
+		if err := a.store.ResetLoginFailures(ctx, username, now); err != nil {
+			a.fail(c, fmt.Errorf("login: %w", err))
+			return
+		}
+	}
+	access, refresh, err := tokenPairStrings()
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	expires := now.Add(accessTTL)
+	if _, err := a.store.CreateSession(ctx, store.NewSession{
+		AccountID: acc.ID, TokenHash: tokenHash(access), RefreshHash: tokenHash(refresh),
+		ExpiresAt: expires, RefreshExpiresAt: now.Add(refreshTTL),
+	}, now); err != nil {
+		a.fail(c, fmt.Errorf("login: %w", err))
+		return
+	}
+	if err := a.auditAs(c, accountActor(acc), auditLogin, subject, gin.H{"ip": c.ClientIP()}); err != nil {
+		a.fail(c, err)
+		return
+	}
+	writeTokens(c, access, refresh, expires, now, acc)
+}
+
+func tokenPairStrings() (string, string, error) {
+	access, err := newToken()
+	if err != nil {
+		return "", "", err
+	}
+	refresh, err := newToken()
+	if err != nil {
+		return "", "", err
+	}
+	return access, refresh, nil
+}
+
+type refreshIn struct {
+	RefreshToken string `json:"refresh_token"`
+}
+
+// refresh exchanges a refresh token for a new pair; the old refresh token
+// (and the access token issued with it) stop working.
+func (a *API) refresh(c *gin.Context) {
+	if a.rateLimited(c, a.loginLimiter) {
+		return
+	}
+	var in refreshIn
+	if err := decodeJSON(c, &in, false); err != nil {
+		writeProblem(c, err)
+		return
+	}
+	if in.RefreshToken == "" {
+		writeProblem(c, invalid(fieldErr{field: "refresh_token", code: fieldRequired}))
+		return
+	}
+	access, refresh, err := tokenPairStrings()
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	now := a.now()
+	sess, acc, err := a.store.RotateRefresh(c.Request.Context(), tokenHash(in.RefreshToken),
+		tokenHash(access), tokenHash(refresh), now.Add(accessTTL), now)
+	if errors.Is(err, store.ErrNotFound) {
+		writeProblem(c, problem(http.StatusUnauthorized, codeInvalidRefreshToken))
+		return
+	} else if err != nil {
+		a.fail(c, fmt.Errorf("refresh: %w", err))
+		return
+	}
+	writeTokens(c, access, refresh, sess.ExpiresAt, now, acc)
+}
+
+// logout ends the caller's session. A configured token has no session (it is
+// revoked by removing it from the configuration): 204 all the same.
+func (a *API) logout(c *gin.Context) {
+	if sid, ok := sessionOf(c); ok {
+		if err := a.store.RevokeSession(c.Request.Context(), sid, a.now()); err != nil && !errors.Is(err, store.ErrNotFound) {
+			a.fail(c, fmt.Errorf("logout: %w", err))
+			return
+		}
+		actor, _ := staffActor(c)
+		if err := a.audit(c, auditLogout, "account/"+strings.TrimPrefix(actor.ID, accountActorPrefix), nil); err != nil {
+			a.fail(c, err)
+			return
+		}
+	}
+	c.Status(http.StatusNoContent)
+}
+
+type passwordIn struct {
+	CurrentPassword string `json:"current_password"`
+	NewPassword     string `json:"new_password"`
+}
+
+func checkNewPassword(field, pw string) []fieldErr {
+	switch {
+	case pw == "":
+		return []fieldErr{{field: field, code: fieldRequired}}
+	case utf8.RuneCountInString(pw) < minPasswordLen:
+		return []fieldErr{{field: field, code: fieldTooShort}}
+	case len(pw) > maxPasswordBytes:
+		return []fieldErr{{field: field, code: fieldTooLong}}
+	}
+	return nil
+}
+
+// changePassword replaces the caller's own password and ends every session
+// of the account, this one included.
+func (a *API) changePassword(c *gin.Context) {
+	if _, ok := sessionOf(c); !ok {
+		writeProblem(c, problem(http.StatusForbidden, codeNotAnAccount))
+		return
+	}
+	actor, _ := staffActor(c)
+	var in passwordIn
+	if err := decodeJSON(c, &in, false); err != nil {
+		writeProblem(c, err)
+		return
+	}
+	fe := checkNewPassword("new_password", in.NewPassword)
+	if in.CurrentPassword == "" {
+		fe = append(fe, fieldErr{field: "current_password", code: fieldRequired})
+	}
+	if len(fe) > 0 {
+		writeProblem(c, invalid(fe...))
+		return
+	}
+	ctx := c.Request.Context()
+	username := strings.TrimPrefix(actor.ID, accountActorPrefix)
+	acc, err := a.store.GetAccountByUsername(ctx, username)
+	if err != nil {
+		a.fail(c, fmt.Errorf("change password: %w", err))
+		return
+	}
+	now := a.now()
+	ok, _ := a.passwords.Verify(acc.PasswordHash, in.CurrentPassword)
+	if acc.Locked(now) {
+		writeProblem(c, badCredentials())
+		return
+	}
+	if !ok {
+		// Counted like a failed login: a stolen access token must not be a
+		// way around the lockout to guess the password.
+		if _, err := a.store.RecordLoginFailure(ctx, username, now); err != nil {
+			a.fail(c, fmt.Errorf("change password: %w", err))
+			return
+		}
+		writeProblem(c, badCredentials())
+		return
+	}
+	hash, err := a.passwords.Hash(in.NewPassword)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	if err := a.store.SetPassword(ctx, username, hash, now); err != nil {
+		a.fail(c, fmt.Errorf("change password: %w", err))
+		return
+	}
+	if err := a.audit(c, auditPasswordChange, "account/"+username, nil); err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+type accountIn struct {
+	Username string      `json:"username"`
+	Name     string      `json:"name"`
+	Role     domain.Role `json:"role"`
+	Entity   string      `json:"entity"`
+	Password string      `json:"password"`
+}
+
+type accountOut struct {
+	Username  string      `json:"username"`
+	Name      string      `json:"name"`
+	Role      domain.Role `json:"role"`
+	Entity    string      `json:"entity,omitempty"`
+	Disabled  bool        `json:"disabled"`
+	CreatedAt time.Time   `json:"created_at"`
+}
+
+// createAccount adds a staff account (admin).
+func (a *API) createAccount(c *gin.Context) {
+	var in accountIn
+	if err := decodeJSON(c, &in, false); err != nil {
+		writeProblem(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	username := store.NormalizeUsername(in.Username)
+	var fe []fieldErr
+	switch {
+	case username == "":
+		fe = append(fe, fieldErr{field: "username", code: fieldRequired})
+	case utf8.RuneCountInString(username) > maxUsernameLength:
+		fe = append(fe, fieldErr{field: "username", code: fieldTooLong})
+	case !usernamePattern.MatchString(username):
+		fe = append(fe, fieldErr{field: "username", code: fieldInvalidValue})
+	}
+	name := strings.TrimSpace(in.Name)
+	if utf8.RuneCountInString(name) > 200 {
+		fe = append(fe, fieldErr{field: "name", code: fieldTooLong})
+	}
+	switch {
+	case in.Role == "":
+		fe = append(fe, fieldErr{field: "role", code: fieldRequired})
+	case !in.Role.ValidStaff():
+		fe = append(fe, fieldErr{field: "role", code: fieldNotInList})
+	}
+	entity := strings.TrimSpace(in.Entity)
+	switch {
+	case entity == "" && entityScoped(in.Role):
+		fe = append(fe, fieldErr{field: "entity", code: fieldRequired})
+	case entity != "":
+		if _, err := a.entities.find(ctx, entity); errors.Is(err, store.ErrNotFound) {
+			fe = append(fe, fieldErr{field: "entity", code: fieldUnknownEntity})
+		} else if err != nil {
+			a.fail(c, fmt.Errorf("create account: %w", err))
+			return
+		}
+	}
+	fe = append(fe, checkNewPassword("password", in.Password)...)
+	if len(fe) > 0 {
+		writeProblem(c, invalid(fe...))
+		return
+	}
+	hash, err := a.passwords.Hash(in.Password)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	acc, err := a.store.CreateAccount(ctx, store.NewAccount{
+		Username: username, Name: name, Role: in.Role, Entity: entity, PasswordHash: hash,
+	}, a.now())
+	if errors.Is(err, store.ErrExists) {
+		writeProblem(c, problem(http.StatusConflict, codeAccountExists))
+		return
+	} else if err != nil {
+		a.fail(c, fmt.Errorf("create account: %w", err))
+		return
+	}
+	if err := a.audit(c, auditAccountCreated, "account/"+acc.Username,
+		gin.H{"role": acc.Role, "entity": acc.Entity}); err != nil {
+		a.fail(c, err)
+		return
+	}
+	writeJSON(c, http.StatusCreated, accountOut{Username: acc.Username, Name: acc.Name, Role: acc.Role,
+		Entity: acc.Entity, Disabled: acc.Disabled, CreatedAt: acc.CreatedAt})
+}
+
+// disableAccount disables an account and ends its sessions (admin).
+func (a *API) disableAccount(c *gin.Context) {
+	username := store.NormalizeUsername(c.Param("username"))
+	err := a.store.DisableAccount(c.Request.Context(), username, a.now())
+	if errors.Is(err, store.ErrNotFound) {
+		writeProblem(c, problem(http.StatusNotFound, codeNotFound))
+		return
+	} else if err != nil {
+		a.fail(c, fmt.Errorf("disable account: %w", err))
+		return
+	}
+	if err := a.audit(c, auditAccountOff, "account/"+username, nil); err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}

@@ -1,0 +1,281 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tawasul/tawasul/domain"
+)
+
+const goodPassword = "correct horse battery staple"
+
+func (f *fixture) login(username, pw string) resp {
+	f.t.Helper()
+	return f.do(req{method: "POST", path: "/api/v1/auth/login", body: map[string]any{"username": username, "password": pw}})
+}
+
+func (f *fixture) mustLogin(username, pw string) tokenPair {
+	f.t.Helper()
+	r := f.login(username, pw)
+	r.expect(http.StatusOK)
+	var tp tokenPair
+	r.json(&tp)
+	return tp
+}
+
+func loginFixture(t *testing.T) *fixture {
+	f := newFixture(t, func(o *Options) { o.LoginPerMinute = 1000 })
+	f.account("Nora", domain.RoleCoordinator, "KSU", goodPassword)
+	return f
+}
+
+func TestLogin(t *testing.T) {
+	f := loginFixture(t)
+	r := f.login("NORA", goodPassword)
+	r.expect(http.StatusOK)
+	if cc := r.Header().Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("Cache-Control %q", cc)
+	}
+	var tp tokenPair
+	r.json(&tp)
+	if tp.TokenType != "Bearer" || tp.ExpiresIn != 900 || tp.Role != domain.RoleCoordinator || tp.Entity != "KSU" ||
+		len(tp.AccessToken) != 43 || len(tp.RefreshToken) != 43 || tp.AccessToken == tp.RefreshToken {
+		t.Fatalf("token pair %+v", tp)
+	}
+	// The access token works on a staff route; the refresh token does not.
+	f.do(req{method: "GET", path: "/api/v1/policies/current", token: tp.AccessToken}).expect(http.StatusOK)
+	f.do(req{method: "GET", path: "/api/v1/policies/current", token: tp.RefreshToken}).expectProblem(http.StatusUnauthorized, codeUnauthorized)
+	// It expires after 15 minutes.
+	f.clock.Advance(15 * time.Minute)
+	f.do(req{method: "GET", path: "/api/v1/policies/current", token: tp.AccessToken}).expectProblem(http.StatusUnauthorized, codeUnauthorized)
+	// Configured tokens keep working.
+	f.do(req{method: "GET", path: "/api/v1/policies/current", token: testTokens["coord-ksu"]}).expect(http.StatusOK)
+}
+
+// A wrong password and an unknown username are indistinguishable.
+func TestLoginNoEnumeration(t *testing.T) {
+	f := loginFixture(t)
+	wrong := f.login("nora", "not the password at all")
+	unknown := f.login("nobody-here", "not the password at all")
+	wrong.expectProblem(http.StatusUnauthorized, codeInvalidCredentials)
+	unknown.expectProblem(http.StatusUnauthorized, codeInvalidCredentials)
+	norm := func(r resp) string { // the instance is the path, the same for both
+		return r.Body.String()
+	}
+	if norm(wrong) != norm(unknown) {
+		t.Fatalf("bodies differ:\n%s\n%s", wrong.Body, unknown.Body)
+	}
+	for _, h := range []string{"Content-Type", "WWW-Authenticate", "Content-Language"} {
+		if wrong.Header().Get(h) != unknown.Header().Get(h) {
+			t.Errorf("header %s differs", h)
+		}
+	}
+}
+
+// Five failures lock the account for 15 minutes, whatever the case of the
+// username; the right password is refused meanwhile, with the same answer.
+func TestLoginLockout(t *testing.T) {
+	f := loginFixture(t)
+	ref := f.login("nobody", "x").Body.String()
+	for i, name := range []string{"nora", "NORA", "Nora", "nOrA", "ＮＯＲＡ"} {
+		r := f.login(name, "wrong password "+name)
+		r.expectProblem(http.StatusUnauthorized, codeInvalidCredentials)
+		if r.Body.String() != ref {
+			t.Fatalf("failure %d answers differently: %s", i+1, r.Body)
+		}
+	}
+	for _, name := range []string{"nora", "NORA"} {
+		r := f.login(name, goodPassword)
+		r.expectProblem(http.StatusUnauthorized, codeInvalidCredentials)
+		if r.Body.String() != ref {
+			t.Fatalf("locked answer discloses the lock: %s", r.Body)
+		}
+	}
+	f.clock.Advance(14 * time.Minute)
+	f.login("nora", goodPassword).expectProblem(http.StatusUnauthorized, codeInvalidCredentials)
+	f.clock.Advance(time.Minute)
+	f.mustLogin("nora", goodPassword)
+	// The good login cleared the count: four more failures do not lock.
+	for range 4 {
+		f.login("nora", "wrong").expectProblem(http.StatusUnauthorized, codeInvalidCredentials)
+	}
+	f.mustLogin("Nora", goodPassword)
+}
+
+// The login route is also limited per client address.
+func TestLoginRateLimited(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.LoginPerMinute = 3 })
+	for range 3 {
+		f.login("someone", "password").expectProblem(http.StatusUnauthorized, codeInvalidCredentials)
+	}
+	r := f.login("someone", "password")
+	r.expectProblem(http.StatusTooManyRequests, codeRateLimited)
+	if r.Header().Get("Retry-After") == "" {
+		t.Error("no Retry-After")
+	}
+}
+
+func TestRefreshRotation(t *testing.T) {
+	f := loginFixture(t)
+	tp := f.mustLogin("nora", goodPassword)
+	f.clock.Advance(10 * time.Minute)
+	r := f.do(req{method: "POST", path: "/api/v1/auth/refresh", body: map[string]any{"refresh_token": tp.RefreshToken}})
+	r.expect(http.StatusOK)
+	var np tokenPair
+	r.json(&np)
+	if np.AccessToken == tp.AccessToken || np.RefreshToken == tp.RefreshToken || np.Role != domain.RoleCoordinator {
+		t.Fatalf("new pair %+v", np)
+	}
+	// The old refresh token is spent; the old access token too.
+	f.do(req{method: "POST", path: "/api/v1/auth/refresh", body: map[string]any{"refresh_token": tp.RefreshToken}}).
+		expectProblem(http.StatusUnauthorized, codeInvalidRefreshToken)
+	f.do(req{method: "GET", path: "/api/v1/policies/current", token: tp.AccessToken}).expectProblem(http.StatusUnauthorized, codeUnauthorized)
+	f.do(req{method: "GET", path: "/api/v1/policies/current", token: np.AccessToken}).expect(http.StatusOK)
+	// The session ends 12 hours after login, refreshes or not.
+	f.clock.Advance(12*time.Hour - 10*time.Minute)
+	f.do(req{method: "POST", path: "/api/v1/auth/refresh", body: map[string]any{"refresh_token": np.RefreshToken}}).
+		expectProblem(http.StatusUnauthorized, codeInvalidRefreshToken)
+}
+
+func TestLogout(t *testing.T) {
+	f := loginFixture(t)
+	tp := f.mustLogin("nora", goodPassword)
+	other := f.mustLogin("nora", goodPassword)
+	f.do(req{method: "POST", path: "/api/v1/auth/logout", token: tp.AccessToken}).expect(http.StatusNoContent)
+	f.do(req{method: "GET", path: "/api/v1/policies/current", token: tp.AccessToken}).expectProblem(http.StatusUnauthorized, codeUnauthorized)
+	f.do(req{method: "POST", path: "/api/v1/auth/refresh", body: map[string]any{"refresh_token": tp.RefreshToken}}).
+		expectProblem(http.StatusUnauthorized, codeInvalidRefreshToken)
+	// Another session of the same account lives on.
+	f.do(req{method: "GET", path: "/api/v1/policies/current", token: other.AccessToken}).expect(http.StatusOK)
+}
+
+func TestPasswordChangeRevokesAll(t *testing.T) {
+	f := loginFixture(t)
+	a := f.mustLogin("nora", goodPassword)
+	b := f.mustLogin("nora", goodPassword)
+	change := func(tok, cur, nw string) resp {
+		return f.do(req{method: "POST", path: "/api/v1/auth/password", token: tok,
+			body: map[string]any{"current_password": cur, "new_password": nw}})
+	}
+	change(a.AccessToken, goodPassword, "short").expectProblem(http.StatusUnprocessableEntity, codeValidation)
+	change(a.AccessToken, "wrong current password", "a brand new passphrase").expectProblem(http.StatusUnauthorized, codeInvalidCredentials)
+	change(testTokens["admin"], goodPassword, "a brand new passphrase").expectProblem(http.StatusForbidden, codeNotAnAccount)
+	change(a.AccessToken, goodPassword, "a brand new passphrase").expect(http.StatusNoContent)
+	for _, tp := range []tokenPair{a, b} {
+		f.do(req{method: "GET", path: "/api/v1/policies/current", token: tp.AccessToken}).expectProblem(http.StatusUnauthorized, codeUnauthorized)
+		f.do(req{method: "POST", path: "/api/v1/auth/refresh", body: map[string]any{"refresh_token": tp.RefreshToken}}).
+			expectProblem(http.StatusUnauthorized, codeInvalidRefreshToken)
+	}
+	f.login("nora", goodPassword).expectProblem(http.StatusUnauthorized, codeInvalidCredentials)
+	f.mustLogin("nora", "a brand new passphrase")
+}
+
+func TestAdminAccounts(t *testing.T) {
+	f := loginFixture(t)
+	admin := testTokens["admin"]
+	create := func(tok string, body map[string]any) resp {
+		return f.do(req{method: "POST", path: "/api/v1/accounts", token: tok, body: body})
+	}
+	body := map[string]any{"username": "Sami.Q", "name": "سامي", "role": "coordinator", "entity": "EDU-RIY", "password": goodPassword}
+	create(testTokens["coord-ksu"], body).expectProblem(http.StatusForbidden, codeForbidden)
+	r := create(admin, body)
+	r.expect(http.StatusCreated)
+	var out accountOut
+	r.json(&out)
+	if out.Username != "sami.q" || out.Role != domain.RoleCoordinator || out.Entity != "EDU-RIY" || out.Disabled {
+		t.Fatalf("created %+v", out)
+	}
+	if strings.Contains(r.Body.String(), "argon2") {
+		t.Fatal("the answer carries the password hash")
+	}
+	create(admin, map[string]any{"username": "SAMI.q", "role": "agent", "password": goodPassword}).
+		expectProblem(http.StatusConflict, codeAccountExists)
+	p := create(admin, map[string]any{"username": "x y", "role": "coordinator", "entity": "NOPE", "password": "short"}).
+		expectProblem(http.StatusUnprocessableEntity, codeValidation)
+	var fields []string
+	for _, e := range p.Errors {
+		fields = append(fields, e.Field+":"+e.Code)
+	}
+	for _, want := range []string{"username:" + fieldInvalidValue, "entity:" + fieldUnknownEntity, "password:" + fieldTooShort} {
+		if !slices.Contains(fields, want) {
+			t.Errorf("errors %v lack %s", fields, want)
+		}
+	}
+	create(admin, map[string]any{"username": "k", "role": "entity_head", "password": goodPassword}).
+		expectProblem(http.StatusUnprocessableEntity, codeValidation)
+	create(admin, map[string]any{"username": "k", "role": "beneficiary", "password": goodPassword}).
+		expectProblem(http.StatusUnprocessableEntity, codeValidation)
+
+	// Disabling ends the sessions; the account cannot log in again.
+	tp := f.mustLogin("sami.q", goodPassword)
+	f.do(req{method: "POST", path: "/api/v1/accounts/nobody/disable", token: admin}).expectProblem(http.StatusNotFound, codeNotFound)
+	f.do(req{method: "POST", path: "/api/v1/accounts/SAMI.Q/disable", token: testTokens["supervisor"]}).expectProblem(http.StatusForbidden, codeForbidden)
+	f.do(req{method: "POST", path: "/api/v1/accounts/SAMI.Q/disable", token: admin}).expect(http.StatusNoContent)
+	f.do(req{method: "GET", path: "/api/v1/policies/current", token: tp.AccessToken}).expectProblem(http.StatusUnauthorized, codeUnauthorized)
+	f.do(req{method: "POST", path: "/api/v1/auth/refresh", body: map[string]any{"refresh_token": tp.RefreshToken}}).
+		expectProblem(http.StatusUnauthorized, codeInvalidRefreshToken)
+	f.login("sami.q", goodPassword).expectProblem(http.StatusUnauthorized, codeInvalidCredentials)
+
+	// Audited.
+	entries, err := f.store.ListAudit(t.Context(), 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	{
+		var actions []string
+		for _, e := range entries {
+			actions = append(actions, e.Action)
+		}
+		for _, want := range []string{auditAccountCreated, auditLogin, auditAccountOff, auditLoginFailed} {
+			if !slices.Contains(actions, want) {
+				t.Errorf("audit log %v lacks %s", actions, want)
+			}
+		}
+	}
+}
+
+// A session token acts with the account's role and scope: a coordinator of
+// KSU lists KSU's tickets only and files as itself.
+func TestSessionTokenScope(t *testing.T) {
+	f := loginFixture(t)
+	ksu := f.file("", func(m map[string]any) { m["entity"] = "KSU" })
+	edu := f.file("", func(m map[string]any) { m["entity"] = "EDU-RIY" })
+	tp := f.mustLogin("nora", goodPassword)
+
+	r := f.do(req{method: "GET", path: "/api/v1/tickets?limit=50", token: tp.AccessToken})
+	r.expect(http.StatusOK)
+	var l listAnswer
+	r.json(&l)
+	var got []string
+	for _, s := range l.Items {
+		got = append(got, s.Number)
+	}
+	if !slices.Contains(got, ksu.Number) || slices.Contains(got, edu.Number) {
+		t.Fatalf("coordinator@KSU lists %v (KSU %s, EDU %s)", got, ksu.Number, edu.Number)
+	}
+	f.do(req{method: "GET", path: "/api/v1/tickets/" + ksu.Number, token: tp.AccessToken}).expect(http.StatusOK)
+	f.do(req{method: "GET", path: "/api/v1/tickets/" + edu.Number, token: tp.AccessToken}).expectProblem(http.StatusNotFound, codeNotFound)
+	// Admin-only routes stay closed to it.
+	f.do(req{method: "GET", path: "/api/v1/entities/export", token: tp.AccessToken}).expectProblem(http.StatusForbidden, codeForbidden)
+
+	// A call-center filing records the account as the actor.
+	f.file(tp.AccessToken, func(m map[string]any) { m["channel"] = "call_center" })
+	calls := f.tc.startCalls()
+	last := calls[len(calls)-1]
+	if !strings.Contains(strings.ReplaceAll(jsonOf(t, last.args), " ", ""), `"user:nora"`) {
+		t.Errorf("the workflow input does not name user:nora: %s", jsonOf(t, last.args))
+	}
+}
+
+func jsonOf(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

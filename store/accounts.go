@@ -1,0 +1,349 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"golang.org/x/text/unicode/norm"
+	"gorm.io/gorm"
+
+	"github.com/tawasul/tawasul/domain"
+)
+
+// Login lockout: after MaxLoginFailures consecutive failures an account is
+// locked for LockoutDuration (the counter starts again afterwards).
+const (
+	MaxLoginFailures = 5
+	LockoutDuration  = 15 * time.Minute
+)
+
+// ErrExists: a row with the same unique key (e.g. username) already exists.
+var ErrExists = errors.New("store: already exists")
+
+// Account is a staff member who logs in with a password.
+type Account struct {
+	ID                int64       `gorm:"primaryKey"`
+	Username          string      `gorm:"size:64;not null"` // case-folded: NormalizeUsername
+	Name              string      `gorm:"size:200;not null"`
+	Role              domain.Role `gorm:"size:32;not null"`
+	Entity            string      `gorm:"size:32;not null"` // "" for ministry-wide roles
+	PasswordHash      string      `gorm:"not null"`         // argon2id encoded (auth/password)
+	Disabled          bool        `gorm:"not null"`
+	PasswordChangedAt time.Time   `gorm:"not null"`
+	FailedLogins      int         `gorm:"not null"`
+	LockedUntil       *time.Time
+	CreatedAt         time.Time `gorm:"not null"`
+	UpdatedAt         time.Time `gorm:"not null"`
+}
+
+func (Account) TableName() string { return "accounts" }
+
+// Locked reports whether a is locked out at now.
+func (a Account) Locked(now time.Time) bool {
+	return a.LockedUntil != nil && now.Before(*a.LockedUntil)
+}
+
+// Session is one login: hashes of its opaque access and refresh tokens.
+type Session struct {
+	ID               int64  `gorm:"primaryKey"`
+	AccountID        int64  `gorm:"not null"`
+	TokenHash        string `gorm:"size:64;not null"` // hex SHA-256 of the access token
+	RefreshHash      string `gorm:"size:64;not null"` // hex SHA-256 of the refresh token
+	ExpiresAt        time.Time
+	RefreshExpiresAt time.Time
+	RevokedAt        *time.Time
+	CreatedAt        time.Time
+	LastUsedAt       *time.Time
+}
+
+func (Session) TableName() string { return "sessions" }
+
+// NormalizeUsername case-folds a username: surrounding space trimmed, NFKC
+// (so full-width and compatibility forms fold to one spelling) and lower
+// case. Every store method applies it, so lookups, uniqueness and the lockout
+// counter treat "Admin", "ADMIN" and "ａｄｍｉｎ" as one account.
+func NormalizeUsername(s string) string {
+	return norm.NFKC.String(strings.ToLower(norm.NFKC.String(strings.TrimSpace(s))))
+}
+
+// NewAccount is what CreateAccount needs.
+type NewAccount struct {
+	Username     string
+	Name         string
+	Role         domain.Role
+	Entity       string
+	PasswordHash string
+}
+
+// CreateAccount inserts an account; ErrExists when the (case-folded) username is taken.
+func (s *Store) CreateAccount(ctx context.Context, n NewAccount, at time.Time) (Account, error) {
+	at = utc(at)
+	a := Account{
+		Username: NormalizeUsername(n.Username), Name: n.Name, Role: n.Role, Entity: n.Entity,
+		PasswordHash: n.PasswordHash, PasswordChangedAt: at, CreatedAt: at, UpdatedAt: at,
+	}
+	if a.Username == "" || a.PasswordHash == "" || a.Role == "" {
+		return Account{}, errors.New("store: create account: username, role and password hash are required")
+	}
+	if err := s.db.WithContext(ctx).Create(&a).Error; err != nil {
+		if isUniqueViolation(err) {
+			return Account{}, fmt.Errorf("store: account %q: %w", a.Username, ErrExists)
+		}
+		return Account{}, fmt.Errorf("store: create account %q: %w", a.Username, err)
+	}
+	return a, nil
+}
+
+// GetAccountByUsername loads an account by its case-folded username.
+func (s *Store) GetAccountByUsername(ctx context.Context, username string) (Account, error) {
+	return getAccount(ctx, s.rdb, "username = ?", NormalizeUsername(username))
+}
+
+// GetAccount loads an account by id.
+func (s *Store) GetAccount(ctx context.Context, id int64) (Account, error) {
+	return getAccount(ctx, s.rdb, "id = ?", id)
+}
+
+func getAccount(ctx context.Context, db *gorm.DB, where string, arg any) (Account, error) {
+	var a Account
+	err := db.WithContext(ctx).Where(where, arg).Take(&a).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Account{}, fmt.Errorf("store: account %v: %w", arg, ErrNotFound)
+	}
+	if err != nil {
+		return Account{}, fmt.Errorf("store: get account %v: %w", arg, err)
+	}
+	normalizeAccount(&a)
+	return a, nil
+}
+
+func normalizeAccount(a *Account) {
+	a.PasswordChangedAt, a.CreatedAt, a.UpdatedAt = utc(a.PasswordChangedAt), utc(a.CreatedAt), utc(a.UpdatedAt)
+	a.LockedUntil = utcPtr(a.LockedUntil)
+}
+
+func normalizeSession(s *Session) {
+	s.ExpiresAt, s.RefreshExpiresAt, s.CreatedAt = utc(s.ExpiresAt), utc(s.RefreshExpiresAt), utc(s.CreatedAt)
+	s.RevokedAt, s.LastUsedAt = utcPtr(s.RevokedAt), utcPtr(s.LastUsedAt)
+}
+
+// updateAccount applies updates to the account named username and revokes
+// every open session of it when revoke is set, in one transaction.
+func (s *Store) updateAccount(ctx context.Context, op, username string, at time.Time, updates map[string]any, revoke bool) error {
+	username = NormalizeUsername(username)
+	at = utc(at)
+	updates["updated_at"] = at
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var a Account
+		err := tx.Where("username = ?", username).Take(&a).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return fmt.Errorf("store: %s %q: %w", op, username, ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("store: %s %q: %w", op, username, err)
+		}
+		if err := tx.Model(&Account{}).Where("id = ?", a.ID).Updates(updates).Error; err != nil {
+			return fmt.Errorf("store: %s %q: %w", op, username, err)
+		}
+		if revoke {
+			if err := revokeAll(tx, a.ID, at); err != nil {
+				return fmt.Errorf("store: %s %q: %w", op, username, err)
+			}
+		}
+		return nil
+	})
+}
+
+func revokeAll(tx *gorm.DB, accountID int64, at time.Time) error {
+	return tx.Model(&Session{}).Where("account_id = ? AND revoked_at IS NULL", accountID).
+		Update("revoked_at", at).Error
+}
+
+// SetPassword replaces the password hash, clears the lockout and revokes
+// every session of the account (a changed password ends every login).
+func (s *Store) SetPassword(ctx context.Context, username, hash string, at time.Time) error {
+	if hash == "" {
+		return errors.New("store: set password: empty hash")
+	}
+	return s.updateAccount(ctx, "set password", username, at, map[string]any{
+		"password_hash": hash, "password_changed_at": utc(at), "failed_logins": 0, "locked_until": nil,
+	}, true)
+}
+
+// DisableAccount disables the account and revokes every session of it.
+func (s *Store) DisableAccount(ctx context.Context, username string, at time.Time) error {
+	return s.updateAccount(ctx, "disable account", username, at, map[string]any{"disabled": true}, true)
+}
+
+// RecordLoginFailure counts one failed login for username; the
+// MaxLoginFailures-th in a row locks the account until at+LockoutDuration and
+// starts the count again. It returns the account as it now is; ErrNotFound
+// for an unknown username.
+func (s *Store) RecordLoginFailure(ctx context.Context, username string, at time.Time) (Account, error) {
+	username = NormalizeUsername(username)
+	at = utc(at)
+	var a Account
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// Increment in SQL, so concurrent failures are all counted.
+		res := tx.Model(&Account{}).Where("username = ?", username).
+			Updates(map[string]any{"failed_logins": gorm.Expr("failed_logins + 1"), "updated_at": at})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		if err := tx.Where("username = ?", username).Take(&a).Error; err != nil {
+			return err
+		}
+		if a.FailedLogins >= MaxLoginFailures {
+			until := at.Add(LockoutDuration)
+			if err := tx.Model(&Account{}).Where("id = ?", a.ID).
+				Updates(map[string]any{"failed_logins": 0, "locked_until": until}).Error; err != nil {
+				return err
+			}
+			a.FailedLogins, a.LockedUntil = 0, &until
+		}
+		return nil
+	})
+	if err != nil {
+		return Account{}, fmt.Errorf("store: record login failure %q: %w", username, err)
+	}
+	normalizeAccount(&a)
+	return a, nil
+}
+
+// ResetLoginFailures clears the failure count and any lock (after a good login).
+func (s *Store) ResetLoginFailures(ctx context.Context, username string, at time.Time) error {
+	return s.updateAccount(ctx, "reset login failures", username, at,
+		map[string]any{"failed_logins": 0, "locked_until": nil}, false)
+}
+
+// NewSession is what CreateSession needs.
+type NewSession struct {
+	AccountID        int64
+	TokenHash        string
+	RefreshHash      string
+	ExpiresAt        time.Time
+	RefreshExpiresAt time.Time
+}
+
+// CreateSession records a login.
+func (s *Store) CreateSession(ctx context.Context, n NewSession, at time.Time) (Session, error) {
+	ss := Session{
+		AccountID: n.AccountID, TokenHash: n.TokenHash, RefreshHash: n.RefreshHash,
+		ExpiresAt: utc(n.ExpiresAt), RefreshExpiresAt: utc(n.RefreshExpiresAt), CreatedAt: utc(at),
+	}
+	if err := s.db.WithContext(ctx).Create(&ss).Error; err != nil {
+		return Session{}, fmt.Errorf("store: create session: %w", err)
+	}
+	return ss, nil
+}
+
+// lastUsedEvery bounds how often using a session writes last_used_at.
+const lastUsedEvery = time.Minute
+
+// SessionByToken finds the live session whose access token hashes to
+// tokenHash, with its account: not revoked, not expired at at, account not
+// disabled. Anything else is ErrNotFound. last_used_at is refreshed at most
+// once a minute.
+func (s *Store) SessionByToken(ctx context.Context, tokenHash string, at time.Time) (Session, Account, error) {
+	at = utc(at)
+	var ss Session
+	err := s.rdb.WithContext(ctx).
+		Where("token_hash = ? AND revoked_at IS NULL AND expires_at > ?", tokenHash, at).Take(&ss).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Session{}, Account{}, fmt.Errorf("store: session: %w", ErrNotFound)
+	}
+	if err != nil {
+		return Session{}, Account{}, fmt.Errorf("store: session by token: %w", err)
+	}
+	normalizeSession(&ss)
+	a, err := s.GetAccount(ctx, ss.AccountID)
+	if err != nil {
+		return Session{}, Account{}, err
+	}
+	if a.Disabled {
+		return Session{}, Account{}, fmt.Errorf("store: session of a disabled account: %w", ErrNotFound)
+	}
+	if ss.LastUsedAt == nil || at.Sub(*ss.LastUsedAt) >= lastUsedEvery {
+		if err := s.db.WithContext(ctx).Model(&Session{}).Where("id = ?", ss.ID).
+			Update("last_used_at", at).Error; err != nil {
+			return Session{}, Account{}, fmt.Errorf("store: session last used: %w", err)
+		}
+		ss.LastUsedAt = &at
+	}
+	return ss, a, nil
+}
+
+// RotateRefresh exchanges a refresh token for a new pair, once: the session
+// whose refresh token hashes to oldRefreshHash (live and unexpired at at, its
+// account enabled) gets the new hashes and access expiry in place, so both
+// old tokens stop working. The refresh expiry is not extended (a session
+// lasts at most as long as its first refresh token), and the access expiry is
+// capped by it. ErrNotFound when no such session exists (used, revoked,
+// expired, unknown).
+func (s *Store) RotateRefresh(ctx context.Context, oldRefreshHash, newTokenHash, newRefreshHash string, expiresAt, at time.Time) (Session, Account, error) {
+	at = utc(at)
+	var ss Session
+	var a Account
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.Where("refresh_hash = ? AND revoked_at IS NULL AND refresh_expires_at > ?", oldRefreshHash, at).Take(&ss).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.Where("id = ?", ss.AccountID).Take(&a).Error; err != nil {
+			return err
+		}
+		if a.Disabled {
+			return ErrNotFound
+		}
+		normalizeSession(&ss)
+		exp := utc(expiresAt)
+		if exp.After(ss.RefreshExpiresAt) {
+			exp = ss.RefreshExpiresAt
+		}
+		// Conditional on the old hash: of two concurrent refreshes with one
+		// token, only one rotates.
+		res := tx.Model(&Session{}).Where("id = ? AND refresh_hash = ? AND revoked_at IS NULL", ss.ID, oldRefreshHash).
+			Updates(map[string]any{"token_hash": newTokenHash, "refresh_hash": newRefreshHash, "expires_at": exp, "last_used_at": at})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return ErrNotFound
+		}
+		ss.TokenHash, ss.RefreshHash, ss.ExpiresAt, ss.LastUsedAt = newTokenHash, newRefreshHash, exp, &at
+		return nil
+	})
+	if err != nil {
+		return Session{}, Account{}, fmt.Errorf("store: rotate refresh: %w", err)
+	}
+	normalizeAccount(&a)
+	return ss, a, nil
+}
+
+// RevokeSession ends one session (idempotent: revoking twice keeps the first
+// revocation time). ErrNotFound for an unknown id.
+func (s *Store) RevokeSession(ctx context.Context, id int64, at time.Time) error {
+	res := s.db.WithContext(ctx).Model(&Session{}).Where("id = ? AND revoked_at IS NULL", id).Update("revoked_at", utc(at))
+	if res.Error != nil {
+		return fmt.Errorf("store: revoke session %d: %w", id, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		var n int64
+		if err := s.db.WithContext(ctx).Model(&Session{}).Where("id = ?", id).Count(&n).Error; err != nil {
+			return fmt.Errorf("store: revoke session %d: %w", id, err)
+		}
+		if n == 0 {
+			return fmt.Errorf("store: session %d: %w", id, ErrNotFound)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,217 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/tawasul/tawasul/domain"
+)
+
+func hashOf(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+func mustAccount(tb testing.TB, s *Store, username string) Account {
+	tb.Helper()
+	a, err := s.CreateAccount(context.Background(), NewAccount{Username: username, Name: "نورة", Role: domain.RoleCoordinator,
+		Entity: "UNI-KSU", PasswordHash: "$argon2id$v=19$m=64,t=1,p=1$c2FsdA$a2V5"}, baseTime)
+	if err != nil {
+		tb.Fatalf("CreateAccount: %v", err)
+	}
+	return a
+}
+
+func mustSession(tb testing.TB, s *Store, accountID int64, tok string, at time.Time) Session {
+	tb.Helper()
+	ss, err := s.CreateSession(context.Background(), NewSession{AccountID: accountID, TokenHash: hashOf("a" + tok),
+		RefreshHash: hashOf("r" + tok), ExpiresAt: at.Add(15 * time.Minute), RefreshExpiresAt: at.Add(12 * time.Hour)}, at)
+	if err != nil {
+		tb.Fatalf("CreateSession: %v", err)
+	}
+	return ss
+}
+
+func TestNormalizeUsername(t *testing.T) {
+	for in, want := range map[string]string{
+		"Admin":    "admin",
+		" ADMIN ":  "admin",
+		"ａｄｍｉｎ":    "admin", // full-width forms fold under NFKC
+		"Nora.Ali": "nora.ali",
+		"نورة":     "نورة",
+	} {
+		if got := NormalizeUsername(in); got != want {
+			t.Errorf("NormalizeUsername(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestAccounts(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		a := mustAccount(t, s, "Nora")
+		if a.Username != "nora" || a.ID == 0 || !a.PasswordChangedAt.Equal(baseTime) {
+			t.Fatalf("created %+v", a)
+		}
+		if _, err := s.CreateAccount(ctx, NewAccount{Username: "NORA", Role: domain.RoleAgent, PasswordHash: "x"}, baseTime); !errors.Is(err, ErrExists) {
+			t.Fatalf("duplicate in another case: %v", err)
+		}
+		got, err := s.GetAccountByUsername(ctx, "nOrA")
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustEqual(t, "account", got, a)
+		if _, err := s.GetAccountByUsername(ctx, "nobody"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("unknown: %v", err)
+		}
+
+		// Five failures lock for 15 minutes, whatever the case of the name.
+		at := baseTime.Add(time.Hour)
+		for i, name := range []string{"nora", "NORA", "Nora", "noRA", "nora"} {
+			got, err = s.RecordLoginFailure(ctx, name, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i < 4 && (got.FailedLogins != i+1 || got.Locked(at)) {
+				t.Fatalf("after %d failures: %+v", i+1, got)
+			}
+		}
+		if !got.Locked(at) || got.Locked(at.Add(LockoutDuration)) || got.FailedLogins != 0 {
+			t.Fatalf("after 5 failures: %+v", got)
+		}
+		got, _ = s.GetAccountByUsername(ctx, "nora")
+		if !got.Locked(at.Add(LockoutDuration-time.Microsecond)) || !got.LockedUntil.Equal(at.Add(LockoutDuration)) {
+			t.Fatalf("stored lock: %+v", got)
+		}
+		if _, err := s.RecordLoginFailure(ctx, "nobody", at); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("failure of unknown user: %v", err)
+		}
+		if _, err := s.RecordLoginFailure(ctx, "nora", at); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.ResetLoginFailures(ctx, "Nora", at); err != nil {
+			t.Fatal(err)
+		}
+		got, _ = s.GetAccountByUsername(ctx, "nora")
+		if got.FailedLogins != 0 || got.LockedUntil != nil {
+			t.Fatalf("after reset: %+v", got)
+		}
+
+		// A new password revokes every session.
+		s1 := mustSession(t, s, a.ID, "1", at)
+		s2 := mustSession(t, s, a.ID, "2", at)
+		if _, _, err := s.SessionByToken(ctx, s1.TokenHash, at); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetPassword(ctx, "NORA", "$argon2id$new", at.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		for _, ss := range []Session{s1, s2} {
+			if _, _, err := s.SessionByToken(ctx, ss.TokenHash, at.Add(2*time.Minute)); !errors.Is(err, ErrNotFound) {
+				t.Fatalf("session after password change: %v", err)
+			}
+		}
+		got, _ = s.GetAccountByUsername(ctx, "nora")
+		if got.PasswordHash != "$argon2id$new" || !got.PasswordChangedAt.Equal(at.Add(time.Minute)) {
+			t.Fatalf("after SetPassword: %+v", got)
+		}
+		if err := s.SetPassword(ctx, "nobody", "h", at); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("SetPassword unknown: %v", err)
+		}
+
+		// Disabling revokes too, and a disabled account's sessions are refused.
+		s3 := mustSession(t, s, a.ID, "3", at)
+		if err := s.DisableAccount(ctx, "nora", at); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.SessionByToken(ctx, s3.TokenHash, at); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("session of disabled account: %v", err)
+		}
+		got, _ = s.GetAccountByUsername(ctx, "nora")
+		if !got.Disabled {
+			t.Fatal("not disabled")
+		}
+		if countRows(t, s, "sessions WHERE revoked_at IS NULL") != 0 {
+			t.Fatal("open sessions remain")
+		}
+	})
+}
+
+func TestSessions(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		a := mustAccount(t, s, "sami")
+		at := baseTime.In(riyadh).Add(123 * time.Nanosecond)
+		ss := mustSession(t, s, a.ID, "1", at)
+
+		got, acc, err := s.SessionByToken(ctx, ss.TokenHash, at.Add(time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if acc.ID != a.ID || got.ID != ss.ID || got.LastUsedAt == nil || !got.ExpiresAt.Equal(utc(at).Add(15*time.Minute)) {
+			t.Fatalf("session %+v account %+v", got, acc)
+		}
+		if _, _, err := s.SessionByToken(ctx, ss.TokenHash, at.Add(15*time.Minute)); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("expired access token: %v", err)
+		}
+		if _, _, err := s.SessionByToken(ctx, hashOf("nope"), at); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("unknown token: %v", err)
+		}
+
+		// Rotation: new pair works, the old refresh and old access do not.
+		later := at.Add(20 * time.Minute)
+		rot, acc, err := s.RotateRefresh(ctx, ss.RefreshHash, hashOf("a2"), hashOf("r2"), later.Add(15*time.Minute), later)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rot.ID != ss.ID || acc.Username != "sami" || !rot.ExpiresAt.Equal(utc(later).Add(15*time.Minute)) {
+			t.Fatalf("rotated %+v", rot)
+		}
+		if _, _, err := s.RotateRefresh(ctx, ss.RefreshHash, hashOf("a3"), hashOf("r3"), later.Add(15*time.Minute), later); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("old refresh reused: %v", err)
+		}
+		if _, _, err := s.SessionByToken(ctx, hashOf("a2"), later); err != nil {
+			t.Fatalf("new access token: %v", err)
+		}
+		if _, _, err := s.SessionByToken(ctx, ss.TokenHash, later); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("old access token after rotation: %v", err)
+		}
+		// The refresh expiry is not extended, and the access expiry is capped by it.
+		end := utc(at).Add(12 * time.Hour)
+		rot, _, err = s.RotateRefresh(ctx, hashOf("r2"), hashOf("a4"), hashOf("r4"), end.Add(time.Hour), end.Add(-time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rot.ExpiresAt.Equal(end) || !rot.RefreshExpiresAt.Equal(end) {
+			t.Fatalf("expiries after late rotation: %+v", rot)
+		}
+		if _, _, err := s.RotateRefresh(ctx, hashOf("r4"), hashOf("a5"), hashOf("r5"), end.Add(time.Hour), end); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("expired refresh: %v", err)
+		}
+
+		// Revocation ends access and refresh alike.
+		if err := s.RevokeSession(ctx, ss.ID, later); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RevokeSession(ctx, ss.ID, later); err != nil {
+			t.Fatalf("second revoke: %v", err)
+		}
+		if err := s.RevokeSession(ctx, 987654, later); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("revoke unknown: %v", err)
+		}
+		if _, _, err := s.SessionByToken(ctx, hashOf("a4"), later); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("revoked access: %v", err)
+		}
+		other := mustSession(t, s, a.ID, "x", later)
+		if err := s.RevokeSession(ctx, other.ID, later); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.RotateRefresh(ctx, other.RefreshHash, hashOf("a6"), hashOf("r6"), later, later); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("revoked refresh: %v", err)
+		}
+	})
+}
