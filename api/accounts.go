@@ -120,6 +120,12 @@ func (a *API) login(c *gin.Context) {
 		a.fail(c, fmt.Errorf("login: %w", err))
 		return
 	}
+	if acc.PasswordHash == ssoNoPassword {
+		// An account of the single sign-on has no password to guess.
+		a.passwords.DummyVerify(in.Password)
+		failed("sso")
+		return
+	}
 	ok, verr := a.passwords.Verify(acc.PasswordHash, in.Password)
 	if verr != nil {
 		a.log.Error("stored password hash unreadable", "account", acc.Username, "error", verr)
@@ -147,20 +153,27 @@ func (a *API) login(c *gin.Context) {
 			return
 		}
 	}
+	a.startSession(c, acc, auditLogin, gin.H{"ip": c.ClientIP()}, now)
+}
+
+// startSession opens a session for acc, audits the login as action with
+// detail, and answers the token pair: the end of every successful login
+// (password or single sign-on).
+func (a *API) startSession(c *gin.Context, acc store.Account, action string, detail gin.H, now time.Time) {
 	access, refresh, err := tokenPairStrings()
 	if err != nil {
 		a.fail(c, err)
 		return
 	}
 	expires := now.Add(accessTTL)
-	if _, err := a.store.CreateSession(ctx, store.NewSession{
+	if _, err := a.store.CreateSession(c.Request.Context(), store.NewSession{
 		AccountID: acc.ID, TokenHash: tokenHash(access), RefreshHash: tokenHash(refresh),
 		ExpiresAt: expires, RefreshExpiresAt: now.Add(refreshTTL),
 	}, now); err != nil {
-		a.fail(c, fmt.Errorf("login: %w", err))
+		a.fail(c, fmt.Errorf("%s: %w", action, err))
 		return
 	}
-	if err := a.auditAs(c, accountActor(acc), auditLogin, subject, gin.H{"ip": c.ClientIP()}); err != nil {
+	if err := a.auditAs(c, accountActor(acc), action, "account/"+acc.Username, detail); err != nil {
 		a.fail(c, err)
 		return
 	}

@@ -64,6 +64,9 @@ type Options struct {
 	Passwords *password.Hasher
 	// LoginPerMinute limits login and refresh attempts per client IP (default 10).
 	LoginPerMinute int
+	// OIDC enables login with an ID token of the ministry's single sign-on;
+	// the zero value (no issuer) leaves POST /auth/oidc answering 404.
+	OIDC OIDCOptions
 }
 
 // temporalAPI is the part of the Temporal client the API uses; narrow so
@@ -96,6 +99,7 @@ type API struct {
 	namespace string
 	proxies   []string
 	passwords *password.Hasher
+	oidc      *oidcLogin // nil: single sign-on not configured
 
 	limiter *ipLimiter
 	// loginLimiter guards login and refresh per client address; the lockout
@@ -124,6 +128,9 @@ func newAPI(opts Options, tc temporalAPI) (*API, error) {
 		return nil, errors.New("api: Options.Store is required")
 	}
 	if err := checkCredentials(opts.Credentials); err != nil {
+		return nil, err
+	}
+	if err := checkOIDC(opts.OIDC); err != nil {
 		return nil, err
 	}
 	a := &API{
@@ -157,6 +164,9 @@ func newAPI(opts Options, tc temporalAPI) (*API, error) {
 	}
 	if a.now == nil {
 		a.now = time.Now
+	}
+	if opts.OIDC.enabled() {
+		a.oidc = newOIDCLogin(opts.OIDC, a.now)
 	}
 	if a.perMinute <= 0 {
 		a.perMinute = 30
@@ -211,6 +221,7 @@ func (a *API) routes() (http.Handler, error) {
 
 	v1.POST("/auth/login", a.login)
 	v1.POST("/auth/refresh", a.refresh)
+	v1.POST("/auth/oidc", a.loginOIDC)
 
 	v1.POST("/tickets", a.optionalAuth(), a.createTicket)
 	staff := v1.Group("", a.requireAuth())

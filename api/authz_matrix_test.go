@@ -295,6 +295,12 @@ var mxRules = map[string]mxRule{
 		body: func(*matrix, mxCaller, *mxObject) (any, map[string]string) {
 			return map[string]any{"refresh_token": "not-a-refresh-token"}, nil
 		}},
+	// Single sign-on: not configured in the matrix's fixture, so the route
+	// answers 404 to everyone (oidc_test.go covers it configured).
+	"POST /api/v1/auth/oidc": {expect: func(mxCaller, *mxObject) outcome { return hidden },
+		body: func(*matrix, mxCaller, *mxObject) (any, map[string]string) {
+			return map[string]any{"id_token": "not-an-id-token"}, nil
+		}},
 	"POST /api/v1/auth/logout": {expect: mxStaffOnly},
 	// Changing a password is for accounts; configured tokens have none.
 	"POST /api/v1/auth/password": {expect: func(c mxCaller, _ *mxObject) outcome {

@@ -55,9 +55,14 @@ const (
 	codeInvalidRefreshToken  = "invalid_refresh_token"
 	codeAccountExists        = "account_exists"
 	codeNotAnAccount         = "not_an_account"
+	codeSSOUnavailable       = "sso_unavailable"
 )
 
 var problemTexts = map[string]problemText{
+	codeSSOUnavailable: {
+		text{"الدخول الموحد غير متاح", "Single sign-on unavailable"},
+		text{"تعذر الوصول إلى مزود الهوية؛ حاول لاحقًا.", "The identity provider cannot be reached; try again later."},
+	},
 	codeInvalidCredentials: {
 		text{"بيانات الدخول غير صحيحة", "Invalid credentials"},
 		text{"اسم المستخدم أو كلمة المرور غير صحيحة.", "The username or password is incorrect."},

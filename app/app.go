@@ -113,6 +113,7 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 			IntakePerMinute: opts.Config.Intake.PerMinute,
 			UpdateTimeout:   opts.Config.Temporal.UpdateTimeout,
 			TrackingSecret:  []byte(opts.Config.Secrets.Tracking),
+			OIDC:            OIDC(opts.Config.Auth.OIDC),
 			Ready: func(ctx context.Context) error {
 				_, err := a.Client.CheckHealth(ctx, &client.CheckHealthRequest{})
 				return err
@@ -289,4 +290,17 @@ func Credentials(ts []config.Token) []api.Credential {
 		out = append(out, api.Credential{Name: t.Name, TokenHash: t.Hash, Role: domain.Role(t.Role), Entity: t.Entity})
 	}
 	return out
+}
+
+// OIDC turns the single sign-on configuration into the API's options.
+func OIDC(c config.OIDCConfig) api.OIDCOptions {
+	o := api.OIDCOptions{Issuer: c.Issuer, ClientID: c.ClientID,
+		UsernameClaim: c.UsernameClaim, RoleClaim: c.RoleClaim, EntityClaim: c.EntityClaim}
+	if len(c.Roles) > 0 {
+		o.Roles = make(map[string]domain.Role, len(c.Roles))
+		for k, r := range c.Roles {
+			o.Roles[k] = domain.Role(r)
+		}
+	}
+	return o
 }

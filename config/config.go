@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -82,7 +83,22 @@ type Token struct {
 }
 
 type AuthConfig struct {
-	Tokens []Token `mapstructure:"tokens"`
+	Tokens []Token    `mapstructure:"tokens"`
+	OIDC   OIDCConfig `mapstructure:"oidc"`
+}
+
+// OIDCConfig enables login with the ministry's single sign-on; an empty
+// Issuer leaves it off.
+type OIDCConfig struct {
+	Issuer        string `mapstructure:"issuer"`
+	ClientID      string `mapstructure:"client_id"`
+	UsernameClaim string `mapstructure:"username_claim"`
+	RoleClaim     string `mapstructure:"role_claim"`
+	EntityClaim   string `mapstructure:"entity_claim"`
+	// Roles maps the provider's role values to Tawasul roles; empty means the
+	// role claim carries Tawasul role names. Keys compare case-insensitively
+	// (viper lower-cases them).
+	Roles map[string]string `mapstructure:"roles"`
 }
 
 type SecretsConfig struct {
@@ -124,6 +140,12 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("dev.ui_port", 8233)
 	v.SetDefault("dev.demo", true)
 	v.SetDefault("auth.tokens", []Token{})
+	v.SetDefault("auth.oidc.issuer", "")
+	v.SetDefault("auth.oidc.client_id", "")
+	v.SetDefault("auth.oidc.username_claim", "preferred_username")
+	v.SetDefault("auth.oidc.role_claim", "tawasul_role")
+	v.SetDefault("auth.oidc.entity_claim", "tawasul_entity")
+	v.SetDefault("auth.oidc.roles", map[string]string{})
 	v.SetDefault("secrets.tracking", "")
 	v.SetDefault("log.level", "info")
 	v.SetDefault("log.format", "json")
@@ -256,6 +278,22 @@ func (c Config) Validate() error {
 		}
 		if !slices.Contains(validRoles, t.Role) {
 			errs = append(errs, fmt.Errorf("auth.tokens[%d].role: %q is not a known role", i, t.Role))
+		}
+	}
+	if o := c.Auth.OIDC; o.Issuer != "" {
+		if u, err := url.Parse(o.Issuer); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("auth.oidc.issuer: %q is not an http(s) URL", o.Issuer))
+		}
+		if o.ClientID == "" {
+			errs = append(errs, errors.New("auth.oidc.client_id: required with an issuer"))
+		}
+		if o.UsernameClaim == "" || o.RoleClaim == "" {
+			errs = append(errs, errors.New("auth.oidc: username_claim and role_claim must not be empty"))
+		}
+		for k, r := range o.Roles {
+			if !slices.Contains(validRoles, r) {
+				errs = append(errs, fmt.Errorf("auth.oidc.roles[%s]: %q is not a known role", k, r))
+			}
 		}
 	}
 	if c.Temporal.TLS.Enabled && (c.Temporal.TLS.CertFile == "") != (c.Temporal.TLS.KeyFile == "") {

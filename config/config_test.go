@@ -180,3 +180,28 @@ func TestDeployConfigOnlyLacksRealHashes(t *testing.T) {
 		}
 	}
 }
+
+// The single sign-on is off by default, with the documented claim names;
+// an issuer needs a client ID and roles must map to known roles.
+func TestOIDCConfig(t *testing.T) {
+	c, err := load(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := c.Auth.OIDC
+	if o.Issuer != "" || o.UsernameClaim != "preferred_username" || o.RoleClaim != "tawasul_role" || o.EntityClaim != "tawasul_entity" {
+		t.Fatalf("defaults: %+v", o)
+	}
+	t.Setenv("TAWASUL_AUTH_OIDC_ISSUER", "https://sso.example/realms/staff")
+	if _, err := load(t); err == nil || !strings.Contains(err.Error(), "auth.oidc.client_id") {
+		t.Fatalf("issuer without client id: %v", err)
+	}
+	t.Setenv("TAWASUL_AUTH_OIDC_CLIENT_ID", "tawasul")
+	if c, err = load(t); err != nil || c.Auth.OIDC.ClientID != "tawasul" {
+		t.Fatalf("issuer and client id: %+v, %v", c.Auth.OIDC, err)
+	}
+	c.Auth.OIDC.Roles = map[string]string{"ksu-care": "coordinator", "x": "root"}
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "auth.oidc.roles[x]") {
+		t.Fatalf("unknown mapped role: %v", err)
+	}
+}

@@ -173,6 +173,18 @@ func (s *Store) SetPassword(ctx context.Context, username, hash string, at time.
 	}, true)
 }
 
+// UpdateAccountProfile sets the name, role and entity of an account (an
+// account of the single sign-on takes them from the identity provider at
+// every login). Sessions stay: each request reads the account afresh.
+func (s *Store) UpdateAccountProfile(ctx context.Context, username, name string, role domain.Role, entity string, at time.Time) error {
+	if role == "" {
+		return errors.New("store: update account: empty role")
+	}
+	return s.updateAccount(ctx, "update account", username, at, map[string]any{
+		"name": name, "role": role, "entity": entity,
+	}, false)
+}
+
 // DisableAccount disables the account and revokes every session of it.
 func (s *Store) DisableAccount(ctx context.Context, username string, at time.Time) error {
 	return s.updateAccount(ctx, "disable account", username, at, map[string]any{"disabled": true}, true)

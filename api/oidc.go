@@ -1,0 +1,287 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/gin-gonic/gin"
+
+	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/store"
+)
+
+// Optional login through the ministry's single sign-on (OpenID Connect). The
+// SSO front end runs the authorization-code flow and hands the API the ID
+// token; the API verifies it (signature against the provider's published
+// keys, issuer, audience = our client ID, expiry), maps its claims to a role
+// and an entity, and answers the same token pair as a password login, for the
+// account "oidc:<username>" (created at the first login without a usable
+// password; its name, role and entity follow the provider at every login).
+
+// OIDCOptions configure the single sign-on; an empty Issuer disables it.
+type OIDCOptions struct {
+	Issuer   string
+	ClientID string
+	// UsernameClaim, RoleClaim, EntityClaim name the ID token claims
+	// (defaults preferred_username, tawasul_role, tawasul_entity).
+	UsernameClaim, RoleClaim, EntityClaim string
+	// Roles maps the provider's role values (compared case-insensitively) to
+	// ours; when empty the claim must carry one of domain.StaffRoles() itself.
+	Roles map[string]domain.Role
+	// HTTPClient fetches the discovery document and keys (default http.DefaultClient).
+	HTTPClient *http.Client
+}
+
+const (
+	// ssoUserPrefix starts the username of every single sign-on account, so
+	// none can collide with a password account.
+	ssoUserPrefix = "oidc:"
+	// ssoNoPassword is the password hash of a single sign-on account: no
+	// password verifies against it (password login refuses it outright).
+	ssoNoPassword  = "!sso"
+	auditLoginOIDC = "login.oidc"
+	// oidcRetry spaces discovery attempts while the provider is down.
+	oidcRetry = 10 * time.Second
+)
+
+func (o OIDCOptions) enabled() bool { return o.Issuer != "" }
+
+// checkOIDC refuses a configuration that could only ever fail or map wrongly.
+func checkOIDC(o OIDCOptions) error {
+	if !o.enabled() {
+		return nil
+	}
+	if o.ClientID == "" {
+		return errors.New("api: OIDC: client ID required with an issuer")
+	}
+	for k, r := range o.Roles {
+		if !r.ValidStaff() {
+			return fmt.Errorf("api: OIDC: role %q maps to unknown role %q", k, r)
+		}
+	}
+	return nil
+}
+
+// oidcLogin verifies ID tokens; the provider is discovered lazily (and again
+// after a failure, at most every oidcRetry) so a provider down at start does
+// not keep the API from starting.
+type oidcLogin struct {
+	opts OIDCOptions
+	now  func() time.Time
+
+	mu       sync.Mutex
+	verifier *oidc.IDTokenVerifier
+	lastErr  error
+	lastTry  time.Time
+}
+
+func newOIDCLogin(o OIDCOptions, now func() time.Time) *oidcLogin {
+	if o.UsernameClaim == "" {
+		o.UsernameClaim = "preferred_username"
+	}
+	if o.RoleClaim == "" {
+		o.RoleClaim = "tawasul_role"
+	}
+	if o.EntityClaim == "" {
+		o.EntityClaim = "tawasul_entity"
+	}
+	roles := make(map[string]domain.Role, len(o.Roles))
+	for k, r := range o.Roles {
+		roles[strings.ToLower(k)] = r
+	}
+	o.Roles = roles
+	return &oidcLogin{opts: o, now: now}
+}
+
+// verifierFor returns the verifier, discovering the provider if need be.
+func (l *oidcLogin) verifierFor(ctx context.Context) (*oidc.IDTokenVerifier, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.verifier != nil {
+		return l.verifier, nil
+	}
+	// Wall-clock time, not the API's clock: this only spaces network attempts.
+	if l.lastErr != nil && time.Since(l.lastTry) < oidcRetry {
+		return nil, l.lastErr
+	}
+	l.lastTry = time.Now()
+	if l.opts.HTTPClient != nil {
+		ctx = oidc.ClientContext(ctx, l.opts.HTTPClient)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	// The key set keeps the context's values (the HTTP client), not its
+	// deadline (go-oidc detaches it), so the timeout bounds discovery only.
+	p, err := oidc.NewProvider(ctx, l.opts.Issuer)
+	if err != nil {
+		l.lastErr = fmt.Errorf("oidc discovery %s: %w", l.opts.Issuer, err)
+		return nil, l.lastErr
+	}
+	l.verifier = p.Verifier(&oidc.Config{ClientID: l.opts.ClientID, Now: l.now})
+	l.lastErr = nil
+	return l.verifier, nil
+}
+
+// role maps a role claim (a string or a list of strings) to one of ours; ok
+// is false when none, or more than one distinct role, matches.
+func (l *oidcLogin) role(v any) (domain.Role, bool) {
+	var vals []string
+	switch t := v.(type) {
+	case string:
+		vals = []string{t}
+	case []any:
+		for _, e := range t {
+			if s, ok := e.(string); ok {
+				vals = append(vals, s)
+			}
+		}
+	}
+	var found domain.Role
+	for _, s := range vals {
+		var r domain.Role
+		if len(l.opts.Roles) > 0 {
+			r = l.opts.Roles[strings.ToLower(strings.TrimSpace(s))]
+		} else {
+			r = domain.Role(strings.TrimSpace(s))
+		}
+		if !r.ValidStaff() {
+			continue
+		}
+		if found != "" && found != r {
+			return "", false // ambiguous: refuse rather than pick
+		}
+		found = r
+	}
+	return found, found != ""
+}
+
+type oidcIn struct {
+	IDToken string `json:"id_token"`
+}
+
+// loginOIDC exchanges a verified ID token of the single sign-on for a token pair.
+func (a *API) loginOIDC(c *gin.Context) {
+	if a.oidc == nil {
+		writeProblem(c, problem(http.StatusNotFound, codeNotFound))
+		return
+	}
+	if a.rateLimited(c, a.loginLimiter) {
+		return
+	}
+	var in oidcIn
+	if err := decodeJSON(c, &in, false); err != nil {
+		writeProblem(c, err)
+		return
+	}
+	if strings.TrimSpace(in.IDToken) == "" {
+		writeProblem(c, invalid(fieldErr{field: "id_token", code: fieldRequired}))
+		return
+	}
+	ctx := c.Request.Context()
+	v, err := a.oidc.verifierFor(ctx)
+	if err != nil {
+		a.log.Error("single sign-on unavailable", "error", err)
+		writeProblem(c, problem(http.StatusServiceUnavailable, codeSSOUnavailable))
+		return
+	}
+	tok, err := v.Verify(ctx, strings.TrimSpace(in.IDToken))
+	if err != nil {
+		// Signature, issuer, audience or expiry: nobody to audit yet.
+		a.log.Info("ID token refused", "error", err, "ip", c.ClientIP())
+		writeProblem(c, badCredentials())
+		return
+	}
+	var claims map[string]any
+	if err := tok.Claims(&claims); err != nil {
+		a.log.Info("ID token claims unreadable", "error", err)
+		writeProblem(c, badCredentials())
+		return
+	}
+	o := a.oidc.opts
+	raw, _ := claims[o.UsernameClaim].(string)
+	name := store.NormalizeUsername(raw)
+	if name == "" || utf8.RuneCountInString(ssoUserPrefix+name) > maxUsernameLength || !usernamePattern.MatchString(name) {
+		a.log.Info("ID token without a usable username", "claim", o.UsernameClaim, "subject", tok.Subject)
+		writeProblem(c, badCredentials())
+		return
+	}
+	username := ssoUserPrefix + name
+	now := a.now()
+	failed := func(reason string) {
+		if err := a.auditAs(c, accountActor(store.Account{Username: username}), auditLoginFailed, "account/"+username,
+			gin.H{"reason": reason, "ip": c.ClientIP(), "sso": true}); err != nil {
+			a.fail(c, err)
+			return
+		}
+		writeProblem(c, badCredentials())
+	}
+
+	role, ok := a.oidc.role(claims[o.RoleClaim])
+	if !ok {
+		failed("role")
+		return
+	}
+	entity := ""
+	if entityScoped(role) {
+		entity, _ = claims[o.EntityClaim].(string)
+		entity = strings.TrimSpace(entity)
+		if entity == "" {
+			failed("entity")
+			return
+		}
+		if _, err := a.entities.find(ctx, entity); errors.Is(err, store.ErrNotFound) {
+			failed("entity")
+			return
+		} else if err != nil {
+			a.fail(c, fmt.Errorf("oidc login: %w", err))
+			return
+		}
+	}
+	display, _ := claims["name"].(string)
+	display = strings.TrimSpace(display)
+	if display == "" || utf8.RuneCountInString(display) > 200 {
+		display = name
+	}
+
+	// A disabled password account of the same person keeps the door shut.
+	if local, err := a.store.GetAccountByUsername(ctx, name); err == nil && local.Disabled {
+		failed("disabled")
+		return
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		a.fail(c, fmt.Errorf("oidc login: %w", err))
+		return
+	}
+
+	acc, err := a.store.GetAccountByUsername(ctx, username)
+	if errors.Is(err, store.ErrNotFound) {
+		acc, err = a.store.CreateAccount(ctx, store.NewAccount{
+			Username: username, Name: display, Role: role, Entity: entity, PasswordHash: ssoNoPassword,
+		}, now)
+		if errors.Is(err, store.ErrExists) { // a concurrent first login
+			acc, err = a.store.GetAccountByUsername(ctx, username)
+		}
+	}
+	if err != nil {
+		a.fail(c, fmt.Errorf("oidc login: %w", err))
+		return
+	}
+	if acc.Disabled {
+		failed("disabled")
+		return
+	}
+	if acc.Role != role || acc.Entity != entity || acc.Name != display {
+		if err := a.store.UpdateAccountProfile(ctx, username, display, role, entity, now); err != nil {
+			a.fail(c, fmt.Errorf("oidc login: %w", err))
+			return
+		}
+		acc.Name, acc.Role, acc.Entity = display, role, entity
+	}
+	a.startSession(c, acc, auditLoginOIDC, gin.H{"ip": c.ClientIP(), "subject": tok.Subject}, now)
+}
