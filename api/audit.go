@@ -22,6 +22,8 @@ const (
 	auditPasswordChange = "password.changed"
 	auditAccountCreated = "account.created"
 	auditAccountOff     = "account.disabled"
+	auditTokenCreated   = "token.created"
+	auditTokenRevoked   = "token.revoked"
 )
 
 // audit appends one entry to the audit log for the request's staff actor.

@@ -24,8 +24,8 @@ const actorKey = "tawasul.actor"
 
 const sessionKey = "tawasul.session"
 
-// authenticate resolves the bearer token: a configured credential or the
-// access token of a live account session. ok=false with present=true means a
+// authenticate resolves the bearer token: a configured credential, a live
+// integration token or the access token of a live account session. ok=false with present=true means a
 // token was sent but matches nobody; err is a failure to look it up.
 func (a *API) authenticate(r *http.Request) (actor workflows.Actor, sessionID int64, present, ok bool, err error) {
 	h := r.Header.Get("Authorization")
@@ -50,6 +50,18 @@ func (a *API) authenticate(r *http.Request) (actor workflows.Actor, sessionID in
 	if match >= 0 {
 		c := a.creds[match]
 		return workflows.Actor{ID: c.Name, Name: c.Name, Role: c.Role, Entity: c.Entity}, 0, true, true, nil
+	}
+	// An integration token (store.APIToken), recognizable by its prefix and
+	// looked up by its hash. A session token may start with the same three
+	// characters by chance, so an unknown one falls through to the sessions.
+	if strings.HasPrefix(token, apiTokenPrefix) {
+		actor, ok, err := a.apiTokenLookup(r, hash)
+		if err != nil {
+			return workflows.Actor{}, 0, true, false, err
+		}
+		if ok {
+			return actor, 0, true, true, nil
+		}
 	}
 	// An account session: looked up by the hash (an index probe; the hash of
 	// a random 256-bit token reveals nothing through timing).
@@ -77,7 +89,8 @@ func tokenHash(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// requireAuth admits staff tokens only: configured ones and account sessions.
+// requireAuth admits staff tokens only: configured ones, integration tokens
+// and account sessions.
 func (a *API) requireAuth() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		actor, sid, _, ok, err := a.authenticate(c.Request)

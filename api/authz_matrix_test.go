@@ -316,6 +316,13 @@ var mxRules = map[string]mxRule{
 			return map[string]any{"username": "mx-new", "name": "جديد", "role": "coordinator", "entity": "KSU", "password": mxPassword}, nil
 		}},
 	"POST /api/v1/accounts/:username/disable": {expect: mxRoles(domain.RoleAdmin), params: map[string]string{"username": "mx-victim"}},
+	// Integration tokens: administered by admins only.
+	"POST /api/v1/tokens": {expect: mxRoles(domain.RoleAdmin),
+		body: func(*matrix, mxCaller, *mxObject) (any, map[string]string) {
+			return map[string]any{"name": "mx-new-token", "role": "agent", "expires_in_days": 30}, nil
+		}},
+	"GET /api/v1/tokens":               {expect: mxRoles(domain.RoleAdmin)},
+	"POST /api/v1/tokens/:name/revoke": {expect: mxRoles(domain.RoleAdmin), params: map[string]string{"name": "mx-victim-token"}},
 	"POST /api/v1/entities/import": {expect: mxRoles(domain.RoleAdmin),
 		body: func(m *matrix, _ mxCaller, _ *mxObject) (any, map[string]string) {
 			return m.entitiesCSV, map[string]string{"Content-Type": "text/csv"}
@@ -377,7 +384,13 @@ var mxCallers = []mxCaller{
 	{name: "minister_office", token: testTokens["minister"], role: domain.RoleMinisterOffice},
 	{name: "admin", token: testTokens["admin"], role: domain.RoleAdmin},
 	{name: "auditor", token: testTokens["auditor"], role: domain.RoleAuditor},
+	// An integration token (store.APIToken) acts exactly like a configured
+	// token of its role and entity.
+	{name: "integration token coordinator@KSU", token: mxIntegrationToken, role: domain.RoleCoordinator, entity: "KSU"},
 }
+
+// mxIntegrationToken is the secret of the integration token newMatrix stores.
+const mxIntegrationToken = "tw_mx-integration-token"
 
 func newMatrix(t *testing.T) *matrix {
 	t.Helper()
@@ -396,6 +409,13 @@ func newMatrix(t *testing.T) *matrix {
 	m := &matrix{fixture: f}
 	for _, u := range []string{"mx-user", "mx-victim"} {
 		f.account(u, domain.RoleCoordinator, "KSU", mxPassword)
+	}
+	for name, secret := range map[string]string{"mx-integration": mxIntegrationToken, "mx-victim-token": "tw_mx-victim-token"} {
+		if _, err := f.store.CreateAPIToken(ctx, store.NewAPIToken{Name: name, TokenHash: tokenHash(secret),
+			Role: domain.RoleCoordinator, Entity: "KSU", ExpiresAt: f.clock.Now().Add(24 * time.Hour), CreatedBy: "admin"},
+			f.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	mk := func(name, entity string, edits ...func(o *mxObject)) {

@@ -56,9 +56,14 @@ const (
 	codeAccountExists        = "account_exists"
 	codeNotAnAccount         = "not_an_account"
 	codeSSOUnavailable       = "sso_unavailable"
+	codeTokenExists          = "token_exists"
 )
 
 var problemTexts = map[string]problemText{
+	codeTokenExists: {
+		text{"الرمز موجود", "Token exists"},
+		text{"يوجد رمز تكامل آخر بالاسم نفسه.", "Another integration token already has this name."},
+	},
 	codeSSOUnavailable: {
 		text{"الدخول الموحد غير متاح", "Single sign-on unavailable"},
 		text{"تعذر الوصول إلى مزود الهوية؛ حاول لاحقًا.", "The identity provider cannot be reached; try again later."},
@@ -77,7 +82,7 @@ var problemTexts = map[string]problemText{
 	},
 	codeNotAnAccount: {
 		text{"ليس حساب مستخدم", "Not an account"},
-		text{"هذا الإجراء لحسابات المستخدمين المسجلين بكلمة مرور فقط، لا لرموز الدخول المهيأة.", "This action is for password accounts only, not for configured tokens."},
+		text{"هذا الإجراء لحسابات المستخدمين المسجلين بكلمة مرور فقط، لا لرموز الدخول المهيأة ولا لرموز التكامل.", "This action is for password accounts only, not for configured or integration tokens."},
 	},
 	codeMalformedJSON: {
 		text{"طلب غير صالح", "Malformed request"},
@@ -215,6 +220,7 @@ const (
 	fieldStaffOnlyChannel  = "staff_only_channel"
 	fieldNotInList         = "not_in_list"
 	fieldTooShort          = "too_short"
+	fieldAdminToken        = "admin_not_allowed"
 )
 
 var fieldTexts = map[string]text{
@@ -232,6 +238,7 @@ var fieldTexts = map[string]text{
 	fieldOutOfRange:        {"القيمة خارج النطاق المسموح.", "The value is out of the allowed range."},
 	fieldStaffOnlyChannel:  {"هذه القناة متاحة للموظفين فقط.", "This channel is available to staff only."},
 	fieldNotInList:         {"القيمة ليست من القائمة المسموحة.", "The value is not in the allowed list."},
+	fieldAdminToken:        {"لا يمكن منح رمز التكامل دور مدير النظام.", "An integration token cannot have the admin role."},
 	fieldTooShort:          {"النص أقصر من المسموح (12 حرفاً على الأقل لكلمة المرور).", "The text is shorter than allowed (at least 12 characters for a password)."},
 
 	// Codes of sla.Policy.Validate; in English its own, more specific message is kept.

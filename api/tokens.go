@@ -1,0 +1,195 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/store"
+	"github.com/tawasul/tawasul/workflows"
+)
+
+// API tokens of integrations (call-center telephony, social-media
+// connectors): created by an admin with a staff role (never admin) and, for
+// scoped roles, an entity; the secret is shown once and only its SHA-256 is
+// stored; each expires (at most a year) and can be revoked.
+
+const (
+	// apiTokenPrefix starts every integration token, so authenticate can
+	// look it up directly.
+	apiTokenPrefix = "tw_"
+	// apiTokenActorPrefix marks actors that are integration tokens.
+	apiTokenActorPrefix = "token:"
+	maxTokenDays        = 365
+)
+
+// apiTokenActor is the actor an integration token acts as.
+func apiTokenActor(t store.APIToken) workflows.Actor {
+	return workflows.Actor{ID: apiTokenActorPrefix + t.Name, Name: t.Name, Role: t.Role, Entity: t.Entity}
+}
+
+// apiTokenLookup authenticates an integration token by the hash of its
+// secret; ok=false when none is live. last_used_at is written at most once a
+// minute.
+func (a *API) apiTokenLookup(r *http.Request, hash string) (workflows.Actor, bool, error) {
+	now := a.now()
+	t, err := a.store.APITokenByHash(r.Context(), hash, now)
+	if errors.Is(err, store.ErrNotFound) {
+		return workflows.Actor{}, false, nil
+	}
+	if err != nil {
+		return workflows.Actor{}, false, err
+	}
+	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) >= time.Minute {
+		if _, err := a.store.TouchAPIToken(r.Context(), t.ID, now); err != nil {
+			return workflows.Actor{}, false, err
+		}
+	}
+	return apiTokenActor(t), true, nil
+}
+
+type apiTokenIn struct {
+	Name          string      `json:"name"`
+	Role          domain.Role `json:"role"`
+	Entity        string      `json:"entity"`
+	ExpiresInDays *int        `json:"expires_in_days"`
+}
+
+// apiTokenCreated is the answer to a creation: the only time the secret is shown.
+type apiTokenCreated struct {
+	Name      string      `json:"name"`
+	Token     string      `json:"token"`
+	Role      domain.Role `json:"role"`
+	Entity    string      `json:"entity,omitempty"`
+	ExpiresAt time.Time   `json:"expires_at"`
+}
+
+// apiTokenOut describes a token without its secret.
+type apiTokenOut struct {
+	Name       string      `json:"name"`
+	Role       domain.Role `json:"role"`
+	Entity     string      `json:"entity,omitempty"`
+	ExpiresAt  time.Time   `json:"expires_at"`
+	RevokedAt  *time.Time  `json:"revoked_at"`
+	LastUsedAt *time.Time  `json:"last_used_at"`
+	CreatedBy  string      `json:"created_by"`
+	CreatedAt  time.Time   `json:"created_at"`
+}
+
+// createAPIToken issues an integration token (admin).
+func (a *API) createAPIToken(c *gin.Context) {
+	var in apiTokenIn
+	if err := decodeJSON(c, &in, false); err != nil {
+		writeProblem(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	name := strings.TrimSpace(in.Name)
+	var fe []fieldErr
+	switch {
+	case name == "":
+		fe = append(fe, fieldErr{field: "name", code: fieldRequired})
+	case utf8.RuneCountInString(name) > maxUsernameLength:
+		fe = append(fe, fieldErr{field: "name", code: fieldTooLong})
+	case !usernamePattern.MatchString(name):
+		fe = append(fe, fieldErr{field: "name", code: fieldInvalidValue})
+	}
+	switch {
+	case in.Role == "":
+		fe = append(fe, fieldErr{field: "role", code: fieldRequired})
+	case in.Role == domain.RoleAdmin:
+		// An integration cannot administer (tokens, accounts, policies).
+		fe = append(fe, fieldErr{field: "role", code: fieldAdminToken})
+	case !in.Role.ValidStaff():
+		fe = append(fe, fieldErr{field: "role", code: fieldNotInList})
+	}
+	entity := strings.TrimSpace(in.Entity)
+	switch {
+	case entity == "" && entityScoped(in.Role):
+		fe = append(fe, fieldErr{field: "entity", code: fieldRequired})
+	case entity != "":
+		if _, err := a.entities.find(ctx, entity); errors.Is(err, store.ErrNotFound) {
+			fe = append(fe, fieldErr{field: "entity", code: fieldUnknownEntity})
+		} else if err != nil {
+			a.fail(c, fmt.Errorf("create API token: %w", err))
+			return
+		}
+	}
+	switch {
+	case in.ExpiresInDays == nil:
+		fe = append(fe, fieldErr{field: "expires_in_days", code: fieldRequired})
+	case *in.ExpiresInDays < 1 || *in.ExpiresInDays > maxTokenDays:
+		fe = append(fe, fieldErr{field: "expires_in_days", code: fieldOutOfRange})
+	}
+	if len(fe) > 0 {
+		writeProblem(c, invalid(fe...))
+		return
+	}
+	secret, err := newToken()
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	secret = apiTokenPrefix + secret
+	actor, _ := staffActor(c)
+	now := a.now()
+	t, err := a.store.CreateAPIToken(ctx, store.NewAPIToken{
+		Name: name, TokenHash: tokenHash(secret), Role: in.Role, Entity: entity,
+		ExpiresAt: now.Add(time.Duration(*in.ExpiresInDays) * 24 * time.Hour), CreatedBy: actor.ID,
+	}, now)
+	if errors.Is(err, store.ErrExists) {
+		writeProblem(c, problem(http.StatusConflict, codeTokenExists))
+		return
+	} else if err != nil {
+		a.fail(c, fmt.Errorf("create API token: %w", err))
+		return
+	}
+	if err := a.audit(c, auditTokenCreated, "token/"+t.Name,
+		gin.H{"role": t.Role, "entity": t.Entity, "expires_at": t.ExpiresAt}); err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.Header("Pragma", "no-cache")
+	writeJSON(c, http.StatusCreated, apiTokenCreated{Name: t.Name, Token: secret, Role: t.Role,
+		Entity: t.Entity, ExpiresAt: t.ExpiresAt})
+}
+
+// listAPITokens lists every integration token, without secrets (admin).
+func (a *API) listAPITokens(c *gin.Context) {
+	ts, err := a.store.ListAPITokens(c.Request.Context())
+	if err != nil {
+		a.fail(c, fmt.Errorf("list API tokens: %w", err))
+		return
+	}
+	out := make([]apiTokenOut, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, apiTokenOut{Name: t.Name, Role: t.Role, Entity: t.Entity, ExpiresAt: t.ExpiresAt,
+			RevokedAt: t.RevokedAt, LastUsedAt: t.LastUsedAt, CreatedBy: t.CreatedBy, CreatedAt: t.CreatedAt})
+	}
+	writeJSON(c, http.StatusOK, gin.H{"items": out})
+}
+
+// revokeAPIToken ends an integration token at once (admin).
+func (a *API) revokeAPIToken(c *gin.Context) {
+	name := c.Param("name")
+	err := a.store.RevokeAPIToken(c.Request.Context(), name, a.now())
+	if errors.Is(err, store.ErrNotFound) {
+		writeProblem(c, problem(http.StatusNotFound, codeNotFound))
+		return
+	} else if err != nil {
+		a.fail(c, fmt.Errorf("revoke API token: %w", err))
+		return
+	}
+	if err := a.audit(c, auditTokenRevoked, "token/"+name, nil); err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
