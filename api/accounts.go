@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -340,6 +341,46 @@ type accountOut struct {
 	CreatedAt time.Time   `json:"created_at"`
 }
 
+// checkHandle validates a login name or token name (already normalized).
+func checkHandle(field, v string) []fieldErr {
+	switch {
+	case v == "":
+		return []fieldErr{{field: field, code: fieldRequired}}
+	case utf8.RuneCountInString(v) > maxUsernameLength:
+		return []fieldErr{{field: field, code: fieldTooLong}}
+	case !usernamePattern.MatchString(v):
+		return []fieldErr{{field: field, code: fieldInvalidValue}}
+	}
+	return nil
+}
+
+// checkRoleEntity validates the role and scope given to an account or an
+// integration token: a staff role (never admin when noAdmin), and an existing
+// entity, required for the entity-scoped roles.
+func (a *API) checkRoleEntity(ctx context.Context, role domain.Role, entity string, noAdmin bool) ([]fieldErr, error) {
+	var fe []fieldErr
+	switch {
+	case role == "":
+		fe = append(fe, fieldErr{field: "role", code: fieldRequired})
+	case noAdmin && role == domain.RoleAdmin:
+		// An integration cannot administer (tokens, accounts, policies).
+		fe = append(fe, fieldErr{field: "role", code: fieldAdminToken})
+	case !role.ValidStaff():
+		fe = append(fe, fieldErr{field: "role", code: fieldNotInList})
+	}
+	switch {
+	case entity == "" && entityScoped(role):
+		fe = append(fe, fieldErr{field: "entity", code: fieldRequired})
+	case entity != "":
+		if _, err := a.entities.find(ctx, entity); errors.Is(err, store.ErrNotFound) {
+			fe = append(fe, fieldErr{field: "entity", code: fieldUnknownEntity})
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	return fe, nil
+}
+
 // createAccount adds a staff account (admin).
 func (a *API) createAccount(c *gin.Context) {
 	var in accountIn
@@ -349,37 +390,18 @@ func (a *API) createAccount(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	username := store.NormalizeUsername(in.Username)
-	var fe []fieldErr
-	switch {
-	case username == "":
-		fe = append(fe, fieldErr{field: "username", code: fieldRequired})
-	case utf8.RuneCountInString(username) > maxUsernameLength:
-		fe = append(fe, fieldErr{field: "username", code: fieldTooLong})
-	case !usernamePattern.MatchString(username):
-		fe = append(fe, fieldErr{field: "username", code: fieldInvalidValue})
-	}
+	fe := checkHandle("username", username)
 	name := strings.TrimSpace(in.Name)
 	if utf8.RuneCountInString(name) > 200 {
 		fe = append(fe, fieldErr{field: "name", code: fieldTooLong})
 	}
-	switch {
-	case in.Role == "":
-		fe = append(fe, fieldErr{field: "role", code: fieldRequired})
-	case !in.Role.ValidStaff():
-		fe = append(fe, fieldErr{field: "role", code: fieldNotInList})
-	}
 	entity := strings.TrimSpace(in.Entity)
-	switch {
-	case entity == "" && entityScoped(in.Role):
-		fe = append(fe, fieldErr{field: "entity", code: fieldRequired})
-	case entity != "":
-		if _, err := a.entities.find(ctx, entity); errors.Is(err, store.ErrNotFound) {
-			fe = append(fe, fieldErr{field: "entity", code: fieldUnknownEntity})
-		} else if err != nil {
-			a.fail(c, fmt.Errorf("create account: %w", err))
-			return
-		}
+	re, err := a.checkRoleEntity(ctx, in.Role, entity, false)
+	if err != nil {
+		a.fail(c, fmt.Errorf("create account: %w", err))
+		return
 	}
+	fe = append(fe, re...)
 	fe = append(fe, checkNewPassword("password", in.Password)...)
 	if len(fe) > 0 {
 		writeProblem(c, invalid(fe...))

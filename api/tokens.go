@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -91,36 +90,14 @@ func (a *API) createAPIToken(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	name := strings.TrimSpace(in.Name)
-	var fe []fieldErr
-	switch {
-	case name == "":
-		fe = append(fe, fieldErr{field: "name", code: fieldRequired})
-	case utf8.RuneCountInString(name) > maxUsernameLength:
-		fe = append(fe, fieldErr{field: "name", code: fieldTooLong})
-	case !usernamePattern.MatchString(name):
-		fe = append(fe, fieldErr{field: "name", code: fieldInvalidValue})
-	}
-	switch {
-	case in.Role == "":
-		fe = append(fe, fieldErr{field: "role", code: fieldRequired})
-	case in.Role == domain.RoleAdmin:
-		// An integration cannot administer (tokens, accounts, policies).
-		fe = append(fe, fieldErr{field: "role", code: fieldAdminToken})
-	case !in.Role.ValidStaff():
-		fe = append(fe, fieldErr{field: "role", code: fieldNotInList})
-	}
+	fe := checkHandle("name", name)
 	entity := strings.TrimSpace(in.Entity)
-	switch {
-	case entity == "" && entityScoped(in.Role):
-		fe = append(fe, fieldErr{field: "entity", code: fieldRequired})
-	case entity != "":
-		if _, err := a.entities.find(ctx, entity); errors.Is(err, store.ErrNotFound) {
-			fe = append(fe, fieldErr{field: "entity", code: fieldUnknownEntity})
-		} else if err != nil {
-			a.fail(c, fmt.Errorf("create API token: %w", err))
-			return
-		}
+	re, err := a.checkRoleEntity(ctx, in.Role, entity, true)
+	if err != nil {
+		a.fail(c, fmt.Errorf("create API token: %w", err))
+		return
 	}
+	fe = append(fe, re...)
 	switch {
 	case in.ExpiresInDays == nil:
 		fe = append(fe, fieldErr{field: "expires_in_days", code: fieldRequired})
