@@ -40,13 +40,24 @@ func (a *Activities) RecordChange(ctx context.Context, ch workflows.Change) erro
 	err := a.Store.ApplyChange(ctx, store.TicketChange{
 		Number: st.Number, Version: st.Version, Status: st.Status, ResponsibleEntity: st.ResponsibleEntity,
 		PolicyVersion: st.PolicyVersion, Round: st.Round, EscalationLevel: st.EscalationLevel,
-		EscalationRole: st.EscalationRole, SLADueAt: st.SLADueAt.UTC(), ObjectionUntil: utcPtr(st.ObjectionUntil),
-		RespondedAt: utcPtr(st.RespondedAt), ClosedAt: utcPtr(st.ClosedAt), Events: events,
+		EscalationRole: st.EscalationRole, EscalationEntity: st.EscalationEntity, SLADueAt: st.SLADueAt.UTC(),
+		SLAStageStart: stageStart(st.StageStart), AssignedTo: st.AssignedTo, AssignedAt: utcPtr(st.AssignedAt),
+		ObjectionUntil: utcPtr(st.ObjectionUntil),
+		RespondedAt:    utcPtr(st.RespondedAt), ClosedAt: utcPtr(st.ClosedAt), Events: events,
 	})
 	if err != nil {
 		return fmt.Errorf("recording ticket %s v%d: %w", st.Number, st.Version, err)
 	}
 	return nil
+}
+
+// stageStart is nil for a state recorded before the workflow kept it.
+func stageStart(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
 }
 
 // ResolveLevel finds the entity holding a ladder role for a ticket filed to

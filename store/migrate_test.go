@@ -142,7 +142,8 @@ func TestRoundTripEveryField(t *testing.T) {
 			BeneficiaryEmail: "m@example.com", BeneficiaryType: domain.BeneficiaryParent,
 			BeneficiaryGender: domain.GenderMale, BeneficiaryNationality: domain.NationalityResident,
 			TrackingHash: "ffee", PolicyVersion: 3, Round: 1, EscalationLevel: 2,
-			EscalationRole: domain.RoleEntityHead, SLADueAt: at(48 * time.Hour),
+			EscalationRole: domain.RoleEntityHead, EscalationEntity: "UNI-KSU", SLADueAt: at(48 * time.Hour),
+			SLAStageStart: ptr(at(2 * time.Hour)), AssignedTo: "user:coord-1", AssignedAt: ptr(at(3 * time.Hour)),
 			ObjectionUntil: ptr(at(72 * time.Hour)), RespondedAt: ptr(at(time.Hour)), ClosedAt: ptr(at(96 * time.Hour)),
 			FiledByID: "agent-7", FiledByRole: domain.RoleAgent,
 			WorkflowStarted: true, Version: 9, CreatedAt: at(0), UpdatedAt: at(5),
@@ -162,6 +163,8 @@ func TestRoundTripEveryField(t *testing.T) {
 		want.Version = 0
 		want.SLADueAt = in.SLADueAt.UTC().Truncate(time.Microsecond)
 		want.ObjectionUntil = ptr(in.ObjectionUntil.UTC().Truncate(time.Microsecond))
+		want.SLAStageStart = ptr(in.SLAStageStart.UTC().Truncate(time.Microsecond))
+		want.AssignedAt = ptr(in.AssignedAt.UTC().Truncate(time.Microsecond))
 		want.RespondedAt = ptr(in.RespondedAt.UTC().Truncate(time.Microsecond))
 		want.ClosedAt = ptr(in.ClosedAt.UTC().Truncate(time.Microsecond))
 		want.CreatedAt = in.CreatedAt.UTC().Truncate(time.Microsecond)

@@ -57,10 +57,17 @@ type Ticket struct {
 	Round           int         // 0 = first answer; 1 = objection review
 	EscalationLevel int         // 0 = not escalated; n = n-th rung of the ladder
 	EscalationRole  domain.Role `gorm:"size:32"`
-	SLADueAt        time.Time   `gorm:"not null"` // current deadline of whoever must act now
-	ObjectionUntil  *time.Time
-	RespondedAt     *time.Time
-	ClosedAt        *time.Time
+	// EscalationEntity holds the current rung (the entity, its sector, the ministry).
+	EscalationEntity string    `gorm:"size:32;not null"`
+	SLADueAt         time.Time `gorm:"not null"` // current deadline of whoever must act now
+	// SLAStageStart is when that deadline's countdown began; nil on rows
+	// projected before migration 0005 (read as the filing time).
+	SLAStageStart  *time.Time
+	AssignedTo     string `gorm:"size:100;not null"` // actor ID of the coordinator working it; "" = nobody
+	AssignedAt     *time.Time
+	ObjectionUntil *time.Time
+	RespondedAt    *time.Time
+	ClosedAt       *time.Time
 
 	FiledByID   string      `gorm:"size:100"`
 	FiledByRole domain.Role `gorm:"size:32"`
@@ -157,7 +164,11 @@ type TicketChange struct {
 	Round             int
 	EscalationLevel   int
 	EscalationRole    domain.Role
+	EscalationEntity  string
 	SLADueAt          time.Time
+	SLAStageStart     *time.Time
+	AssignedTo        string
+	AssignedAt        *time.Time
 	ObjectionUntil    *time.Time
 	RespondedAt       *time.Time
 	ClosedAt          *time.Time

@@ -226,11 +226,13 @@ func (s *Store) ApplyChange(ctx context.Context, ch TicketChange) error {
 	}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Exec(`UPDATE tickets SET status = ?, responsible_entity = ?, policy_version = ?, round = ?,
-			escalation_level = ?, escalation_role = ?, sla_due_at = ?, objection_until = ?, responded_at = ?,
+			escalation_level = ?, escalation_role = ?, escalation_entity = ?, sla_due_at = ?, sla_stage_start = ?,
+			assigned_to = ?, assigned_at = ?, objection_until = ?, responded_at = ?,
 			closed_at = ?, version = ?, updated_at = ?
 			WHERE number = ? AND version < ?`,
 			string(ch.Status), ch.ResponsibleEntity, ch.PolicyVersion, ch.Round,
-			ch.EscalationLevel, string(ch.EscalationRole), utc(ch.SLADueAt), nullTime(ch.ObjectionUntil), nullTime(ch.RespondedAt),
+			ch.EscalationLevel, string(ch.EscalationRole), ch.EscalationEntity, utc(ch.SLADueAt), nullTime(ch.SLAStageStart),
+			ch.AssignedTo, nullTime(ch.AssignedAt), nullTime(ch.ObjectionUntil), nullTime(ch.RespondedAt),
 			nullTime(ch.ClosedAt), ch.Version, now(),
 			ch.Number, ch.Version)
 		if res.Error != nil {
@@ -277,6 +279,8 @@ func pendingStatuses() []string {
 
 func normalizeTicket(t *Ticket) {
 	t.SLADueAt = utc(t.SLADueAt)
+	t.SLAStageStart = utcPtr(t.SLAStageStart)
+	t.AssignedAt = utcPtr(t.AssignedAt)
 	t.ObjectionUntil = utcPtr(t.ObjectionUntil)
 	t.RespondedAt = utcPtr(t.RespondedAt)
 	t.ClosedAt = utcPtr(t.ClosedAt)

@@ -209,7 +209,10 @@ type TicketState struct {
 	SLADueAt          time.Time       `json:"sla_due_at"`
 	// StageStart is when the current deadline's countdown began (filing, the
 	// current rung's start, or the objection); a new policy recomputes from it.
-	StageStart     time.Time  `json:"stage_start,omitempty"`
+	StageStart time.Time `json:"stage_start,omitempty"`
+	// AssignedTo is the actor ID of the coordinator working the ticket.
+	AssignedTo     string     `json:"assigned_to,omitempty"`
+	AssignedAt     *time.Time `json:"assigned_at,omitempty"`
 	ObjectionUntil *time.Time `json:"objection_until,omitempty"`
 	Objected       bool       `json:"objected"`
 	// ReviewOf is the entity whose answer is under objection (round 1).
