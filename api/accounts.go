@@ -14,6 +14,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/store"
 )
@@ -369,7 +370,7 @@ func (a *API) checkRoleEntity(ctx context.Context, role domain.Role, entity stri
 		fe = append(fe, fieldErr{field: "role", code: fieldNotInList})
 	}
 	switch {
-	case entity == "" && entityScoped(role):
+	case entity == "" && authz.EntityScoped(role):
 		fe = append(fe, fieldErr{field: "entity", code: fieldRequired})
 	case entity != "":
 		if _, err := a.entities.find(ctx, entity); errors.Is(err, store.ErrNotFound) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/store"
 	"github.com/tawasul/tawasul/workflows"
@@ -167,128 +168,36 @@ func staffActor(c *gin.Context) (workflows.Actor, bool) {
 	return actor, ok
 }
 
-// entityScoped reports whether a role works inside one entity (or sector) only.
-func entityScoped(r domain.Role) bool {
-	switch r {
-	case domain.RoleCoordinator, domain.RoleCareCenterManager, domain.RoleEntityHead, domain.RoleSectorOfficial:
-		return true
-	}
-	return false
+// subjectOf is who an actor is to the authorization policy.
+func subjectOf(actor workflows.Actor) authz.Subject {
+	return authz.Subject{ID: actor.ID, Role: actor.Role, Entity: actor.Entity}
 }
 
-// mayFile reports whether a staff role may file tickets (on any channel).
-// Auditors only read.
-func mayFile(r domain.Role) bool { return r.ValidStaff() && r != domain.RoleAuditor }
-
-// scope returns the entities whose tickets actor may see; nil means all.
-func (a *API) scope(ctx context.Context, actor workflows.Actor) ([]string, error) {
-	switch actor.Role {
-	case domain.RoleCoordinator, domain.RoleCareCenterManager, domain.RoleEntityHead:
-		return []string{actor.Entity}, nil
-	case domain.RoleSectorOfficial:
-		// The whole subtree, not only the direct children: escalation finds a
-		// ticket's sector by walking up (activities.ResolveLevel), so an entity
-		// nested deeper (a governorate office under a region) still climbs to
-		// this sector, and its official must be able to open what it is sent.
-		es, err := a.entities.get(ctx)
-		if err != nil {
-			return nil, err
-		}
-		parents := parentsOf(es)
-		out := []string{actor.Entity}
-		for _, e := range es {
-			if e.Code != actor.Entity && slices.Contains(ancestors(parents, e.Code), actor.Entity) {
-				out = append(out, e.Code)
-			}
-		}
-		return out, nil
-	default:
-		return nil, nil
+// ticketOf is what the authorization policy looks at in a ticket.
+func ticketOf(t store.Ticket) authz.Ticket {
+	return authz.Ticket{
+		Entity: t.Entity, ResponsibleEntity: t.ResponsibleEntity, EscalationLevel: t.EscalationLevel,
+		EscalationRole: t.EscalationRole, FiledByID: t.FiledByID, BeneficiaryMobile: t.BeneficiaryMobile,
+		AssignedTo: t.AssignedTo,
 	}
 }
 
-// canSee reports whether a ticket is inside actor's scope: filed to, or now
-// the responsibility of, one of the scope's entities.
-func (a *API) canSee(ctx context.Context, actor workflows.Actor, t store.Ticket) (bool, error) {
-	sc, err := a.scope(ctx, actor)
+// decide asks the authorization policy (package authz) about one ticket.
+func (a *API) decide(ctx context.Context, actor workflows.Actor, act authz.Action, t store.Ticket) (authz.Decision, error) {
+	tree, err := a.entities.tree(ctx)
 	if err != nil {
-		return false, err
+		return authz.Hidden, err
 	}
-	if sc == nil {
-		return true, nil
-	}
-	return slices.Contains(sc, t.ResponsibleEntity) || slices.Contains(sc, t.Entity), nil
+	return authz.Decide(subjectOf(actor), act, ticketOf(t), tree), nil
 }
 
-// canAct reports whether actor may answer the ticket: staff of the entity
-// responsible now, an admin, or a ladder role once the ticket has climbed to
-// that role's rung or beyond (a higher rung does not take the ticket away from
-// the lower ones: whoever answers first stops the climb).
-func (a *API) canAct(ctx context.Context, actor workflows.Actor, t store.Ticket) (bool, error) {
-	switch actor.Role {
-	case domain.RoleAdmin:
-		return true, nil
-	case domain.RoleCoordinator, domain.RoleCareCenterManager, domain.RoleEntityHead, domain.RoleSectorOfficial:
-		if actor.Entity != "" && actor.Entity == t.ResponsibleEntity {
-			return true, nil
-		}
+// readScope is the authorization policy's read rule as a list filter.
+func (a *API) readScope(ctx context.Context, actor workflows.Actor) (authz.Scope, error) {
+	tree, err := a.entities.tree(ctx)
+	if err != nil {
+		return authz.Scope{}, err
 	}
-	rank := slices.Index(domain.LadderRoles(), actor.Role)
-	if rank < 0 || t.EscalationLevel == 0 || slices.Index(domain.LadderRoles(), t.EscalationRole) < rank {
-		return false, nil
-	}
-	switch domain.LadderScope(actor.Role) {
-	case domain.ScopeMinistry:
-		return true, nil
-	case domain.ScopeSector:
-		// The nearest sector above the responsible entity, however deep it
-		// sits (as the ladder finds it), not only its direct parent.
-		es, err := a.entities.get(ctx)
-		if err != nil {
-			return false, err
-		}
-		return actor.Entity != "" && sectorOf(es, t.ResponsibleEntity) == actor.Entity, nil
-	default:
-		return actor.Entity == t.ResponsibleEntity, nil
-	}
-}
-
-// parentsOf maps each entity to its parent.
-func parentsOf(es []store.Entity) map[string]string {
-	m := make(map[string]string, len(es))
-	for _, e := range es {
-		m[e.Code] = e.Parent
-	}
-	return m
-}
-
-// ancestors lists code's ancestors, nearest first; the walk is bounded so a
-// cycle in bad data cannot loop forever.
-func ancestors(parents map[string]string, code string) []string {
-	var out []string
-	for range 16 {
-		p := parents[code]
-		if p == "" || p == code {
-			return out
-		}
-		out = append(out, p)
-		code = p
-	}
-	return out
-}
-
-// sectorOf is the sector code sits in (code itself if it is one), "" if none.
-func sectorOf(es []store.Entity, code string) string {
-	kinds := make(map[string]domain.EntityKind, len(es))
-	for _, e := range es {
-		kinds[e.Code] = e.Kind
-	}
-	for _, c := range append([]string{code}, ancestors(parentsOf(es), code)...) {
-		if kinds[c] == domain.EntitySector {
-			return c
-		}
-	}
-	return ""
+	return authz.ReadScope(subjectOf(actor), tree, tree.Codes()), nil
 }
 
 // entityCache keeps the hierarchy for a short while: scopes are computed on
@@ -300,6 +209,7 @@ type entityCache struct {
 
 	mu     sync.Mutex
 	list   []store.Entity
+	index  *authz.Tree
 	loaded time.Time
 }
 
@@ -307,7 +217,7 @@ type entityCache struct {
 func (ec *entityCache) invalidate() {
 	ec.mu.Lock()
 	defer ec.mu.Unlock()
-	ec.list = nil
+	ec.list, ec.index = nil, nil
 }
 
 func (ec *entityCache) get(ctx context.Context) ([]store.Entity, error) {
@@ -324,8 +234,22 @@ func (ec *entityCache) get(ctx context.Context) ([]store.Entity, error) {
 	if es == nil {
 		es = []store.Entity{}
 	}
-	ec.list, ec.loaded = es, now
+	nodes := make([]authz.Node, len(es))
+	for i, e := range es {
+		nodes[i] = authz.Node{Code: e.Code, Parent: e.Parent, Kind: e.Kind}
+	}
+	ec.list, ec.index, ec.loaded = es, authz.NewTree(nodes), now
 	return es, nil
+}
+
+// tree is the cached hierarchy as the authorization policy reads it.
+func (ec *entityCache) tree(ctx context.Context) (*authz.Tree, error) {
+	if _, err := ec.get(ctx); err != nil {
+		return nil, err
+	}
+	ec.mu.Lock()
+	defer ec.mu.Unlock()
+	return ec.index, nil
 }
 
 func (ec *entityCache) find(ctx context.Context, code string) (store.Entity, error) {

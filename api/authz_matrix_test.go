@@ -100,14 +100,17 @@ func mxSectorOf(code string) string {
 
 // mxSees: a coordinator, manager or head sees the tickets filed to, or now the
 // responsibility of, its entity; a sector official those of its sector's
-// subtree; everyone else on staff (agents, supervisor, minister's office,
-// admin, auditor) sees all.
+// subtree; agents and reception what they filed (every ticket here was filed
+// on the portal); the supervisor, the minister's office, admins and auditors
+// see all.
 func mxSees(c mxCaller, o *mxObject) bool {
 	switch c.role {
 	case domain.RoleCoordinator, domain.RoleCareCenterManager, domain.RoleEntityHead:
 		return o.entity == c.entity || o.responsible == c.entity
 	case domain.RoleSectorOfficial:
 		return mxSectorOf(o.entity) == c.entity || mxSectorOf(o.responsible) == c.entity
+	case domain.RoleAgent, domain.RoleReception:
+		return false
 	}
 	return true
 }
@@ -167,25 +170,9 @@ func mxRead(c mxCaller, o *mxObject) outcome {
 	return allow
 }
 
-// mxInbox: the inbox lists what the scope holds now (the responsible
-// entity), a narrower test than the detail's: a ticket filed to an entity but
-// now reviewed above it opens by number there and is not listed.
-func mxInbox(c mxCaller, o *mxObject) outcome {
-	if r := mxRead(c, o); r != allow {
-		return r
-	}
-	switch c.role {
-	case domain.RoleCoordinator, domain.RoleCareCenterManager, domain.RoleEntityHead:
-		if o.responsible != c.entity {
-			return hidden
-		}
-	case domain.RoleSectorOfficial:
-		if mxSectorOf(o.responsible) != c.entity {
-			return hidden
-		}
-	}
-	return allow
-}
+// mxInbox: the inbox lists exactly what the detail admits (one rule,
+// authz.ReadScope = authz.Decide(Read)).
+func mxInbox(c mxCaller, o *mxObject) outcome { return mxRead(c, o) }
 
 func mxAct(c mxCaller, o *mxObject) outcome {
 	if r := mxRead(c, o); r != allow {
@@ -197,14 +184,14 @@ func mxAct(c mxCaller, o *mxObject) outcome {
 	return allow
 }
 
-// mxHistory: the raw history is for auditors, admins and the supervisor
-// (all ministry-wide); the role check comes first and does not depend on the
-// ticket, so it reveals nothing about which tickets exist.
+// mxHistory: the raw history is for auditors, admins and the supervisor;
+// like every action it is decided after the read scope, so a ticket out of
+// scope reads as missing and one in scope as forbidden.
 func mxHistory(c mxCaller, o *mxObject) outcome {
-	if r := mxRoles(domain.RoleAuditor, domain.RoleAdmin, domain.RoleSupervisor)(c, o); r != allow {
+	if r := mxRead(c, o); r != allow {
 		return r
 	}
-	return mxRead(c, o)
+	return mxRoles(domain.RoleAuditor, domain.RoleAdmin, domain.RoleSupervisor)(c, o)
 }
 
 // mxBeneficiary: the tracking code is the only credential; a staff token is
@@ -376,6 +363,7 @@ var mxCallers = []mxCaller{
 	{name: "beneficiary (right code)", role: domain.RoleBeneficiary, code: rightCode},
 	{name: "beneficiary (wrong code)", role: domain.RoleBeneficiary, code: wrongCode},
 	{name: "agent", token: testTokens["agent"], role: domain.RoleAgent},
+	{name: "reception", token: testTokens["reception"], role: domain.RoleReception},
 	{name: "coordinator@KSU", token: testTokens["coord-ksu"], role: domain.RoleCoordinator, entity: "KSU"},
 	{name: "care_center_manager@KSU", token: testTokens["manager-ksu"], role: domain.RoleCareCenterManager, entity: "KSU"},
 	{name: "entity_head@KSU", token: testTokens["head-ksu"], role: domain.RoleEntityHead, entity: "KSU"},

@@ -23,6 +23,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/tawasul/tawasul/auth/password"
+	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/sla"
 	"github.com/tawasul/tawasul/store"
@@ -173,6 +174,7 @@ var testTokens = map[string]string{
 	"admin":          "tok-admin",
 	"auditor":        "tok-auditor",
 	"coord-elsewher": "tok-coord-elsewhere",
+	"reception":      "tok-reception",
 }
 
 func testCredentials() []Credential {
@@ -192,6 +194,7 @@ func testCredentials() []Credential {
 		cred("admin", domain.RoleAdmin, ""),
 		cred("auditor", domain.RoleAuditor, ""),
 		cred("coord-elsewher", domain.RoleCoordinator, "UQU"),
+		cred("reception", domain.RoleReception, ""),
 	}
 }
 
@@ -454,7 +457,7 @@ func (f *fixture) file(token string, edits ...func(m map[string]any)) created {
 // ticketCount counts every ticket row (started or not).
 func (f *fixture) ticketCount() int {
 	f.t.Helper()
-	p, err := f.store.ListTickets(context.Background(), store.TicketFilter{Limit: 200})
+	p, err := f.store.ListTickets(context.Background(), store.TicketFilter{Scope: authz.Scope{All: true}, Limit: 200})
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/tawasul/tawasul/domain"
 	"net/http"
 	"slices"
 	"strconv"
@@ -18,6 +17,8 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/tawasul/tawasul/authz"
+	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/workflows"
 )
 
@@ -32,11 +33,10 @@ type historyJSON struct {
 // workflow or one of its escalation children: the record of what the system
 // decided and when, independent of the read model.
 func (a *API) history(c *gin.Context) {
-	t, _, ok := a.loadVisible(c)
-	if !ok {
+	t, actor, ok := a.loadVisible(c)
+	if !ok || !a.authorize(c, actor, authz.ReadHistory, t) {
 		return
 	}
-	actor, _ := staffActor(c)
 	// Auditors inspect what happened, not who the beneficiary is: payloads
 	// (inputs, results, notification recipients) carry personal data.
 	redact := actor.Role == domain.RoleAuditor

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/normalize"
 	"github.com/tawasul/tawasul/store"
@@ -94,7 +95,7 @@ func (a *API) validateIntake(ctx context.Context, in createTicketIn, actor workf
 		add("channel", fieldRequired)
 	case !out.Channel.Valid():
 		add("channel", fieldInvalidValue)
-	case isStaff && !mayFile(actor.Role):
+	case isStaff && !authz.MayFile(actor.Role):
 		e := problem(http.StatusForbidden, codeForbidden)
 		return intake{}, e
 	case !out.Channel.SelfService() && !isStaff:
@@ -108,6 +109,10 @@ func (a *API) validateIntake(ctx context.Context, in createTicketIn, actor workf
 		out.Priority = domain.PriorityNormal
 	} else if !out.Priority.Valid() {
 		add("priority", fieldInvalidValue)
+	} else if out.Priority != domain.PriorityNormal && !(isStaff && authz.MaySetPriority(actor.Role)) {
+		// Priority orders the staff's work and picks the SLA: a beneficiary
+		// describes the matter, staff judge its urgency.
+		add("priority", fieldStaffOnly)
 	}
 
 	out.Subject = normalize.Text(in.Subject)

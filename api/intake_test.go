@@ -136,6 +136,8 @@ func TestCreateTicketRefusals(t *testing.T) {
 			benef(m)["type"], benef(m)["gender"] = "alien", "x"
 		}), status: 422, code: codeValidation,
 			fields: []string{"kind:invalid_value", "priority:invalid_value", "beneficiary.type:invalid_value", "beneficiary.gender:invalid_value"}},
+		{name: "beneficiary sets priority", body: ticketBody(func(m map[string]any) { m["priority"] = "urgent" }),
+			status: 422, code: codeValidation, fields: []string{"priority:staff_only"}},
 		{name: "bad channel", body: ticketBody(func(m map[string]any) { m["channel"] = "fax" }),
 			status: 422, code: codeValidation, fields: []string{"channel:invalid_value"}},
 		{name: "missing fields", body: map[string]any{"channel": "portal"}, status: 422, code: codeValidation,

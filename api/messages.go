@@ -221,6 +221,7 @@ const (
 	fieldNotInList         = "not_in_list"
 	fieldTooShort          = "too_short"
 	fieldAdminToken        = "admin_not_allowed"
+	fieldStaffOnly         = "staff_only"
 )
 
 var fieldTexts = map[string]text{
@@ -238,6 +239,7 @@ var fieldTexts = map[string]text{
 	fieldOutOfRange:        {"القيمة خارج النطاق المسموح.", "The value is out of the allowed range."},
 	fieldStaffOnlyChannel:  {"هذه القناة متاحة للموظفين فقط.", "This channel is available to staff only."},
 	fieldNotInList:         {"القيمة ليست من القائمة المسموحة.", "The value is not in the allowed list."},
+	fieldStaffOnly:         {"لا يحدد هذا الحقلَ إلا الموظفون.", "Only staff may set this field."},
 	fieldAdminToken:        {"لا يمكن منح رمز التكامل دور مدير النظام.", "An integration token cannot have the admin role."},
 	fieldTooShort:          {"النص أقصر من المسموح (12 حرفاً على الأقل لكلمة المرور).", "The text is shorter than allowed (at least 12 characters for a password)."},
 

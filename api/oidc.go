@@ -13,6 +13,7 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/gin-gonic/gin"
 
+	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/store"
 )
@@ -229,7 +230,7 @@ func (a *API) loginOIDC(c *gin.Context) {
 		return
 	}
 	entity := ""
-	if entityScoped(role) {
+	if authz.EntityScoped(role) {
 		entity, _ = claims[o.EntityClaim].(string)
 		entity = strings.TrimSpace(entity)
 		if entity == "" {

@@ -78,7 +78,8 @@ func TestAuth(t *testing.T) {
 
 	f.do(req{method: "PUT", path: "/api/v1/policies", token: testTokens["supervisor"], body: map[string]any{}}).
 		expectProblem(http.StatusForbidden, codeForbidden)
-	f.do(req{method: "GET", path: "/api/v1/tickets/2026-000001/history", token: testTokens["coord-ksu"]}).
+	number := f.file("").Number
+	f.do(req{method: "GET", path: "/api/v1/tickets/" + number + "/history", token: testTokens["coord-ksu"]}).
 		expectProblem(http.StatusForbidden, codeForbidden)
 	f.do(req{method: "GET", path: "/api/v1/policies/current"}).expectProblem(http.StatusUnauthorized, codeUnauthorized)
 }
@@ -125,7 +126,7 @@ func TestListScopes(t *testing.T) {
 		"minister":    all,
 		"admin":       all,
 		"auditor":     all,
-		"agent":       all,
+		"agent":       {}, // front-line staff follow what they filed (none of these)
 	}
 	for who, want := range cases {
 		slices.Sort(want)
@@ -133,6 +134,17 @@ func TestListScopes(t *testing.T) {
 			t.Errorf("%s sees %v, want %v", who, got, want)
 		}
 	}
+	// Front-line staff follow what they filed, and only that.
+	byAgent := f.file(testTokens["agent"], func(m map[string]any) { m["channel"] = "call_center" }).Number
+	byReception := f.file(testTokens["reception"], func(m map[string]any) { m["channel"] = "walk_in" }).Number
+	if got := numbersOf(f.list(testTokens["agent"], "")); !slices.Equal(got, []string{byAgent}) {
+		t.Errorf("agent sees %v, want only its own %s", got, byAgent)
+	}
+	if got := numbersOf(f.list(testTokens["reception"], "")); !slices.Equal(got, []string{byReception}) {
+		t.Errorf("reception sees %v, want only its own %s", got, byReception)
+	}
+	f.do(req{method: "GET", path: "/api/v1/tickets/" + byAgent, token: testTokens["reception"]}).expectProblem(http.StatusNotFound, codeNotFound)
+	f.do(req{method: "GET", path: "/api/v1/tickets/" + byAgent, token: testTokens["agent"]}).expect(http.StatusOK)
 	// The entity filter narrows, never widens, a scope.
 	if got := numbersOf(f.list(testTokens["coord-ksu"], "?entity=EDU-RIY")); len(got) != 0 {
 		t.Errorf("coordinator reached another entity through ?entity: %v", got)
@@ -291,7 +303,7 @@ func TestRespond(t *testing.T) {
 
 	before := len(seen)
 	// Who may not answer: refused before any update.
-	f.do(req{method: "POST", path: path, token: testTokens["agent"], body: map[string]any{"message": "x"}}).expectProblem(http.StatusForbidden, codeForbidden)
+	f.do(req{method: "POST", path: path, token: testTokens["agent"], body: map[string]any{"message": "x"}}).expectProblem(http.StatusNotFound, codeNotFound)
 	f.do(req{method: "POST", path: path, token: testTokens["auditor"], body: map[string]any{"message": "x"}}).expectProblem(http.StatusForbidden, codeForbidden)
 	f.do(req{method: "POST", path: path, token: testTokens["sector-uni"], body: map[string]any{"message": "x"}}).expectProblem(http.StatusForbidden, codeForbidden)
 	f.do(req{method: "POST", path: path, token: testTokens["coord-edu"], body: map[string]any{"message": "x"}}).expectProblem(http.StatusNotFound, codeNotFound)

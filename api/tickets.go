@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,6 +17,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
+	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/normalize"
 	"github.com/tawasul/tawasul/sla"
@@ -338,7 +340,7 @@ func (a *API) listTickets(c *gin.Context) {
 	q := c.Request.URL.Query()
 	for k := range q {
 		switch k {
-		case "entity", "status", "overdue", "cursor", "limit":
+		case "entity", "status", "overdue", "cursor", "limit", "view":
 		default:
 			writeProblem(c, invalid(fieldErr{field: k, code: fieldUnknown}))
 			return
@@ -375,16 +377,32 @@ func (a *API) listTickets(c *gin.Context) {
 		}
 		f.Limit = n
 	}
-	if len(errs) > 0 {
-		writeProblem(c, invalid(errs...))
-		return
-	}
-	sc, err := a.scope(ctx, actor)
+	tree, err := a.entities.tree(ctx)
 	if err != nil {
 		a.fail(c, err)
 		return
 	}
-	f.Entities = sc
+	// view narrows the inbox to one kind of pending task; the read scope
+	// below still bounds what any view shows.
+	switch q.Get("view") {
+	case "", "all":
+	case "assigned":
+		f.AssignedTo = actor.ID
+	case "unassigned":
+		f.Unassigned = true
+	case "escalated":
+		if !slices.Contains(domain.LadderRoles(), actor.Role) {
+			errs = append(errs, fieldErr{field: "view", code: fieldInvalidValue})
+		}
+		f.HeldByRole, f.HeldByEntity = actor.Role, authz.HeldAt(subjectOf(actor), tree)
+	default:
+		errs = append(errs, fieldErr{field: "view", code: fieldInvalidValue})
+	}
+	if len(errs) > 0 {
+		writeProblem(c, invalid(errs...))
+		return
+	}
+	f.Scope = authz.ReadScope(subjectOf(actor), tree, tree.Codes())
 	page, err := a.store.ListTickets(ctx, f)
 	if errors.Is(err, store.ErrBadCursor) {
 		writeProblem(c, problem(http.StatusBadRequest, codeBadCursor))
@@ -455,16 +473,34 @@ func (a *API) loadVisible(c *gin.Context) (store.Ticket, workflows.Actor, bool) 
 		a.fail(c, fmt.Errorf("get ticket: %w", err))
 		return store.Ticket{}, actor, false
 	}
-	ok, err := a.canSee(c.Request.Context(), actor, t)
+	d, err := a.decide(c.Request.Context(), actor, authz.Read, t)
 	if err != nil {
 		a.fail(c, err)
 		return store.Ticket{}, actor, false
 	}
-	if !ok {
+	if d != authz.Allowed {
 		writeProblem(c, problem(http.StatusNotFound, codeNotFound))
 		return store.Ticket{}, actor, false
 	}
 	return t, actor, true
+}
+
+// authorize asks the policy whether actor may do act to the visible ticket t;
+// on refusal it has written the problem.
+func (a *API) authorize(c *gin.Context, actor workflows.Actor, act authz.Action, t store.Ticket) bool {
+	d, err := a.decide(c.Request.Context(), actor, act, t)
+	switch {
+	case err != nil:
+		a.fail(c, err)
+		return false
+	case d == authz.Hidden:
+		writeProblem(c, problem(http.StatusNotFound, codeNotFound))
+		return false
+	case d == authz.Forbidden:
+		writeProblem(c, problem(http.StatusForbidden, codeForbidden))
+		return false
+	}
+	return true
 }
 
 func (a *API) getTicket(c *gin.Context) {
@@ -523,14 +559,7 @@ func (a *API) respond(c *gin.Context) {
 	if !ok {
 		return
 	}
-	ctx := c.Request.Context()
-	may, err := a.canAct(ctx, actor, t)
-	if err != nil {
-		a.fail(c, err)
-		return
-	}
-	if !may {
-		writeProblem(c, problem(http.StatusForbidden, codeForbidden))
+	if !a.authorize(c, actor, authz.Respond, t) {
 		return
 	}
 	key, _, kerr := idempotencyKey(c.Request.Header)

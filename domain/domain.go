@@ -140,6 +140,8 @@ const (
 	RoleMinisterOffice    Role = "minister_office"
 	RoleAdmin             Role = "admin"
 	RoleAuditor           Role = "auditor"
+	// RoleReception files tickets for walk-in visitors.
+	RoleReception Role = "reception"
 	// RoleBeneficiary is the person who filed, proven by the tracking code.
 	RoleBeneficiary Role = "beneficiary"
 	// RoleSystem stamps what the workflow does by itself (timers, escalation).
@@ -149,7 +151,7 @@ const (
 // StaffRoles lists the roles a configured token may carry.
 func StaffRoles() []Role {
 	return []Role{RoleAgent, RoleCoordinator, RoleCareCenterManager, RoleEntityHead, RoleSectorOfficial,
-		RoleSupervisor, RoleMinisterOffice, RoleAdmin, RoleAuditor}
+		RoleSupervisor, RoleMinisterOffice, RoleAdmin, RoleAuditor, RoleReception}
 }
 
 func (r Role) ValidStaff() bool { return slices.Contains(StaffRoles(), r) }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/domain"
 )
 
@@ -29,10 +30,10 @@ func BenchmarkListTickets(b *testing.B) {
 		name string
 		f    TicketFilter
 	}{
-		{"all", TicketFilter{}},
-		{"pending", TicketFilter{Status: []domain.Status{domain.StatusOpen, domain.StatusReopened}}},
-		{"entity+pending", TicketFilter{Entity: "C", Status: []domain.Status{domain.StatusOpen, domain.StatusReopened}}},
-		{"scope3+overdue", TicketFilter{Entities: []string{"A", "B", "C"}, Overdue: true, Now: now}},
+		{"all", TicketFilter{Scope: allScope}},
+		{"pending", TicketFilter{Scope: allScope, Status: []domain.Status{domain.StatusOpen, domain.StatusReopened}}},
+		{"entity+pending", TicketFilter{Scope: allScope, Entity: "C", Status: []domain.Status{domain.StatusOpen, domain.StatusReopened}}},
+		{"scope3+overdue", TicketFilter{Scope: authz.Scope{Entities: []string{"A", "B", "C"}}, Overdue: true, Now: now}},
 	}
 	for _, c := range cases {
 		// First page, then a page deep in the list (the cursor of page 10).

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/domain"
 )
 
@@ -223,3 +224,6 @@ func mustEqual[T any](tb testing.TB, what string, got, want T) {
 		tb.Fatalf("%s:\n got %s\nwant %s", what, fmt.Sprintf("%+v", got), fmt.Sprintf("%+v", want))
 	}
 }
+
+// allScope reads every ticket (an administrator's scope).
+var allScope = authz.Scope{All: true}

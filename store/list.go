@@ -5,7 +5,12 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/tawasul/tawasul/authz"
 )
 
 const (
@@ -60,14 +65,22 @@ func (s *Store) ListTickets(ctx context.Context, f TicketFilter) (Page, error) {
 		// turn into a range scan of the (…, sla_due_at, number) indexes.
 		q = q.Where("(sla_due_at, number) > (?, ?)", c.Due, c.Number)
 	}
-	if f.Entities != nil {
-		if len(f.Entities) == 0 {
-			return Page{}, nil
-		}
-		q = q.Where("responsible_entity IN ?", f.Entities)
+	scoped, ok := scopeClause(q, f.Scope)
+	if !ok {
+		return Page{}, nil
 	}
+	q = scoped
 	if f.Entity != "" {
 		q = q.Where("responsible_entity = ?", f.Entity)
+	}
+	if f.AssignedTo != "" {
+		q = q.Where("assigned_to = ?", f.AssignedTo)
+	}
+	if f.Unassigned {
+		q = q.Where("assigned_to = ''")
+	}
+	if f.HeldByRole != "" {
+		q = q.Where("escalation_level > 0 AND escalation_role = ? AND escalation_entity = ?", string(f.HeldByRole), f.HeldByEntity)
 	}
 	if len(f.Status) > 0 {
 		st := make([]string, len(f.Status))
@@ -98,6 +111,32 @@ func (s *Store) ListTickets(ctx context.Context, f TicketFilter) (Page, error) {
 	}
 	p.Tickets = ts
 	return p, nil
+}
+
+// scopeClause restricts q to what sc may read; ok=false when sc matches
+// nothing. It is authz.ReadScope's rule in SQL (TestScopeAgreesWithDecide).
+func scopeClause(q *gorm.DB, sc authz.Scope) (*gorm.DB, bool) {
+	if sc.All {
+		return q, true
+	}
+	if sc.Empty() {
+		return q, false
+	}
+	var conds []string
+	var args []any
+	if len(sc.Entities) > 0 {
+		conds = append(conds, "entity IN ? OR responsible_entity IN ?")
+		args = append(args, sc.Entities, sc.Entities)
+	}
+	if sc.FiledBy != "" {
+		conds = append(conds, "filed_by_id = ?")
+		args = append(args, sc.FiledBy)
+	}
+	if sc.Mobile != "" {
+		conds = append(conds, "beneficiary_mobile = ?")
+		args = append(args, sc.Mobile)
+	}
+	return q.Where("("+strings.Join(conds, " OR ")+")", args...), true
 }
 
 // OpenTicketNumbers lists, in number order after `after`, the tickets a policy

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/domain"
 )
 
@@ -66,14 +67,14 @@ func TestListTicketsPagination(t *testing.T) {
 		}
 		want := wantOrder(all)
 		for _, limit := range []int{1, 2, 3, 4, 8, 50} {
-			got, pages := listAll(t, s, TicketFilter{Limit: limit})
+			got, pages := listAll(t, s, TicketFilter{Scope: allScope, Limit: limit})
 			mustEqual(t, fmt.Sprintf("order with limit %d", limit), got, want)
 			if wantPages := (len(all) + limit - 1) / limit; pages != wantPages {
 				t.Fatalf("limit %d: %d pages, want %d", limit, pages, wantPages)
 			}
 		}
 		// Tickets keep their full content in pages.
-		p, err := s.ListTickets(context.Background(), TicketFilter{Limit: 1})
+		p, err := s.ListTickets(context.Background(), TicketFilter{Scope: allScope, Limit: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -82,12 +83,12 @@ func TestListTicketsPagination(t *testing.T) {
 
 		// A ticket due earlier than the cursor and added after it was issued
 		// is not shown on later pages (keyset, not offset).
-		p, err = s.ListTickets(context.Background(), TicketFilter{Limit: 3})
+		p, err = s.ListTickets(context.Background(), TicketFilter{Scope: allScope, Limit: 3})
 		if err != nil {
 			t.Fatal(err)
 		}
 		mustCreate(t, s, sampleTicket(baseTime.Add(-time.Hour)))
-		rest, _ := listAll(t, s, TicketFilter{Limit: 3, Cursor: p.NextCursor})
+		rest, _ := listAll(t, s, TicketFilter{Scope: allScope, Limit: 3, Cursor: p.NextCursor})
 		mustEqual(t, "pages after the cursor", rest, want[3:])
 	})
 }
@@ -96,7 +97,7 @@ func TestListTicketsLimit(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, s *Store) {
 		seedTickets(t, s, 205, func(i int, tk *Ticket) {})
 		for _, c := range []struct{ limit, want int }{{0, 50}, {-3, 50}, {1, 1}, {200, 200}, {201, 200}, {10000, 200}} {
-			p, err := s.ListTickets(context.Background(), TicketFilter{Limit: c.limit})
+			p, err := s.ListTickets(context.Background(), TicketFilter{Scope: allScope, Limit: c.limit})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -142,21 +143,21 @@ func TestListTicketsFilters(t *testing.T) {
 			f    TicketFilter
 			want []string
 		}{
-			{"all", TicketFilter{}, pick(func(Ticket) bool { return true })},
-			{"scope A,C", TicketFilter{Entities: []string{"A", "C"}},
+			{"all", TicketFilter{Scope: allScope}, pick(func(Ticket) bool { return true })},
+			{"scope A,C", TicketFilter{Scope: authz.Scope{Entities: []string{"A", "C"}}},
 				pick(func(tk Ticket) bool { return in("A", "C")(tk.ResponsibleEntity) })},
-			{"empty scope", TicketFilter{Entities: []string{}}, nil},
-			{"entity B", TicketFilter{Entity: "B"}, pick(func(tk Ticket) bool { return tk.ResponsibleEntity == "B" })},
-			{"scope A,C and entity B", TicketFilter{Entities: []string{"A", "C"}, Entity: "B"}, nil},
-			{"entity by filing entity matches nothing", TicketFilter{Entity: "ORIG"}, nil},
-			{"status open", TicketFilter{Status: []domain.Status{domain.StatusOpen}},
+			{"empty scope", TicketFilter{Scope: authz.Scope{}}, nil},
+			{"entity B", TicketFilter{Scope: allScope, Entity: "B"}, pick(func(tk Ticket) bool { return tk.ResponsibleEntity == "B" })},
+			{"scope A,C and entity B", TicketFilter{Scope: authz.Scope{Entities: []string{"A", "C"}}, Entity: "B"}, nil},
+			{"entity by filing entity matches nothing", TicketFilter{Scope: allScope, Entity: "ORIG"}, nil},
+			{"status open", TicketFilter{Scope: allScope, Status: []domain.Status{domain.StatusOpen}},
 				pick(func(tk Ticket) bool { return tk.Status == domain.StatusOpen })},
-			{"status open,reopened in scope A", TicketFilter{Entities: []string{"A"},
+			{"status open,reopened in scope A", TicketFilter{Scope: authz.Scope{Entities: []string{"A"}},
 				Status: []domain.Status{domain.StatusOpen, domain.StatusReopened}},
 				pick(func(tk Ticket) bool {
 					return tk.ResponsibleEntity == "A" && in("open", "reopened")(string(tk.Status))
 				})},
-			{"final statuses of C", TicketFilter{Entity: "C", Status: []domain.Status{domain.StatusClosed, domain.StatusWithdrawn}},
+			{"final statuses of C", TicketFilter{Scope: allScope, Entity: "C", Status: []domain.Status{domain.StatusClosed, domain.StatusWithdrawn}},
 				pick(func(tk Ticket) bool { return tk.ResponsibleEntity == "C" && tk.Status.Final() })},
 		}
 		for _, c := range cases {
@@ -188,14 +189,14 @@ func TestListTicketsOverdue(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		got, _ := listAll(t, s, TicketFilter{Overdue: true, Now: now, Limit: 1})
+		got, _ := listAll(t, s, TicketFilter{Scope: allScope, Overdue: true, Now: now, Limit: 1})
 		mustEqual(t, "overdue", got, []string{late.Number, lateB.Number, lateReopened.Number})
 		// The same instant written in another zone gives the same answer.
-		got, _ = listAll(t, s, TicketFilter{Overdue: true, Now: now.In(time.FixedZone("X", -7*3600))})
+		got, _ = listAll(t, s, TicketFilter{Scope: allScope, Overdue: true, Now: now.In(time.FixedZone("X", -7*3600))})
 		mustEqual(t, "overdue, Now in UTC-7", got, []string{late.Number, lateB.Number, lateReopened.Number})
-		got, _ = listAll(t, s, TicketFilter{Overdue: true, Now: now, Entity: "B"})
+		got, _ = listAll(t, s, TicketFilter{Scope: allScope, Overdue: true, Now: now, Entity: "B"})
 		mustEqual(t, "overdue in B", got, []string{lateB.Number})
-		got, _ = listAll(t, s, TicketFilter{Overdue: true, Now: now, Status: []domain.Status{domain.StatusReopened, domain.StatusClosed}})
+		got, _ = listAll(t, s, TicketFilter{Scope: allScope, Overdue: true, Now: now, Status: []domain.Status{domain.StatusReopened, domain.StatusClosed}})
 		mustEqual(t, "overdue and reopened/closed", got, []string{lateReopened.Number})
 	})
 }
@@ -213,16 +214,16 @@ func TestListTicketsAcrossTimeZones(t *testing.T) {
 		c := mustCreate(t, s, sampleTicket(time.Date(2026, 6, 2, 23, 0, 0, 500000000, east))) // 13:00:00.5 UTC on 2 June
 		// Sub-second ordering: d is half a second after c.
 		d := mustCreate(t, s, sampleTicket(time.Date(2026, 6, 2, 13, 0, 1, 0, time.UTC)))
-		got, _ := listAll(t, s, TicketFilter{Limit: 1})
+		got, _ := listAll(t, s, TicketFilter{Scope: allScope, Limit: 1})
 		mustEqual(t, "order by instant", got, []string{a.Number, c.Number, d.Number, b.Number})
 		if !c.SLADueAt.Equal(time.Date(2026, 6, 2, 13, 0, 0, 500000000, time.UTC)) || c.SLADueAt.Location() != time.UTC {
 			t.Fatalf("SLADueAt stored as %v", c.SLADueAt)
 		}
-		got, _ = listAll(t, s, TicketFilter{Overdue: true, Now: time.Date(2026, 6, 2, 16, 0, 0, 0, east)}) // 06:00 UTC
+		got, _ = listAll(t, s, TicketFilter{Scope: allScope, Overdue: true, Now: time.Date(2026, 6, 2, 16, 0, 0, 0, east)}) // 06:00 UTC
 		if len(got) != 0 {
 			t.Fatalf("overdue at 06:00 UTC: %v", got)
 		}
-		got, _ = listAll(t, s, TicketFilter{Overdue: true, Now: time.Date(2026, 6, 2, 6, 0, 1, 0, west)}) // 14:00:01 UTC
+		got, _ = listAll(t, s, TicketFilter{Scope: allScope, Overdue: true, Now: time.Date(2026, 6, 2, 6, 0, 1, 0, west)}) // 14:00:01 UTC
 		mustEqual(t, "overdue at 14:00:01 UTC", got, []string{a.Number, c.Number, d.Number})
 
 		if s.Dialect() == DialectSQLite {
@@ -246,7 +247,7 @@ func TestListTicketsBadCursor(t *testing.T) {
 			b64([]byte(`{"n":"2026-000001"}`)),          // no deadline
 			b64([]byte(`{"d":"yesterday","n":"2026-000001"}`)),
 		} {
-			if _, err := s.ListTickets(context.Background(), TicketFilter{Cursor: c}); !errors.Is(err, ErrBadCursor) {
+			if _, err := s.ListTickets(context.Background(), TicketFilter{Scope: allScope, Cursor: c}); !errors.Is(err, ErrBadCursor) {
 				t.Errorf("cursor %q: err = %v, want ErrBadCursor", c, err)
 			}
 		}

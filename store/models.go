@@ -9,6 +9,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/domain"
 )
 
@@ -134,15 +135,23 @@ type NewTicket = Ticket
 
 // TicketFilter selects an inbox page. Zero values mean "any".
 type TicketFilter struct {
-	// Entities restricts to these responsible entities (scope); nil = all, and an
-	// empty non-nil slice matches nothing (a caller whose scope is empty sees nothing).
-	Entities []string
-	Entity   string          // the ?entity= filter (responsible entity)
-	Status   []domain.Status // nil = any
-	Overdue  bool            // SLADueAt < Now and status pending
-	Now      time.Time       // the clock for Overdue
-	Cursor   string          // opaque, from Page.NextCursor
-	Limit    int             // 1..200, default 50
+	// Scope is what the caller may read (authz.ReadScope); required: the zero
+	// Scope matches nothing, so a forgotten scope fails closed.
+	Scope  authz.Scope
+	Entity string // the ?entity= filter (responsible entity)
+	// AssignedTo keeps the tickets assigned to this actor ID; Unassigned
+	// those assigned to nobody.
+	AssignedTo string
+	Unassigned bool
+	// HeldByRole (with HeldByEntity, "" for ministry-wide rungs) keeps the
+	// tickets whose current escalation rung that role holds.
+	HeldByRole   domain.Role
+	HeldByEntity string
+	Status       []domain.Status // nil = any
+	Overdue      bool            // SLADueAt < Now and status pending
+	Now          time.Time       // the clock for Overdue
+	Cursor       string          // opaque, from Page.NextCursor
+	Limit        int             // 1..200, default 50
 }
 
 // Page is one page of tickets, most urgent SLA first (SLADueAt, Number).
