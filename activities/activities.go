@@ -79,6 +79,22 @@ func (a *Activities) ResolveLevel(ctx context.Context, in workflows.ResolveLevel
 	return workflows.LevelHolder{Role: in.Role, Entity: e.Code, NameAR: e.NameAR, NameEN: e.NameEN}, nil
 }
 
+// SuggestAssignee picks the active coordinator of in.Entity with the fewest
+// pending tickets (ties by username); the zero Actor when the entity has no
+// coordinator accounts. It only reads: the workflow records the choice, so a
+// retry that picks someone else is harmless.
+func (a *Activities) SuggestAssignee(ctx context.Context, in workflows.SuggestAssigneeInput) (workflows.Actor, error) {
+	loads, err := a.Store.CoordinatorLoads(ctx, in.Entity)
+	if err != nil {
+		return workflows.Actor{}, err
+	}
+	if len(loads) == 0 {
+		return workflows.Actor{}, nil
+	}
+	c := loads[0]
+	return workflows.Actor{ID: store.AccountActorPrefix + c.Username, Name: c.Name, Role: domain.RoleCoordinator, Entity: in.Entity}, nil
+}
+
 // ReviewEntity is the entity one level above code, which reviews an objection
 // to code's answer; the ministry root reviews its own.
 func (a *Activities) ReviewEntity(ctx context.Context, code string) (workflows.LevelHolder, error) {

@@ -82,7 +82,7 @@ func accountActor(acc store.Account) workflows.Actor {
 }
 
 // accountActorPrefix marks actors that are accounts (not configured tokens).
-const accountActorPrefix = "user:"
+const accountActorPrefix = store.AccountActorPrefix
 
 // tokenHash is the hex SHA-256 under which a bearer token is stored.
 func tokenHash(token string) string {

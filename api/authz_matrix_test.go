@@ -174,6 +174,32 @@ func mxRead(c mxCaller, o *mxObject) outcome {
 // authz.ReadScope = authz.Decide(Read)).
 func mxInbox(c mxCaller, o *mxObject) outcome { return mxRead(c, o) }
 
+// mxCoordinatorOf names the coordinator account the matrix keeps for entity.
+func mxCoordinatorOf(entity string) string { return "mx-coord-" + strings.ToLower(entity) }
+
+// mxClaim: a coordinator of the entity holding the ticket takes it.
+func mxClaim(c mxCaller, o *mxObject) outcome {
+	if r := mxRead(c, o); r != allow {
+		return r
+	}
+	if c.role != domain.RoleCoordinator || c.entity != o.responsible {
+		return forbid
+	}
+	return allow
+}
+
+// mxAssign: the care-center manager of the entity holding the ticket, or an
+// admin, hands it to that entity's coordinator.
+func mxAssign(c mxCaller, o *mxObject) outcome {
+	if r := mxRead(c, o); r != allow {
+		return r
+	}
+	if c.role == domain.RoleAdmin || (c.role == domain.RoleCareCenterManager && c.entity == o.responsible) {
+		return allow
+	}
+	return forbid
+}
+
 func mxAct(c mxCaller, o *mxObject) outcome {
 	if r := mxRead(c, o); r != allow {
 		return r
@@ -262,6 +288,21 @@ var mxRules = map[string]mxRule{
 			return map[string]any{"message": "تم الصرف"}, nil
 		}},
 	"GET /api/v1/tickets/:number/history": {objects: "tickets", expect: mxHistory},
+	"POST /api/v1/tickets/:number/claim":  {objects: "tickets", expect: mxClaim},
+	"POST /api/v1/tickets/:number/assignment": {objects: "tickets", expect: mxAssign,
+		body: func(_ *matrix, _ mxCaller, o *mxObject) (any, map[string]string) {
+			return map[string]any{"assignee": mxCoordinatorOf(o.responsible)}, nil
+		}},
+	// The coordinators' loads of KSU: for whoever assigns there.
+	"GET /api/v1/coordinators": {expect: func(c mxCaller, o *mxObject) outcome {
+		if r := mxRoles(domain.RoleAdmin, domain.RoleSupervisor, domain.RoleCareCenterManager)(c, o); r != allow {
+			return r
+		}
+		if c.role == domain.RoleCareCenterManager && c.entity != "KSU" {
+			return forbid
+		}
+		return allow
+	}},
 
 	"GET /api/v1/policies/current": {expect: mxStaffOnly},
 	"PUT /api/v1/policies": {expect: mxRoles(domain.RoleAdmin),
@@ -398,6 +439,10 @@ func newMatrix(t *testing.T) *matrix {
 	for _, u := range []string{"mx-user", "mx-victim"} {
 		f.account(u, domain.RoleCoordinator, "KSU", mxPassword)
 	}
+	// One coordinator account per entity, for assignments to whichever holds a ticket.
+	for _, e := range mxEntities {
+		f.account(mxCoordinatorOf(e.Code), domain.RoleCoordinator, e.Code, mxPassword)
+	}
 	for name, secret := range map[string]string{"mx-integration": mxIntegrationToken, "mx-victim-token": "tw_mx-victim-token"} {
 		if _, err := f.store.CreateAPIToken(ctx, store.NewAPIToken{Name: name, TokenHash: tokenHash(secret),
 			Role: domain.RoleCoordinator, Entity: "KSU", ExpiresAt: f.clock.Now().Add(24 * time.Hour), CreatedBy: "admin"},
@@ -501,6 +546,9 @@ func (m *matrix) request(rule mxRule, method, path string, c mxCaller, o *mxObje
 	}
 	if method == http.MethodGet && strings.HasSuffix(path, "/api/v1/tickets") {
 		path += "?status=open,answered,reopened,closed,withdrawn&limit=200"
+	}
+	if method == http.MethodGet && strings.HasSuffix(path, "/api/v1/coordinators") {
+		path += "?entity=KSU"
 	}
 	rq.path = path
 	return rq, nil

@@ -222,6 +222,7 @@ const (
 	fieldTooShort          = "too_short"
 	fieldAdminToken        = "admin_not_allowed"
 	fieldStaffOnly         = "staff_only"
+	fieldNotCoordinator    = "not_a_coordinator"
 )
 
 var fieldTexts = map[string]text{
@@ -240,6 +241,7 @@ var fieldTexts = map[string]text{
 	fieldStaffOnlyChannel:  {"هذه القناة متاحة للموظفين فقط.", "This channel is available to staff only."},
 	fieldNotInList:         {"القيمة ليست من القائمة المسموحة.", "The value is not in the allowed list."},
 	fieldStaffOnly:         {"لا يحدد هذا الحقلَ إلا الموظفون.", "Only staff may set this field."},
+	fieldNotCoordinator:    {"ليس منسقاً نشطاً في الجهة المسؤولة عن البلاغ.", "Not an active coordinator of the entity holding the ticket."},
 	fieldAdminToken:        {"لا يمكن منح رمز التكامل دور مدير النظام.", "An integration token cannot have the admin role."},
 	fieldTooShort:          {"النص أقصر من المسموح (12 حرفاً على الأقل لكلمة المرور).", "The text is shorter than allowed (at least 12 characters for a password)."},
 

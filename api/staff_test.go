@@ -55,9 +55,18 @@ func (f *fixture) escalate(number string, version int64, level int, role domain.
 	if err != nil {
 		f.t.Fatal(err)
 	}
+	// The rung's holder, as activities.ResolveLevel finds it.
+	holder := row.ResponsibleEntity
+	switch domain.LadderScope(role) {
+	case domain.ScopeSector:
+		holder = mxSectorOf(holder)
+	case domain.ScopeMinistry:
+		holder = "MOE"
+	}
 	err = f.store.ApplyChange(context.Background(), store.TicketChange{
 		Number: number, Version: version, Status: row.Status, ResponsibleEntity: row.ResponsibleEntity,
-		PolicyVersion: row.PolicyVersion, EscalationLevel: level, EscalationRole: role, SLADueAt: row.SLADueAt,
+		PolicyVersion: row.PolicyVersion, EscalationLevel: level, EscalationRole: role, EscalationEntity: holder,
+		SLADueAt: row.SLADueAt,
 	})
 	if err != nil {
 		f.t.Fatal(err)
@@ -82,6 +91,43 @@ func TestAuth(t *testing.T) {
 	f.do(req{method: "GET", path: "/api/v1/tickets/" + number + "/history", token: testTokens["coord-ksu"]}).
 		expectProblem(http.StatusForbidden, codeForbidden)
 	f.do(req{method: "GET", path: "/api/v1/policies/current"}).expectProblem(http.StatusUnauthorized, codeUnauthorized)
+}
+
+// The people holding a rung find the tickets that climbed to it in their
+// inbox (view=escalated); the view narrows the read scope, never widens it.
+func TestEscalatedInbox(t *testing.T) {
+	f := newFixture(t)
+	ksu := f.file("").Number
+	uqu := f.file("", func(m map[string]any) { m["entity"] = "UQU" }).Number
+	edu := f.file("", func(m map[string]any) { m["entity"] = "EDU-RIY" }).Number
+	f.escalate(ksu, 1, 3, domain.RoleSectorOfficial)
+	f.escalate(uqu, 1, 1, domain.RoleCareCenterManager)
+	f.escalate(edu, 1, 4, domain.RoleSupervisor)
+
+	view := func(who string) []string { return numbersOf(f.list(testTokens[who], "?view=escalated")) }
+	if got := view("sector-uni"); !slices.Equal(got, []string{ksu}) {
+		t.Errorf("sector official's escalated inbox %v, want [%s]", got, ksu)
+	}
+	if got := view("manager-ksu"); len(got) != 0 {
+		t.Errorf("KSU's manager holds no rung, sees %v", got)
+	}
+	if got := view("supervisor"); !slices.Equal(got, []string{edu}) {
+		t.Errorf("supervisor's escalated inbox %v, want [%s]", got, edu)
+	}
+	f.escalate(ksu, 2, 4, domain.RoleSupervisor)
+	want := []string{ksu, edu}
+	slices.Sort(want)
+	if got := view("supervisor"); !slices.Equal(got, want) {
+		t.Errorf("after a climb, supervisor's escalated inbox %v, want %v", got, want)
+	}
+	if got := view("sector-uni"); len(got) != 0 {
+		t.Errorf("the rung moved on; sector official still holds %v", got)
+	}
+	// Roles that never hold a rung have no escalated view.
+	f.do(req{method: "GET", path: "/api/v1/tickets?view=escalated", token: testTokens["coord-ksu"]}).
+		expectProblem(http.StatusUnprocessableEntity, codeValidation)
+	f.do(req{method: "GET", path: "/api/v1/tickets?view=mine-and-more", token: testTokens["admin"]}).
+		expectProblem(http.StatusUnprocessableEntity, codeValidation)
 }
 
 func TestNewRefusesBadCredentials(t *testing.T) {

@@ -318,6 +318,7 @@ type summaryJSON struct {
 	Round             int             `json:"round"`
 	EscalationLevel   int             `json:"escalation_level"`
 	EscalationRole    domain.Role     `json:"escalation_role,omitempty"`
+	AssignedTo        string          `json:"assigned_to,omitempty"`
 	SLADueAt          time.Time       `json:"sla_due_at"`
 	Overdue           bool            `json:"overdue"`
 	CreatedAt         time.Time       `json:"created_at"`
@@ -328,7 +329,7 @@ func summarize(t store.Ticket, now time.Time) summaryJSON {
 	return summaryJSON{
 		Number: t.Number, Kind: t.Kind, Channel: t.Channel, Priority: t.Priority, Status: t.Status,
 		Subject: t.Subject, Entity: t.Entity, ResponsibleEntity: t.ResponsibleEntity, Round: t.Round,
-		EscalationLevel: t.EscalationLevel, EscalationRole: t.EscalationRole, SLADueAt: t.SLADueAt.UTC(),
+		EscalationLevel: t.EscalationLevel, EscalationRole: t.EscalationRole, AssignedTo: t.AssignedTo, SLADueAt: t.SLADueAt.UTC(),
 		Overdue:   t.Status.Pending() && t.SLADueAt.Before(now),
 		CreatedAt: t.CreatedAt.UTC(), UpdatedAt: t.UpdatedAt.UTC(),
 	}

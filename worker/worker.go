@@ -43,4 +43,5 @@ func Register(r sdkworker.Registry, acts *activities.Activities) {
 	r.RegisterActivityWithOptions(acts.ReviewEntity, activity.RegisterOptions{Name: workflows.ActivityReviewEntity})
 	r.RegisterActivityWithOptions(acts.Notify, activity.RegisterOptions{Name: workflows.ActivityNotify})
 	r.RegisterActivityWithOptions(acts.OpenTickets, activity.RegisterOptions{Name: workflows.ActivityOpenTickets})
+	r.RegisterActivityWithOptions(acts.SuggestAssignee, activity.RegisterOptions{Name: workflows.ActivitySuggestAssignee})
 }

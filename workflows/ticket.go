@@ -108,6 +108,9 @@ func (t *ticket) setup(ctx workflow.Context) error {
 		func() (func(workflow.Context) bool, error) {
 			return registerMessage(ctx, t, UpdateWithdraw, t.validateWithdraw, t.withdraw)
 		},
+		func() (func(workflow.Context) bool, error) {
+			return registerMessage(ctx, t, UpdateAssign, t.validateAssign, t.assign)
+		},
 	} {
 		drain, err := reg()
 		if err != nil {
@@ -275,8 +278,69 @@ func (t *ticket) object(ctx workflow.Context, req ObjectRequest) (TicketState, e
 			Message: "objection under review by " + reviewer.NameEN})
 		t.notifyBeneficiary("reopened", map[string]string{"entity": reviewer.Entity})
 		t.changes++
+		if workflow.GetVersion(ctx, changeAutoAssign, workflow.DefaultVersion, 1) == 1 {
+			// The reviewing entity's own coordinator works the review.
+			t.st.AssignedTo, t.st.AssignedAt = "", nil
+			t.autoAssign(ctx, reviewer.Entity)
+		}
 	}
 	return t.st, t.flush(ctx)
+}
+
+func (t *ticket) validateAssign(ctx workflow.Context, req AssignRequest) error {
+	switch {
+	case t.st.Status.Final():
+		return refuse(ErrTicketClosed, "the ticket is "+string(t.st.Status))
+	case !t.st.Status.Pending():
+		return refuse(ErrNotAwaitingResponse, "the ticket has been answered and is not awaiting a response")
+	case req.To.ID == "" || req.Actor.ID == "":
+		return refuse(ErrInvalidMessage, "an assignment needs an assignee and an actor")
+	}
+	return nil
+}
+
+func (t *ticket) assign(ctx workflow.Context, req AssignRequest) (TicketState, error) {
+	if req.To.ID == t.st.AssignedTo {
+		return t.st, nil // a repeated claim or assignment changes nothing
+	}
+	t.setAssignee(ctx, req.Actor, req.To, req.Note)
+	t.changes++
+	return t.st, t.flush(ctx)
+}
+
+// autoAssign gives a pending, unassigned ticket held by entity to the
+// coordinator the SuggestAssignee activity picks (the least loaded). Without
+// one (no coordinator accounts, or the lookup keeps failing) the ticket stays
+// in the entity's unassigned queue for a coordinator to claim: assignment
+// helps the work along but must never hold a ticket up.
+func (t *ticket) autoAssign(ctx workflow.Context, entity string) {
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second, MaximumAttempts: 5,
+		},
+	})
+	var who Actor
+	if err := workflow.ExecuteActivity(actx, ActivitySuggestAssignee, SuggestAssigneeInput{Entity: entity}).Get(ctx, &who); err != nil {
+		workflow.GetLogger(ctx).Warn("no assignee suggested; left for a claim", "entity", entity, "error", err.Error())
+		return
+	}
+	// An answer, a withdrawal or a manual assignment may have come meanwhile.
+	if who.ID == "" || !t.st.Status.Pending() || t.st.AssignedTo != "" || t.st.ResponsibleEntity != entity {
+		return
+	}
+	t.setAssignee(ctx, SystemActor, who, "least loaded")
+	t.changes++
+}
+
+func (t *ticket) setAssignee(ctx workflow.Context, by, to Actor, note string) {
+	now := workflow.Now(ctx)
+	t.st.AssignedTo, t.st.AssignedAt = to.ID, &now
+	msg := to.ID
+	if note != "" {
+		msg += " — " + note
+	}
+	t.event(ctx, Event{Type: EventAssigned, Actor: by, Entity: to.Entity, Public: false, Message: msg})
 }
 
 // reviewLadder is the ladder of an objection's review: the rungs inside the
@@ -334,6 +398,9 @@ func (t *ticket) run(ctx workflow.Context, resume *Resume) (TicketState, error) 
 		t.event(ctx, Event{Type: EventCreated, Actor: t.in.FiledBy, Entity: t.in.Entity, Public: true,
 			Message: "channel " + string(t.in.Channel)})
 		t.notifyBeneficiary("created", map[string]string{"sla_due_at": t.st.SLADueAt.Format(time.RFC3339)})
+		if workflow.GetVersion(ctx, changeAutoAssign, workflow.DefaultVersion, 1) == 1 {
+			t.autoAssign(ctx, t.st.ResponsibleEntity)
+		}
 		if err := t.flush(ctx); err != nil {
 			return t.st, err
 		}

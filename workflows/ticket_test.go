@@ -68,6 +68,7 @@ type recorder struct {
 	changes  []workflows.Change
 	notes    []workflows.Notification
 	failOnce map[string]bool // activity name -> fail its first call
+	failMany map[string]int  // activity name -> fail this many more calls
 }
 
 var parents = map[string]workflows.LevelHolder{
@@ -84,6 +85,10 @@ func (r *recorder) fail(name string) error {
 	defer r.mu.Unlock()
 	if r.failOnce[name] {
 		delete(r.failOnce, name)
+		return errors.New("injected failure")
+	}
+	if r.failMany[name] > 0 {
+		r.failMany[name]--
 		return errors.New("injected failure")
 	}
 	return nil
@@ -108,6 +113,19 @@ func (r *recorder) ResolveLevel(ctx context.Context, in workflows.ResolveLevelIn
 		e = "MOE"
 	}
 	return workflows.LevelHolder{Role: in.Role, Entity: e, NameEN: e}, nil
+}
+
+// coordinators is who SuggestAssignee picks per entity (none for the others).
+var coordinators = map[string]workflows.Actor{
+	"KSU":  {ID: "user:sara", Name: "سارة", Role: domain.RoleCoordinator, Entity: "KSU"},
+	"UNIV": {ID: "user:omar", Name: "عمر", Role: domain.RoleCoordinator, Entity: "UNIV"},
+}
+
+func (r *recorder) SuggestAssignee(ctx context.Context, in workflows.SuggestAssigneeInput) (workflows.Actor, error) {
+	if err := r.fail(workflows.ActivitySuggestAssignee); err != nil {
+		return workflows.Actor{}, err
+	}
+	return coordinators[in.Entity], nil
 }
 
 func (r *recorder) ReviewEntity(ctx context.Context, code string) (workflows.LevelHolder, error) {
@@ -178,13 +196,14 @@ func newHarness(t *testing.T, filed time.Time) *harness {
 	s.SetLogger(tlog.NewStructuredLogger(slog.New(slog.DiscardHandler)))
 	env := s.NewTestWorkflowEnvironment()
 	env.SetStartTime(filed)
-	rec := &recorder{failOnce: map[string]bool{}}
+	rec := &recorder{failOnce: map[string]bool{}, failMany: map[string]int{}}
 	env.RegisterWorkflowWithOptions(workflows.TicketWorkflow, workflow.RegisterOptions{Name: "TicketWorkflow"})
 	env.RegisterWorkflowWithOptions(workflows.EscalationWorkflow, workflow.RegisterOptions{Name: "EscalationWorkflow"})
 	env.RegisterActivityWithOptions(rec.RecordChange, activity.RegisterOptions{Name: workflows.ActivityRecordChange})
 	env.RegisterActivityWithOptions(rec.ResolveLevel, activity.RegisterOptions{Name: workflows.ActivityResolveLevel})
 	env.RegisterActivityWithOptions(rec.ReviewEntity, activity.RegisterOptions{Name: workflows.ActivityReviewEntity})
 	env.RegisterActivityWithOptions(rec.Notify, activity.RegisterOptions{Name: workflows.ActivityNotify})
+	env.RegisterActivityWithOptions(rec.SuggestAssignee, activity.RegisterOptions{Name: workflows.ActivitySuggestAssignee})
 	return &harness{t: t, env: env, rec: rec, t0: filed}
 }
 

@@ -21,7 +21,10 @@ const (
 	UpdateRespond  = "respond"
 	UpdateObject   = "object"
 	UpdateWithdraw = "withdraw"
-	QueryState     = "state"
+	// UpdateAssign hands the ticket to a coordinator (a claim is an
+	// assignment to oneself).
+	UpdateAssign = "assign"
+	QueryState   = "state"
 	// SignalApplyPolicy hands an open ticket a newer policy version (the
 	// administrators' explicit roll-out); the ticket recomputes its deadlines.
 	SignalApplyPolicy = "apply_policy"
@@ -33,6 +36,17 @@ const (
 	ActivityResolveLevel = "ResolveLevel"
 	ActivityReviewEntity = "ReviewEntity"
 	ActivityNotify       = "Notify"
+	// ActivitySuggestAssignee picks the least-loaded active coordinator.
+	ActivitySuggestAssignee = "SuggestAssignee"
+)
+
+// Change IDs of workflow.GetVersion: each marks a change to the ticket
+// workflow made after histories were recorded (workflows/testdata); replay
+// tests prove old histories still take the old path.
+const (
+	// changeAutoAssign: a new ticket (and an objection's review) goes to the
+	// least-loaded coordinator of the entity that holds it.
+	changeAutoAssign = "auto-assign"
 )
 
 // Stable error types carried by temporal.ApplicationError when a validator
@@ -150,6 +164,19 @@ type WithdrawRequest struct {
 	Reason string `json:"reason,omitempty"`
 }
 
+// AssignRequest hands the ticket to a coordinator. The API checks who may
+// assign to whom (authz); the workflow checks the ticket still waits on staff.
+type AssignRequest struct {
+	Actor Actor  `json:"actor"`
+	To    Actor  `json:"to"`
+	Note  string `json:"note,omitempty"`
+}
+
+// SuggestAssigneeInput asks for the coordinator of entity to assign a ticket to.
+type SuggestAssigneeInput struct {
+	Entity string `json:"entity"`
+}
+
 // ApplyPolicyRequest carries a newer policy version to an open ticket.
 type ApplyPolicyRequest struct {
 	Policy sla.Policy `json:"policy"`
@@ -176,6 +203,7 @@ const (
 	EventStoodDown  = "escalation_stood_down"
 	EventTopReached = "ladder_top_reached"
 	EventPolicy     = "policy_applied"
+	EventAssigned   = "assigned"
 )
 
 // Event is one line of the ticket's timeline; Seq is assigned by the workflow.
