@@ -7,6 +7,7 @@
 //	tawasul seed      load the bundled organization and the default policy
 //	tawasul audit verify   check the audit log's hash chain; exit 1 at the first broken entry
 //	tawasul hash-token TOKEN   print the SHA-256 to put in auth.tokens[].hash
+//	tawasul create-admin --username U --name N   the first administrator account (password on stdin)
 package main
 
 import (
@@ -40,6 +41,7 @@ commands:
   seed          load the bundled organization and the default SLA policy
   audit verify  check the audit log's hash chain (exits 1 and names the first broken entry)
   hash-token    print the SHA-256 of a token for auth.tokens[].hash
+  create-admin  create an administrator account (the first one); the password is read from stdin
 
 Run 'tawasul <command> --help' for the flags.
 `
@@ -78,6 +80,10 @@ func run(ctx context.Context, cmd string, args []string) error {
 		cmd, args = "audit verify", args[1:]
 	}
 	fs := config.Flags(cmd)
+	if cmd == "create-admin" {
+		fs.String("username", "", "the administrator's username")
+		fs.String("name", "", "the administrator's full name")
+	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -130,6 +136,13 @@ func run(ctx context.Context, cmd string, args []string) error {
 		}
 		log.Info(cmd + " done")
 		return nil
+	case "create-admin":
+		if cfg.Database.DSN == "" {
+			return errors.New("--db (or database.dsn / TAWASUL_DATABASE_DSN) is required")
+		}
+		username, _ := fs.GetString("username")
+		name, _ := fs.GetString("name")
+		return createAdmin(ctx, cfg.Database.DSN, username, name, os.Stdin, os.Stdout)
 	case "audit verify":
 		if cfg.Database.DSN == "" {
 			return errors.New("--db (or database.dsn / TAWASUL_DATABASE_DSN) is required")
