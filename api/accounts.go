@@ -168,15 +168,14 @@ func (a *API) startSession(c *gin.Context, acc store.Account, action string, det
 		return
 	}
 	expires := now.Add(accessTTL)
-	if _, err := a.store.CreateSession(c.Request.Context(), store.NewSession{
-		AccountID: acc.ID, TokenHash: tokenHash(access), RefreshHash: tokenHash(refresh),
-		ExpiresAt: expires, RefreshExpiresAt: now.Add(refreshTTL),
-	}, now); err != nil {
+	if err := a.audited(c, accountActor(acc), action, "account/"+acc.Username, detail, func(ctx context.Context) error {
+		_, err := a.store.CreateSession(ctx, store.NewSession{
+			AccountID: acc.ID, TokenHash: tokenHash(access), RefreshHash: tokenHash(refresh),
+			ExpiresAt: expires, RefreshExpiresAt: now.Add(refreshTTL),
+		}, now)
+		return err
+	}); err != nil {
 		a.fail(c, fmt.Errorf("%s: %w", action, err))
-		return
-	}
-	if err := a.auditAs(c, accountActor(acc), action, "account/"+acc.Username, detail); err != nil {
-		a.fail(c, err)
 		return
 	}
 	writeTokens(c, access, refresh, expires, now, acc)
@@ -314,12 +313,10 @@ func (a *API) changePassword(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	if err := a.store.SetPassword(ctx, username, hash, now); err != nil {
+	if err := a.audited(c, actor, auditPasswordChange, "account/"+username, nil, func(ctx context.Context) error {
+		return a.store.SetPassword(ctx, username, hash, now)
+	}); err != nil {
 		a.fail(c, fmt.Errorf("change password: %w", err))
-		return
-	}
-	if err := a.audit(c, auditPasswordChange, "account/"+username, nil); err != nil {
-		a.fail(c, err)
 		return
 	}
 	c.Status(http.StatusNoContent)
@@ -413,19 +410,21 @@ func (a *API) createAccount(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	acc, err := a.store.CreateAccount(ctx, store.NewAccount{
-		Username: username, Name: name, Role: in.Role, Entity: entity, PasswordHash: hash,
-	}, a.now())
+	actor, _ := staffActor(c)
+	var acc store.Account
+	err = a.audited(c, actor, auditAccountCreated, "account/"+store.NormalizeUsername(username),
+		gin.H{"role": in.Role, "entity": entity}, func(ctx context.Context) error {
+			var err error
+			acc, err = a.store.CreateAccount(ctx, store.NewAccount{
+				Username: username, Name: name, Role: in.Role, Entity: entity, PasswordHash: hash,
+			}, a.now())
+			return err
+		})
 	if errors.Is(err, store.ErrExists) {
 		writeProblem(c, problem(http.StatusConflict, codeAccountExists))
 		return
 	} else if err != nil {
 		a.fail(c, fmt.Errorf("create account: %w", err))
-		return
-	}
-	if err := a.audit(c, auditAccountCreated, "account/"+acc.Username,
-		gin.H{"role": acc.Role, "entity": acc.Entity}); err != nil {
-		a.fail(c, err)
 		return
 	}
 	writeJSON(c, http.StatusCreated, accountOut{Username: acc.Username, Name: acc.Name, Role: acc.Role,
@@ -435,16 +434,15 @@ func (a *API) createAccount(c *gin.Context) {
 // disableAccount disables an account and ends its sessions (admin).
 func (a *API) disableAccount(c *gin.Context) {
 	username := store.NormalizeUsername(c.Param("username"))
-	err := a.store.DisableAccount(c.Request.Context(), username, a.now())
+	actor, _ := staffActor(c)
+	err := a.audited(c, actor, auditAccountOff, "account/"+username, nil, func(ctx context.Context) error {
+		return a.store.DisableAccount(ctx, username, a.now())
+	})
 	if errors.Is(err, store.ErrNotFound) {
 		writeProblem(c, problem(http.StatusNotFound, codeNotFound))
 		return
 	} else if err != nil {
 		a.fail(c, fmt.Errorf("disable account: %w", err))
-		return
-	}
-	if err := a.audit(c, auditAccountOff, "account/"+username, nil); err != nil {
-		a.fail(c, err)
 		return
 	}
 	c.Status(http.StatusNoContent)

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -97,16 +98,14 @@ func (a *API) importEntities(c *gin.Context) {
 		a.fail(c, fmt.Errorf("parse entities: %w", err))
 		return
 	}
-	if err := a.store.UpsertEntities(ctx, es); err != nil {
+	actor, _ := staffActor(c)
+	if err := a.audited(c, actor, auditEntitiesImport, "entities", gin.H{"count": len(es)}, func(ctx context.Context) error {
+		return a.store.UpsertEntities(ctx, es)
+	}); err != nil {
 		a.fail(c, fmt.Errorf("import entities: %w", err))
 		return
 	}
 	a.entities.invalidate()
-	actor, _ := staffActor(c)
 	a.log.Info("entities imported", "count", len(es), "actor", actor.ID)
-	if err := a.audit(c, auditEntitiesImport, "entities", gin.H{"count": len(es)}); err != nil {
-		a.fail(c, err)
-		return
-	}
 	writeJSON(c, http.StatusOK, gin.H{"imported": len(es)})
 }

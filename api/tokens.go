@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -116,20 +117,22 @@ func (a *API) createAPIToken(c *gin.Context) {
 	secret = apiTokenPrefix + secret
 	actor, _ := staffActor(c)
 	now := a.now()
-	t, err := a.store.CreateAPIToken(ctx, store.NewAPIToken{
-		Name: name, TokenHash: tokenHash(secret), Role: in.Role, Entity: entity,
-		ExpiresAt: now.Add(time.Duration(*in.ExpiresInDays) * 24 * time.Hour), CreatedBy: actor.ID,
-	}, now)
+	expiresAt := now.Add(time.Duration(*in.ExpiresInDays) * 24 * time.Hour)
+	var t store.APIToken
+	err = a.audited(c, actor, auditTokenCreated, "token/"+name,
+		gin.H{"role": in.Role, "entity": entity, "expires_at": expiresAt.UTC()}, func(ctx context.Context) error {
+			var err error
+			t, err = a.store.CreateAPIToken(ctx, store.NewAPIToken{
+				Name: name, TokenHash: tokenHash(secret), Role: in.Role, Entity: entity,
+				ExpiresAt: expiresAt, CreatedBy: actor.ID,
+			}, now)
+			return err
+		})
 	if errors.Is(err, store.ErrExists) {
 		writeProblem(c, problem(http.StatusConflict, codeTokenExists))
 		return
 	} else if err != nil {
 		a.fail(c, fmt.Errorf("create API token: %w", err))
-		return
-	}
-	if err := a.audit(c, auditTokenCreated, "token/"+t.Name,
-		gin.H{"role": t.Role, "entity": t.Entity, "expires_at": t.ExpiresAt}); err != nil {
-		a.fail(c, err)
 		return
 	}
 	c.Header("Cache-Control", "no-store")
@@ -156,16 +159,15 @@ func (a *API) listAPITokens(c *gin.Context) {
 // revokeAPIToken ends an integration token at once (admin).
 func (a *API) revokeAPIToken(c *gin.Context) {
 	name := c.Param("name")
-	err := a.store.RevokeAPIToken(c.Request.Context(), name, a.now())
+	actor, _ := staffActor(c)
+	err := a.audited(c, actor, auditTokenRevoked, "token/"+name, nil, func(ctx context.Context) error {
+		return a.store.RevokeAPIToken(ctx, name, a.now())
+	})
 	if errors.Is(err, store.ErrNotFound) {
 		writeProblem(c, problem(http.StatusNotFound, codeNotFound))
 		return
 	} else if err != nil {
 		a.fail(c, fmt.Errorf("revoke API token: %w", err))
-		return
-	}
-	if err := a.audit(c, auditTokenRevoked, "token/"+name, nil); err != nil {
-		a.fail(c, err)
 		return
 	}
 	c.Status(http.StatusNoContent)

@@ -88,7 +88,7 @@ func (s *Store) CreateAccount(ctx context.Context, n NewAccount, at time.Time) (
 	if a.Username == "" || a.PasswordHash == "" || a.Role == "" {
 		return Account{}, errors.New("store: create account: username, role and password hash are required")
 	}
-	if err := s.db.WithContext(ctx).Create(&a).Error; err != nil {
+	if err := s.writeTx(ctx, func(tx *gorm.DB) error { return tx.Create(&a).Error }); err != nil {
 		if isUniqueViolation(err) {
 			return Account{}, fmt.Errorf("store: account %q: %w", a.Username, ErrExists)
 		}
@@ -136,7 +136,7 @@ func (s *Store) updateAccount(ctx context.Context, op, username string, at time.
 	username = NormalizeUsername(username)
 	at = utc(at)
 	updates["updated_at"] = at
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.writeTx(ctx, func(tx *gorm.DB) error {
 		var a Account
 		err := tx.Where("username = ?", username).Take(&a).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -249,7 +249,7 @@ func (s *Store) CreateSession(ctx context.Context, n NewSession, at time.Time) (
 		AccountID: n.AccountID, TokenHash: n.TokenHash, RefreshHash: n.RefreshHash,
 		ExpiresAt: utc(n.ExpiresAt), RefreshExpiresAt: utc(n.RefreshExpiresAt), CreatedAt: utc(at),
 	}
-	if err := s.db.WithContext(ctx).Create(&ss).Error; err != nil {
+	if err := s.writeTx(ctx, func(tx *gorm.DB) error { return tx.Create(&ss).Error }); err != nil {
 		return Session{}, fmt.Errorf("store: create session: %w", err)
 	}
 	return ss, nil

@@ -52,7 +52,7 @@ func (s *Store) CreateAPIToken(ctx context.Context, n NewAPIToken, at time.Time)
 	if t.Name == "" || len(t.TokenHash) != 64 || t.Role == "" {
 		return APIToken{}, errors.New("store: create API token: name, role and a 64-digit token hash are required")
 	}
-	if err := s.db.WithContext(ctx).Create(&t).Error; err != nil {
+	if err := s.writeTx(ctx, func(tx *gorm.DB) error { return tx.Create(&t).Error }); err != nil {
 		if isUniqueViolation(err) {
 			return APIToken{}, fmt.Errorf("store: API token %q: %w", t.Name, ErrExists)
 		}
@@ -94,21 +94,22 @@ func (s *Store) TouchAPIToken(ctx context.Context, id int64, at time.Time) (bool
 // RevokeAPIToken ends the token named name (idempotent: revoking twice keeps
 // the first revocation time). ErrNotFound for an unknown name.
 func (s *Store) RevokeAPIToken(ctx context.Context, name string, at time.Time) error {
-	res := s.db.WithContext(ctx).Model(&APIToken{}).Where("name = ? AND revoked_at IS NULL", name).
-		Update("revoked_at", utc(at))
-	if res.Error != nil {
-		return fmt.Errorf("store: revoke API token %q: %w", name, res.Error)
-	}
-	if res.RowsAffected == 0 {
-		var n int64
-		if err := s.db.WithContext(ctx).Model(&APIToken{}).Where("name = ?", name).Count(&n).Error; err != nil {
-			return fmt.Errorf("store: revoke API token %q: %w", name, err)
+	return s.writeTx(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&APIToken{}).Where("name = ? AND revoked_at IS NULL", name).Update("revoked_at", utc(at))
+		if res.Error != nil {
+			return fmt.Errorf("store: revoke API token %q: %w", name, res.Error)
 		}
-		if n == 0 {
-			return fmt.Errorf("store: API token %q: %w", name, ErrNotFound)
+		if res.RowsAffected == 0 {
+			var n int64
+			if err := tx.Model(&APIToken{}).Where("name = ?", name).Count(&n).Error; err != nil {
+				return fmt.Errorf("store: revoke API token %q: %w", name, err)
+			}
+			if n == 0 {
+				return fmt.Errorf("store: API token %q: %w", name, ErrNotFound)
+			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // ListAPITokens lists every token (revoked and expired ones included), by name.

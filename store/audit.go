@@ -85,19 +85,9 @@ func (s *Store) AppendAudit(ctx context.Context, e AuditEntry) (AuditEntry, erro
 		row := e
 		row.ID = 0
 		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			if err := s.xactLock(tx, lockAudit); err != nil {
-				return err
-			}
-			var last []string
-			if err := tx.Raw(`SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&last).Error; err != nil {
-				return err
-			}
-			row.PrevHash = GenesisHash
-			if len(last) > 0 {
-				row.PrevHash = last[0]
-			}
-			row.Hash = AuditHash(row)
-			return tx.Create(&row).Error
+			stored, err := s.appendAuditTx(tx, row)
+			row = stored
+			return err
 		})
 		if err == nil {
 			return row, nil
@@ -155,4 +145,89 @@ func (s *Store) VerifyAudit(ctx context.Context) (checked int, firstBroken int64
 			return checked, 0, nil
 		}
 	}
+}
+
+// PendingAudit is an audit entry that travels with a write: the store appends
+// it inside the write's own transaction, so the change and its record commit
+// or roll back together.
+type PendingAudit struct {
+	entry    AuditEntry
+	appended bool
+	stored   AuditEntry
+}
+
+// Appended reports whether a write committed the entry with it.
+func (p *PendingAudit) Appended() bool { return p.appended }
+
+// Stored is the entry as appended (ID, hashes), valid once Appended.
+func (p *PendingAudit) Stored() AuditEntry { return p.stored }
+
+type pendingAuditKey struct{}
+
+// WithAudit returns a context under which the next audited store write
+// (account, session, token, entity, policy changes) appends e in its own
+// transaction. The caller checks Appended afterwards: a write path that does
+// not take part leaves it false, and the caller appends it alone.
+func WithAudit(ctx context.Context, e AuditEntry) (context.Context, *PendingAudit, error) {
+	if e.Action == "" {
+		return ctx, nil, errors.New("store: audit: action is required")
+	}
+	if e.Detail != "" && !json.Valid([]byte(e.Detail)) {
+		return ctx, nil, errors.New("store: audit: detail is not JSON")
+	}
+	if e.At.IsZero() {
+		e.At = now()
+	}
+	e.At = utc(e.At)
+	p := &PendingAudit{entry: e}
+	return context.WithValue(ctx, pendingAuditKey{}, p), p, nil
+}
+
+// writeTx runs fn in a transaction and, when ctx carries a PendingAudit not
+// yet appended, appends it in the same transaction after fn. The audit lock
+// is taken last, after fn's own writes, so two audited writes cannot wait on
+// each other in a cycle.
+func (s *Store) writeTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	p, _ := ctx.Value(pendingAuditKey{}).(*PendingAudit)
+	if p != nil && p.appended {
+		p = nil
+	}
+	var stored AuditEntry
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if p == nil {
+			return nil
+		}
+		row, err := s.appendAuditTx(tx, p.entry)
+		stored = row
+		return err
+	})
+	if err == nil && p != nil {
+		p.appended, p.stored = true, stored
+	}
+	return err
+}
+
+// appendAuditTx chains e onto the last row inside tx, under the audit lock.
+func (s *Store) appendAuditTx(tx *gorm.DB, e AuditEntry) (AuditEntry, error) {
+	if err := s.xactLock(tx, lockAudit); err != nil {
+		return AuditEntry{}, err
+	}
+	var last []string
+	if err := tx.Raw(`SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&last).Error; err != nil {
+		return AuditEntry{}, err
+	}
+	row := e
+	row.ID = 0
+	row.PrevHash = GenesisHash
+	if len(last) > 0 {
+		row.PrevHash = last[0]
+	}
+	row.Hash = AuditHash(row)
+	if err := tx.Create(&row).Error; err != nil {
+		return AuditEntry{}, fmt.Errorf("append audit %s: %w", e.Action, err)
+	}
+	return row, nil
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -201,4 +202,45 @@ func TestAuditVerifyPages(t *testing.T) {
 	if _, broken := mustVerifyAudit(t, s); broken != id {
 		t.Fatalf("broken %d; want %d", broken, id)
 	}
+}
+
+// An audited write and its entry commit together: a write that fails leaves
+// no entry, one that succeeds leaves exactly one, chained like any other.
+func TestAuditedWriteIsAtomic(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		acct := NewAccount{Username: "amal", Name: "أمل", Role: "coordinator", Entity: "KSU", PasswordHash: "x"}
+		actx, p, err := WithAudit(ctx, AuditEntry{ActorID: "admin", ActorRole: "admin", Action: "account.created", Subject: "account/amal"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CreateAccount(actx, acct, baseTime); err != nil {
+			t.Fatal(err)
+		}
+		if !p.Appended() || p.Stored().ID == 0 {
+			t.Fatalf("entry not appended with the write: %+v", p.Stored())
+		}
+		// The same context does not append twice.
+		if _, err := s.CreateAccount(actx, NewAccount{Username: "badr", Name: "بدر", Role: "coordinator", Entity: "KSU", PasswordHash: "x"}, baseTime); err != nil {
+			t.Fatal(err)
+		}
+		// A write that fails (the username is taken) records nothing.
+		actx, p, _ = WithAudit(ctx, AuditEntry{ActorID: "admin", Action: "account.created", Subject: "account/amal"})
+		if _, err := s.CreateAccount(actx, acct, baseTime); !errors.Is(err, ErrExists) {
+			t.Fatalf("duplicate: %v", err)
+		}
+		if p.Appended() {
+			t.Fatal("a failed write appended its entry")
+		}
+		rows, err := s.ListAudit(ctx, 0, 100)
+		if err != nil || len(rows) != 1 {
+			t.Fatalf("audit rows %+v, %v; want exactly one", rows, err)
+		}
+		if n, broken, err := s.VerifyAudit(ctx); err != nil || broken != 0 || n != 1 {
+			t.Fatalf("verify: %d %d %v", n, broken, err)
+		}
+		if _, _, err := WithAudit(ctx, AuditEntry{Action: "x", Detail: "not json"}); err == nil {
+			t.Fatal("a detail that is not JSON was accepted")
+		}
+	})
 }

@@ -26,7 +26,7 @@ func (s *Store) UpsertEntities(ctx context.Context, es []Entity) error {
 		at[e.Code] = len(rows)
 		rows = append(rows, e)
 	}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.writeTx(ctx, func(tx *gorm.DB) error {
 		return tx.Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "code"}},
 			DoUpdates: clause.AssignmentColumns([]string{"name_ar", "name_en", "kind", "parent"}),
