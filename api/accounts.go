@@ -447,3 +447,54 @@ func (a *API) disableAccount(c *gin.Context) {
 	}
 	c.Status(http.StatusNoContent)
 }
+
+type roleIn struct {
+	Role   domain.Role `json:"role"`
+	Entity string      `json:"entity"`
+}
+
+// changeRole gives an account another role or scope (admin). Sessions stay
+// open: every request reads the account afresh, so the change holds from the
+// next request on. An administrator cannot change their own role, so the last
+// administrator cannot demote themself by mistake.
+func (a *API) changeRole(c *gin.Context) {
+	actor, _ := staffActor(c)
+	username := store.NormalizeUsername(c.Param("username"))
+	var in roleIn
+	if err := decodeJSON(c, &in, false); err != nil {
+		writeProblem(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	acc, err := a.store.GetAccountByUsername(ctx, username)
+	if errors.Is(err, store.ErrNotFound) {
+		writeProblem(c, problem(http.StatusNotFound, codeNotFound))
+		return
+	} else if err != nil {
+		a.fail(c, fmt.Errorf("change role: %w", err))
+		return
+	}
+	if actor.ID == accountActorPrefix+acc.Username {
+		writeProblem(c, problem(http.StatusForbidden, codeForbidden))
+		return
+	}
+	entity := strings.TrimSpace(in.Entity)
+	fe, err := a.checkRoleEntity(ctx, in.Role, entity, false)
+	if err != nil {
+		a.fail(c, fmt.Errorf("change role: %w", err))
+		return
+	}
+	if len(fe) > 0 {
+		writeProblem(c, invalid(fe...))
+		return
+	}
+	detail := gin.H{"from_role": acc.Role, "from_entity": acc.Entity, "role": in.Role, "entity": entity}
+	if err := a.audited(c, actor, auditRoleChanged, "account/"+acc.Username, detail, func(ctx context.Context) error {
+		return a.store.UpdateAccountProfile(ctx, acc.Username, acc.Name, in.Role, entity, a.now())
+	}); err != nil {
+		a.fail(c, fmt.Errorf("change role: %w", err))
+		return
+	}
+	writeJSON(c, http.StatusOK, accountOut{Username: acc.Username, Name: acc.Name, Role: in.Role,
+		Entity: entity, Disabled: acc.Disabled, CreatedAt: acc.CreatedAt})
+}

@@ -210,8 +210,24 @@ func TestAdminAccounts(t *testing.T) {
 	create(admin, map[string]any{"username": "k", "role": "beneficiary", "password": goodPassword}).
 		expectProblem(http.StatusUnprocessableEntity, codeValidation)
 
-	// Disabling ends the sessions; the account cannot log in again.
+	// A role change holds from the next request, and is audited.
 	tp := f.mustLogin("sami.q", goodPassword)
+	role := func(tok, user string, body map[string]any) resp {
+		return f.do(req{method: "PUT", path: "/api/v1/accounts/" + user + "/role", token: tok, body: body})
+	}
+	role(testTokens["supervisor"], "sami.q", map[string]any{"role": "agent"}).expectProblem(http.StatusForbidden, codeForbidden)
+	role(admin, "nobody", map[string]any{"role": "agent"}).expectProblem(http.StatusNotFound, codeNotFound)
+	role(admin, "sami.q", map[string]any{"role": "sector_official"}).expectProblem(http.StatusUnprocessableEntity, codeValidation)
+	role(admin, "sami.q", map[string]any{"role": "king"}).expectProblem(http.StatusUnprocessableEntity, codeValidation)
+	f.do(req{method: "GET", path: "/api/v1/tickets/" + f.file("").Number, token: tp.AccessToken}).expectProblem(http.StatusNotFound, codeNotFound)
+	role(admin, "SAMI.Q", map[string]any{"role": "care_center_manager", "entity": "KSU"}).expect(http.StatusOK)
+	f.do(req{method: "GET", path: "/api/v1/coordinators?entity=KSU", token: tp.AccessToken}).expect(http.StatusOK)
+	// An administrator with an account cannot change their own role.
+	f.account("root", domain.RoleAdmin, "", goodPassword)
+	rootTok := f.mustLogin("root", goodPassword).AccessToken
+	role(rootTok, "root", map[string]any{"role": "agent"}).expectProblem(http.StatusForbidden, codeForbidden)
+
+	// Disabling ends the sessions; the account cannot log in again.
 	f.do(req{method: "POST", path: "/api/v1/accounts/nobody/disable", token: admin}).expectProblem(http.StatusNotFound, codeNotFound)
 	f.do(req{method: "POST", path: "/api/v1/accounts/SAMI.Q/disable", token: testTokens["supervisor"]}).expectProblem(http.StatusForbidden, codeForbidden)
 	f.do(req{method: "POST", path: "/api/v1/accounts/SAMI.Q/disable", token: admin}).expect(http.StatusNoContent)
@@ -230,7 +246,7 @@ func TestAdminAccounts(t *testing.T) {
 		for _, e := range entries {
 			actions = append(actions, e.Action)
 		}
-		for _, want := range []string{auditAccountCreated, auditLogin, auditAccountOff, auditLoginFailed} {
+		for _, want := range []string{auditAccountCreated, auditLogin, auditAccountOff, auditLoginFailed, auditRoleChanged} {
 			if !slices.Contains(actions, want) {
 				t.Errorf("audit log %v lacks %s", actions, want)
 			}

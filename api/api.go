@@ -243,6 +243,7 @@ func (a *API) routes() (http.Handler, error) {
 	staff.POST("/auth/password", a.changePassword)
 	staff.POST("/accounts", a.requireRole(domain.RoleAdmin), a.createAccount)
 	staff.POST("/accounts/:username/disable", a.requireRole(domain.RoleAdmin), a.disableAccount)
+	staff.PUT("/accounts/:username/role", a.requireRole(domain.RoleAdmin), a.changeRole)
 	staff.POST("/tokens", a.requireRole(domain.RoleAdmin), a.createAPIToken)
 	staff.GET("/tokens", a.requireRole(domain.RoleAdmin), a.listAPITokens)
 	staff.POST("/tokens/:name/revoke", a.requireRole(domain.RoleAdmin), a.revokeAPIToken)

@@ -23,6 +23,7 @@ const (
 	auditPasswordChange = "password.changed"
 	auditAccountCreated = "account.created"
 	auditAccountOff     = "account.disabled"
+	auditRoleChanged    = "account.role_changed"
 	auditTokenCreated   = "token.created"
 	auditTokenRevoked   = "token.revoked"
 )

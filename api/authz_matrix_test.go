@@ -344,6 +344,10 @@ var mxRules = map[string]mxRule{
 			return map[string]any{"username": "mx-new", "name": "جديد", "role": "coordinator", "entity": "KSU", "password": mxPassword}, nil
 		}},
 	"POST /api/v1/accounts/:username/disable": {expect: mxRoles(domain.RoleAdmin), params: map[string]string{"username": "mx-victim"}},
+	"PUT /api/v1/accounts/:username/role": {expect: mxRoles(domain.RoleAdmin), params: map[string]string{"username": "mx-user"},
+		body: func(*matrix, mxCaller, *mxObject) (any, map[string]string) {
+			return map[string]any{"role": "care_center_manager", "entity": "KSU"}, nil
+		}},
 	// Integration tokens: administered by admins only.
 	"POST /api/v1/tokens": {expect: mxRoles(domain.RoleAdmin),
 		body: func(*matrix, mxCaller, *mxObject) (any, map[string]string) {
