@@ -306,3 +306,70 @@ func TestOpenTicketNumbers(t *testing.T) {
 		}
 	})
 }
+
+// The preview's walk: the same tickets as the roll-out's, in number order,
+// page by page, each with its deadline inputs as projected.
+func TestOpenTicketDeadlines(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		statuses := []domain.Status{domain.StatusOpen, domain.StatusClosed, domain.StatusAnswered,
+			domain.StatusWithdrawn, domain.StatusReopened}
+		stage := time.Date(2026, 3, 15, 12, 0, 0, 0, riyadh)
+		seedTickets(t, s, 10, func(i int, tk *Ticket) {
+			tk.Status = statuses[i%len(statuses)]
+			switch i {
+			case 2: // every field set (the store copies values, it does not judge them)
+				tk.Kind, tk.Priority, tk.PolicyVersion = domain.KindReport, domain.PriorityUrgent, 3
+				tk.Round, tk.EscalationLevel, tk.EscalationRole = 1, 2, domain.RoleEntityHead
+				tk.SLAStageStart = ptr(stage)
+				tk.RespondedAt = ptr(stage.Add(time.Hour))
+				tk.ObjectionUntil = ptr(stage.Add(121 * time.Hour))
+			case 4: // under review
+				tk.Round, tk.SLAStageStart = 1, ptr(stage.Add(time.Minute))
+			}
+		})
+		ctx := context.Background()
+		var got []TicketDeadline
+		after := ""
+		for {
+			page, err := s.OpenTicketDeadlines(ctx, after, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page) == 0 {
+				break
+			}
+			if len(page) > 2 {
+				t.Fatalf("page of %d, limit 2", len(page))
+			}
+			got = append(got, page...)
+			after = page[len(page)-1].Number
+		}
+		var numbers []string
+		for _, d := range got {
+			numbers = append(numbers, d.Number)
+		}
+		want, err := s.OpenTicketNumbers(ctx, "", 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustEqual(t, "numbers (deadlines vs roll-out)", numbers, want)
+		mustEqual(t, "numbers", strings.Join(numbers, ","),
+			"2026-000001,2026-000003,2026-000005,2026-000006,2026-000008,2026-000010")
+
+		answered := got[1]
+		requireAllFieldsSet(t, answered)
+		mustEqual(t, "answered ticket", answered, TicketDeadline{
+			Number: "2026-000003", Kind: domain.KindReport, Priority: domain.PriorityUrgent, Status: domain.StatusAnswered,
+			PolicyVersion: 3, Round: 1, EscalationLevel: 2, SLADueAt: baseTime.Add(2 * time.Minute),
+			SLAStageStart: ptr(stage.UTC()), RespondedAt: ptr(stage.Add(time.Hour).UTC()),
+			ObjectionUntil: ptr(stage.Add(121 * time.Hour).UTC()), CreatedAt: baseTime,
+		})
+		if r := got[2]; r.Status != domain.StatusReopened || r.Round != 1 || r.SLAStageStart == nil ||
+			!r.SLAStageStart.Equal(stage.Add(time.Minute)) || r.SLAStageStart.Location() != time.UTC {
+			t.Errorf("review ticket %+v", r)
+		}
+		if o := got[0]; o.SLAStageStart != nil || o.RespondedAt != nil || o.ObjectionUntil != nil || o.Round != 0 {
+			t.Errorf("a ticket projected before 0005 reads with nil instants: %+v", o)
+		}
+	})
+}
