@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/sla"
 )
 
 const (
@@ -133,6 +134,22 @@ func (s *Store) OpenTicketDeadlines(ctx context.Context, after string, limit int
 		t.CreatedAt = utc(t.CreatedAt)
 	}
 	return out, nil
+}
+
+// Stage is where the ticket stands, for sla.Policy.Recompute. A row projected
+// before migration 0005 has no stage start: in round 0 before any escalation
+// the countdown ran from the filing, as the workflow's does; elsewhere the
+// start is unknown and Recompute refuses it rather than guess.
+func (t TicketDeadline) Stage() sla.Stage {
+	s := sla.Stage{Kind: t.Kind, Priority: t.Priority, Status: t.Status, Round: t.Round,
+		EscalationLevel: t.EscalationLevel, RespondedAt: t.RespondedAt}
+	switch {
+	case t.SLAStageStart != nil:
+		s.Start = *t.SLAStageStart
+	case t.Round == 0 && t.EscalationLevel == 0:
+		s.Start = t.CreatedAt
+	}
+	return s
 }
 
 // openTickets is one page of the tickets a roll-out reaches, in number order

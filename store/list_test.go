@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/sla"
 )
 
 // listAll walks every page of f and fails on a repeated ticket.
@@ -370,6 +371,24 @@ func TestOpenTicketDeadlines(t *testing.T) {
 		}
 		if o := got[0]; o.SLAStageStart != nil || o.RespondedAt != nil || o.ObjectionUntil != nil || o.Round != 0 {
 			t.Errorf("a ticket projected before 0005 reads with nil instants: %+v", o)
+		}
+
+		// Stages: the recorded start; the filing time for a row from before 0005
+		// still in its first countdown; unknown otherwise.
+		mustEqual(t, "stage of a row with a start", answered.Stage(), sla.Stage{Kind: domain.KindReport,
+			Priority: domain.PriorityUrgent, Status: domain.StatusAnswered, Round: 1, EscalationLevel: 2,
+			Start: stage.UTC(), RespondedAt: answered.RespondedAt})
+		mustEqual(t, "stage of a row from before 0005", got[0].Stage(), sla.Stage{Kind: domain.KindComplaint,
+			Priority: domain.PriorityNormal, Status: domain.StatusOpen, Start: baseTime})
+		escalated := got[0]
+		escalated.EscalationLevel = 1
+		if st := escalated.Stage(); !st.Start.IsZero() {
+			t.Errorf("an escalated row from before 0005 has a start: %v", st.Start)
+		}
+		review := got[0]
+		review.Round = 1
+		if st := review.Stage(); !st.Start.IsZero() {
+			t.Errorf("a review row from before 0005 has a start: %v", st.Start)
 		}
 	})
 }
