@@ -233,8 +233,13 @@ func (a *API) routes() (http.Handler, error) {
 	staff.POST("/tickets/:number/assignment", a.assign)
 	staff.GET("/coordinators", a.coordinatorLoads)
 	staff.GET("/tickets/:number/history", a.history)
+	// Gin matches /policies/current and /policies/diff before /policies/:version.
+	staff.GET("/policies", a.listPolicies)
 	staff.GET("/policies/current", a.currentPolicy)
+	staff.GET("/policies/diff", a.diffPolicies)
+	staff.GET("/policies/:version", a.getPolicy)
 	staff.PUT("/policies", a.requireRole(domain.RoleAdmin), a.savePolicy)
+	staff.POST("/policies/preview", a.requireRole(domain.RoleAdmin), a.previewPolicy)
 	staff.POST("/policies/:version/rollout", a.requireRole(domain.RoleAdmin), a.startRollout)
 	staff.GET("/policies/:version/rollout", a.requireRole(domain.RoleAdmin, domain.RoleSupervisor, domain.RoleAuditor), a.rolloutProgress)
 	staff.GET("/entities/export", a.requireRole(domain.RoleAdmin), a.exportEntities)

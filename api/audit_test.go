@@ -67,12 +67,14 @@ func TestAuditPolicyCreated(t *testing.T) {
 	r.expect(http.StatusOK)
 	var cur map[string]any
 	r.json(&cur)
+	cur["reason"] = "  تمديد مهلة الاعتراض‏ "
 	f.do(req{method: "PUT", path: "/api/v1/policies", token: testTokens["admin"], body: cur}).expect(http.StatusCreated)
 	es := f.auditLog()
 	if len(es) != 1 {
 		t.Fatalf("audit log %+v", es)
 	}
-	expectAudit(t, es[0], "admin", "admin", "policy.created", "policy/2", map[string]any{"version": 2})
+	// The reason as stored: normalized.
+	expectAudit(t, es[0], "admin", "admin", "policy.created", "policy/2", map[string]any{"reason": "تمديد مهلة الاعتراض"})
 	if !es[0].At.Equal(f.clock.Now()) {
 		t.Errorf("at %v; want %v", es[0].At, f.clock.Now())
 	}

@@ -254,6 +254,8 @@ type mxRule struct {
 	objects string
 	// params fills path parameters other than :number.
 	params map[string]string
+	// query is appended to the path (without the "?").
+	query  string
 	expect func(mxCaller, *mxObject) outcome
 	// body and headers of the request.
 	body func(m *matrix, c mxCaller, o *mxObject) (any, map[string]string)
@@ -294,7 +296,7 @@ var mxRules = map[string]mxRule{
 			return map[string]any{"assignee": mxCoordinatorOf(o.responsible)}, nil
 		}},
 	// The coordinators' loads of KSU: for whoever assigns there.
-	"GET /api/v1/coordinators": {expect: func(c mxCaller, o *mxObject) outcome {
+	"GET /api/v1/coordinators": {query: "entity=KSU", expect: func(c mxCaller, o *mxObject) outcome {
 		if r := mxRoles(domain.RoleAdmin, domain.RoleSupervisor, domain.RoleCareCenterManager)(c, o); r != allow {
 			return r
 		}
@@ -304,7 +306,12 @@ var mxRules = map[string]mxRule{
 		return allow
 	}},
 
-	"GET /api/v1/policies/current": {expect: mxStaffOnly},
+	"GET /api/v1/policies/current":  {expect: mxStaffOnly},
+	"GET /api/v1/policies":          {expect: mxStaffOnly},
+	"GET /api/v1/policies/:version": {expect: mxStaffOnly, params: map[string]string{"version": "1"}},
+	"GET /api/v1/policies/diff":     {expect: mxStaffOnly, query: "from=1&to=1"},
+	"POST /api/v1/policies/preview": {expect: mxRoles(domain.RoleAdmin),
+		body: func(*matrix, mxCaller, *mxObject) (any, map[string]string) { return map[string]any{"version": 1}, nil }},
 	"PUT /api/v1/policies": {expect: mxRoles(domain.RoleAdmin),
 		body: func(m *matrix, _ mxCaller, _ *mxObject) (any, map[string]string) { return m.policy, nil }},
 	"POST /api/v1/policies/:version/rollout": {expect: mxRoles(domain.RoleAdmin), params: map[string]string{"version": "1"}},
@@ -510,6 +517,7 @@ func newMatrix(t *testing.T) *matrix {
 	if err != nil {
 		t.Fatal(err)
 	}
+	p.Reason = "مراجعة دورية"
 	if m.policy, err = json.Marshal(p); err != nil {
 		t.Fatal(err)
 	}
@@ -551,8 +559,8 @@ func (m *matrix) request(rule mxRule, method, path string, c mxCaller, o *mxObje
 	if method == http.MethodGet && strings.HasSuffix(path, "/api/v1/tickets") {
 		path += "?status=open,answered,reopened,closed,withdrawn&limit=200"
 	}
-	if method == http.MethodGet && strings.HasSuffix(path, "/api/v1/coordinators") {
-		path += "?entity=KSU"
+	if rule.query != "" {
+		path += "?" + rule.query
 	}
 	rq.path = path
 	return rq, nil

@@ -203,6 +203,13 @@ var problemTexts = map[string]problemText{
 	},
 }
 
+// Texts of a generic field code that mean more for one field.
+var (
+	textReasonLength = text{"اكتب سبب الإصدار في 3 إلى 500 حرف.", "Give the reason for the version in 3 to 500 characters."}
+	textPreviewOneOf = text{"أرسل رقم إصدار محفوظ (version) أو مسودة سياسة (policy)، لا كليهما.",
+		"Send either a stored version (version) or a draft policy (policy), not both."}
+)
+
 // Field-error codes.
 const (
 	fieldRequired          = "required"
@@ -246,6 +253,7 @@ var fieldTexts = map[string]text{
 	fieldTooShort:          {"النص أقصر من المسموح (12 حرفاً على الأقل لكلمة المرور).", "The text is shorter than allowed (at least 12 characters for a password)."},
 
 	// Codes of sla.Policy.Validate; in English its own, more specific message is kept.
+	// (Their field paths are the policy's; in a preview they start with "policy.".)
 	"invalid_time_zone":                  {"المنطقة الزمنية غير معروفة.", "Unknown time zone."},
 	"invalid_weekday":                    {"يوم الأسبوع يجب أن يكون من 0 (الأحد) إلى 6 (السبت).", "Weekday must be 0 (Sunday) to 6 (Saturday)."},
 	"duplicate_weekday":                  {"يوم العمل مكرر.", "The work day is listed more than once."},

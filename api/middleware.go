@@ -8,8 +8,11 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"mime"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -159,6 +162,30 @@ func decodeJSON(c *gin.Context, v any, allowEmpty bool) *apiError {
 		return problem(http.StatusBadRequest, codeMalformedJSON)
 	}
 	return nil
+}
+
+// onlyParams reports every query parameter not in allowed, in name order.
+func onlyParams(q url.Values, allowed ...string) []fieldErr {
+	var errs []fieldErr
+	for _, k := range slices.Sorted(maps.Keys(q)) {
+		if !slices.Contains(allowed, k) {
+			errs = append(errs, fieldErr{field: k, code: fieldUnknown})
+		}
+	}
+	return errs
+}
+
+// limitParam reads a page size ?limit= of 1..200; 0 when absent (the store's default).
+func limitParam(q url.Values) (int, []fieldErr) {
+	v := q.Get("limit")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 200 {
+		return 0, []fieldErr{{field: "limit", code: fieldOutOfRange}}
+	}
+	return n, nil
 }
 
 func jsonError(err error) *apiError {

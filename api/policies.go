@@ -7,16 +7,23 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
-	"github.com/tawasul/tawasul/workflows"
-
+	"github.com/tawasul/tawasul/normalize"
 	"github.com/tawasul/tawasul/sla"
 	"github.com/tawasul/tawasul/store"
+	"github.com/tawasul/tawasul/workflows"
+)
+
+// The bounds of a version's reason, in characters after normalization.
+const (
+	minReasonLen = 3
+	maxReasonLen = 500
 )
 
 func (a *API) currentPolicy(c *gin.Context) {
@@ -28,42 +35,153 @@ func (a *API) currentPolicy(c *gin.Context) {
 		a.fail(c, fmt.Errorf("load policy: %w", err))
 		return
 	}
-	writeJSON(c, http.StatusOK, p)
+	writeJSON(c, http.StatusOK, viewPolicy(p))
 }
 
-// savePolicy stores a new policy version. It applies to tickets filed from now
-// on; open tickets keep the version they were filed under.
-func (a *API) savePolicy(c *gin.Context) {
-	actor, _ := staffActor(c)
-	var p sla.Policy
-	if err := decodeJSON(c, &p, false); err != nil {
-		writeProblem(c, err)
+// getPolicy answers one stored version, whole.
+func (a *API) getPolicy(c *gin.Context) {
+	p, ok := a.policyVersion(c)
+	if !ok {
 		return
 	}
-	// The store numbers and stamps versions; what the client sent is ignored.
-	p.Version, p.CreatedAt, p.CreatedBy = 0, time.Time{}, actor.ID
-	if ferrs := p.Validate(); len(ferrs) > 0 {
-		errs := make([]fieldErr, 0, len(ferrs))
-		for _, f := range ferrs {
-			errs = append(errs, fieldErr{field: f.Field, code: f.Code, msg: f.Message})
-		}
+	writeJSON(c, http.StatusOK, viewPolicy(p))
+}
+
+// policySummaryJSON is one version in the list: who made it, when and why.
+type policySummaryJSON struct {
+	Version   int       `json:"version"`
+	CreatedAt time.Time `json:"created_at"`
+	CreatedBy string    `json:"created_by,omitempty"`
+	Reason    string    `json:"reason"`
+}
+
+// listPolicies lists the stored versions, newest first, a page at a time.
+func (a *API) listPolicies(c *gin.Context) {
+	q := c.Request.URL.Query()
+	if errs := onlyParams(q, "cursor", "limit"); len(errs) > 0 {
 		writeProblem(c, invalid(errs...))
 		return
 	}
-	saved, err := a.store.SavePolicy(c.Request.Context(), p, actor.ID)
+	limit, errs := limitParam(q)
+	if len(errs) > 0 {
+		writeProblem(c, invalid(errs...))
+		return
+	}
+	before := 0
+	if v := q.Get("cursor"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			writeProblem(c, problem(http.StatusBadRequest, codeBadCursor))
+			return
+		}
+		before = n
+	}
+	page, err := a.store.ListPolicies(c.Request.Context(), before, limit)
+	if err != nil {
+		a.fail(c, fmt.Errorf("list policies: %w", err))
+		return
+	}
+	items := make([]policySummaryJSON, 0, len(page.Versions))
+	for _, v := range page.Versions {
+		items = append(items, policySummaryJSON{Version: v.Version, CreatedAt: v.CreatedAt, CreatedBy: v.CreatedBy, Reason: v.Reason})
+	}
+	next := ""
+	if page.Next > 0 {
+		next = strconv.Itoa(page.Next)
+	}
+	writeJSON(c, http.StatusOK, gin.H{"items": items, "next_cursor": next})
+}
+
+// diffPolicies lists what changes from version ?from= to version ?to=.
+func (a *API) diffPolicies(c *gin.Context) {
+	q := c.Request.URL.Query()
+	errs := onlyParams(q, "from", "to")
+	var versions [2]int
+	for i, name := range []string{"from", "to"} {
+		v := q.Get(name)
+		if v == "" {
+			errs = append(errs, fieldErr{field: name, code: fieldRequired})
+			continue
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			errs = append(errs, fieldErr{field: name, code: fieldInvalidValue})
+		}
+		versions[i] = n
+	}
+	if len(errs) > 0 {
+		writeProblem(c, invalid(errs...))
+		return
+	}
+	from, ok := a.loadPolicy(c, versions[0])
+	if !ok {
+		return
+	}
+	to, ok := a.loadPolicy(c, versions[1])
+	if !ok {
+		return
+	}
+	writeJSON(c, http.StatusOK, gin.H{"from": from.Version, "to": to.Version, "changes": viewChanges(sla.Diff(from, to))})
+}
+
+// savePolicy stores a new policy version, with the reason for it. It applies
+// to tickets filed from now on; open tickets keep the version they were filed
+// under until it is rolled out to them.
+func (a *API) savePolicy(c *gin.Context) {
+	actor, _ := staffActor(c)
+	var in policyJSON
+	if err := decodeJSON(c, &in, false); err != nil {
+		writeProblem(c, err)
+		return
+	}
+	p := in.policy()
+	// The store numbers and stamps versions; what the client sent is ignored.
+	p.Version, p.CreatedAt, p.CreatedBy = 0, time.Time{}, actor.ID
+	p.Reason = normalize.Text(p.Reason)
+	errs := checkReason(p.Reason)
+	errs = append(errs, policyErrors(p, "")...)
+	if len(errs) > 0 {
+		writeProblem(c, invalid(errs...))
+		return
+	}
+	var saved sla.Policy
+	// The store names the entry "policy/<version>" once it has numbered it.
+	err := a.audited(c, actor, auditPolicyCreated, "policy", gin.H{"reason": p.Reason}, func(ctx context.Context) error {
+		var err error
+		saved, err = a.store.SavePolicy(ctx, p, actor.ID)
+		return err
+	})
 	if err != nil {
 		a.fail(c, fmt.Errorf("save policy: %w", err))
 		return
 	}
 	a.log.Info("policy saved", "version", saved.Version, "actor", actor.ID)
-	// The version is stored; should its audit entry fail, the admin sees 500
-	// (see audit for the gap this leaves).
-	if err := a.audit(c, auditPolicyCreated, fmt.Sprintf("policy/%d", saved.Version), gin.H{"version": saved.Version}); err != nil {
-		a.fail(c, err)
-		return
+	c.Header("Location", fmt.Sprintf("/api/v1/policies/%d", saved.Version))
+	writeJSON(c, http.StatusCreated, viewPolicy(saved))
+}
+
+// checkReason wants 3 to 500 characters once normalized (so invisible marks
+// and surrounding spaces do not count).
+func checkReason(reason string) []fieldErr {
+	n := utf8.RuneCountInString(reason)
+	switch {
+	case n == 0:
+		return []fieldErr{{field: "reason", code: fieldRequired, text: &textReasonLength}}
+	case n < minReasonLen:
+		return []fieldErr{{field: "reason", code: fieldTooShort, text: &textReasonLength}}
+	case n > maxReasonLen:
+		return []fieldErr{{field: "reason", code: fieldTooLong, text: &textReasonLength}}
 	}
-	c.Header("Location", "/api/v1/policies/current")
-	writeJSON(c, http.StatusCreated, saved)
+	return nil
+}
+
+// policyErrors is sla.Policy.Validate as field errors, their paths under prefix.
+func policyErrors(p sla.Policy, prefix string) []fieldErr {
+	var errs []fieldErr
+	for _, f := range p.Validate() {
+		errs = append(errs, fieldErr{field: prefix + f.Field, code: f.Code, msg: f.Message})
+	}
+	return errs
 }
 
 // rolloutIn is the optional body of a roll-out request.
@@ -79,6 +197,11 @@ func (a *API) policyVersion(c *gin.Context) (sla.Policy, bool) {
 		writeProblem(c, problem(http.StatusNotFound, codeNotFound))
 		return sla.Policy{}, false
 	}
+	return a.loadPolicy(c, v)
+}
+
+// loadPolicy loads version v, answering 404 when there is none.
+func (a *API) loadPolicy(c *gin.Context, v int) (sla.Policy, bool) {
 	p, err := a.store.GetPolicy(c.Request.Context(), v)
 	if errors.Is(err, store.ErrNotFound) {
 		writeProblem(c, problem(http.StatusNotFound, codeNotFound))

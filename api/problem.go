@@ -98,6 +98,9 @@ type fieldErr struct {
 	code  string
 	// msg, when set, replaces the catalog text (e.g. policy validation messages).
 	msg string
+	// text, when set, replaces the catalog text in both languages: what a
+	// generic code means for this one field (how long a reason must be).
+	text *text
 }
 
 func problem(status int, code string) *apiError { return &apiError{status: status, code: code} }
@@ -129,6 +132,9 @@ func (e *apiError) build(l lang, instance string) Problem {
 		msg := f.msg
 		if t, ok := fieldTexts[f.code]; ok && (msg == "" || l == langAR) {
 			msg = t.in(l)
+		}
+		if f.text != nil {
+			msg = f.text.in(l)
 		}
 		if msg == "" {
 			msg = f.code

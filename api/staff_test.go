@@ -559,12 +559,17 @@ func TestPolicies(t *testing.T) {
 	cur["objection_window"] = "7d"
 	cur["version"] = 99
 	cur["created_by"] = "someone else"
+	cur["reason"] = "Longer objection window"
 	r = f.do(req{method: "PUT", path: "/api/v1/policies", token: testTokens["admin"], body: cur})
 	r.expect(http.StatusCreated)
+	if loc := r.Header().Get("Location"); loc != "/api/v1/policies/2" {
+		t.Errorf("Location %q", loc)
+	}
 	var saved map[string]any
 	r.json(&saved)
-	if saved["version"] != float64(2) || saved["objection_window"] != "7d" || saved["created_by"] != "admin" {
-		t.Errorf("saved %v %v %v", saved["version"], saved["objection_window"], saved["created_by"])
+	if saved["version"] != float64(2) || saved["objection_window"] != "7d" || saved["created_by"] != "admin" ||
+		saved["reason"] != "Longer objection window" {
+		t.Errorf("saved %v %v %v %v", saved["version"], saved["objection_window"], saved["created_by"], saved["reason"])
 	}
 	p, err := f.store.CurrentPolicy(context.Background())
 	if err != nil || p.Version != 2 {

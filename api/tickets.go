@@ -339,13 +339,9 @@ func (a *API) listTickets(c *gin.Context) {
 	ctx := c.Request.Context()
 	actor, _ := staffActor(c)
 	q := c.Request.URL.Query()
-	for k := range q {
-		switch k {
-		case "entity", "status", "overdue", "cursor", "limit", "view":
-		default:
-			writeProblem(c, invalid(fieldErr{field: k, code: fieldUnknown}))
-			return
-		}
+	if errs := onlyParams(q, "entity", "status", "overdue", "cursor", "limit", "view"); len(errs) > 0 {
+		writeProblem(c, invalid(errs...))
+		return
 	}
 	now := a.now()
 	f := store.TicketFilter{Entity: strings.TrimSpace(q.Get("entity")), Cursor: q.Get("cursor"), Now: now}
@@ -371,13 +367,9 @@ func (a *API) listTickets(c *gin.Context) {
 		}
 		f.Overdue = b
 	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 200 {
-			errs = append(errs, fieldErr{field: "limit", code: fieldOutOfRange})
-		}
-		f.Limit = n
-	}
+	limit, limitErrs := limitParam(q)
+	f.Limit = limit
+	errs = append(errs, limitErrs...)
 	tree, err := a.entities.tree(ctx)
 	if err != nil {
 		a.fail(c, err)

@@ -273,5 +273,6 @@ func secondsPolicy(allowance, window string) map[string]any {
 			"opens_at": "08:00", "closes_at": "15:00", "holidays": []any{}},
 		"responses": rules, "ladder": ladder,
 		"objection_window": window, "objection_review": "1h",
+		"reason": "allowances of " + allowance + " for the test",
 	}
 }

@@ -65,6 +65,9 @@ type Policy struct {
 	Version   int       `json:"version"`
 	CreatedAt time.Time `json:"created_at"`
 	CreatedBy string    `json:"created_by,omitempty"`
+	// Reason is why the version was made, in the author's words. Optional in
+	// JSON: snapshots in older workflow histories have none.
+	Reason string `json:"reason,omitempty"`
 
 	Calendar  Calendar       `json:"calendar"`
 	Responses []ResponseRule `json:"responses"`

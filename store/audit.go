@@ -183,6 +183,14 @@ func WithAudit(ctx context.Context, e AuditEntry) (context.Context, *PendingAudi
 	return context.WithValue(ctx, pendingAuditKey{}, p), p, nil
 }
 
+// setAuditSubject names what a write acted on when it is known only inside
+// the write (a policy's version number); no-op without a pending entry.
+func setAuditSubject(ctx context.Context, subject string) {
+	if p, _ := ctx.Value(pendingAuditKey{}).(*PendingAudit); p != nil && !p.appended {
+		p.entry.Subject = subject
+	}
+}
+
 // writeTx runs fn in a transaction and, when ctx carries a PendingAudit not
 // yet appended, appends it in the same transaction after fn. The audit lock
 // is taken last, after fn's own writes, so two audited writes cannot wait on

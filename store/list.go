@@ -11,6 +11,8 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/tawasul/tawasul/authz"
+	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/sla"
 )
 
 const (
@@ -143,15 +145,57 @@ func scopeClause(q *gorm.DB, sc authz.Scope) (*gorm.DB, bool) {
 // roll-out must reach: those still waiting (open, reopened) or inside their
 // objection window (answered).
 func (s *Store) OpenTicketNumbers(ctx context.Context, after string, limit int) ([]string, error) {
-	if limit <= 0 || limit > 1000 {
-		limit = 1000
-	}
 	var out []string
-	err := s.rdb.WithContext(ctx).Model(&Ticket{}).
-		Where("status IN ? AND number > ?", []string{"open", "reopened", "answered"}, after).
-		Order("number").Limit(limit).Pluck("number", &out).Error
-	if err != nil {
+	if err := s.openTickets(ctx, after, limit).Pluck("number", &out).Error; err != nil {
 		return nil, fmt.Errorf("list open ticket numbers: %w", err)
 	}
 	return out, nil
+}
+
+// OpenTicketDeadlines pages, like OpenTicketNumbers, through the tickets a
+// roll-out reaches, with what recomputing their running deadline needs. A
+// caller walks all of them page by page (keyset on the number), never all at
+// once.
+func (s *Store) OpenTicketDeadlines(ctx context.Context, after string, limit int) ([]TicketDeadline, error) {
+	var out []TicketDeadline
+	if err := s.openTickets(ctx, after, limit).Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("store: open ticket deadlines after %q: %w", after, err)
+	}
+	for i := range out {
+		t := &out[i]
+		t.SLADueAt = utc(t.SLADueAt)
+		t.SLAStageStart = utcPtr(t.SLAStageStart)
+		t.ObjectionUntil = utcPtr(t.ObjectionUntil)
+		t.RespondedAt = utcPtr(t.RespondedAt)
+		t.CreatedAt = utc(t.CreatedAt)
+	}
+	return out, nil
+}
+
+// Stage is where the ticket stands, for sla.Policy.Recompute. A row projected
+// before migration 0005 has no stage start: in round 0 before any escalation
+// the countdown ran from the filing, as the workflow's does; elsewhere the
+// start is unknown and Recompute refuses it rather than guess.
+func (t TicketDeadline) Stage() sla.Stage {
+	s := sla.Stage{Kind: t.Kind, Priority: t.Priority, Status: t.Status, Round: t.Round,
+		EscalationLevel: t.EscalationLevel, RespondedAt: t.RespondedAt}
+	switch {
+	case t.SLAStageStart != nil:
+		s.Start = *t.SLAStageStart
+	case t.Round == 0 && t.EscalationLevel == 0:
+		s.Start = t.CreatedAt
+	}
+	return s
+}
+
+// openTickets is one page of the tickets a roll-out reaches, in number order
+// after `after`; limit outside 1..1000 means 1000.
+func (s *Store) openTickets(ctx context.Context, after string, limit int) *gorm.DB {
+	if limit <= 0 || limit > 1000 {
+		limit = 1000
+	}
+	open := []string{string(domain.StatusOpen), string(domain.StatusReopened), string(domain.StatusAnswered)}
+	return s.rdb.WithContext(ctx).Model(&Ticket{}).
+		Where("status IN ? AND number > ?", open, after).
+		Order("number").Limit(limit)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/sla"
 )
 
 // listAll walks every page of f and fails on a repeated ticket.
@@ -304,6 +305,91 @@ func TestOpenTicketNumbers(t *testing.T) {
 		want := "2026-000001,2026-000003,2026-000005,2026-000006,2026-000008,2026-000010"
 		if strings.Join(got, ",") != want {
 			t.Fatalf("got %v, want %s", got, want)
+		}
+	})
+}
+
+// The preview's walk: the same tickets as the roll-out's, in number order,
+// page by page, each with its deadline inputs as projected.
+func TestOpenTicketDeadlines(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		statuses := []domain.Status{domain.StatusOpen, domain.StatusClosed, domain.StatusAnswered,
+			domain.StatusWithdrawn, domain.StatusReopened}
+		stage := time.Date(2026, 3, 15, 12, 0, 0, 0, riyadh)
+		seedTickets(t, s, 10, func(i int, tk *Ticket) {
+			tk.Status = statuses[i%len(statuses)]
+			switch i {
+			case 2: // every field set (the store copies values, it does not judge them)
+				tk.Kind, tk.Priority, tk.PolicyVersion = domain.KindReport, domain.PriorityUrgent, 3
+				tk.Round, tk.EscalationLevel, tk.EscalationRole = 1, 2, domain.RoleEntityHead
+				tk.SLAStageStart = ptr(stage)
+				tk.RespondedAt = ptr(stage.Add(time.Hour))
+				tk.ObjectionUntil = ptr(stage.Add(121 * time.Hour))
+			case 4: // under review
+				tk.Round, tk.SLAStageStart = 1, ptr(stage.Add(time.Minute))
+			}
+		})
+		ctx := context.Background()
+		var got []TicketDeadline
+		after := ""
+		for {
+			page, err := s.OpenTicketDeadlines(ctx, after, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page) == 0 {
+				break
+			}
+			if len(page) > 2 {
+				t.Fatalf("page of %d, limit 2", len(page))
+			}
+			got = append(got, page...)
+			after = page[len(page)-1].Number
+		}
+		var numbers []string
+		for _, d := range got {
+			numbers = append(numbers, d.Number)
+		}
+		want, err := s.OpenTicketNumbers(ctx, "", 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustEqual(t, "numbers (deadlines vs roll-out)", numbers, want)
+		mustEqual(t, "numbers", strings.Join(numbers, ","),
+			"2026-000001,2026-000003,2026-000005,2026-000006,2026-000008,2026-000010")
+
+		answered := got[1]
+		requireAllFieldsSet(t, answered)
+		mustEqual(t, "answered ticket", answered, TicketDeadline{
+			Number: "2026-000003", Kind: domain.KindReport, Priority: domain.PriorityUrgent, Status: domain.StatusAnswered,
+			PolicyVersion: 3, Round: 1, EscalationLevel: 2, SLADueAt: baseTime.Add(2 * time.Minute),
+			SLAStageStart: ptr(stage.UTC()), RespondedAt: ptr(stage.Add(time.Hour).UTC()),
+			ObjectionUntil: ptr(stage.Add(121 * time.Hour).UTC()), CreatedAt: baseTime,
+		})
+		if r := got[2]; r.Status != domain.StatusReopened || r.Round != 1 || r.SLAStageStart == nil ||
+			!r.SLAStageStart.Equal(stage.Add(time.Minute)) || r.SLAStageStart.Location() != time.UTC {
+			t.Errorf("review ticket %+v", r)
+		}
+		if o := got[0]; o.SLAStageStart != nil || o.RespondedAt != nil || o.ObjectionUntil != nil || o.Round != 0 {
+			t.Errorf("a ticket projected before 0005 reads with nil instants: %+v", o)
+		}
+
+		// Stages: the recorded start; the filing time for a row from before 0005
+		// still in its first countdown; unknown otherwise.
+		mustEqual(t, "stage of a row with a start", answered.Stage(), sla.Stage{Kind: domain.KindReport,
+			Priority: domain.PriorityUrgent, Status: domain.StatusAnswered, Round: 1, EscalationLevel: 2,
+			Start: stage.UTC(), RespondedAt: answered.RespondedAt})
+		mustEqual(t, "stage of a row from before 0005", got[0].Stage(), sla.Stage{Kind: domain.KindComplaint,
+			Priority: domain.PriorityNormal, Status: domain.StatusOpen, Start: baseTime})
+		escalated := got[0]
+		escalated.EscalationLevel = 1
+		if st := escalated.Stage(); !st.Start.IsZero() {
+			t.Errorf("an escalated row from before 0005 has a start: %v", st.Start)
+		}
+		review := got[0]
+		review.Round = 1
+		if st := review.Stage(); !st.Start.IsZero() {
+			t.Errorf("a review row from before 0005 has a start: %v", st.Start)
 		}
 	})
 }

@@ -219,7 +219,8 @@ func TestRoundTripEveryField(t *testing.T) {
 		mustEqual(t, "outbox message", ms[0], wantMsg)
 
 		// StoredPolicy through GORM directly: the sla.Policy API is tested in policies_test.go.
-		sp := StoredPolicy{Version: 7, Body: `{"x":1}`, CreatedBy: "admin", CreatedAt: at(0).UTC().Truncate(time.Microsecond)}
+		sp := StoredPolicy{Version: 7, Body: `{"x":1}`, CreatedBy: "admin", Reason: "تمديد مهلة الاعتراض",
+			CreatedAt: at(0).UTC().Truncate(time.Microsecond)}
 		requireAllFieldsSet(t, sp)
 		if err := s.db.Create(&sp).Error; err != nil {
 			t.Fatal(err)

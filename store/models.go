@@ -101,7 +101,42 @@ type StoredPolicy struct {
 	Version   int    `gorm:"primaryKey;autoIncrement:false"`
 	Body      string `gorm:"type:text;not null"`
 	CreatedBy string `gorm:"size:100"`
+	Reason    string `gorm:"type:text;not null"`
 	CreatedAt time.Time
+}
+
+// PolicySummary is one policy version as a list shows it: when, by whom and
+// why it was made, without its body.
+type PolicySummary struct {
+	Version   int
+	CreatedAt time.Time
+	CreatedBy string
+	Reason    string
+}
+
+// PolicyPage is one page of policy versions, newest first.
+type PolicyPage struct {
+	Versions []PolicySummary
+	// Next is the version the next page starts below; 0 on the last page.
+	Next int
+}
+
+// TicketDeadline is what a policy preview reads of an open ticket: where it
+// stands, when its running countdown began and the deadlines it has now.
+type TicketDeadline struct {
+	Number          string
+	Kind            domain.Kind
+	Priority        domain.Priority
+	Status          domain.Status
+	PolicyVersion   int
+	Round           int
+	EscalationLevel int
+	SLADueAt        time.Time
+	// SLAStageStart is nil on rows projected before migration 0005.
+	SLAStageStart  *time.Time
+	ObjectionUntil *time.Time
+	RespondedAt    *time.Time
+	CreatedAt      time.Time
 }
 
 // OutboxMessage is one notification to deliver, keyed so a retried activity adds nothing.

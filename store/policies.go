@@ -48,7 +48,7 @@ func (s *Store) SavePolicy(ctx context.Context, p sla.Policy, by string) (sla.Po
 	const attempts = 2
 	for i := 1; ; i++ {
 		out := p
-		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := s.writeTx(ctx, func(tx *gorm.DB) error {
 			if err := s.xactLock(tx, lockPolicies); err != nil {
 				return err
 			}
@@ -57,6 +57,8 @@ func (s *Store) SavePolicy(ctx context.Context, p sla.Policy, by string) (sla.Po
 				return err
 			}
 			out.Version = top + 1
+			// The version is known only here: its audit entry names it.
+			setAuditSubject(ctx, fmt.Sprintf("policy/%d", out.Version))
 			out.CreatedAt = now()
 			out.CreatedBy = by
 			row, err := encodePolicy(out)
@@ -100,12 +102,43 @@ func (s *Store) EnsurePolicy(ctx context.Context, p sla.Policy) (sla.Policy, err
 	return s.CurrentPolicy(ctx)
 }
 
+// ListPolicies returns one page of versions, newest first, below version
+// before (0 = from the newest). Limit outside 1..200 is clamped (<= 0 means 50).
+func (s *Store) ListPolicies(ctx context.Context, before, limit int) (PolicyPage, error) {
+	switch {
+	case limit <= 0:
+		limit = defaultPageSize
+	case limit > maxPageSize:
+		limit = maxPageSize
+	}
+	q := s.rdb.WithContext(ctx).Model(&StoredPolicy{})
+	if before > 0 {
+		q = q.Where("version < ?", before)
+	}
+	var rows []PolicySummary
+	// One row more than the page tells whether another page exists.
+	if err := q.Order("version DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return PolicyPage{}, fmt.Errorf("store: list policies before v%d: %w", before, err)
+	}
+	var page PolicyPage
+	if len(rows) > limit {
+		rows = rows[:limit]
+		page.Next = rows[limit-1].Version
+	}
+	for i := range rows {
+		rows[i].CreatedAt = utc(rows[i].CreatedAt)
+	}
+	page.Versions = rows
+	return page, nil
+}
+
 func encodePolicy(p sla.Policy) (StoredPolicy, error) {
 	body, err := json.Marshal(p)
 	if err != nil {
 		return StoredPolicy{}, fmt.Errorf("encode policy: %w", err)
 	}
-	return StoredPolicy{Version: p.Version, Body: string(body), CreatedBy: p.CreatedBy, CreatedAt: utc(p.CreatedAt)}, nil
+	return StoredPolicy{Version: p.Version, Body: string(body), CreatedBy: p.CreatedBy, Reason: p.Reason,
+		CreatedAt: utc(p.CreatedAt)}, nil
 }
 
 // decodePolicy trusts the columns over the body for the identifying fields:
@@ -118,5 +151,6 @@ func decodePolicy(row StoredPolicy) (sla.Policy, error) {
 	p.Version = row.Version
 	p.CreatedAt = utc(row.CreatedAt)
 	p.CreatedBy = row.CreatedBy
+	p.Reason = row.Reason
 	return p, nil
 }

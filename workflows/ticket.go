@@ -259,7 +259,7 @@ func (t *ticket) object(ctx workflow.Context, req ObjectRequest) (TicketState, e
 	t.st.SLADueAt = due
 	t.st.StageStart = now
 	t.st.EscalationLevel, t.st.EscalationRole, t.st.EscalationEntity = 0, "", ""
-	t.ladder = reviewLadder(t.in.Policy.Ladder)
+	t.ladder = sla.ReviewLadder(t.in.Policy.Ladder)
 	t.breached, t.atTop = false, false
 	t.event(ctx, Event{Type: EventObjected, Actor: t.beneficiaryActor(), Public: true, Message: req.Reason})
 	t.changes++
@@ -341,22 +341,6 @@ func (t *ticket) setAssignee(ctx workflow.Context, by, to Actor, note string) {
 		msg += " — " + note
 	}
 	t.event(ctx, Event{Type: EventAssigned, Actor: by, Entity: to.Entity, Public: false, Message: msg})
-}
-
-// reviewLadder is the ladder of an objection's review: the rungs inside the
-// entity that already answered are skipped, so the review climbs from the
-// sector upwards.
-func reviewLadder(ladder []sla.Level) []sla.Level {
-	var out []sla.Level
-	for _, l := range ladder {
-		if domain.LadderScope(l.Role) != domain.ScopeEntity {
-			out = append(out, l)
-		}
-	}
-	if len(out) == 0 {
-		return ladder
-	}
-	return out
 }
 
 func (t *ticket) validateWithdraw(ctx workflow.Context, req WithdrawRequest) error {
@@ -617,58 +601,37 @@ func (t *ticket) listenForPolicies(ctx workflow.Context) {
 }
 
 // applyPolicy switches the ticket to a newer policy and recomputes the
-// deadline that runs now from when its countdown began: the first answer, the
-// current rung, the objection's review, or the objection window.
+// deadline that runs now from when its countdown began (sla.Policy.Recompute,
+// which a policy preview calls too).
 func (t *ticket) applyPolicy(ctx workflow.Context, req ApplyPolicyRequest) error {
 	p := req.Policy
 	if t.st.Status.Final() || p.Version <= t.st.PolicyVersion {
 		return nil
 	}
-	rule, ok := p.Rule(t.in.Kind, t.in.Priority)
-	if !ok {
-		return fmt.Errorf("policy v%d has no rule for %s/%s", p.Version, t.in.Kind, t.in.Priority)
-	}
 	start := t.st.StageStart
 	if start.IsZero() {
 		start = t.in.FiledAt
 	}
-	ladder := p.Ladder
-	if t.st.Round > 0 {
-		ladder = reviewLadder(p.Ladder)
-	}
-	due := t.st.SLADueAt
-	var until *time.Time
-	var err error
-	switch {
-	case t.st.Status == domain.StatusAnswered && t.st.RespondedAt != nil:
-		u, e := p.ObjectionDeadline(*t.st.RespondedAt)
-		until, err = &u, e
-	case t.st.EscalationLevel > 0:
-		level := min(t.st.EscalationLevel, len(ladder))
-		due, err = p.Calendar.Due(start, ladder[level-1].Allowance, rule.Clock)
-	case t.st.Round > 0:
-		due, err = p.Calendar.Due(start, p.ObjectionReview, rule.Clock)
-	default:
-		due, err = p.Calendar.Due(start, rule.Allowance, rule.Clock)
-	}
+	r, err := p.Recompute(sla.Stage{
+		Kind: t.in.Kind, Priority: t.in.Priority, Status: t.st.Status, Round: t.st.Round,
+		EscalationLevel: t.st.EscalationLevel, Start: start, RespondedAt: t.st.RespondedAt,
+	})
 	if err != nil {
 		return fmt.Errorf("recomputing under policy v%d: %w", p.Version, err)
 	}
 	from := t.st.PolicyVersion
 	t.in.Policy = p
-	t.ladder = ladder
-	t.st.PolicyVersion, t.st.Clock = p.Version, rule.Clock
-	if until != nil {
-		t.st.ObjectionUntil = until
+	t.ladder = r.Ladder
+	t.st.PolicyVersion, t.st.Clock = p.Version, r.Clock
+	shown := r.SLADueAt
+	if r.ObjectionUntil != nil {
+		t.st.ObjectionUntil = r.ObjectionUntil
+		shown = *r.ObjectionUntil
 	} else {
-		t.st.SLADueAt = due
+		t.st.SLADueAt = r.SLADueAt
 	}
 	if t.st.EscalationLevel > 0 {
-		t.atTop = t.st.EscalationLevel >= len(ladder) && t.child == nil
-	}
-	shown := due
-	if until != nil {
-		shown = *until
+		t.atTop = t.st.EscalationLevel >= len(r.Ladder) && t.child == nil
 	}
 	t.event(ctx, Event{Type: EventPolicy, Actor: req.By, Public: false,
 		Message: fmt.Sprintf("policy v%d replaces v%d; deadline %s", p.Version, from, shown.UTC().Format(time.RFC3339))})
