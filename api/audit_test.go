@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -86,12 +87,16 @@ func TestAuditPolicyCreated(t *testing.T) {
 		t.Fatalf("refused policy audited: %+v", es)
 	}
 
-	// No audit, no success.
+	// No audit, no change: the version and its entry commit together.
+	before, err := f.store.CurrentPolicy(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
 	f.breakAudit()
 	f.do(req{method: "PUT", path: "/api/v1/policies", token: testTokens["admin"], body: cur}).
 		expectProblem(http.StatusInternalServerError, codeInternal)
-	if !strings.Contains(f.logs.String(), "audit append failed") {
-		t.Error("failed append not logged")
+	if after, err := f.store.CurrentPolicy(t.Context()); err != nil || after.Version != before.Version {
+		t.Fatalf("a policy was saved without its audit entry: v%d -> v%d (%v)", before.Version, after.Version, err)
 	}
 }
 
@@ -108,8 +113,12 @@ func TestAuditEntitiesImported(t *testing.T) {
 	expectAudit(t, es[0], "admin", "admin", "entities.imported", "entities", map[string]any{"count": 1})
 
 	f.breakAudit()
-	f.do(req{method: "POST", path: "/api/v1/entities/import", token: testTokens["admin"], body: good, headers: csv}).
+	other := "code,name_ar,name_en,kind,parent\nOTHR,كلية أخرى,Other College,private_university,SEC-UNI\n"
+	f.do(req{method: "POST", path: "/api/v1/entities/import", token: testTokens["admin"], body: other, headers: csv}).
 		expectProblem(http.StatusInternalServerError, codeInternal)
+	if _, err := f.store.GetEntity(t.Context(), "OTHR"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("entities imported without their audit entry: %v", err)
+	}
 }
 
 func TestAuditHistoryRead(t *testing.T) {
