@@ -57,9 +57,14 @@ const (
 	codeNotAnAccount         = "not_an_account"
 	codeSSOUnavailable       = "sso_unavailable"
 	codeTokenExists          = "token_exists"
+	codeInvalidCode          = "invalid_code"
 )
 
 var problemTexts = map[string]problemText{
+	codeInvalidCode: {
+		text{"رمز الدخول غير صحيح", "Invalid code"},
+		text{"الرمز غير صحيح أو منتهي أو مستخدم؛ اطلب رمزاً جديداً.", "The code is wrong, expired or already used; request a new one."},
+	},
 	codeTokenExists: {
 		text{"الرمز موجود", "Token exists"},
 		text{"يوجد رمز تكامل آخر بالاسم نفسه.", "Another integration token already has this name."},
@@ -221,6 +226,7 @@ const (
 	fieldNotInList         = "not_in_list"
 	fieldTooShort          = "too_short"
 	fieldAdminToken        = "admin_not_allowed"
+	fieldCodeFormat        = "invalid_code_format"
 )
 
 var fieldTexts = map[string]text{
@@ -239,6 +245,7 @@ var fieldTexts = map[string]text{
 	fieldStaffOnlyChannel:  {"هذه القناة متاحة للموظفين فقط.", "This channel is available to staff only."},
 	fieldNotInList:         {"القيمة ليست من القائمة المسموحة.", "The value is not in the allowed list."},
 	fieldAdminToken:        {"لا يمكن منح رمز التكامل دور مدير النظام.", "An integration token cannot have the admin role."},
+	fieldCodeFormat:        {"الرمز 6 أرقام.", "The code is 6 digits."},
 	fieldTooShort:          {"النص أقصر من المسموح (12 حرفاً على الأقل لكلمة المرور).", "The text is shorter than allowed (at least 12 characters for a password)."},
 
 	// Codes of sla.Policy.Validate; in English its own, more specific message is kept.

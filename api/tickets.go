@@ -368,13 +368,7 @@ func (a *API) listTickets(c *gin.Context) {
 		}
 		f.Overdue = b
 	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 200 {
-			errs = append(errs, fieldErr{field: "limit", code: fieldOutOfRange})
-		}
-		f.Limit = n
-	}
+	f.Limit = pageLimit(q.Get("limit"), &errs)
 	if len(errs) > 0 {
 		writeProblem(c, invalid(errs...))
 		return
@@ -398,6 +392,18 @@ func (a *API) listTickets(c *gin.Context) {
 		items = append(items, summarize(t, now))
 	}
 	writeJSON(c, http.StatusOK, gin.H{"items": items, "next_cursor": page.NextCursor})
+}
+
+// pageLimit reads a ?limit= of 1..200; "" is 0 (the store's default).
+func pageLimit(v string, errs *[]fieldErr) int {
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 200 {
+		*errs = append(*errs, fieldErr{field: "limit", code: fieldOutOfRange})
+	}
+	return n
 }
 
 type beneficiaryJSON struct {
