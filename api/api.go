@@ -108,8 +108,14 @@ type API struct {
 	loginLimiter *ipLimiter
 	// trackLimiter guards the beneficiary's routes (tracking code guesses and floods).
 	trackLimiter *ipLimiter
-	entities     entityCache
-	handler      http.Handler
+	// codeLimiter guards one-time code requests and sign-ins per client
+	// address; the per-mobile throttle and attempt count are in the store.
+	codeLimiter *ipLimiter
+	// answerFloor is the least time a code request or sign-in takes
+	// (defaultAnswerFloor; tests shorten it).
+	answerFloor time.Duration
+	entities    entityCache
+	handler     http.Handler
 	// engine is the router behind handler, kept so tests can enumerate its
 	// routes (the authorization matrix) even if handler is ever wrapped.
 	engine *gin.Engine
@@ -160,6 +166,8 @@ func newAPI(opts Options, tc temporalAPI) (*API, error) {
 		loginPerMinute = 10
 	}
 	a.loginLimiter = newIPLimiter(loginPerMinute)
+	a.codeLimiter = newIPLimiter(loginPerMinute)
+	a.answerFloor = defaultAnswerFloor
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
@@ -253,10 +261,20 @@ func (a *API) routes() (http.Handler, error) {
 	staff.GET("/tokens", a.requireRole(domain.RoleAdmin), a.listAPITokens)
 	staff.POST("/tokens/:name/revoke", a.requireRole(domain.RoleAdmin), a.revokeAPIToken)
 
+	// The beneficiary's routes: a tracking code, or for the two actions also
+	// a beneficiary session (tb_…) on their own tickets.
 	beneficiary := v1.Group("", a.limitPerAddress(a.trackLimiter))
 	beneficiary.POST("/tickets/:number/objections", a.object)
 	beneficiary.POST("/tickets/:number/withdrawal", a.withdraw)
 	beneficiary.GET("/track/:number", a.track)
+
+	signIn := v1.Group("/beneficiary", a.limitPerAddress(a.codeLimiter))
+	signIn.POST("/code", a.requestBeneficiaryCode)
+	signIn.POST("/session", a.openBeneficiarySession)
+	signedIn := v1.Group("/beneficiary", a.limitPerAddress(a.trackLimiter), a.requireBeneficiary())
+	signedIn.GET("/tickets", a.listOwnTickets)
+	signedIn.GET("/tickets/:number", a.getOwnTicket)
+	signedIn.POST("/logout", a.beneficiaryLogout)
 	return r, nil
 }
 

@@ -28,15 +28,14 @@ const sessionKey = "tawasul.session"
 // authenticate resolves the bearer token: a configured credential, a live
 // integration token or the access token of a live account session. ok=false with present=true means a
 // token was sent but matches nobody; err is a failure to look it up.
+//
+// A beneficiary's session token (tb_…) is never looked up here: it lives in
+// its own table, so it matches nobody and staff routes refuse it like any
+// unknown token.
 func (a *API) authenticate(r *http.Request) (actor workflows.Actor, sessionID int64, present, ok bool, err error) {
-	h := r.Header.Get("Authorization")
-	if h == "" {
-		return workflows.Actor{}, 0, false, false, nil
-	}
-	scheme, token, found := strings.Cut(h, " ")
-	token = strings.TrimSpace(token)
-	if !found || !strings.EqualFold(scheme, "Bearer") || token == "" {
-		return workflows.Actor{}, 0, true, false, nil
+	token, present := bearer(r)
+	if token == "" {
+		return workflows.Actor{}, 0, present, false, nil
 	}
 	hash := tokenHash(token)
 	presented := []byte(hash)
@@ -74,6 +73,21 @@ func (a *API) authenticate(r *http.Request) (actor workflows.Actor, sessionID in
 		return workflows.Actor{}, 0, true, false, err
 	}
 	return accountActor(acc), sess.ID, true, true, nil
+}
+
+// bearer is the request's bearer token; present reports an Authorization
+// header at all, so a malformed one ("", true) is told from none ("", false).
+func bearer(r *http.Request) (token string, present bool) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return "", false
+	}
+	scheme, token, found := strings.Cut(h, " ")
+	token = strings.TrimSpace(token)
+	if !found || !strings.EqualFold(scheme, "Bearer") {
+		return "", true
+	}
+	return token, true
 }
 
 // accountActor is the actor an account acts as.

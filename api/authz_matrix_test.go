@@ -56,9 +56,12 @@ type mxCaller struct {
 	entity string
 	code   codeHeld
 	forged bool // the bearer matches no credential
+	// bsession: the bearer is beneficiary A's session (signed in with a
+	// one-time code), no staff credential.
+	bsession bool
 }
 
-func (c mxCaller) staff() bool { return c.token != "" && !c.forged }
+func (c mxCaller) staff() bool { return c.token != "" && !c.forged && !c.bsession }
 
 // mxObject is one ticket the matrix acts on, described by what the policy
 // looks at.
@@ -232,11 +235,34 @@ func mxBeneficiary(c mxCaller, o *mxObject) outcome {
 	return hidden
 }
 
-// mxFile: anyone may file on the portal; a token that matches nobody is
-// refused rather than treated as anonymous; auditors only read.
+// mxOwn: a beneficiary session reaches the tickets filed with its own mobile
+// (A's); another's reads like a missing one. Nobody else gets in, staff
+// included.
+func mxOwn(c mxCaller, o *mxObject) outcome {
+	switch {
+	case !c.bsession:
+		return unauth
+	case o != nil && o.owner != "A":
+		return hidden
+	}
+	return allow
+}
+
+// mxBeneficiaryAction: objections and withdrawals take a beneficiary session
+// for one's own tickets, or the tracking code as before.
+func mxBeneficiaryAction(c mxCaller, o *mxObject) outcome {
+	if c.bsession {
+		return mxOwn(c, o)
+	}
+	return mxBeneficiary(c, o)
+}
+
+// mxFile: anyone may file on the portal; a token that matches nobody (a
+// beneficiary session included: it is no staff token) is refused rather than
+// treated as anonymous; auditors only read.
 func mxFile(c mxCaller, _ *mxObject) outcome {
 	switch {
-	case c.forged:
+	case c.forged, c.bsession:
 		return unauth
 	case c.role == domain.RoleAuditor:
 		return forbid
@@ -262,6 +288,9 @@ type mxRule struct {
 	// observe classifies the answer when the status alone does not say
 	// (the inbox: 200 either way, the ticket listed or not).
 	observe func(m *matrix, r resp, o *mxObject) outcome
+	// freshSession: a beneficiary session caller presents a session opened
+	// for this one request (logout ends it; the others go on with theirs).
+	freshSession bool
 }
 
 var mxRules = map[string]mxRule{
@@ -270,14 +299,32 @@ var mxRules = map[string]mxRule{
 	"GET /api/v1/openapi.yaml":  {expect: mxOpen},
 	"GET /api/v1/entities":      {expect: mxOpen},
 	"GET /api/v1/track/:number": {objects: "tickets", expect: mxBeneficiary},
-	"POST /api/v1/tickets/:number/objections": {objects: "tickets", expect: mxBeneficiary,
+	"POST /api/v1/tickets/:number/objections": {objects: "tickets", expect: mxBeneficiaryAction,
 		body: func(*matrix, mxCaller, *mxObject) (any, map[string]string) {
 			return map[string]any{"reason": "لم تُحل المشكلة"}, nil
 		}},
-	"POST /api/v1/tickets/:number/withdrawal": {objects: "tickets", expect: mxBeneficiary,
+	"POST /api/v1/tickets/:number/withdrawal": {objects: "tickets", expect: mxBeneficiaryAction,
 		body: func(*matrix, mxCaller, *mxObject) (any, map[string]string) {
 			return map[string]any{"reason": "حُلّت"}, nil
 		}},
+
+	// Beneficiaries signed in with a one-time code. Asking for a code is open
+	// and answers alike for anyone; a bogus code is refused for everyone.
+	"POST /api/v1/beneficiary/code": {expect: mxOpen,
+		body: func(*matrix, mxCaller, *mxObject) (any, map[string]string) {
+			return map[string]any{"mobile": mxMobileA}, nil
+		}},
+	"POST /api/v1/beneficiary/session": {expect: func(mxCaller, *mxObject) outcome { return unauth },
+		body: func(m *matrix, _ mxCaller, _ *mxObject) (any, map[string]string) {
+			code := "000000"
+			if m.sentCode(mxMobileA) == code {
+				code = "000001"
+			}
+			return map[string]any{"mobile": mxMobileA, "code": code}, nil
+		}},
+	"GET /api/v1/beneficiary/tickets":         {objects: "tickets", expect: mxOwn, observe: mxOwnListed},
+	"GET /api/v1/beneficiary/tickets/:number": {objects: "tickets", expect: mxOwn},
+	"POST /api/v1/beneficiary/logout":         {expect: mxOwn, freshSession: true},
 
 	"POST /api/v1/tickets": {objects: "targets", expect: mxFile,
 		body: func(_ *matrix, _ mxCaller, o *mxObject) (any, map[string]string) {
@@ -368,19 +415,30 @@ var mxRules = map[string]mxRule{
 		}},
 }
 
-// mxListed: the inbox answers 200 to any staff member; the object counts as
-// seen when it is listed.
-func mxListed(m *matrix, r resp, o *mxObject) outcome {
-	if r.Code != http.StatusOK {
-		return mxClass(r)
+// mxListedAs: a list answers 200 to whoever may list at all; the object
+// counts as seen when it is listed (number reads an item's ticket number).
+func mxListedAs[T any](number func(T) string) func(*matrix, resp, *mxObject) outcome {
+	return func(_ *matrix, r resp, o *mxObject) outcome {
+		if r.Code != http.StatusOK {
+			return mxClass(r)
+		}
+		var l struct {
+			Items []T `json:"items"`
+		}
+		r.json(&l)
+		if slices.ContainsFunc(l.Items, func(s T) bool { return number(s) == o.number }) {
+			return allow
+		}
+		return hidden
 	}
-	var l listAnswer
-	r.json(&l)
-	if slices.ContainsFunc(l.Items, func(s summaryJSON) bool { return s.Number == o.number }) {
-		return allow
-	}
-	return hidden
 }
+
+var (
+	// mxListed: the staff inbox.
+	mxListed = mxListedAs(func(s summaryJSON) string { return s.Number })
+	// mxOwnListed: a beneficiary's own list.
+	mxOwnListed = mxListedAs(func(s ownSummaryJSON) string { return s.Number })
+)
 
 // mxClass maps an answer to its outcome; -1 for anything else.
 func mxClass(r resp) outcome {
@@ -427,10 +485,18 @@ var mxCallers = []mxCaller{
 	// An integration token (store.APIToken) acts exactly like a configured
 	// token of its role and entity.
 	{name: "integration token coordinator@KSU", token: mxIntegrationToken, role: domain.RoleCoordinator, entity: "KSU"},
+	// Beneficiary A signed in with a one-time code: A's tickets, nothing else.
+	{name: "beneficiary session (A)", token: mxBeneficiaryToken, role: domain.RoleBeneficiary, bsession: true},
 }
 
-// mxIntegrationToken is the secret of the integration token newMatrix stores.
-const mxIntegrationToken = "tw_mx-integration-token"
+const (
+	// mxIntegrationToken is the secret of the integration token newMatrix stores.
+	mxIntegrationToken = "tw_mx-integration-token"
+	// mxBeneficiaryToken is the session token newMatrix stores for beneficiary A.
+	mxBeneficiaryToken = "tb_mx-beneficiary-a"
+	// mxMobileA is the mobile of beneficiary A (ticketBody's); B's is mobileB.
+	mxMobileA = "0501234567"
+)
 
 func newMatrix(t *testing.T) *matrix {
 	t.Helper()
@@ -462,6 +528,8 @@ func newMatrix(t *testing.T) *matrix {
 		}
 	}
 
+	f.sessionWithToken(mxMobileA, mxBeneficiaryToken)
+
 	mk := func(name, entity string, edits ...func(o *mxObject)) {
 		o := &mxObject{name: name, entity: entity, responsible: entity, status: domain.StatusOpen, owner: "A"}
 		for _, e := range edits {
@@ -471,7 +539,7 @@ func newMatrix(t *testing.T) *matrix {
 			b["entity"] = entity
 			if o.owner == "B" {
 				b["beneficiary"] = map[string]any{"name": "خالد الحربي", "national_id": validID("112233445"),
-					"mobile": "0559876543", "type": "parent"}
+					"mobile": mobileB, "type": "parent"}
 			}
 		})
 		o.number, o.code = c.Number, c.TrackingCode
@@ -530,6 +598,9 @@ func newMatrix(t *testing.T) *matrix {
 // request builds the request of caller c for route (method, path) on o.
 func (m *matrix) request(rule mxRule, method, path string, c mxCaller, o *mxObject) (req, error) {
 	rq := req{method: method, token: c.token, headers: map[string]string{}}
+	if rule.freshSession && c.bsession {
+		rq.token = m.sessionFor(mxMobileA)
+	}
 	if o != nil && o.number != "" {
 		path = strings.Replace(path, ":number", o.number, 1)
 		switch c.code {
@@ -655,7 +726,7 @@ func (m *matrix) checkAnswer(t *testing.T, where string, r resp, c mxCaller, o *
 		}
 	}
 	if got == allow && !c.staff() && o != nil && o.number != "" {
-		for _, secret := range []string{"INTERNAL-NOTE", validID("108765432"), validID("112233445"), "0501234567", "0559876543", "coord-ksu"} {
+		for _, secret := range []string{"INTERNAL-NOTE", validID("108765432"), validID("112233445"), "501234567", "559876543", "coord-ksu"} {
 			if strings.Contains(body, secret) {
 				t.Errorf("%s: the beneficiary's answer contains %q: %s", where, secret, body)
 			}

@@ -270,40 +270,54 @@ func canonicalTrackingCode(s string) string {
 	return strings.ToUpper(s)
 }
 
-// sealKey derives the AES key that seals a tracking code for an idempotent
-// replay: HKDF-SHA256 over the raw Idempotency-Key (only the client has it;
-// the database keeps its hash) salted with the server secret.
-func (a *API) sealKey(rawKey string) ([]byte, error) {
-	return hkdf.Key(sha256.New, []byte(rawKey), a.secret, "tawasul tracking-code seal v1", 32)
-}
+// Seals: AES-GCM under a key derived with HKDF-SHA256 from a raw value only
+// the client holds (the database keeps its hash) salted with the server
+// secret, the info label keeping each use's keys apart. What is sealed can be
+// read again only by a request presenting that raw value.
+const (
+	// The tracking code of an idempotent filing, under the raw Idempotency-Key.
+	sealTrackingCode = "tawasul tracking-code seal v1"
+	// The mobile of a beneficiary session, under the session's token.
+	sealSessionMobile = "tawasul beneficiary-session mobile seal v1"
+)
 
 func (a *API) seal(rawKey, keyHash, code string) ([]byte, error) {
-	gcm, err := a.gcm(rawKey)
-	if err != nil {
-		return nil, err
-	}
-	nonce := make([]byte, gcm.NonceSize(), gcm.NonceSize()+len(code)+gcm.Overhead())
-	_, _ = rand.Read(nonce)
-	return gcm.Seal(nonce, nonce, []byte(code), []byte(keyHash)), nil
+	return a.sealWith(sealTrackingCode, rawKey, keyHash, code)
 }
 
 func (a *API) unseal(rawKey, keyHash string, sealed []byte) (string, error) {
-	gcm, err := a.gcm(rawKey)
+	return a.openWith(sealTrackingCode, rawKey, keyHash, sealed)
+}
+
+// sealWith seals plain under rawKey for the use named by info; aad (the raw
+// key's stored hash) binds the sealed bytes to their row.
+func (a *API) sealWith(info, rawKey, aad, plain string) ([]byte, error) {
+	gcm, err := a.gcm(info, rawKey)
+	if err != nil {
+		return nil, err
+	}
+	nonce := make([]byte, gcm.NonceSize(), gcm.NonceSize()+len(plain)+gcm.Overhead())
+	_, _ = rand.Read(nonce)
+	return gcm.Seal(nonce, nonce, []byte(plain), []byte(aad)), nil
+}
+
+func (a *API) openWith(info, rawKey, aad string, sealed []byte) (string, error) {
+	gcm, err := a.gcm(info, rawKey)
 	if err != nil {
 		return "", err
 	}
 	if len(sealed) < gcm.NonceSize() {
-		return "", errors.New("sealed tracking code too short")
+		return "", errors.New("sealed value too short")
 	}
-	plain, err := gcm.Open(nil, sealed[:gcm.NonceSize()], sealed[gcm.NonceSize():], []byte(keyHash))
+	plain, err := gcm.Open(nil, sealed[:gcm.NonceSize()], sealed[gcm.NonceSize():], []byte(aad))
 	if err != nil {
-		return "", fmt.Errorf("open sealed tracking code: %w", err)
+		return "", fmt.Errorf("open sealed value (%s): %w", info, err)
 	}
 	return string(plain), nil
 }
 
-func (a *API) gcm(rawKey string) (cipher.AEAD, error) {
-	key, err := a.sealKey(rawKey)
+func (a *API) gcm(info, rawKey string) (cipher.AEAD, error) {
+	key, err := hkdf.Key(sha256.New, []byte(rawKey), a.secret, info, 32)
 	if err != nil {
 		return nil, fmt.Errorf("derive seal key: %w", err)
 	}

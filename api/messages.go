@@ -57,9 +57,14 @@ const (
 	codeNotAnAccount         = "not_an_account"
 	codeSSOUnavailable       = "sso_unavailable"
 	codeTokenExists          = "token_exists"
+	codeInvalidCode          = "invalid_code"
 )
 
 var problemTexts = map[string]problemText{
+	codeInvalidCode: {
+		text{"رمز الدخول غير صحيح", "Invalid code"},
+		text{"الرمز غير صحيح أو منتهي أو مستخدم؛ اطلب رمزاً جديداً.", "The code is wrong, expired or already used; request a new one."},
+	},
 	codeTokenExists: {
 		text{"الرمز موجود", "Token exists"},
 		text{"يوجد رمز تكامل آخر بالاسم نفسه.", "Another integration token already has this name."},
@@ -230,6 +235,7 @@ const (
 	fieldAdminToken        = "admin_not_allowed"
 	fieldStaffOnly         = "staff_only"
 	fieldNotCoordinator    = "not_a_coordinator"
+	fieldCodeFormat        = "invalid_code_format"
 )
 
 var fieldTexts = map[string]text{
@@ -250,6 +256,7 @@ var fieldTexts = map[string]text{
 	fieldStaffOnly:         {"لا يحدد هذا الحقلَ إلا الموظفون.", "Only staff may set this field."},
 	fieldNotCoordinator:    {"ليس منسقاً نشطاً في الجهة المسؤولة عن البلاغ.", "Not an active coordinator of the entity holding the ticket."},
 	fieldAdminToken:        {"لا يمكن منح رمز التكامل دور مدير النظام.", "An integration token cannot have the admin role."},
+	fieldCodeFormat:        {"الرمز 6 أرقام.", "The code is 6 digits."},
 	fieldTooShort:          {"النص أقصر من المسموح (12 حرفاً على الأقل لكلمة المرور).", "The text is shorter than allowed (at least 12 characters for a password)."},
 
 	// Codes of sla.Policy.Validate; in English its own, more specific message is kept.

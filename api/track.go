@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -8,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -102,20 +104,22 @@ type trackJSON struct {
 }
 
 func (a *API) track(c *gin.Context) {
-	t, ok := a.beneficiaryTicket(c)
-	if !ok {
-		return
+	if t, ok := a.beneficiaryTicket(c); ok {
+		a.writePublicView(c, t)
 	}
+}
+
+// writePublicView answers the beneficiary's view of t: the tracking page, and
+// a signed-in beneficiary's own ticket. Public timeline events only.
+func (a *API) writePublicView(c *gin.Context, t store.Ticket) {
 	ctx := c.Request.Context()
 	events, err := a.store.Timeline(ctx, t.Number, true)
 	if err != nil {
 		a.fail(c, fmt.Errorf("timeline: %w", err))
 		return
 	}
-	ref := entityRef{Code: t.Entity}
-	if e, err := a.entities.find(ctx, t.Entity); err == nil {
-		ref.NameAR, ref.NameEN = e.NameAR, e.NameEN
-	} else if !errors.Is(err, store.ErrNotFound) {
+	ref, err := a.entityRefOf(ctx, t.Entity)
+	if err != nil {
 		a.fail(c, err)
 		return
 	}
@@ -131,6 +135,20 @@ func (a *API) track(c *gin.Context) {
 		}
 	}
 	writeJSON(c, http.StatusOK, out)
+}
+
+// entityRefOf names an entity in both languages; an entity since removed
+// from the hierarchy keeps its code alone.
+func (a *API) entityRefOf(ctx context.Context, code string) (entityRef, error) {
+	ref := entityRef{Code: code}
+	e, err := a.entities.find(ctx, code)
+	switch {
+	case err == nil:
+		ref.NameAR, ref.NameEN = e.NameAR, e.NameEN
+	case !errors.Is(err, store.ErrNotFound):
+		return entityRef{}, fmt.Errorf("entity %s: %w", code, err)
+	}
+	return ref, nil
 }
 
 // actionJSON is the beneficiary's view of the state after an action.
@@ -167,9 +185,20 @@ func (a *API) withdraw(c *gin.Context) {
 	})
 }
 
-// beneficiaryAction runs an update on behalf of whoever holds the tracking code.
+// beneficiaryAction runs an update on behalf of the beneficiary: signed in
+// with a one-time code (a tb_ bearer token, for their own tickets), or
+// holding the ticket's tracking code.
 func (a *API) beneficiaryAction(c *gin.Context, name string, reasonRequired bool, arg func(string) any) {
-	t, ok := a.beneficiaryTicket(c)
+	var t store.Ticket
+	var ok bool
+	if token, _ := bearer(c.Request); strings.HasPrefix(token, beneficiaryTokenPrefix) {
+		var b beneficiary
+		if b, ok = a.beneficiaryOf(c); ok {
+			t, ok = a.ownTicket(c, b)
+		}
+	} else {
+		t, ok = a.beneficiaryTicket(c)
+	}
 	if !ok {
 		return
 	}

@@ -51,14 +51,11 @@ func (n *Notifier) Notify(ctx context.Context, m Message) error {
 	if m.Key == "" || m.Recipient == "" {
 		return fmt.Errorf("notify %q: key and recipient are required", m.Template)
 	}
-	body, err := Render(m.Template, m.Params)
+	row, err := Prepare(m, n.now())
 	if err != nil {
 		return err
 	}
-	inserted, err := n.outbox.EnqueueOutbox(ctx, store.OutboxMessage{
-		Key: m.Key, TicketNumber: m.TicketNumber, Channel: m.Channel, Recipient: m.Recipient,
-		Template: m.Template, Body: body, Status: "pending", CreatedAt: n.now().UTC(),
-	})
+	inserted, err := n.outbox.EnqueueOutbox(ctx, row)
 	if err != nil {
 		return fmt.Errorf("enqueueing %s for ticket %s: %w", m.Template, m.TicketNumber, err)
 	}
@@ -67,6 +64,23 @@ func (n *Notifier) Notify(ctx context.Context, m Message) error {
 			"channel", m.Channel, "audience", m.Audience, "recipient", MaskRecipient(m.Channel, m.Recipient))
 	}
 	return nil
+}
+
+// Prepare renders m into the outbox row Notify would write, for a caller
+// that must write it in its own transaction together with what it announces
+// (a one-time code and its SMS); that caller sets the key if m has none.
+func Prepare(m Message, at time.Time) (store.OutboxMessage, error) {
+	if m.Recipient == "" {
+		return store.OutboxMessage{}, fmt.Errorf("notify %q: recipient is required", m.Template)
+	}
+	body, err := Render(m.Template, m.Params)
+	if err != nil {
+		return store.OutboxMessage{}, err
+	}
+	return store.OutboxMessage{
+		Key: m.Key, TicketNumber: m.TicketNumber, Channel: m.Channel, Recipient: m.Recipient,
+		Template: m.Template, Body: body, Status: "pending", CreatedAt: at.UTC(),
+	}, nil
 }
 
 // MaskRecipient hides a phone number or e-mail address for logs.
@@ -116,6 +130,12 @@ var templates = map[string]template{
 	"escalation_assigned": {
 		ar: "تم تصعيد الطلب رقم {number} إليكم (المستوى {level}): {subject}. المهلة حتى {due_at}.",
 		en: "Request {number} was escalated to you (level {level}): {subject}. Due by {due_at}.",
+	},
+	// The beneficiary's sign-in code: no ticket named, so whoever reads the
+	// SMS over a shoulder learns nothing but the code.
+	"beneficiary_code": {
+		ar: "رمز الدخول إلى تواصل: {code}. صالح لمدة {minutes} دقائق. لا تشاركه مع أحد.",
+		en: "Your Tawasul sign-in code: {code}. It is valid for {minutes} minutes. Do not share it.",
 	},
 	"escalation_reminder": {
 		ar: "تذكير: الطلب رقم {number} بانتظار ردكم قبل {due_at}.",

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tawasul/tawasul/store"
 )
@@ -51,7 +52,8 @@ func TestNotifyIsKeyedAndMasksTheRecipient(t *testing.T) {
 
 func TestEveryTemplateRendersWithoutPlaceholdersLeft(t *testing.T) {
 	params := map[string]string{"number": "1", "sla_due_at": "x", "level": "2", "objection_until": "y",
-		"subject": "s", "due_at": "z", "entity": "KSU", "role": "entity_head", "status": "open"}
+		"subject": "s", "due_at": "z", "entity": "KSU", "role": "entity_head", "status": "open",
+		"code": "123456", "minutes": "10"}
 	for _, name := range Templates() {
 		body, err := Render(name, params)
 		if err != nil {
@@ -63,5 +65,34 @@ func TestEveryTemplateRendersWithoutPlaceholdersLeft(t *testing.T) {
 	}
 	if _, err := Render("nope", nil); err == nil {
 		t.Fatal("unknown template rendered")
+	}
+}
+
+func TestBeneficiaryCodeTemplate(t *testing.T) {
+	body, err := Render("beneficiary_code", map[string]string{"code": "042917", "minutes": "10"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ar, en, ok := strings.Cut(body, "\n")
+	if !ok {
+		t.Fatalf("want Arabic then English on two lines: %q", body)
+	}
+	if !strings.Contains(ar, "رمز الدخول إلى تواصل: 042917") || !strings.Contains(ar, "10 دقائق") {
+		t.Errorf("Arabic: %q", ar)
+	}
+	if !strings.Contains(en, "sign-in code: 042917") || !strings.Contains(en, "10 minutes") {
+		t.Errorf("English: %q", en)
+	}
+
+	row, err := Prepare(Message{Channel: "sms", Recipient: "+966512345678", Template: "beneficiary_code",
+		Params: map[string]string{"code": "042917", "minutes": "10"}}, time.Date(2026, 3, 1, 9, 0, 0, 0, time.FixedZone("AST", 3*3600)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if row.Body != body || row.Status != "pending" || row.Key != "" || row.CreatedAt.Location() != time.UTC || row.Recipient != "+966512345678" {
+		t.Errorf("prepared row %+v", row)
+	}
+	if _, err := Prepare(Message{Channel: "sms", Template: "beneficiary_code"}, time.Now()); err == nil {
+		t.Error("prepared a message without a recipient")
 	}
 }

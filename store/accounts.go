@@ -344,17 +344,23 @@ func (s *Store) RotateRefresh(ctx context.Context, oldRefreshHash, newTokenHash,
 // RevokeSession ends one session (idempotent: revoking twice keeps the first
 // revocation time). ErrNotFound for an unknown id.
 func (s *Store) RevokeSession(ctx context.Context, id int64, at time.Time) error {
-	res := s.db.WithContext(ctx).Model(&Session{}).Where("id = ? AND revoked_at IS NULL", id).Update("revoked_at", utc(at))
+	return revokeByID(s.db.WithContext(ctx), &Session{}, "session", id, at)
+}
+
+// revokeByID sets revoked_at on the row id of model's table unless it is set
+// already, so the first revocation time stays. ErrNotFound for an unknown id.
+func revokeByID(db *gorm.DB, model any, what string, id int64, at time.Time) error {
+	res := db.Model(model).Where("id = ? AND revoked_at IS NULL", id).Update("revoked_at", utc(at))
 	if res.Error != nil {
-		return fmt.Errorf("store: revoke session %d: %w", id, res.Error)
+		return fmt.Errorf("store: revoke %s %d: %w", what, id, res.Error)
 	}
 	if res.RowsAffected == 0 {
 		var n int64
-		if err := s.db.WithContext(ctx).Model(&Session{}).Where("id = ?", id).Count(&n).Error; err != nil {
-			return fmt.Errorf("store: revoke session %d: %w", id, err)
+		if err := db.Model(model).Where("id = ?", id).Count(&n).Error; err != nil {
+			return fmt.Errorf("store: revoke %s %d: %w", what, id, err)
 		}
 		if n == 0 {
-			return fmt.Errorf("store: session %d: %w", id, ErrNotFound)
+			return fmt.Errorf("store: %s %d: %w", what, id, ErrNotFound)
 		}
 	}
 	return nil

@@ -21,15 +21,16 @@ const (
 )
 
 // cursor is the last row of a page: the next page starts strictly after it in
-// (sla_due_at, number) order. The JSON inside base64url is an implementation
-// detail clients must not rely on.
+// the list's order, (sla_due_at, number) for the inbox and (created_at,
+// number) backwards for a beneficiary's own list; At is that order's instant.
+// The JSON inside base64url is an implementation detail clients must not rely on.
 type cursor struct {
-	Due    time.Time `json:"d"`
+	At     time.Time `json:"d"`
 	Number string    `json:"n"`
 }
 
-func encodeCursor(t Ticket) string {
-	b, _ := json.Marshal(cursor{Due: utc(t.SLADueAt), Number: t.Number})
+func encodeCursor(at time.Time, number string) string {
+	b, _ := json.Marshal(cursor{At: utc(at), Number: number})
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
@@ -39,24 +40,46 @@ func decodeCursor(s string) (cursor, error) {
 		return cursor{}, ErrBadCursor
 	}
 	var c cursor
-	if err := json.Unmarshal(b, &c); err != nil || c.Number == "" || c.Due.IsZero() {
+	if err := json.Unmarshal(b, &c); err != nil || c.Number == "" || c.At.IsZero() {
 		return cursor{}, ErrBadCursor
 	}
-	c.Due = utc(c.Due)
+	c.At = utc(c.At)
 	return c, nil
+}
+
+// clampLimit keeps a page size in 1..200 (<= 0 means 50).
+func clampLimit(limit int) int {
+	switch {
+	case limit <= 0:
+		return defaultPageSize
+	case limit > maxPageSize:
+		return maxPageSize
+	}
+	return limit
+}
+
+// pageOf turns the limit+1 rows of a keyset query into a page: the extra row
+// only says that another page exists, and the cursor is the last row kept,
+// positioned by key (the instant the list is ordered by).
+func pageOf(ts []Ticket, limit int, key func(Ticket) time.Time) Page {
+	for i := range ts {
+		normalizeTicket(&ts[i])
+	}
+	var p Page
+	if len(ts) > limit {
+		ts = ts[:limit]
+		last := ts[limit-1]
+		p.NextCursor = encodeCursor(key(last), last.Number)
+	}
+	p.Tickets = ts
+	return p
 }
 
 // ListTickets returns one keyset page ordered by (SLADueAt, Number).
 // Limit outside 1..200 is clamped (<= 0 means 50). Overdue with a zero Now
 // uses the current time.
 func (s *Store) ListTickets(ctx context.Context, f TicketFilter) (Page, error) {
-	limit := f.Limit
-	switch {
-	case limit <= 0:
-		limit = defaultPageSize
-	case limit > maxPageSize:
-		limit = maxPageSize
-	}
+	limit := clampLimit(f.Limit)
 	q := s.rdb.WithContext(ctx)
 	if f.Cursor != "" {
 		c, err := decodeCursor(f.Cursor)
@@ -65,7 +88,7 @@ func (s *Store) ListTickets(ctx context.Context, f TicketFilter) (Page, error) {
 		}
 		// A row-value comparison, which both PostgreSQL and SQLite (3.15+)
 		// turn into a range scan of the (…, sla_due_at, number) indexes.
-		q = q.Where("(sla_due_at, number) > (?, ?)", c.Due, c.Number)
+		q = q.Where("(sla_due_at, number) > (?, ?)", c.At, c.Number)
 	}
 	scoped, ok := scopeClause(q, f.Scope)
 	if !ok {
@@ -103,16 +126,7 @@ func (s *Store) ListTickets(ctx context.Context, f TicketFilter) (Page, error) {
 	if err := q.Order("sla_due_at, number").Limit(limit + 1).Find(&ts).Error; err != nil {
 		return Page{}, fmt.Errorf("store: list tickets: %w", err)
 	}
-	for i := range ts {
-		normalizeTicket(&ts[i])
-	}
-	var p Page
-	if len(ts) > limit {
-		ts = ts[:limit]
-		p.NextCursor = encodeCursor(ts[limit-1])
-	}
-	p.Tickets = ts
-	return p, nil
+	return pageOf(ts, limit, func(t Ticket) time.Time { return t.SLADueAt }), nil
 }
 
 // scopeClause restricts q to what sc may read; ok=false when sc matches

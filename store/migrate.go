@@ -117,6 +117,9 @@ const (
 	lockMigrations = 7261
 	lockPolicies   = 7262
 	lockAudit      = 7263
+	// lockBeneficiaryCodes serializes issuing one-time codes (throttle and
+	// "one live code per mobile" are read-then-write).
+	lockBeneficiaryCodes = 7264
 )
 
 // xactLock serializes transactions of one kind on PostgreSQL until tx ends.

@@ -4,12 +4,19 @@ import (
 	"context"
 	"fmt"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
 // EnqueueOutbox inserts m unless a message with m.Key exists; inserted reports which.
 // The store sets ID, a zero CreatedAt (now) and an empty Status ("pending").
 func (s *Store) EnqueueOutbox(ctx context.Context, m OutboxMessage) (inserted bool, err error) {
+	return enqueueOutbox(s.db.WithContext(ctx), m)
+}
+
+// enqueueOutbox is EnqueueOutbox on db, which may be a transaction that
+// writes the message together with what it announces.
+func enqueueOutbox(db *gorm.DB, m OutboxMessage) (bool, error) {
 	m.ID = 0
 	if m.CreatedAt.IsZero() {
 		m.CreatedAt = now()
@@ -19,7 +26,7 @@ func (s *Store) EnqueueOutbox(ctx context.Context, m OutboxMessage) (inserted bo
 	if m.Status == "" {
 		m.Status = "pending"
 	}
-	res := s.db.WithContext(ctx).Clauses(clause.OnConflict{
+	res := db.Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "key"}},
 		DoNothing: true,
 	}).Create(&m)

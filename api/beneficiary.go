@@ -1,0 +1,384 @@
+package api
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math/big"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/tawasul/tawasul/authz"
+	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/normalize"
+	"github.com/tawasul/tawasul/notify"
+	"github.com/tawasul/tawasul/store"
+)
+
+// Beneficiaries sign in with a one-time code sent to their mobile (through
+// the notifier's outbox) and then list and open their own tickets: those
+// filed with that mobile. The tracking code keeps working for one ticket.
+// Neither step tells whether a mobile has tickets: the code request answers
+// the same 202 either way, every refused code the same 401, both no sooner
+// than answerFloor.
+
+const (
+	codeTTL = 10 * time.Minute
+	// codeDigits is the length of a one-time code.
+	codeDigits = 6
+	// beneficiarySessionTTL is a beneficiary session's life; it is not renewed.
+	beneficiarySessionTTL = 30 * time.Minute
+	// beneficiaryTokenPrefix starts every beneficiary session token, so the
+	// routes that also take a tracking code tell it from a staff token
+	// without a lookup.
+	beneficiaryTokenPrefix = "tb_"
+	// defaultAnswerFloor is how long the code and session requests take at
+	// least, well above the database work that differs between a mobile with
+	// tickets and one without.
+	defaultAnswerFloor = 250 * time.Millisecond
+
+	beneficiaryKey = "tawasul.beneficiary"
+	codeTemplate   = "beneficiary_code"
+)
+
+// beneficiary is the caller of a beneficiary route signed in with a code.
+type beneficiary struct {
+	sessionID int64
+	mobile    string // E.164
+}
+
+// beneficiaryOwns asks the authorization policy (authz.Decide) whether a
+// beneficiary signed in with a one-time code may read t: the tickets filed
+// with their mobile, nothing else. Every beneficiary path decides by it;
+// store.BeneficiaryTickets is the rule's SQL form (authz.ReadScope's Mobile),
+// and TestBeneficiaryListAgreesWithOwnership holds the two together. The
+// beneficiary's rule does not look at the hierarchy.
+func beneficiaryOwns(mobile string, t store.Ticket) bool {
+	s := authz.Subject{ID: "beneficiary", Role: domain.RoleBeneficiary, Mobile: mobile}
+	return authz.Decide(s, authz.Read, ticketOf(t), nil) == authz.Allowed
+}
+
+// keyedHash is an HMAC-SHA256 under the tracking secret, the label keeping
+// each use apart. Like tracking codes, what it protects is short (a mobile
+// number, six digits): a stolen database alone cannot be searched for them.
+func (a *API) keyedHash(label string, parts ...string) string {
+	m := hmac.New(sha256.New, a.secret)
+	m.Write([]byte(label))
+	for _, p := range parts {
+		m.Write([]byte{'\n'})
+		m.Write([]byte(p))
+	}
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+func (a *API) mobileHash(mobile string) string {
+	return a.keyedHash("tawasul beneficiary mobile v1", mobile)
+}
+
+// codeHash binds a code to its mobile, so a code hash is worth nothing for another number.
+func (a *API) codeHash(mobile, code string) string {
+	return a.keyedHash("tawasul beneficiary code v1", mobile, code)
+}
+
+// newOneTimeCode is codeDigits uniformly random decimal digits.
+func newOneTimeCode() (string, error) {
+	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
+	if err != nil {
+		return "", fmt.Errorf("one-time code: %w", err)
+	}
+	return fmt.Sprintf("%0*d", codeDigits, n.Int64()), nil
+}
+
+// answerNoSooner holds the answer until answerFloor has passed since start
+// (or the client is gone), so its timing does not tell a mobile with tickets
+// from one without.
+func (a *API) answerNoSooner(ctx context.Context, start time.Time) {
+	wait := a.answerFloor - time.Since(start)
+	if wait <= 0 {
+		return
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// checkMobile normalizes a mobile field to E.164.
+func checkMobile(raw string) (string, []fieldErr) {
+	if strings.TrimSpace(raw) == "" {
+		return "", []fieldErr{{field: "mobile", code: fieldRequired}}
+	}
+	m, err := normalize.Mobile(raw)
+	if err != nil {
+		return "", []fieldErr{{field: "mobile", code: fieldInvalidMobile}}
+	}
+	return m, nil
+}
+
+type codeRequestIn struct {
+	Mobile string `json:"mobile"`
+}
+
+// codeRequestedJSON is the one answer to every well-formed code request.
+type codeRequestedJSON struct {
+	ExpiresIn   int `json:"expires_in"`   // seconds a code is valid, if one was sent
+	ResendAfter int `json:"resend_after"` // seconds before another request may send one
+}
+
+// requestBeneficiaryCode sends a one-time code to a mobile that has tickets.
+// The answer is the same 202 whether a code was sent, the mobile has no
+// ticket, or it asked too often (the last two send nothing and are only logged).
+func (a *API) requestBeneficiaryCode(c *gin.Context) {
+	start := time.Now()
+	var in codeRequestIn
+	if err := decodeJSON(c, &in, false); err != nil {
+		writeProblem(c, err)
+		return
+	}
+	mobile, fe := checkMobile(in.Mobile)
+	if len(fe) > 0 {
+		writeProblem(c, invalid(fe...))
+		return
+	}
+	ctx := c.Request.Context()
+	code, err := newOneTimeCode()
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	now := a.now()
+	msg, err := notify.Prepare(notify.Message{
+		Audience: "beneficiary", Channel: "sms", Recipient: mobile, Template: codeTemplate,
+		Params: map[string]string{"code": code, "minutes": strconv.Itoa(int(codeTTL / time.Minute))},
+	}, now)
+	if err != nil {
+		a.fail(c, fmt.Errorf("beneficiary code: %w", err))
+		return
+	}
+	res, issued, err := a.store.IssueBeneficiaryCode(ctx, store.NewBeneficiaryCode{
+		Mobile: mobile, MobileHash: a.mobileHash(mobile), CodeHash: a.codeHash(mobile, code),
+		ExpiresAt: now.Add(codeTTL), Message: msg,
+	}, now)
+	if err != nil {
+		a.fail(c, fmt.Errorf("beneficiary code: %w", err))
+		return
+	}
+	attrs := []any{"outcome", res.String(), "recipient", notify.MaskRecipient("sms", mobile),
+		"request_id", c.GetString(requestIDKey)}
+	if res == store.CodeIssued {
+		attrs = append(attrs, "code_id", issued.ID)
+	}
+	a.log.InfoContext(ctx, "beneficiary code requested", attrs...)
+	a.answerNoSooner(ctx, start)
+	writeJSON(c, http.StatusAccepted, codeRequestedJSON{
+		ExpiresIn: int(codeTTL / time.Second), ResendAfter: int(store.CodeEvery / time.Second),
+	})
+}
+
+type sessionIn struct {
+	Mobile string `json:"mobile"`
+	Code   string `json:"code"`
+}
+
+type beneficiarySessionJSON struct {
+	AccessToken string    `json:"access_token"`
+	ExpiresAt   time.Time `json:"expires_at"`
+}
+
+// openBeneficiarySession exchanges a mobile and its one-time code for a
+// session token. A wrong, expired, used or superseded code, a mobile that
+// never got one and a code out of attempts are all the same 401.
+func (a *API) openBeneficiarySession(c *gin.Context) {
+	start := time.Now()
+	var in sessionIn
+	if err := decodeJSON(c, &in, false); err != nil {
+		writeProblem(c, err)
+		return
+	}
+	mobile, fe := checkMobile(in.Mobile)
+	code := strings.TrimSpace(normalize.Digits(in.Code))
+	switch {
+	case code == "":
+		fe = append(fe, fieldErr{field: "code", code: fieldRequired})
+	case len(code) != codeDigits || strings.Trim(code, "0123456789") != "":
+		fe = append(fe, fieldErr{field: "code", code: fieldCodeFormat})
+	}
+	if len(fe) > 0 {
+		writeProblem(c, invalid(fe...))
+		return
+	}
+	ctx := c.Request.Context()
+	token, err := newToken()
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	token = beneficiaryTokenPrefix + token
+	// Sealed before the code is checked: the same work whatever the outcome.
+	sealed, err := a.sealWith(sealSessionMobile, token, tokenHash(token), mobile)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	now := a.now()
+	sess, err := a.store.RedeemBeneficiaryCode(ctx, a.mobileHash(mobile), a.codeHash(mobile, code),
+		store.NewBeneficiarySession{TokenHash: tokenHash(token), MobileSealed: sealed, ExpiresAt: now.Add(beneficiarySessionTTL)}, now)
+	masked := notify.MaskRecipient("sms", mobile)
+	switch {
+	case errors.Is(err, store.ErrCodeRejected):
+		a.log.InfoContext(ctx, "beneficiary code rejected", "recipient", masked, "request_id", c.GetString(requestIDKey))
+		a.answerNoSooner(ctx, start)
+		writeProblem(c, problem(http.StatusUnauthorized, codeInvalidCode))
+		return
+	case err != nil:
+		a.fail(c, fmt.Errorf("beneficiary session: %w", err))
+		return
+	}
+	a.log.InfoContext(ctx, "beneficiary session opened", "recipient", masked, "session_id", sess.ID,
+		"request_id", c.GetString(requestIDKey))
+	a.answerNoSooner(ctx, start)
+	writeJSON(c, http.StatusOK, beneficiarySessionJSON{AccessToken: token, ExpiresAt: sess.ExpiresAt.UTC()})
+}
+
+// beneficiaryOf authenticates a beneficiary session token; on refusal it has
+// answered 401 (or 500) and ok is false.
+func (a *API) beneficiaryOf(c *gin.Context) (beneficiary, bool) {
+	token, _ := bearer(c.Request)
+	if !strings.HasPrefix(token, beneficiaryTokenPrefix) {
+		writeProblem(c, problem(http.StatusUnauthorized, codeUnauthorized))
+		return beneficiary{}, false
+	}
+	sess, err := a.store.BeneficiarySessionByToken(c.Request.Context(), tokenHash(token), a.now())
+	if errors.Is(err, store.ErrNotFound) {
+		writeProblem(c, problem(http.StatusUnauthorized, codeUnauthorized))
+		return beneficiary{}, false
+	} else if err != nil {
+		a.fail(c, fmt.Errorf("beneficiary session: %w", err))
+		return beneficiary{}, false
+	}
+	mobile, err := a.openWith(sealSessionMobile, token, sess.TokenHash, sess.MobileSealed)
+	if err != nil {
+		// Only a changed tracking secret gets here: the beneficiary signs in again.
+		a.log.Error("beneficiary session unreadable", "session_id", sess.ID, "error", err)
+		writeProblem(c, problem(http.StatusUnauthorized, codeUnauthorized))
+		return beneficiary{}, false
+	}
+	return beneficiary{sessionID: sess.ID, mobile: mobile}, true
+}
+
+// requireBeneficiary admits beneficiary session tokens only (never staff ones).
+func (a *API) requireBeneficiary() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		b, ok := a.beneficiaryOf(c)
+		if !ok {
+			c.Abort()
+			return
+		}
+		c.Set(beneficiaryKey, b)
+		c.Next()
+	}
+}
+
+func beneficiaryFrom(c *gin.Context) beneficiary {
+	b, _ := c.Get(beneficiaryKey)
+	v, _ := b.(beneficiary)
+	return v
+}
+
+// ownTicket loads the ticket of the path for b; another beneficiary's
+// ticket answers the very 404 of a missing one.
+func (a *API) ownTicket(c *gin.Context, b beneficiary) (store.Ticket, bool) {
+	number := c.Param("number")
+	if !numberPattern.MatchString(number) {
+		writeProblem(c, problem(http.StatusNotFound, codeNotFound))
+		return store.Ticket{}, false
+	}
+	t, err := a.store.GetTicket(c.Request.Context(), number)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		a.fail(c, fmt.Errorf("get ticket: %w", err))
+		return store.Ticket{}, false
+	case beneficiaryOwns(b.mobile, t):
+		return t, true
+	}
+	writeProblem(c, problem(http.StatusNotFound, codeNotFound))
+	return store.Ticket{}, false
+}
+
+// ownSummaryJSON is one line of a beneficiary's own list: no personal data,
+// no staff identities.
+type ownSummaryJSON struct {
+	Number    string        `json:"number"`
+	Kind      domain.Kind   `json:"kind"`
+	Status    domain.Status `json:"status"`
+	Subject   string        `json:"subject"`
+	Entity    entityRef     `json:"entity"`
+	CreatedAt time.Time     `json:"created_at"`
+	SLADueAt  time.Time     `json:"sla_due_at"`
+}
+
+// listOwnTickets lists the caller's own tickets, newest first.
+func (a *API) listOwnTickets(c *gin.Context) {
+	b := beneficiaryFrom(c)
+	ctx := c.Request.Context()
+	q := c.Request.URL.Query()
+	errs := onlyParams(q, "cursor", "limit")
+	limit, limitErrs := limitParam(q)
+	errs = append(errs, limitErrs...)
+	if len(errs) > 0 {
+		writeProblem(c, invalid(errs...))
+		return
+	}
+	page, err := a.store.BeneficiaryTickets(ctx, b.mobile, q.Get("cursor"), limit)
+	if errors.Is(err, store.ErrBadCursor) {
+		writeProblem(c, problem(http.StatusBadRequest, codeBadCursor))
+		return
+	} else if err != nil {
+		a.fail(c, fmt.Errorf("beneficiary tickets: %w", err))
+		return
+	}
+	items := make([]ownSummaryJSON, 0, len(page.Tickets))
+	for _, t := range page.Tickets {
+		if !beneficiaryOwns(b.mobile, t) {
+			// The query and the rule disagree: a bug, never someone else's ticket shown.
+			a.log.Error("beneficiary list returned a ticket the ownership rule refuses", "number", t.Number)
+			continue
+		}
+		ref, err := a.entityRefOf(ctx, t.Entity)
+		if err != nil {
+			a.fail(c, err)
+			return
+		}
+		items = append(items, ownSummaryJSON{Number: t.Number, Kind: t.Kind, Status: t.Status, Subject: t.Subject,
+			Entity: ref, CreatedAt: t.CreatedAt.UTC(), SLADueAt: t.SLADueAt.UTC()})
+	}
+	writeJSON(c, http.StatusOK, gin.H{"items": items, "next_cursor": page.NextCursor})
+}
+
+// getOwnTicket is the tracking page's view of one of the caller's own tickets.
+func (a *API) getOwnTicket(c *gin.Context) {
+	if t, ok := a.ownTicket(c, beneficiaryFrom(c)); ok {
+		a.writePublicView(c, t)
+	}
+}
+
+// beneficiaryLogout ends the caller's beneficiary session.
+func (a *API) beneficiaryLogout(c *gin.Context) {
+	b := beneficiaryFrom(c)
+	if err := a.store.RevokeBeneficiarySession(c.Request.Context(), b.sessionID, a.now()); err != nil && !errors.Is(err, store.ErrNotFound) {
+		a.fail(c, fmt.Errorf("beneficiary logout: %w", err))
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
