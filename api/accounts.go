@@ -17,6 +17,7 @@ import (
 	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/store"
+	"github.com/tawasul/tawasul/workflows"
 )
 
 // Staff accounts: password login with short-lived opaque access tokens and
@@ -220,6 +221,15 @@ func (a *API) refresh(c *gin.Context) {
 	now := a.now()
 	sess, acc, err := a.store.RotateRefresh(c.Request.Context(), tokenHash(in.RefreshToken),
 		tokenHash(access), tokenHash(refresh), now.Add(accessTTL), now)
+	if errors.Is(err, store.ErrRefreshReused) {
+		// A copied refresh token: the store ended its session. Recorded as a
+		// security event; the caller learns nothing more than from any refusal.
+		if aerr := a.auditAs(c, workflows.Actor{ID: "system", Role: domain.RoleSystem}, auditRefreshReused, "session",
+			gin.H{"ip": c.ClientIP()}); aerr != nil {
+			a.fail(c, aerr)
+			return
+		}
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		writeProblem(c, problem(http.StatusUnauthorized, codeInvalidRefreshToken))
 		return

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/store"
 )
 
 const goodPassword = "correct horse battery staple"
@@ -135,8 +136,17 @@ func TestRefreshRotation(t *testing.T) {
 		expectProblem(http.StatusUnauthorized, codeInvalidRefreshToken)
 	f.do(req{method: "GET", path: "/api/v1/policies/current", token: tp.AccessToken}).expectProblem(http.StatusUnauthorized, codeUnauthorized)
 	f.do(req{method: "GET", path: "/api/v1/policies/current", token: np.AccessToken}).expect(http.StatusOK)
+	// Presented again a minute later, the spent token was copied: the
+	// session ends for its current holder too, and the event is audited.
+	f.clock.Advance(time.Minute)
+	f.do(req{method: "POST", path: "/api/v1/auth/refresh", body: map[string]any{"refresh_token": tp.RefreshToken}}).
+		expectProblem(http.StatusUnauthorized, codeInvalidRefreshToken)
+	f.do(req{method: "GET", path: "/api/v1/policies/current", token: np.AccessToken}).expectProblem(http.StatusUnauthorized, codeUnauthorized)
+	if es := f.auditLog(); !slices.ContainsFunc(es, func(e store.AuditEntry) bool { return e.Action == auditRefreshReused }) {
+		t.Errorf("refresh reuse not audited: %+v", es)
+	}
 	// The session ends 12 hours after login, refreshes or not.
-	f.clock.Advance(12*time.Hour - 10*time.Minute)
+	f.clock.Advance(12*time.Hour - 11*time.Minute)
 	f.do(req{method: "POST", path: "/api/v1/auth/refresh", body: map[string]any{"refresh_token": np.RefreshToken}}).
 		expectProblem(http.StatusUnauthorized, codeInvalidRefreshToken)
 }

@@ -24,6 +24,7 @@ const (
 	auditAccountCreated = "account.created"
 	auditAccountOff     = "account.disabled"
 	auditRoleChanged    = "account.role_changed"
+	auditRefreshReused  = "session.refresh_reused"
 	auditTokenCreated   = "token.created"
 	auditTokenRevoked   = "token.revoked"
 )

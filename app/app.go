@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -168,7 +169,10 @@ func (a *App) Run(ctx context.Context) error {
 		loopCtx, stopLoop := context.WithCancel(ctx)
 		go func() {
 			defer close(loopDone)
+			var wg sync.WaitGroup
+			wg.Go(func() { a.purgeLoop(loopCtx) })
 			a.startPendingLoop(loopCtx)
+			wg.Wait()
 		}()
 		// Stop the loop before the connections it uses are closed.
 		defer func() { stopLoop(); <-loopDone }()
@@ -187,6 +191,29 @@ func (a *App) Run(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// purgeKeep is how long dead sessions and one-time codes stay for forensics.
+const purgeKeep = 7 * 24 * time.Hour
+
+// purgeLoop deletes sessions and one-time codes dead for a week, hourly (and
+// once at start). Several API replicas running it at once delete the same
+// rows at worst; nothing else depends on them.
+func (a *App) purgeLoop(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := a.Store.PurgeExpired(ctx, time.Now(), purgeKeep); err != nil && ctx.Err() == nil {
+			a.log.Warn("purging expired credentials", "error", err)
+		} else if n > 0 {
+			a.log.Info("purged expired credentials", "rows", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // startPendingLoop finishes any ticket whose workflow start was interrupted

@@ -48,10 +48,12 @@ func (a Account) Locked(now time.Time) bool {
 
 // Session is one login: hashes of its opaque access and refresh tokens.
 type Session struct {
-	ID               int64  `gorm:"primaryKey"`
-	AccountID        int64  `gorm:"not null"`
-	TokenHash        string `gorm:"size:64;not null"` // hex SHA-256 of the access token
-	RefreshHash      string `gorm:"size:64;not null"` // hex SHA-256 of the refresh token
+	ID          int64  `gorm:"primaryKey"`
+	AccountID   int64  `gorm:"not null"`
+	TokenHash   string `gorm:"size:64;not null"` // hex SHA-256 of the access token
+	RefreshHash string `gorm:"size:64;not null"` // hex SHA-256 of the refresh token
+	// PrevRefreshHash is the refresh token rotated away from: seen again, it was copied.
+	PrevRefreshHash  string `gorm:"size:64;not null"`
 	ExpiresAt        time.Time
 	RefreshExpiresAt time.Time
 	RevokedAt        *time.Time
@@ -302,10 +304,16 @@ func (s *Store) RotateRefresh(ctx context.Context, oldRefreshHash, newTokenHash,
 	at = utc(at)
 	var ss Session
 	var a Account
+	var outcome error // ErrNotFound or ErrRefreshReused when no session rotated
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		err := tx.Where("refresh_hash = ? AND revoked_at IS NULL AND refresh_expires_at > ?", oldRefreshHash, at).Take(&ss).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return ErrNotFound
+			// The revocation must commit: the error travels out after the transaction.
+			outcome = revokeOnReuse(tx, oldRefreshHash, at)
+			if errors.Is(outcome, ErrNotFound) {
+				return nil
+			}
+			return outcome
 		}
 		if err != nil {
 			return err
@@ -324,7 +332,8 @@ func (s *Store) RotateRefresh(ctx context.Context, oldRefreshHash, newTokenHash,
 		// Conditional on the old hash: of two concurrent refreshes with one
 		// token, only one rotates.
 		res := tx.Model(&Session{}).Where("id = ? AND refresh_hash = ? AND revoked_at IS NULL", ss.ID, oldRefreshHash).
-			Updates(map[string]any{"token_hash": newTokenHash, "refresh_hash": newRefreshHash, "expires_at": exp, "last_used_at": at})
+			Updates(map[string]any{"token_hash": newTokenHash, "refresh_hash": newRefreshHash, "prev_refresh_hash": oldRefreshHash,
+				"expires_at": exp, "last_used_at": at})
 		if res.Error != nil {
 			return res.Error
 		}
@@ -334,11 +343,73 @@ func (s *Store) RotateRefresh(ctx context.Context, oldRefreshHash, newTokenHash,
 		ss.TokenHash, ss.RefreshHash, ss.ExpiresAt, ss.LastUsedAt = newTokenHash, newRefreshHash, exp, &at
 		return nil
 	})
+	if err == nil {
+		err = outcome
+	}
 	if err != nil {
 		return Session{}, Account{}, fmt.Errorf("store: rotate refresh: %w", err)
 	}
 	normalizeAccount(&a)
 	return ss, a, nil
+}
+
+// ErrRefreshReused: a refresh token already rotated away was presented again
+// (after the grace period), so it was copied; its session is now revoked. It
+// is an ErrNotFound to callers that only care whether the refresh worked.
+var ErrRefreshReused = fmt.Errorf("%w: refresh token reused; session revoked", ErrNotFound)
+
+// reuseGrace is how soon after a rotation the old refresh token may come
+// back without ending the session: a client that sent one refresh twice (a
+// retry, two tabs) is not a thief.
+const reuseGrace = 10 * time.Second
+
+// revokeOnReuse handles a refresh token that matches no live session: if a
+// live session rotated away from it more than reuseGrace ago, the token was
+// copied and that session (the thief's or the owner's, we cannot tell which
+// holds it) ends. Returns ErrRefreshReused then, else ErrNotFound.
+func revokeOnReuse(tx *gorm.DB, refreshHash string, at time.Time) error {
+	var ss Session
+	err := tx.Where("prev_refresh_hash = ? AND revoked_at IS NULL", refreshHash).Take(&ss).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	if ss.LastUsedAt != nil && at.Sub(utc(*ss.LastUsedAt)) < reuseGrace {
+		return ErrNotFound
+	}
+	if err := tx.Model(&Session{}).Where("id = ?", ss.ID).Update("revoked_at", at).Error; err != nil {
+		return err
+	}
+	return ErrRefreshReused
+}
+
+// PurgeExpired deletes credentials dead for more than keep before at: staff
+// sessions past their refresh life or revoked, beneficiaries' one-time codes
+// and sessions. It returns how many rows went. Audit entries are kept: they
+// name accounts, not sessions.
+func (s *Store) PurgeExpired(ctx context.Context, at time.Time, keep time.Duration) (int64, error) {
+	cut := utc(at).Add(-keep)
+	var n int64
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, q := range []string{
+			`DELETE FROM sessions WHERE refresh_expires_at < ? OR revoked_at < ?`,
+			`DELETE FROM beneficiary_sessions WHERE expires_at < ? OR revoked_at < ?`,
+			`DELETE FROM beneficiary_codes WHERE expires_at < ? OR created_at < ?`,
+		} {
+			res := tx.Exec(q, cut, cut)
+			if res.Error != nil {
+				return res.Error
+			}
+			n += res.RowsAffected
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: purge expired credentials: %w", err)
+	}
+	return n, nil
 }
 
 // RevokeSession ends one session (idempotent: revoking twice keeps the first

@@ -215,3 +215,63 @@ func TestSessions(t *testing.T) {
 		}
 	})
 }
+
+// A refresh token rotated away and presented again later was copied: the
+// session ends for whoever holds it. Within the grace period (a client's own
+// double submit) it is only refused.
+func TestRefreshReuseRevokes(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		a, err := s.CreateAccount(ctx, NewAccount{Username: "lina", Name: "لينا", Role: "coordinator", Entity: "KSU", PasswordHash: "x"}, baseTime)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ss := mustSession(t, s, a.ID, "1", baseTime)
+		at := baseTime.Add(time.Minute)
+		if _, _, err := s.RotateRefresh(ctx, ss.RefreshHash, hashOf("a2"), hashOf("r2"), at.Add(15*time.Minute), at); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = s.RotateRefresh(ctx, ss.RefreshHash, hashOf("a3"), hashOf("r3"), at.Add(15*time.Minute), at.Add(5*time.Second))
+		if !errors.Is(err, ErrNotFound) || errors.Is(err, ErrRefreshReused) {
+			t.Fatalf("double submit inside the grace: %v", err)
+		}
+		if _, _, err := s.SessionByToken(ctx, hashOf("a2"), at.Add(6*time.Second)); err != nil {
+			t.Fatalf("the session must survive a double submit: %v", err)
+		}
+		_, _, err = s.RotateRefresh(ctx, ss.RefreshHash, hashOf("a3"), hashOf("r3"), at.Add(15*time.Minute), at.Add(time.Minute))
+		if !errors.Is(err, ErrRefreshReused) || !errors.Is(err, ErrNotFound) {
+			t.Fatalf("reuse after the grace: %v", err)
+		}
+		if _, _, err := s.SessionByToken(ctx, hashOf("a2"), at.Add(time.Minute)); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("the session survived a copied refresh token: %v", err)
+		}
+		if _, _, err := s.RotateRefresh(ctx, hashOf("r2"), hashOf("a4"), hashOf("r4"), at.Add(20*time.Minute), at.Add(2*time.Minute)); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("the current refresh token of a revoked session: %v", err)
+		}
+	})
+}
+
+func TestPurgeExpired(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		a, err := s.CreateAccount(ctx, NewAccount{Username: "huda", Name: "هدى", Role: "coordinator", Entity: "KSU", PasswordHash: "x"}, baseTime)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustSession(t, s, a.ID, "old", baseTime)                                 // its refresh life ends at +12h
+		revoked := mustSession(t, s, a.ID, "rev", baseTime.Add(20*24*time.Hour)) // revoked at +20d
+		live := mustSession(t, s, a.ID, "live", baseTime.Add(30*24*time.Hour))
+		if err := s.RevokeSession(ctx, revoked.ID, baseTime.Add(20*24*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		n, err := s.PurgeExpired(ctx, baseTime.Add(30*24*time.Hour), 7*24*time.Hour)
+		if err != nil || n != 2 {
+			t.Fatalf("purged %d, %v; want the expired and the revoked session", n, err)
+		}
+		var left []int64
+		if err := s.db.Model(&Session{}).Order("id").Pluck("id", &left).Error; err != nil {
+			t.Fatal(err)
+		}
+		mustEqual(t, "sessions left", left, []int64{live.ID})
+	})
+}

@@ -1,0 +1,101 @@
+package authz_test
+
+import (
+	"testing"
+
+	"github.com/tawasul/tawasul/authz"
+	"github.com/tawasul/tawasul/domain"
+)
+
+var tree = authz.NewTree([]authz.Node{
+	{Code: "MOE", Kind: domain.EntityMinistry},
+	{Code: "SEC-UNI", Parent: "MOE", Kind: domain.EntitySector},
+	{Code: "KSU", Parent: "SEC-UNI", Kind: domain.EntityPublicUniversity},
+	{Code: "KSU-MED", Parent: "KSU", Kind: domain.EntityPublicUniversity},
+	{Code: "SEC-EDU", Parent: "MOE", Kind: domain.EntitySector},
+	{Code: "EDU-RYD", Parent: "SEC-EDU", Kind: domain.EntityEducationDepartment},
+})
+
+func sub(role domain.Role, entity string) authz.Subject {
+	return authz.Subject{ID: string(role) + "@" + entity, Role: role, Entity: entity}
+}
+
+func TestDecide(t *testing.T) {
+	atKSU := authz.Ticket{Entity: "KSU", ResponsibleEntity: "KSU", FiledByID: "agent-1", BeneficiaryMobile: "+966500000001"}
+	deep := authz.Ticket{Entity: "KSU-MED", ResponsibleEntity: "KSU-MED"}
+	atSector := func(t authz.Ticket) authz.Ticket {
+		t.EscalationLevel, t.EscalationRole = 3, domain.RoleSectorOfficial
+		return t
+	}
+	atSupervisor := atKSU
+	atSupervisor.EscalationLevel, atSupervisor.EscalationRole = 4, domain.RoleSupervisor
+	review := atKSU
+	review.ResponsibleEntity = "SEC-UNI"
+
+	cases := []struct {
+		name string
+		s    authz.Subject
+		act  authz.Action
+		t    authz.Ticket
+		want authz.Decision
+	}{
+		{"coordinator reads own entity", sub(domain.RoleCoordinator, "KSU"), authz.Read, atKSU, authz.Allowed},
+		{"coordinator of another entity: hidden", sub(domain.RoleCoordinator, "EDU-RYD"), authz.Read, atKSU, authz.Hidden},
+		{"coordinator of a parent does not see a child entity", sub(domain.RoleCoordinator, "KSU"), authz.Read, deep, authz.Hidden},
+		{"filed-to entity still reads a review held above", sub(domain.RoleCoordinator, "KSU"), authz.Read, review, authz.Allowed},
+		{"...but cannot answer it", sub(domain.RoleCoordinator, "KSU"), authz.Respond, review, authz.Forbidden},
+		{"sector coordinator answers the review", sub(domain.RoleCoordinator, "SEC-UNI"), authz.Respond, review, authz.Allowed},
+		{"sector official reads deep in the subtree", sub(domain.RoleSectorOfficial, "SEC-UNI"), authz.Read, deep, authz.Allowed},
+		{"sector official of another sector: hidden", sub(domain.RoleSectorOfficial, "SEC-EDU"), authz.Read, atKSU, authz.Hidden},
+		{"sector official before the climb reaches it", sub(domain.RoleSectorOfficial, "SEC-UNI"), authz.Respond, atKSU, authz.Forbidden},
+		{"sector official at its rung", sub(domain.RoleSectorOfficial, "SEC-UNI"), authz.Respond, atSector(atKSU), authz.Allowed},
+		{"sector official at its rung, deep entity", sub(domain.RoleSectorOfficial, "SEC-UNI"), authz.Respond, atSector(deep), authz.Allowed},
+		{"sector official once it climbed beyond", sub(domain.RoleSectorOfficial, "SEC-UNI"), authz.Respond, atSupervisor, authz.Allowed},
+		{"manager still answers after the climb", sub(domain.RoleCareCenterManager, "KSU"), authz.Respond, atSupervisor, authz.Allowed},
+		{"supervisor before its rung", sub(domain.RoleSupervisor, ""), authz.Respond, atSector(atKSU), authz.Forbidden},
+		{"supervisor at its rung", sub(domain.RoleSupervisor, ""), authz.Respond, atSupervisor, authz.Allowed},
+		{"minister's office reads all", sub(domain.RoleMinisterOffice, ""), authz.Read, deep, authz.Allowed},
+		{"auditor reads history", sub(domain.RoleAuditor, ""), authz.ReadHistory, atKSU, authz.Allowed},
+		{"auditor never answers", sub(domain.RoleAuditor, ""), authz.Respond, atSupervisor, authz.Forbidden},
+		{"coordinator has no raw history", sub(domain.RoleCoordinator, "KSU"), authz.ReadHistory, atKSU, authz.Forbidden},
+		{"agent reads what it filed", authz.Subject{ID: "agent-1", Role: domain.RoleAgent}, authz.Read, atKSU, authz.Allowed},
+		{"agent does not answer what it filed", authz.Subject{ID: "agent-1", Role: domain.RoleAgent}, authz.Respond, atKSU, authz.Forbidden},
+		{"another agent: hidden", authz.Subject{ID: "agent-2", Role: domain.RoleAgent}, authz.Read, atKSU, authz.Hidden},
+		{"reception: same rule", authz.Subject{ID: "agent-1", Role: domain.RoleReception}, authz.Read, atKSU, authz.Allowed},
+		{"coordinator claims", sub(domain.RoleCoordinator, "KSU"), authz.Claim, atKSU, authz.Allowed},
+		{"manager does not claim", sub(domain.RoleCareCenterManager, "KSU"), authz.Claim, atKSU, authz.Forbidden},
+		{"manager assigns", sub(domain.RoleCareCenterManager, "KSU"), authz.Assign, atKSU, authz.Allowed},
+		{"manager of the filed-to entity does not assign the review", sub(domain.RoleCareCenterManager, "KSU"), authz.Assign, review, authz.Forbidden},
+		{"coordinator does not assign", sub(domain.RoleCoordinator, "KSU"), authz.Assign, atKSU, authz.Forbidden},
+		{"admin assigns anywhere", sub(domain.RoleAdmin, ""), authz.Assign, deep, authz.Allowed},
+		{"beneficiary reads own", authz.Subject{Role: domain.RoleBeneficiary, Mobile: "+966500000001"}, authz.Read, atKSU, authz.Allowed},
+		{"beneficiary objects to own", authz.Subject{Role: domain.RoleBeneficiary, Mobile: "+966500000001"}, authz.Object, atKSU, authz.Allowed},
+		{"beneficiary cannot answer", authz.Subject{Role: domain.RoleBeneficiary, Mobile: "+966500000001"}, authz.Respond, atKSU, authz.Forbidden},
+		{"another beneficiary: hidden", authz.Subject{Role: domain.RoleBeneficiary, Mobile: "+966500000002"}, authz.Read, atKSU, authz.Hidden},
+		{"beneficiary without a verified mobile", authz.Subject{Role: domain.RoleBeneficiary}, authz.Read, authz.Ticket{}, authz.Hidden},
+		{"staff cannot object for the beneficiary", sub(domain.RoleAdmin, ""), authz.Object, atKSU, authz.Forbidden},
+		{"scoped role without an entity sees nothing", sub(domain.RoleCoordinator, ""), authz.Read, authz.Ticket{}, authz.Hidden},
+		{"unknown role sees nothing", authz.Subject{ID: "x", Role: "king"}, authz.Read, atKSU, authz.Hidden},
+	}
+	for _, c := range cases {
+		if got := authz.Decide(c.s, c.act, c.t, tree); got != c.want {
+			t.Errorf("%s: %s %s → %s, want %s", c.name, c.s.Role, c.act, got, c.want)
+		}
+	}
+}
+
+func TestHierarchyWalksAreBounded(t *testing.T) {
+	loop := authz.NewTree([]authz.Node{{Code: "A", Parent: "B"}, {Code: "B", Parent: "A"}})
+	if authz.Within(loop, "A", "Z") || authz.SectorOf(loop, "A") != "" {
+		t.Fatal("a cycle in the hierarchy must end the walk, not match")
+	}
+	if got := authz.SectorOf(tree, "KSU-MED"); got != "SEC-UNI" {
+		t.Fatalf("SectorOf(KSU-MED) = %q", got)
+	}
+	if got := tree.Root(); got != "MOE" {
+		t.Fatalf("Root = %q", got)
+	}
+	if authz.HeldAt(sub(domain.RoleSupervisor, ""), tree) != "MOE" || authz.HeldAt(sub(domain.RoleSectorOfficial, "SEC-UNI"), tree) != "SEC-UNI" {
+		t.Fatal("HeldAt")
+	}
+}
