@@ -237,7 +237,7 @@ func Load(fs *pflag.FlagSet) (Config, error) {
 }
 
 var validRoles = []string{"agent", "coordinator", "care_center_manager", "entity_head", "sector_official",
-	"supervisor", "minister_office", "admin", "auditor"}
+	"supervisor", "minister_office", "admin", "auditor", "reception"}
 
 // Validate reports every problem at once, so an operator fixes the file in one go.
 func (c Config) Validate() error {
