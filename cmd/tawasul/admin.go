@@ -45,16 +45,11 @@ func createAdmin(ctx context.Context, dsn, username, name string, in io.Reader, 
 	if err != nil {
 		return fmt.Errorf("hashing the password: %w", err)
 	}
-	s, err := store.Open(ctx, dsn)
+	s, err := openMigrated(ctx, dsn)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	if n, err := s.PendingMigrations(ctx); err != nil {
-		return err
-	} else if n > 0 {
-		return fmt.Errorf("%d read-model migration(s) pending: run 'tawasul migrate' first", n)
-	}
 	now := time.Now()
 	acc, err := s.CreateAccount(ctx, store.NewAccount{Username: username, Name: name, Role: domain.RoleAdmin, PasswordHash: hash}, now)
 	if err != nil {

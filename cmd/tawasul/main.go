@@ -154,22 +154,35 @@ func run(ctx context.Context, cmd string, args []string) error {
 	}
 }
 
+// openMigrated opens the read model without migrating it, refusing one with
+// migrations pending: admin commands never change the schema behind the
+// operator's back.
+func openMigrated(ctx context.Context, dsn string) (*store.Store, error) {
+	s, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if n, err := s.PendingMigrations(ctx); err != nil {
+		_ = s.Close()
+		return nil, err
+	} else if n > 0 {
+		_ = s.Close()
+		return nil, fmt.Errorf("%d read-model migration(s) pending: run 'tawasul migrate' first", n)
+	}
+	return s, nil
+}
+
 // errAuditBroken: the audit chain does not verify (reported on stdout).
 var errAuditBroken = errors.New("audit chain broken")
 
 // auditVerify checks the audit log's hash chain, read-only: it applies no
 // migration, so it can run against a copy or a replica.
 func auditVerify(ctx context.Context, dsn string, out io.Writer) error {
-	s, err := store.Open(ctx, dsn)
+	s, err := openMigrated(ctx, dsn)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	if n, err := s.PendingMigrations(ctx); err != nil {
-		return err
-	} else if n > 0 {
-		return fmt.Errorf("%d read-model migration(s) pending: run 'tawasul migrate' first", n)
-	}
 	checked, broken, err := s.VerifyAudit(ctx)
 	if err != nil {
 		return err
