@@ -41,7 +41,8 @@ func (a *Activities) RecordChange(ctx context.Context, ch workflows.Change) erro
 		Number: st.Number, Version: st.Version, Status: st.Status, ResponsibleEntity: st.ResponsibleEntity,
 		PolicyVersion: st.PolicyVersion, Round: st.Round, EscalationLevel: st.EscalationLevel,
 		EscalationRole: st.EscalationRole, EscalationEntity: st.EscalationEntity, SLADueAt: st.SLADueAt.UTC(),
-		SLAStageStart: stageStart(st.StageStart), AssignedTo: st.AssignedTo, AssignedAt: utcPtr(st.AssignedAt),
+		SLAStageStart: stageStart(st.StageStart), SLAPausedSeconds: int64(st.PausedWorking / time.Second),
+		AssignedTo: st.AssignedTo, AssignedAt: utcPtr(st.AssignedAt),
 		ObjectionUntil: utcPtr(st.ObjectionUntil),
 		RespondedAt:    utcPtr(st.RespondedAt), ClosedAt: utcPtr(st.ClosedAt), Events: events,
 	})

@@ -74,10 +74,13 @@ const (
 	StatusClosed Status = "closed"
 	// StatusWithdrawn: the beneficiary withdrew the ticket.
 	StatusWithdrawn Status = "withdrawn"
+	// StatusAwaitingInfo: staff asked the beneficiary a question; the SLA
+	// clock is paused until the answer (or the reply window closes it).
+	StatusAwaitingInfo Status = "awaiting_info"
 )
 
 func Statuses() []Status {
-	return []Status{StatusOpen, StatusAnswered, StatusReopened, StatusClosed, StatusWithdrawn}
+	return []Status{StatusOpen, StatusAnswered, StatusReopened, StatusClosed, StatusWithdrawn, StatusAwaitingInfo}
 }
 
 func (s Status) Valid() bool { return slices.Contains(Statuses(), s) }

@@ -127,6 +127,18 @@ var templates = map[string]template{
 		ar: "تم سحب طلبكم رقم {number} بناءً على رغبتكم.",
 		en: "Your request {number} was withdrawn as you asked.",
 	},
+	"info_requested": {
+		ar: "نحتاج منكم معلومات لاستكمال طلبكم رقم {number}: {question} يرجى الرد عبر صفحة متابعة الطلب قبل {until}.",
+		en: "We need information to continue your request {number}: {question} Please reply on the request's tracking page by {until}.",
+	},
+	"closed_no_reply": {
+		ar: "تم إغلاق طلبكم رقم {number} لعدم وصول ردكم على الاستفسار في المهلة المحددة. يمكنكم تقديم طلب جديد في أي وقت.",
+		en: "Your request {number} was closed because we received no reply to our question in time. You may file a new request at any time.",
+	},
+	"transferred": {
+		ar: "تمت إحالة طلبكم رقم {number} إلى {entity_name} المختصة بمعالجته.",
+		en: "Your request {number} was transferred to {entity}, which handles it.",
+	},
 	"escalation_assigned": {
 		ar: "تم تصعيد الطلب رقم {number} إليكم (المستوى {level}): {subject}. المهلة حتى {due_at}.",
 		en: "Request {number} was escalated to you (level {level}): {subject}. Due by {due_at}.",

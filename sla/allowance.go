@@ -78,6 +78,9 @@ func (a Allowance) valid() bool {
 		a.Duration%time.Second == 0
 }
 
+// IsZero reports whether the allowance is unset (JSON omitzero leaves it out).
+func (a Allowance) IsZero() bool { return a.Days == 0 && a.Duration == 0 }
+
 // Positive reports whether the allowance grants some time and has no negative part.
 func (a Allowance) Positive() bool {
 	return a.Days >= 0 && a.Duration >= 0 && (a.Days > 0 || a.Duration > 0)

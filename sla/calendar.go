@@ -297,6 +297,15 @@ func (c Calendar) Due(start time.Time, a Allowance, clock Clock) (time.Time, err
 		ErrNoWorkingTime, noWorkGiveUp, day.AddDate(0, 0, -noWorkGiveUp).Format(time.DateOnly))
 }
 
+// Elapsed is the time between from and to as clock counts it: working time on
+// the business clock, wall time on 24x7. It is what a paused SLA has left.
+func (c Calendar) Elapsed(from, to time.Time, clock Clock) time.Duration {
+	if clock == ClockAroundTheClock {
+		return to.Sub(from)
+	}
+	return c.WorkingTime(from, to)
+}
+
 // WorkingTime is the working time of the calendar between two instants:
 // negative when to is before from, zero for an invalid calendar (check
 // Validate first). It is the inverse of Due on the business clock:

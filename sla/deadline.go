@@ -28,6 +28,10 @@ type Stage struct {
 	Start time.Time
 	// RespondedAt is the answer an answered ticket's objection window runs from.
 	RespondedAt *time.Time
+	// Paused is the time (on the rule's clock) the countdown stood still
+	// since Start while the beneficiary was asked for information; it is
+	// added back to the deadline.
+	Paused time.Duration
 }
 
 // Recomputed is an open ticket's running deadline under a policy.
@@ -86,8 +90,25 @@ func (p Policy) Recompute(s Stage) (Recomputed, error) {
 	if err != nil {
 		return Recomputed{}, fmt.Errorf("sla: running deadline: %w", err)
 	}
+	if s.Paused > 0 {
+		// Working time is additive: the deadline moves by exactly the
+		// working time the countdown stood still.
+		if due, err = p.Calendar.Due(due, DurationAllowance(s.Paused), rule.Clock); err != nil {
+			return Recomputed{}, fmt.Errorf("sla: running deadline after a pause: %w", err)
+		}
+	}
 	out.SLADueAt = due
 	return out, nil
+}
+
+// DurationAllowance is an allowance of d (time on some clock), rounded up to
+// the second as allowances are: what is left of a paused deadline, or the
+// time a countdown stood still.
+func DurationAllowance(d time.Duration) Allowance {
+	if d <= 0 {
+		return Allowance{}
+	}
+	return Allowance{Duration: (d + time.Second - 1).Truncate(time.Second)}
 }
 
 // ReviewLadder is the ladder of an objection's review: the rungs inside the

@@ -56,6 +56,11 @@ func TestRecompute(t *testing.T) {
 	}{
 		{name: "first answer: the response rule from filing",
 			stage: complaint(Stage{Start: start}), due: riyadh(2, 9, 0), clock: ClockBusiness, ladder: full},
+		{name: "first answer after a pause: the working time it stood still is added back",
+			stage: complaint(Stage{Start: start, Paused: 3 * time.Hour}), due: riyadh(2, 12, 0), clock: ClockBusiness, ladder: full},
+		{name: "a pause on the 24x7 clock adds wall time",
+			stage: Stage{Kind: domain.KindReport, Priority: domain.PriorityUrgent, Status: domain.StatusOpen, Start: start, Paused: 90 * time.Minute},
+			due:   start.Add(3*time.Hour + 30*time.Minute), clock: ClockAroundTheClock, ladder: full},
 		{name: "urgent report on the 24x7 clock",
 			stage: Stage{Kind: domain.KindReport, Priority: domain.PriorityUrgent, Status: domain.StatusOpen, Start: start},
 			due:   start.Add(2 * time.Hour), clock: ClockAroundTheClock, ladder: full},

@@ -77,6 +77,8 @@ func Diff(a, b Policy) []Change {
 
 	same("objection_window", a.ObjectionWindow, b.ObjectionWindow)
 	same("objection_review", a.ObjectionReview, b.ObjectionReview)
+	same("info_reply_window", a.InfoReplyWindow, b.InfoReplyWindow)
+	same("transfer_restarts_sla", a.TransferRestartsSLA, b.TransferRestartsSLA)
 	return out
 }
 

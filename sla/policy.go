@@ -157,6 +157,9 @@ func (p Policy) Validate() []FieldError {
 	if !p.ObjectionReview.Positive() {
 		add("objection_review", "must_be_positive", "objection review allowance must be greater than zero")
 	}
+	if !p.InfoReplyWindow.IsZero() && !p.InfoReplyWindow.Positive() {
+		add("info_reply_window", "must_be_positive", "the information reply window must be greater than zero")
+	}
 	return errs
 }
 
@@ -198,5 +201,20 @@ func Default() Policy {
 		},
 		ObjectionWindow: a("5d"),
 		ObjectionReview: a("3d"),
+		InfoReplyWindow: DefaultInfoReplyWindow,
 	}
+}
+
+// DefaultInfoReplyWindow is the information reply window of a policy that
+// sets none.
+var DefaultInfoReplyWindow = Allowance{Days: 5}
+
+// InfoReplyDeadline is when a beneficiary asked for information at asked
+// must have answered (24x7).
+func (p Policy) InfoReplyDeadline(asked time.Time) (time.Time, error) {
+	w := p.InfoReplyWindow
+	if w.IsZero() {
+		w = DefaultInfoReplyWindow
+	}
+	return p.Calendar.Due(asked, w, ClockAroundTheClock)
 }

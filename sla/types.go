@@ -77,6 +77,13 @@ type Policy struct {
 	ObjectionWindow Allowance `json:"objection_window"`
 	// ObjectionReview is the allowance of the entity reviewing an objection.
 	ObjectionReview Allowance `json:"objection_review"`
+	// InfoReplyWindow is how long a beneficiary asked for information has to
+	// answer (24x7: the beneficiary's time) before the ticket closes as "no
+	// reply"; zero (policies saved before it existed) means DefaultInfoReplyWindow.
+	InfoReplyWindow Allowance `json:"info_reply_window,omitzero"`
+	// TransferRestartsSLA: a ticket transferred to another entity gets a new
+	// first-response allowance from the transfer; otherwise its deadline runs on.
+	TransferRestartsSLA bool `json:"transfer_restarts_sla,omitempty"`
 }
 
 // FieldError names one invalid field of a policy, for problem+json responses.

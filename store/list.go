@@ -192,7 +192,8 @@ func (s *Store) OpenTicketDeadlines(ctx context.Context, after string, limit int
 // start is unknown and Recompute refuses it rather than guess.
 func (t TicketDeadline) Stage() sla.Stage {
 	s := sla.Stage{Kind: t.Kind, Priority: t.Priority, Status: t.Status, Round: t.Round,
-		EscalationLevel: t.EscalationLevel, RespondedAt: t.RespondedAt}
+		EscalationLevel: t.EscalationLevel, RespondedAt: t.RespondedAt,
+		Paused: time.Duration(t.SLAPausedSeconds) * time.Second}
 	switch {
 	case t.SLAStageStart != nil:
 		s.Start = *t.SLAStageStart
@@ -208,7 +209,8 @@ func (s *Store) openTickets(ctx context.Context, after string, limit int) *gorm.
 	if limit <= 0 || limit > 1000 {
 		limit = 1000
 	}
-	open := []string{string(domain.StatusOpen), string(domain.StatusReopened), string(domain.StatusAnswered)}
+	open := []string{string(domain.StatusOpen), string(domain.StatusReopened), string(domain.StatusAnswered),
+		string(domain.StatusAwaitingInfo)}
 	return s.rdb.WithContext(ctx).Model(&Ticket{}).
 		Where("status IN ? AND number > ?", open, after).
 		Order("number").Limit(limit)

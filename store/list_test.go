@@ -323,6 +323,7 @@ func TestOpenTicketDeadlines(t *testing.T) {
 				tk.Kind, tk.Priority, tk.PolicyVersion = domain.KindReport, domain.PriorityUrgent, 3
 				tk.Round, tk.EscalationLevel, tk.EscalationRole = 1, 2, domain.RoleEntityHead
 				tk.SLAStageStart = ptr(stage)
+				tk.SLAPausedSeconds = 5400
 				tk.RespondedAt = ptr(stage.Add(time.Hour))
 				tk.ObjectionUntil = ptr(stage.Add(121 * time.Hour))
 			case 4: // under review
@@ -363,7 +364,7 @@ func TestOpenTicketDeadlines(t *testing.T) {
 		mustEqual(t, "answered ticket", answered, TicketDeadline{
 			Number: "2026-000003", Kind: domain.KindReport, Priority: domain.PriorityUrgent, Status: domain.StatusAnswered,
 			PolicyVersion: 3, Round: 1, EscalationLevel: 2, SLADueAt: baseTime.Add(2 * time.Minute),
-			SLAStageStart: ptr(stage.UTC()), RespondedAt: ptr(stage.Add(time.Hour).UTC()),
+			SLAStageStart: ptr(stage.UTC()), SLAPausedSeconds: 5400, RespondedAt: ptr(stage.Add(time.Hour).UTC()),
 			ObjectionUntil: ptr(stage.Add(121 * time.Hour).UTC()), CreatedAt: baseTime,
 		})
 		if r := got[2]; r.Status != domain.StatusReopened || r.Round != 1 || r.SLAStageStart == nil ||
@@ -378,7 +379,7 @@ func TestOpenTicketDeadlines(t *testing.T) {
 		// still in its first countdown; unknown otherwise.
 		mustEqual(t, "stage of a row with a start", answered.Stage(), sla.Stage{Kind: domain.KindReport,
 			Priority: domain.PriorityUrgent, Status: domain.StatusAnswered, Round: 1, EscalationLevel: 2,
-			Start: stage.UTC(), RespondedAt: answered.RespondedAt})
+			Start: stage.UTC(), RespondedAt: answered.RespondedAt, Paused: 90 * time.Minute})
 		mustEqual(t, "stage of a row from before 0005", got[0].Stage(), sla.Stage{Kind: domain.KindComplaint,
 			Priority: domain.PriorityNormal, Status: domain.StatusOpen, Start: baseTime})
 		escalated := got[0]

@@ -143,7 +143,7 @@ func TestRoundTripEveryField(t *testing.T) {
 			BeneficiaryGender: domain.GenderMale, BeneficiaryNationality: domain.NationalityResident,
 			TrackingHash: "ffee", PolicyVersion: 3, Round: 1, EscalationLevel: 2,
 			EscalationRole: domain.RoleEntityHead, EscalationEntity: "UNI-KSU", SLADueAt: at(48 * time.Hour),
-			SLAStageStart: ptr(at(2 * time.Hour)), AssignedTo: "user:coord-1", AssignedAt: ptr(at(3 * time.Hour)),
+			SLAStageStart: ptr(at(2 * time.Hour)), SLAPausedSeconds: 3600, AssignedTo: "user:coord-1", AssignedAt: ptr(at(3 * time.Hour)),
 			ObjectionUntil: ptr(at(72 * time.Hour)), RespondedAt: ptr(at(time.Hour)), ClosedAt: ptr(at(96 * time.Hour)),
 			FiledByID: "agent-7", FiledByRole: domain.RoleAgent,
 			WorkflowStarted: true, Version: 9, CreatedAt: at(0), UpdatedAt: at(5),

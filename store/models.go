@@ -63,12 +63,15 @@ type Ticket struct {
 	SLADueAt         time.Time `gorm:"not null"` // current deadline of whoever must act now
 	// SLAStageStart is when that deadline's countdown began; nil on rows
 	// projected before migration 0005 (read as the filing time).
-	SLAStageStart  *time.Time
-	AssignedTo     string `gorm:"size:100;not null"` // actor ID of the coordinator working it; "" = nobody
-	AssignedAt     *time.Time
-	ObjectionUntil *time.Time
-	RespondedAt    *time.Time
-	ClosedAt       *time.Time
+	SLAStageStart *time.Time
+	// SLAPausedSeconds is how long (on the ticket's clock) the running
+	// countdown stood still while the beneficiary was asked for information.
+	SLAPausedSeconds int64  `gorm:"not null"`
+	AssignedTo       string `gorm:"size:100;not null"` // actor ID of the coordinator working it; "" = nobody
+	AssignedAt       *time.Time
+	ObjectionUntil   *time.Time
+	RespondedAt      *time.Time
+	ClosedAt         *time.Time
 
 	FiledByID   string      `gorm:"size:100"`
 	FiledByRole domain.Role `gorm:"size:32"`
@@ -133,10 +136,11 @@ type TicketDeadline struct {
 	EscalationLevel int
 	SLADueAt        time.Time
 	// SLAStageStart is nil on rows projected before migration 0005.
-	SLAStageStart  *time.Time
-	ObjectionUntil *time.Time
-	RespondedAt    *time.Time
-	CreatedAt      time.Time
+	SLAStageStart    *time.Time
+	SLAPausedSeconds int64
+	ObjectionUntil   *time.Time
+	RespondedAt      *time.Time
+	CreatedAt        time.Time
 }
 
 // OutboxMessage is one notification to deliver, keyed so a retried activity adds nothing.
@@ -211,6 +215,7 @@ type TicketChange struct {
 	EscalationEntity  string
 	SLADueAt          time.Time
 	SLAStageStart     *time.Time
+	SLAPausedSeconds  int64
 	AssignedTo        string
 	AssignedAt        *time.Time
 	ObjectionUntil    *time.Time

@@ -226,12 +226,12 @@ func (s *Store) ApplyChange(ctx context.Context, ch TicketChange) error {
 	}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Exec(`UPDATE tickets SET status = ?, responsible_entity = ?, policy_version = ?, round = ?,
-			escalation_level = ?, escalation_role = ?, escalation_entity = ?, sla_due_at = ?, sla_stage_start = ?,
+			escalation_level = ?, escalation_role = ?, escalation_entity = ?, sla_due_at = ?, sla_stage_start = ?, sla_paused_seconds = ?,
 			assigned_to = ?, assigned_at = ?, objection_until = ?, responded_at = ?,
 			closed_at = ?, version = ?, updated_at = ?
 			WHERE number = ? AND version < ?`,
 			string(ch.Status), ch.ResponsibleEntity, ch.PolicyVersion, ch.Round,
-			ch.EscalationLevel, string(ch.EscalationRole), ch.EscalationEntity, utc(ch.SLADueAt), nullTime(ch.SLAStageStart),
+			ch.EscalationLevel, string(ch.EscalationRole), ch.EscalationEntity, utc(ch.SLADueAt), nullTime(ch.SLAStageStart), ch.SLAPausedSeconds,
 			ch.AssignedTo, nullTime(ch.AssignedAt), nullTime(ch.ObjectionUntil), nullTime(ch.RespondedAt),
 			nullTime(ch.ClosedAt), ch.Version, now(),
 			ch.Number, ch.Version)

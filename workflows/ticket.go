@@ -45,6 +45,11 @@ type ticket struct {
 	signalsInFlight int  // signal handlers running (AllHandlersFinished counts updates only)
 	atTop           bool // the last rung expired: the ticket stays with the top level
 	breached        bool // the current round's first SLA has passed
+	// resumeRung is the rung that stood down for a question to the
+	// beneficiary, to start again once the answer came; dropRung asks the
+	// main loop to stand the running rung down (a transfer).
+	resumeRung *LevelHolder
+	dropRung   bool
 }
 
 // rung is one running escalation child.
@@ -110,6 +115,18 @@ func (t *ticket) setup(ctx workflow.Context) error {
 		},
 		func() (func(workflow.Context) bool, error) {
 			return registerMessage(ctx, t, UpdateAssign, t.validateAssign, t.assign)
+		},
+		func() (func(workflow.Context) bool, error) {
+			return registerMessage(ctx, t, UpdateNote, t.validateNote, t.note)
+		},
+		func() (func(workflow.Context) bool, error) {
+			return registerMessage(ctx, t, UpdateRequestInfo, t.validateRequestInfo, t.requestInfo)
+		},
+		func() (func(workflow.Context) bool, error) {
+			return registerMessage(ctx, t, UpdateProvideInfo, t.validateProvideInfo, t.provideInfo)
+		},
+		func() (func(workflow.Context) bool, error) {
+			return registerMessage(ctx, t, UpdateTransfer, t.validateTransfer, t.transfer)
 		},
 	} {
 		drain, err := reg()
@@ -257,7 +274,7 @@ func (t *ticket) object(ctx workflow.Context, req ObjectRequest) (TicketState, e
 	t.st.Status = domain.StatusReopened
 	t.st.Round = 1
 	t.st.SLADueAt = due
-	t.st.StageStart = now
+	t.st.StageStart, t.st.PausedWorking = now, 0
 	t.st.EscalationLevel, t.st.EscalationRole, t.st.EscalationEntity = 0, "", ""
 	t.ladder = sla.ReviewLadder(t.in.Policy.Ladder)
 	t.breached, t.atTop = false, false
@@ -305,6 +322,166 @@ func (t *ticket) assign(ctx workflow.Context, req AssignRequest) (TicketState, e
 	}
 	t.setAssignee(ctx, req.Actor, req.To, req.Note)
 	t.changes++
+	return t.st, t.flush(ctx)
+}
+
+// ladderBase is the entity the escalation ladder climbs from: the entity the
+// ticket was filed to, or, once transferred, the one holding it.
+func (t *ticket) ladderBase() string {
+	if t.st.Transferred {
+		return t.st.ResponsibleEntity
+	}
+	return t.st.Entity
+}
+
+func (t *ticket) validateNote(ctx workflow.Context, req NoteRequest) error {
+	if req.Message == "" || req.Actor.ID == "" {
+		return refuse(ErrInvalidMessage, "a note needs a message and an actor")
+	}
+	return nil
+}
+
+// note records an internal note: staff talking to staff, never shown to the
+// beneficiary and changing nothing else.
+func (t *ticket) note(ctx workflow.Context, req NoteRequest) (TicketState, error) {
+	t.event(ctx, Event{Type: EventNote, Actor: req.Actor, Entity: req.Actor.Entity, Public: false, Message: req.Message})
+	return t.st, t.flush(ctx)
+}
+
+func (t *ticket) validateRequestInfo(ctx workflow.Context, req RequestInfoRequest) error {
+	switch {
+	case t.st.Status.Final():
+		return refuse(ErrTicketClosed, "the ticket is "+string(t.st.Status))
+	case !t.st.Status.Pending():
+		return refuse(ErrNotAwaitingResponse, "the ticket is not waiting on staff")
+	case req.Question == "" || req.Actor.ID == "":
+		return refuse(ErrInvalidMessage, "a question needs a text and an actor")
+	}
+	return nil
+}
+
+// requestInfo asks the beneficiary a question. The running deadline stops:
+// what is left of it is kept, the running rung stands down (the main loop
+// does it, seeing the ticket no longer waits on staff) and comes back to its
+// holder with the answer.
+func (t *ticket) requestInfo(ctx workflow.Context, req RequestInfoRequest) (TicketState, error) {
+	now := workflow.Now(ctx)
+	until, err := t.in.Policy.InfoReplyDeadline(now)
+	if err != nil {
+		return t.st, fmt.Errorf("computing the reply window: %w", err)
+	}
+	ir := &InfoRequest{Question: req.Question, By: req.Actor, At: now, Until: until, Resume: t.st.Status,
+		Remaining: max(0, t.in.Policy.Calendar.Elapsed(now, t.st.SLADueAt, t.st.Clock))}
+	if t.child != nil {
+		h := t.child.holder
+		ir.Holder = &h
+	}
+	t.st.InfoRequest = ir
+	t.st.Status = domain.StatusAwaitingInfo
+	t.event(ctx, Event{Type: EventInfoAsked, Actor: req.Actor, Entity: req.Actor.Entity, Public: true, Message: req.Question})
+	t.notifyBeneficiary("info_requested", map[string]string{"question": req.Question, "until": until.Format(time.RFC3339)})
+	t.changes++
+	return t.st, t.flush(ctx)
+}
+
+func (t *ticket) validateProvideInfo(ctx workflow.Context, req ProvideInfoRequest) error {
+	switch {
+	case t.st.Status.Final():
+		return refuse(ErrTicketClosed, "the ticket is "+string(t.st.Status))
+	case t.st.Status != domain.StatusAwaitingInfo || t.st.InfoRequest == nil:
+		return refuse(ErrNotAwaitingInfo, "no question is waiting for an answer")
+	case req.Answer == "":
+		return refuse(ErrInvalidMessage, "an answer needs a text")
+	}
+	return nil
+}
+
+// provideInfo takes the beneficiary's answer: the clock runs again with what
+// was left of the deadline, and the time it stood still is remembered so a
+// policy applied later recomputes the deadline with it added back.
+func (t *ticket) provideInfo(ctx workflow.Context, req ProvideInfoRequest) (TicketState, error) {
+	now := workflow.Now(ctx)
+	ir := t.st.InfoRequest
+	cal := t.in.Policy.Calendar
+	due, err := cal.Due(now, sla.DurationAllowance(ir.Remaining), t.st.Clock)
+	if err != nil {
+		return t.st, fmt.Errorf("resuming the deadline: %w", err)
+	}
+	t.st.PausedWorking += max(0, cal.Elapsed(ir.At, now, t.st.Clock))
+	t.st.Status, t.st.SLADueAt, t.st.InfoRequest = ir.Resume, due, nil
+	if ir.Holder != nil && t.st.EscalationLevel > 0 {
+		t.resumeRung = ir.Holder
+	}
+	t.event(ctx, Event{Type: EventInfoGiven, Actor: t.beneficiaryActor(), Public: true, Message: req.Answer})
+	t.changes++
+	return t.st, t.flush(ctx)
+}
+
+// awaitInfo waits for the beneficiary's answer; none by the reply window's
+// end closes the ticket as "no reply", with notice.
+func (t *ticket) awaitInfo(ctx workflow.Context) error {
+	seen := t.changes
+	changed := func() bool { return t.changes != seen || t.tooLong(ctx) }
+	ir := t.st.InfoRequest
+	if ir == nil {
+		return workflow.Await(ctx, changed)
+	}
+	fired, err := t.sleepUntil(ctx, ir.Until, changed)
+	if err != nil || !fired || t.st.Status != domain.StatusAwaitingInfo {
+		return err
+	}
+	now := workflow.Now(ctx)
+	t.st.Status, t.st.ClosedAt, t.st.InfoRequest = domain.StatusClosed, &now, nil
+	t.event(ctx, Event{Type: EventClosed, Actor: SystemActor, Public: true, Message: "no_reply"})
+	t.notifyBeneficiary("closed_no_reply", nil)
+	t.changes++
+	return t.flush(ctx)
+}
+
+func (t *ticket) validateTransfer(ctx workflow.Context, req TransferRequest) error {
+	switch {
+	case t.st.Status.Final():
+		return refuse(ErrTicketClosed, "the ticket is "+string(t.st.Status))
+	case !t.st.Status.Pending():
+		return refuse(ErrNotAwaitingResponse, "the ticket is not waiting on staff")
+	case req.To.Entity == "" || req.Actor.ID == "" || req.Reason == "":
+		return refuse(ErrInvalidMessage, "a transfer needs an entity, an actor and a reason")
+	case req.To.Entity == t.st.ResponsibleEntity:
+		return refuse(ErrSameEntity, "the ticket is already with "+req.To.Entity)
+	}
+	return nil
+}
+
+// transfer hands the ticket to another entity. Its escalation starts over
+// from the new entity's own ladder; the deadline restarts or runs on as the
+// policy says; the new entity's coordinator gets it.
+func (t *ticket) transfer(ctx workflow.Context, req TransferRequest) (TicketState, error) {
+	now := workflow.Now(ctx)
+	from := t.st.ResponsibleEntity
+	if t.in.Policy.TransferRestartsSLA {
+		allowance := t.in.Policy.ObjectionReview
+		if t.st.Round == 0 {
+			rule, ok := t.in.Policy.Rule(t.in.Kind, t.in.Priority)
+			if !ok {
+				return t.st, fmt.Errorf("policy v%d has no rule for %s/%s", t.in.Policy.Version, t.in.Kind, t.in.Priority)
+			}
+			allowance = rule.Allowance
+		}
+		due, err := t.in.Policy.Calendar.Due(now, allowance, t.st.Clock)
+		if err != nil {
+			return t.st, fmt.Errorf("restarting the deadline: %w", err)
+		}
+		t.st.SLADueAt, t.st.StageStart, t.st.PausedWorking = due, now, 0
+	}
+	t.st.ResponsibleEntity, t.st.Transferred = req.To.Entity, true
+	t.st.EscalationLevel, t.st.EscalationRole, t.st.EscalationEntity = 0, "", ""
+	t.breached, t.atTop, t.dropRung = false, false, t.child != nil
+	t.st.AssignedTo, t.st.AssignedAt = "", nil
+	t.event(ctx, Event{Type: EventTransfer, Actor: req.Actor, Entity: req.To.Entity, Public: true,
+		Message: fmt.Sprintf("%s → %s: %s", from, req.To.Entity, req.Reason)})
+	t.notifyBeneficiary("transferred", map[string]string{"entity": req.To.Entity, "entity_name": req.To.NameAR})
+	t.changes++
+	t.autoAssign(ctx, req.To.Entity)
 	return t.st, t.flush(ctx)
 }
 
@@ -396,9 +573,19 @@ func (t *ticket) run(ctx workflow.Context, resume *Resume) (TicketState, error) 
 		if err := t.sendNotifications(ctx); err != nil {
 			return t.st, err
 		}
-		if !t.st.Status.Pending() && t.child != nil {
+		if t.child != nil && (!t.st.Status.Pending() || t.dropRung) {
+			t.dropRung = false
 			if err := t.standDown(ctx); err != nil {
 				return t.st, err
+			}
+			continue
+		}
+		t.dropRung = false
+		if h := t.resumeRung; h != nil && t.child == nil {
+			t.resumeRung = nil
+			if t.st.Status.Pending() && t.st.EscalationLevel > 0 && len(t.ladder) > 0 {
+				level := min(t.st.EscalationLevel, len(t.ladder))
+				t.startRung(ctx, level, t.ladder[level-1], *h, t.st.SLADueAt, time.Time{})
 			}
 			continue
 		}
@@ -423,6 +610,8 @@ func (t *ticket) run(ctx workflow.Context, resume *Resume) (TicketState, error) 
 		switch t.st.Status {
 		case domain.StatusAnswered:
 			err = t.awaitObjectionWindow(ctx)
+		case domain.StatusAwaitingInfo:
+			err = t.awaitInfo(ctx)
 		default:
 			err = t.awaitResponse(ctx)
 		}
@@ -510,7 +699,7 @@ func (t *ticket) escalate(ctx workflow.Context, level int) error {
 	stale := func() bool { return t.changes != gen || t.st.Round != round || !t.st.Status.Pending() }
 
 	var holder LevelHolder
-	in := ResolveLevelInput{Entity: t.st.Entity, Role: lv.Role}
+	in := ResolveLevelInput{Entity: t.ladderBase(), Role: lv.Role}
 	if err := workflow.ExecuteActivity(activityCtx(ctx), ActivityResolveLevel, in).Get(ctx, &holder); err != nil {
 		// Only a non-retryable failure gets here (the entity left the
 		// hierarchy): the climb goes on, held by the ticket's own entity,
@@ -529,7 +718,7 @@ func (t *ticket) escalate(ctx workflow.Context, level int) error {
 	}
 	t.st.EscalationLevel, t.st.EscalationRole, t.st.EscalationEntity = level, holder.Role, holder.Entity
 	t.st.SLADueAt = due
-	t.st.StageStart = now
+	t.st.StageStart, t.st.PausedWorking = now, 0
 	t.event(ctx, Event{Type: EventEscalated, Actor: SystemActor, Entity: holder.Entity, Level: level, Role: holder.Role,
 		Public: true, Message: fmt.Sprintf("escalated to level %d: %s (%s)", level, holder.NameEN, holder.Role)})
 	t.notifyBeneficiary("escalated", map[string]string{"level": fmt.Sprint(level), "role": string(holder.Role)})
@@ -612,9 +801,14 @@ func (t *ticket) applyPolicy(ctx workflow.Context, req ApplyPolicyRequest) error
 	if start.IsZero() {
 		start = t.in.FiledAt
 	}
+	status, ir := t.st.Status, t.st.InfoRequest
+	if ir != nil {
+		status = ir.Resume // paused: recompute what runs once the answer comes
+	}
 	r, err := p.Recompute(sla.Stage{
-		Kind: t.in.Kind, Priority: t.in.Priority, Status: t.st.Status, Round: t.st.Round,
+		Kind: t.in.Kind, Priority: t.in.Priority, Status: status, Round: t.st.Round,
 		EscalationLevel: t.st.EscalationLevel, Start: start, RespondedAt: t.st.RespondedAt,
+		Paused: t.st.PausedWorking,
 	})
 	if err != nil {
 		return fmt.Errorf("recomputing under policy v%d: %w", p.Version, err)
@@ -629,6 +823,11 @@ func (t *ticket) applyPolicy(ctx workflow.Context, req ApplyPolicyRequest) error
 		shown = *r.ObjectionUntil
 	} else {
 		t.st.SLADueAt = r.SLADueAt
+		if ir != nil {
+			// Still paused: what is left is counted to the new deadline
+			// from when the question was asked.
+			ir.Remaining = max(0, p.Calendar.Elapsed(ir.At, r.SLADueAt, r.Clock))
+		}
 	}
 	if t.st.EscalationLevel > 0 {
 		t.atTop = t.st.EscalationLevel >= len(r.Ladder) && t.child == nil

@@ -189,6 +189,8 @@ type harness struct {
 	env *testsuite.TestWorkflowEnvironment
 	rec *recorder
 	t0  time.Time
+	// edit changes the ticket's input before the run (e.g. its policy).
+	edit func(*workflows.TicketInput)
 }
 
 func newHarness(t *testing.T, filed time.Time) *harness {
@@ -236,7 +238,11 @@ func (h *harness) update(when time.Time, name string, arg any) *outcome {
 
 func (h *harness) run() workflows.TicketState {
 	h.t.Helper()
-	h.env.ExecuteWorkflow("TicketWorkflow", input(h.t0))
+	in := input(h.t0)
+	if h.edit != nil {
+		h.edit(&in)
+	}
+	h.env.ExecuteWorkflow("TicketWorkflow", in)
 	if !h.env.IsWorkflowCompleted() {
 		h.t.Fatal("workflow did not complete")
 	}
@@ -523,7 +529,11 @@ func TestContinueAsNewResumesTheRunningRung(t *testing.T) {
 		// A refused signal wakes the workflow, like any of a flood would.
 		h.env.SignalWorkflow(workflows.UpdateObject, workflows.ObjectRequest{Reason: "spam"})
 	}, at(11, 24, 12, 0).Sub(h.t0))
-	h.env.ExecuteWorkflow("TicketWorkflow", input(h.t0))
+	in := input(h.t0)
+	if h.edit != nil {
+		h.edit(&in)
+	}
+	h.env.ExecuteWorkflow("TicketWorkflow", in)
 	var can *workflow.ContinueAsNewError
 	if err := h.env.GetWorkflowError(); !errors.As(err, &can) {
 		t.Fatalf("want continue-as-new, got %v", err)

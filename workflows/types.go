@@ -24,7 +24,15 @@ const (
 	// UpdateAssign hands the ticket to a coordinator (a claim is an
 	// assignment to oneself).
 	UpdateAssign = "assign"
-	QueryState   = "state"
+	// UpdateNote adds an internal note between staff (never shown to the beneficiary).
+	UpdateNote = "note"
+	// UpdateRequestInfo asks the beneficiary a question and pauses the SLA;
+	// UpdateProvideInfo is the beneficiary's answer, which resumes it.
+	UpdateRequestInfo = "request_info"
+	UpdateProvideInfo = "provide_info"
+	// UpdateTransfer hands the ticket to another entity.
+	UpdateTransfer = "transfer"
+	QueryState     = "state"
 	// SignalApplyPolicy hands an open ticket a newer policy version (the
 	// administrators' explicit roll-out); the ticket recomputes its deadlines.
 	SignalApplyPolicy = "apply_policy"
@@ -63,6 +71,11 @@ const (
 	// ErrNotResponsible: the entity whose answer is under objection cannot
 	// close the objection's review itself.
 	ErrNotResponsible = "not_responsible"
+	// ErrNotAwaitingInfo: nobody asked the beneficiary anything (or the
+	// question was answered already).
+	ErrNotAwaitingInfo = "not_awaiting_info"
+	// ErrSameEntity: a transfer to the entity that already holds the ticket.
+	ErrSameEntity = "same_entity"
 )
 
 // TicketWorkflowID is the workflow id of ticket number n ("ticket-2026-000123").
@@ -172,6 +185,45 @@ type AssignRequest struct {
 	Note  string `json:"note,omitempty"`
 }
 
+// NoteRequest is an internal note between staff.
+type NoteRequest struct {
+	Actor   Actor  `json:"actor"`
+	Message string `json:"message"`
+}
+
+// RequestInfoRequest asks the beneficiary a question.
+type RequestInfoRequest struct {
+	Actor    Actor  `json:"actor"`
+	Question string `json:"question"`
+}
+
+// ProvideInfoRequest is the beneficiary's answer to the open question.
+type ProvideInfoRequest struct {
+	Answer string `json:"answer"`
+}
+
+// TransferRequest hands the ticket to another entity (resolved by the API).
+type TransferRequest struct {
+	Actor  Actor       `json:"actor"`
+	To     LevelHolder `json:"to"`
+	Reason string      `json:"reason"`
+}
+
+// InfoRequest is an open question to the beneficiary: the SLA clock stands
+// still from At until the answer, with Remaining left of the deadline that
+// was running; no answer by Until closes the ticket.
+type InfoRequest struct {
+	Question  string        `json:"question"`
+	By        Actor         `json:"by"`
+	At        time.Time     `json:"at"`
+	Until     time.Time     `json:"until"`
+	Resume    domain.Status `json:"resume"`    // the status the answer returns the ticket to
+	Remaining time.Duration `json:"remaining"` // of the running deadline, on the ticket's clock
+	// Holder is who held the escalation rung that stood down for the pause;
+	// the answer gives the rung back to them with the remaining time.
+	Holder *LevelHolder `json:"holder,omitempty"`
+}
+
 // SuggestAssigneeInput asks for the coordinator of entity to assign a ticket to.
 type SuggestAssigneeInput struct {
 	Entity string `json:"entity"`
@@ -204,6 +256,10 @@ const (
 	EventTopReached = "ladder_top_reached"
 	EventPolicy     = "policy_applied"
 	EventAssigned   = "assigned"
+	EventNote       = "note"
+	EventInfoAsked  = "info_requested"
+	EventInfoGiven  = "info_provided"
+	EventTransfer   = "transferred"
 )
 
 // Event is one line of the ticket's timeline; Seq is assigned by the workflow.
@@ -238,6 +294,15 @@ type TicketState struct {
 	// StageStart is when the current deadline's countdown began (filing, the
 	// current rung's start, or the objection); a new policy recomputes from it.
 	StageStart time.Time `json:"stage_start,omitempty"`
+	// InfoRequest is the open question to the beneficiary while the status is
+	// awaiting_info.
+	InfoRequest *InfoRequest `json:"info_request,omitempty"`
+	// PausedWorking is the SLA time (on the ticket's clock) spent waiting on
+	// the beneficiary since StageStart; a recomputed deadline adds it back.
+	PausedWorking time.Duration `json:"paused_working,omitempty"`
+	// Transferred: the ticket moved to another entity; its ladder climbs
+	// from the entity holding it, not the one it was filed to.
+	Transferred bool `json:"transferred,omitempty"`
 	// AssignedTo is the actor ID of the coordinator working the ticket.
 	AssignedTo     string     `json:"assigned_to,omitempty"`
 	AssignedAt     *time.Time `json:"assigned_at,omitempty"`
