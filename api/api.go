@@ -237,6 +237,9 @@ func (a *API) routes() (http.Handler, error) {
 	staff.GET("/tickets", a.listTickets)
 	staff.GET("/tickets/:number", a.getTicket)
 	staff.POST("/tickets/:number/responses", a.respond)
+	staff.POST("/tickets/:number/notes", a.addNote)
+	staff.POST("/tickets/:number/info-requests", a.requestInfo)
+	staff.POST("/tickets/:number/transfer", a.transfer)
 	staff.POST("/tickets/:number/claim", a.claim)
 	staff.POST("/tickets/:number/assignment", a.assign)
 	staff.GET("/coordinators", a.coordinatorLoads)
@@ -266,6 +269,7 @@ func (a *API) routes() (http.Handler, error) {
 	beneficiary := v1.Group("", a.limitPerAddress(a.trackLimiter))
 	beneficiary.POST("/tickets/:number/objections", a.object)
 	beneficiary.POST("/tickets/:number/withdrawal", a.withdraw)
+	beneficiary.POST("/tickets/:number/info", a.provideInfo)
 	beneficiary.GET("/track/:number", a.track)
 
 	signIn := v1.Group("/beneficiary", a.limitPerAddress(a.codeLimiter))

@@ -203,6 +203,39 @@ func mxAssign(c mxCaller, o *mxObject) outcome {
 	return forbid
 }
 
+// mxNote: any staff member who sees the ticket but an auditor adds an
+// internal note.
+func mxNote(c mxCaller, o *mxObject) outcome {
+	if r := mxRead(c, o); r != allow {
+		return r
+	}
+	if c.role == domain.RoleAuditor {
+		return forbid
+	}
+	return allow
+}
+
+// mxTransfer: the staff of the entity holding the ticket, the sector
+// official over it, the supervisor and admins.
+func mxTransfer(c mxCaller, o *mxObject) outcome {
+	if r := mxRead(c, o); r != allow {
+		return r
+	}
+	switch c.role {
+	case domain.RoleAdmin, domain.RoleSupervisor:
+		return allow
+	case domain.RoleCoordinator, domain.RoleCareCenterManager, domain.RoleEntityHead:
+		if c.entity == o.responsible {
+			return allow
+		}
+	case domain.RoleSectorOfficial:
+		if mxSectorOf(o.responsible) == c.entity {
+			return allow
+		}
+	}
+	return forbid
+}
+
 func mxAct(c mxCaller, o *mxObject) outcome {
 	if r := mxRead(c, o); r != allow {
 		return r
@@ -302,6 +335,22 @@ var mxRules = map[string]mxRule{
 	"POST /api/v1/tickets/:number/objections": {objects: "tickets", expect: mxBeneficiaryAction,
 		body: func(*matrix, mxCaller, *mxObject) (any, map[string]string) {
 			return map[string]any{"reason": "لم تُحل المشكلة"}, nil
+		}},
+	"POST /api/v1/tickets/:number/info": {objects: "tickets", expect: mxBeneficiaryAction,
+		body: func(*matrix, mxCaller, *mxObject) (any, map[string]string) {
+			return map[string]any{"answer": "رقمي الجامعي 441105678"}, nil
+		}},
+	"POST /api/v1/tickets/:number/notes": {objects: "tickets", expect: mxNote,
+		body: func(*matrix, mxCaller, *mxObject) (any, map[string]string) {
+			return map[string]any{"message": "ملاحظة داخلية"}, nil
+		}},
+	"POST /api/v1/tickets/:number/info-requests": {objects: "tickets", expect: mxAct,
+		body: func(*matrix, mxCaller, *mxObject) (any, map[string]string) {
+			return map[string]any{"question": "ما رقمك الجامعي؟"}, nil
+		}},
+	"POST /api/v1/tickets/:number/transfer": {objects: "tickets", expect: mxTransfer,
+		body: func(*matrix, mxCaller, *mxObject) (any, map[string]string) {
+			return map[string]any{"entity": "EDU-RIY", "reason": "من اختصاص إدارة التعليم"}, nil
 		}},
 	"POST /api/v1/tickets/:number/withdrawal": {objects: "tickets", expect: mxBeneficiaryAction,
 		body: func(*matrix, mxCaller, *mxObject) (any, map[string]string) {

@@ -50,6 +50,8 @@ const (
 	codeInvalidMessage       = "invalid_message"         // = workflows.ErrInvalidMessage
 	codeTicketBusy           = "ticket_busy"             // = workflows.ErrBusy
 	codeNotResponsible       = "not_responsible"         // = workflows.ErrNotResponsible
+	codeNotAwaitingInfo      = "not_awaiting_info"       // = workflows.ErrNotAwaitingInfo
+	codeSameEntity           = "same_entity"             // = workflows.ErrSameEntity
 	codeTrackingCodeRequired = "tracking_code_required"
 	codeInvalidCredentials   = "invalid_credentials"
 	codeInvalidRefreshToken  = "invalid_refresh_token"
@@ -189,6 +191,14 @@ var problemTexts = map[string]problemText{
 	codeTicketBusy: {
 		text{"الطلب مشغول مؤقتاً", "Ticket momentarily busy"},
 		text{"يجري نقل الطلب إلى دورة تنفيذ جديدة؛ أعد المحاولة بعد لحظات.", "The ticket is being handed to a new run; retry in a moment."},
+	},
+	codeNotAwaitingInfo: {
+		text{"لا يوجد استفسار بانتظار ردك", "No question awaits an answer"},
+		text{"لم يُطلب منك معلومات لهذا الطلب، أو سبق أن أجبت.", "Nobody asked for information on this ticket, or it was answered already."},
+	},
+	codeSameEntity: {
+		text{"الطلب لدى هذه الجهة بالفعل", "Already with that entity"},
+		text{"لا يمكن إحالة الطلب إلى الجهة المسؤولة عنه حالياً.", "A ticket cannot be transferred to the entity that already holds it."},
 	},
 	codeNotResponsible: {
 		text{"لا يمكنك الرد على هذا الاعتراض", "Not yours to answer"},

@@ -173,14 +173,18 @@ type reasonIn struct {
 	Reason string `json:"reason"`
 }
 
+type answerIn struct {
+	Answer string `json:"answer"`
+}
+
 func (a *API) object(c *gin.Context) {
-	a.beneficiaryAction(c, workflows.UpdateObject, true, func(reason string) any {
+	a.beneficiaryAction(c, workflows.UpdateObject, "reason", true, func(reason string) any {
 		return workflows.ObjectRequest{Reason: reason}
 	})
 }
 
 func (a *API) withdraw(c *gin.Context) {
-	a.beneficiaryAction(c, workflows.UpdateWithdraw, false, func(reason string) any {
+	a.beneficiaryAction(c, workflows.UpdateWithdraw, "reason", false, func(reason string) any {
 		return workflows.WithdrawRequest{Reason: reason}
 	})
 }
@@ -188,7 +192,7 @@ func (a *API) withdraw(c *gin.Context) {
 // beneficiaryAction runs an update on behalf of the beneficiary: signed in
 // with a one-time code (a tb_ bearer token, for their own tickets), or
 // holding the ticket's tracking code.
-func (a *API) beneficiaryAction(c *gin.Context, name string, reasonRequired bool, arg func(string) any) {
+func (a *API) beneficiaryAction(c *gin.Context, name, field string, required bool, arg func(string) any) {
 	var t store.Ticket
 	var ok bool
 	if token, _ := bearer(c.Request); strings.HasPrefix(token, beneficiaryTokenPrefix) {
@@ -207,14 +211,22 @@ func (a *API) beneficiaryAction(c *gin.Context, name string, reasonRequired bool
 		writeProblem(c, kerr)
 		return
 	}
-	var in reasonIn
-	if err := decodeJSON(c, &in, !reasonRequired); err != nil {
-		writeProblem(c, err)
+	var text string
+	var derr *apiError
+	if field == "answer" {
+		var in answerIn
+		derr, text = decodeJSON(c, &in, !required), in.Answer
+	} else {
+		var in reasonIn
+		derr, text = decodeJSON(c, &in, !required), in.Reason
+	}
+	if derr != nil {
+		writeProblem(c, derr)
 		return
 	}
-	reason := normalize.Text(in.Reason)
+	reason := normalize.Text(text)
 	var errs []fieldErr
-	checkText(&errs, "reason", reason, maxMessage, reasonRequired)
+	checkText(&errs, field, reason, maxMessage, required)
 	if len(errs) > 0 {
 		writeProblem(c, invalid(errs...))
 		return

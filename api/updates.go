@@ -78,9 +78,11 @@ var refusals = map[string]int{
 	workflows.ErrObjectionWindowClosed: http.StatusConflict,
 	workflows.ErrAlreadyObjected:       http.StatusConflict,
 	// The API checks messages first; a refusal here is still the client's input.
-	workflows.ErrInvalidMessage: http.StatusUnprocessableEntity,
-	workflows.ErrNotResponsible: http.StatusForbidden,
-	workflows.ErrBusy:           http.StatusServiceUnavailable,
+	workflows.ErrInvalidMessage:  http.StatusUnprocessableEntity,
+	workflows.ErrNotResponsible:  http.StatusForbidden,
+	workflows.ErrNotAwaitingInfo: http.StatusConflict,
+	workflows.ErrSameEntity:      http.StatusConflict,
+	workflows.ErrBusy:            http.StatusServiceUnavailable,
 }
 
 func (a *API) updateError(number, name string, err error, timedOut bool) error {

@@ -49,9 +49,17 @@ const (
 	Claim Action = "claim"
 	// Assign: hand the ticket to a coordinator (the care-center manager's call).
 	Assign Action = "assign"
-	// Object and Withdraw are the beneficiary's own actions.
-	Object   Action = "object"
-	Withdraw Action = "withdraw"
+	// Object and Withdraw are the beneficiary's own actions, and so is
+	// ProvideInfo, the answer to a question staff asked.
+	Object      Action = "object"
+	Withdraw    Action = "withdraw"
+	ProvideInfo Action = "provide_info"
+	// Note: an internal note between staff (never shown to the beneficiary).
+	Note Action = "note"
+	// RequestInfo: ask the beneficiary a question (pauses the SLA).
+	RequestInfo Action = "request_info"
+	// Transfer: hand the ticket to another entity.
+	Transfer Action = "transfer"
 )
 
 // Decision is the answer. Hidden (out of read scope) must be answered exactly
@@ -109,8 +117,15 @@ func Decide(s Subject, act Action, t Ticket, h Hierarchy) Decision {
 	case Assign:
 		ok = s.Role == domain.RoleAdmin ||
 			(s.Role == domain.RoleCareCenterManager && s.Entity == t.ResponsibleEntity)
-	case Object, Withdraw:
+	case Object, Withdraw, ProvideInfo:
 		ok = s.Role == domain.RoleBeneficiary
+	case Note:
+		ok = MayFile(s.Role)
+	case RequestInfo:
+		// Whoever may answer may first ask what the answer needs.
+		ok = mayRespond(s, t, h)
+	case Transfer:
+		ok = mayTransfer(s, t, h)
 	}
 	if !ok {
 		return Forbidden
@@ -166,6 +181,20 @@ func mayRespond(s Subject, t Ticket, h Hierarchy) bool {
 	default:
 		return s.Entity == t.ResponsibleEntity
 	}
+}
+
+// mayTransfer: the staff of the entity holding the ticket (who see it is
+// not theirs), the sector official over it, the supervisor and admins.
+func mayTransfer(s Subject, t Ticket, h Hierarchy) bool {
+	switch s.Role {
+	case domain.RoleAdmin, domain.RoleSupervisor:
+		return true
+	case domain.RoleCoordinator, domain.RoleCareCenterManager, domain.RoleEntityHead:
+		return s.Entity != "" && s.Entity == t.ResponsibleEntity
+	case domain.RoleSectorOfficial:
+		return s.Entity != "" && Within(h, t.ResponsibleEntity, s.Entity)
+	}
+	return false
 }
 
 // Scope is the read rule as a filter: a ticket is readable when All, or it
