@@ -193,3 +193,16 @@ func TestInternalNote(t *testing.T) {
 	}
 	wantErrType(t, empty.rejected, workflows.ErrInvalidMessage)
 }
+
+// A message that arrives with the ticket's very first task still comes after
+// the filing on the timeline.
+func TestMessageInTheFirstTaskFollowsTheFiling(t *testing.T) {
+	h := newHarness(t, at(11, 22, 10, 0))
+	h.update(at(11, 22, 10, 0), workflows.UpdateNote, workflows.NoteRequest{Actor: coordinatorKSU, Message: "أول ملاحظة"})
+	h.update(at(11, 30, 10, 0), workflows.UpdateWithdraw, workflows.WithdrawRequest{})
+	h.run()
+	evs := h.rec.events()
+	if len(evs) < 2 || evs[0].Type != workflows.EventCreated || evs[0].Seq != 1 {
+		t.Fatalf("the timeline must open with the filing: %+v", evs)
+	}
+}

@@ -21,6 +21,7 @@ func TicketWorkflow(ctx workflow.Context, in TicketInput) (TicketState, error) {
 	if err != nil {
 		return TicketState{}, err
 	}
+	t.ordered = workflow.GetVersion(ctx, changeMessagesAfterFiling, workflow.DefaultVersion, 1) == 1
 	if err := t.setup(ctx); err != nil {
 		return TicketState{}, err
 	}
@@ -50,6 +51,10 @@ type ticket struct {
 	// main loop to stand the running rung down (a transfer).
 	resumeRung *LevelHolder
 	dropRung   bool
+	// ready: the filing (or the resumed state) is recorded; messages that
+	// arrive with the very first task wait for it when ordered, so nothing
+	// precedes "created" on the timeline.
+	ready, ordered bool
 }
 
 // rung is one running escalation child.
@@ -152,7 +157,13 @@ func registerMessage[R any](ctx workflow.Context, t *ticket, name string,
 		}
 		return validate(ctx, req)
 	}
-	if err := workflow.SetUpdateHandlerWithOptions(ctx, name, handle,
+	handleInOrder := func(ctx workflow.Context, req R) (TicketState, error) {
+		if err := workflow.Await(ctx, t.messagesOpen); err != nil {
+			return t.st, err
+		}
+		return handle(ctx, req)
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, name, handleInOrder,
 		workflow.UpdateHandlerOptions{Validator: validateUpdate}); err != nil {
 		return nil, fmt.Errorf("registering update %s: %w", name, err)
 	}
@@ -172,7 +183,7 @@ func registerMessage[R any](ctx workflow.Context, t *ticket, name string,
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
 			// While the run is closing, signals stay queued for its drain.
-			if err := workflow.Await(ctx, func() bool { return !t.closing && ch.Len() > 0 }); err != nil {
+			if err := workflow.Await(ctx, func() bool { return !t.closing && ch.Len() > 0 && t.messagesOpen() }); err != nil {
 				return
 			}
 			var req R
@@ -193,6 +204,11 @@ func registerMessage[R any](ctx workflow.Context, t *ticket, name string,
 	}
 	return drain, nil
 }
+
+// messagesOpen reports whether messages may be handled: always in runs from
+// before changeMessagesAfterFiling (their histories handled them at once),
+// otherwise once the filing is on the timeline.
+func (t *ticket) messagesOpen() bool { return t.ready || !t.ordered }
 
 func refuse(code, msg string) error {
 	return temporal.NewApplicationError(msg, code)
@@ -554,10 +570,12 @@ func (t *ticket) beneficiaryActor() Actor {
 // run is the main loop: it owns timers and the escalation children; handlers
 // only change state and bump t.changes.
 func (t *ticket) run(ctx workflow.Context, resume *Resume) (TicketState, error) {
+	t.ready = resume != nil // a resumed run's state is whole from the start
 	switch {
 	case resume == nil:
 		t.event(ctx, Event{Type: EventCreated, Actor: t.in.FiledBy, Entity: t.in.Entity, Public: true,
 			Message: "channel " + string(t.in.Channel)})
+		t.ready = true
 		t.notifyBeneficiary("created", map[string]string{"sla_due_at": t.st.SLADueAt.Format(time.RFC3339)})
 		if workflow.GetVersion(ctx, changeAutoAssign, workflow.DefaultVersion, 1) == 1 {
 			t.autoAssign(ctx, t.st.ResponsibleEntity)
@@ -773,7 +791,7 @@ func (t *ticket) listenForPolicies(ctx workflow.Context) {
 	ch := workflow.GetSignalChannel(ctx, SignalApplyPolicy)
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		for {
-			if err := workflow.Await(ctx, func() bool { return !t.closing && ch.Len() > 0 }); err != nil {
+			if err := workflow.Await(ctx, func() bool { return !t.closing && ch.Len() > 0 && t.messagesOpen() }); err != nil {
 				return
 			}
 			var req ApplyPolicyRequest

@@ -55,6 +55,9 @@ const (
 	// changeAutoAssign: a new ticket (and an objection's review) goes to the
 	// least-loaded coordinator of the entity that holds it.
 	changeAutoAssign = "auto-assign"
+	// changeMessagesAfterFiling: messages arriving with the first workflow
+	// task wait until the filing is on the timeline.
+	changeMessagesAfterFiling = "messages-after-filing"
 )
 
 // Stable error types carried by temporal.ApplicationError when a validator
