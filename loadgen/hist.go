@@ -71,7 +71,8 @@ func (h *Histogram) Count() uint64 {
 }
 
 // Percentile is the value at or below which p percent (0..100) of the
-// recorded values lie; 0 with nothing recorded. p=100 is the exact max.
+// recorded values lie; 0 with nothing recorded. p=0 and p=100 are the
+// exact min and max.
 func (h *Histogram) Percentile(p float64) time.Duration {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -80,6 +81,9 @@ func (h *Histogram) Percentile(p float64) time.Duration {
 	}
 	if p >= 100 {
 		return h.max
+	}
+	if p <= 0 {
+		return h.min
 	}
 	rank := uint64(math.Ceil(p / 100 * float64(h.n)))
 	rank = max(rank, 1)
