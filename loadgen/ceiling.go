@@ -42,12 +42,15 @@ func ceilingStepActivity(context.Context, string) error { return nil }
 
 // CeilingReport is what the server managed without Tawasul.
 type CeilingReport struct {
-	TaskQueue        string  `json:"task_queue"`
-	N                int     `json:"n"`
-	Concurrency      int     `json:"concurrency"`
-	StartsPerSec     float64 `json:"noop_starts_per_sec"`
-	StartLatency     Stats   `json:"noop_start_latency"`
-	StartErrors      int     `json:"noop_start_errors"`
+	TaskQueue    string  `json:"task_queue"`
+	N            int     `json:"n"`
+	Concurrency  int     `json:"concurrency"`
+	StartsPerSec float64 `json:"noop_starts_per_sec"`
+	StartLatency Stats   `json:"noop_start_latency"`
+	StartErrors  int     `json:"noop_start_errors"`
+	// NoopDrainSec is from the first start until the worker had completed
+	// every no-op.
+	NoopDrainSec     float64 `json:"noop_drain_sec"`
 	LifecyclesPerSec float64 `json:"lifecycles_per_sec"`
 	LifecycleLatency Stats   `json:"lifecycle_latency"`
 	LifecycleErrors  int     `json:"lifecycle_errors"`
@@ -91,11 +94,12 @@ func MeasureCeiling(ctx context.Context, tc client.Client, runID string, n, c in
 	rep.StartLatency = starts.Stats()
 	// Let the no-ops finish before the lifecycles, so one phase does not
 	// bill the other for its work.
-	for _, run := range runs {
-		if run != nil {
-			_ = run.Get(ctx, nil)
+	drained := pool(ctx, n, c, func(ctx context.Context, i int) {
+		if runs[i] != nil {
+			_ = runs[i].Get(ctx, nil)
 		}
-	}
+	})
+	rep.NoopDrainSec = round2((el + drained).Seconds())
 
 	var lives Histogram
 	done.Store(0)

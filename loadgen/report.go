@@ -218,7 +218,7 @@ func (rep *Report) WritePlain(w io.Writer) {
 	}
 	if c := rep.Ceiling; c != nil {
 		p("ceiling", "Temporal alone, %d each at concurrency %d, task queue %s:", c.N, c.Concurrency, c.TaskQueue)
-		p("", "no-op starts %.1f/s  %s", c.StartsPerSec, latencyLine(c.StartLatency))
+		p("", "no-op starts %.1f/s  %s  (all completed after %.1fs)", c.StartsPerSec, latencyLine(c.StartLatency), c.NoopDrainSec)
 		p("", "minimal lifecycles %.1f/s  %s", c.LifecyclesPerSec, latencyLine(c.LifecycleLatency))
 		for _, k := range sortedKeys(rep.Ratios) {
 			p("ratio", "%s %.2f", k, rep.Ratios[k])

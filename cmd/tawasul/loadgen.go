@@ -67,7 +67,7 @@ func loadgenFlags() *pflag.FlagSet {
 	fs.Bool("check", true, "end check: accepted == read-model rows == Temporal workflows")
 	fs.Duration("settle", 30*time.Second, "how long the end check waits for late rows, starts and visibility")
 	fs.String("read-model", "auto", "end check reads rows from: db, api, or auto (db when the configured database is reachable)")
-	fs.Bool("with-ceiling", false, "also measure the Temporal ceiling after the run")
+	fs.Bool("with-ceiling", false, "also measure the Temporal ceiling (first, on a quiet server)")
 	fs.Int("ceiling-n", 0, "ceiling: workflows per measurement (default -n)")
 	fs.Bool("json", false, "print the report as one JSON document")
 	return fs
