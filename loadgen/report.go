@@ -21,6 +21,7 @@ type Report struct {
 	DurationSec float64   `json:"duration_sec,omitempty"`
 	Started     time.Time `json:"started"`
 	Entities    int       `json:"entities,omitempty"`
+	Machine     *Machine  `json:"machine,omitempty"`
 	Filings     int       `json:"filings"`
 
 	ElapsedSec     float64 `json:"elapsed_sec"`
@@ -69,6 +70,9 @@ func (rep *Report) throughput(rc *Recorder, op string, el time.Duration, unit st
 
 // finish totals the errors and decides whether the run passed.
 func (rep *Report) finish(rc *Recorder, maxErrors int) {
+	if rep.Machine != nil {
+		rep.Machine.LoadEnd = loadAvg()
+	}
 	rep.Ops = rc.Report()
 	rep.ErrorsByCode = map[string]int{}
 	for name, op := range rep.Ops {
@@ -153,6 +157,9 @@ func (rep *Report) WritePlain(w io.Writer) {
 		p("run", "%s  id %s", rep.Mode, rep.RunID)
 	} else {
 		p("run", "%s  id %s  seed %d  target %s", rep.Mode, rep.RunID, rep.Seed, rep.Target)
+	}
+	if m := rep.Machine; m != nil {
+		p("machine", "%s/%s, %d CPUs, load average %s at the start, %s at the end", m.OS, m.Arch, m.CPUs, m.LoadStart, m.LoadEnd)
 	}
 	if rep.Filings > 0 {
 		switch {

@@ -139,7 +139,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	r := &runner{o: o, cl: NewClient(o.Target, o.Concurrency, o.Timeout, o.Retries), rec: NewRecorder(),
 		acc: NewAccepted(), prog: o.Progress}
 	r.rep = &Report{Mode: o.Mode, Target: o.Target, RunID: o.RunID, Seed: o.Seed, N: o.N,
-		Concurrency: o.Concurrency, Started: time.Now().UTC()}
+		Concurrency: o.Concurrency, Started: time.Now().UTC(), Machine: newMachine()}
 	if o.Mode == ModeSoak {
 		r.rep.N = 0
 		r.rep.Rate, r.rep.DurationSec = o.Rate, o.Duration.Seconds()
