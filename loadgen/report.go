@@ -297,21 +297,19 @@ func errorsLine(m map[string]int) string {
 	if len(m) == 0 {
 		return "none"
 	}
-	keys := sortedKeys(m)
-	sort.SliceStable(keys, func(i, j int) bool { return m[keys[i]] > m[keys[j]] })
-	parts := make([]string, 0, len(keys))
-	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s ×%d", k, m[k]))
-	}
-	return strings.Join(parts, ", ")
+	return largestFirst(m, "%s ×%d")
 }
 
-func shares(m map[string]float64) string {
+func shares(m map[string]float64) string { return largestFirst(m, "%s %.1f%%") }
+
+// largestFirst lists a map's entries, the largest value first (ties by
+// name), each formatted with its key and value.
+func largestFirst[V int | float64](m map[string]V, format string) string {
 	keys := sortedKeys(m)
 	sort.SliceStable(keys, func(i, j int) bool { return m[keys[i]] > m[keys[j]] })
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s %.1f%%", k, m[k]))
+		parts = append(parts, fmt.Sprintf(format, k, m[k]))
 	}
 	return strings.Join(parts, ", ")
 }
