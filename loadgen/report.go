@@ -98,6 +98,9 @@ func (rep *Report) finish(rc *Recorder, maxErrors int) {
 			}
 		}
 	}
+	if rep.Filings > 0 && rep.Ops["create"].OK == 0 {
+		rep.Failures = append(rep.Failures, "no filing was accepted")
+	}
 	if rep.Errors > maxErrors {
 		rep.Failures = append(rep.Failures, fmt.Sprintf("%d errors, more than --max-errors %d", rep.Errors, maxErrors))
 	}

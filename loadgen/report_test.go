@@ -57,7 +57,7 @@ func TestReportFails(t *testing.T) {
 	rep := &Report{Mode: ModeIntake, Filings: 1}
 	rep.Check = &CheckReport{Problems: []string{"1 accepted tickets have no row in the read model"}}
 	rep.finish(rec, 0)
-	if rep.Passed || len(rep.Failures) != 2 {
+	if rep.Passed || len(rep.Failures) != 3 {
 		t.Fatalf("failures %v", rep.Failures)
 	}
 	if !strings.HasPrefix(rep.Summary(), "FAIL intake") || !strings.Contains(rep.Summary(), "check=fail") {
