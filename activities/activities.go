@@ -44,7 +44,9 @@ func (a *Activities) RecordChange(ctx context.Context, ch workflows.Change) erro
 		SLAStageStart: stageStart(st.StageStart), SLAPausedSeconds: int64(st.PausedWorking / time.Second),
 		AssignedTo: st.AssignedTo, AssignedAt: utcPtr(st.AssignedAt),
 		ObjectionUntil: utcPtr(st.ObjectionUntil),
-		RespondedAt:    utcPtr(st.RespondedAt), ClosedAt: utcPtr(st.ClosedAt), Events: events,
+		Rating:         st.SurveyRating(), RatedAt: st.SurveyRatedAt(),
+		FollowUpStatus: st.FollowUpStatus(), FollowUpEntity: st.FollowUpEntity(), FollowUpDueAt: st.FollowUpDueAt(),
+		RespondedAt: utcPtr(st.RespondedAt), ClosedAt: utcPtr(st.ClosedAt), Events: events,
 	})
 	if err != nil {
 		return fmt.Errorf("recording ticket %s v%d: %w", st.Number, st.Version, err)

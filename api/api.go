@@ -240,6 +240,7 @@ func (a *API) routes() (http.Handler, error) {
 	staff.POST("/tickets/:number/notes", a.addNote)
 	staff.POST("/tickets/:number/info-requests", a.requestInfo)
 	staff.POST("/tickets/:number/transfer", a.transfer)
+	staff.POST("/tickets/:number/follow-up/close", a.closeFollowUp)
 	staff.POST("/tickets/:number/claim", a.claim)
 	staff.POST("/tickets/:number/assignment", a.assign)
 	staff.GET("/coordinators", a.coordinatorLoads)
@@ -270,6 +271,7 @@ func (a *API) routes() (http.Handler, error) {
 	beneficiary.POST("/tickets/:number/objections", a.object)
 	beneficiary.POST("/tickets/:number/withdrawal", a.withdraw)
 	beneficiary.POST("/tickets/:number/info", a.provideInfo)
+	beneficiary.POST("/tickets/:number/rating", a.rate)
 	beneficiary.GET("/track/:number", a.track)
 
 	signIn := v1.Group("/beneficiary", a.limitPerAddress(a.codeLimiter))

@@ -340,6 +340,25 @@ var mxRules = map[string]mxRule{
 		body: func(*matrix, mxCaller, *mxObject) (any, map[string]string) {
 			return map[string]any{"answer": "رقمي الجامعي 441105678"}, nil
 		}},
+	"POST /api/v1/tickets/:number/rating": {objects: "tickets", expect: mxBeneficiaryAction,
+		body: func(*matrix, mxCaller, *mxObject) (any, map[string]string) {
+			return map[string]any{"rating": 4, "comment": "شكراً"}, nil
+		}},
+	// No matrix ticket has a follow-up open, so only the ministry-wide roles
+	// that may close any pass authorization (the fake workflow answers).
+	"POST /api/v1/tickets/:number/follow-up/close": {objects: "tickets",
+		expect: func(c mxCaller, o *mxObject) outcome {
+			if r := mxRead(c, o); r != allow {
+				return r
+			}
+			if c.role == domain.RoleAdmin || c.role == domain.RoleSupervisor {
+				return allow
+			}
+			return forbid
+		},
+		body: func(*matrix, mxCaller, *mxObject) (any, map[string]string) {
+			return map[string]any{"note": "اتصلنا بالمستفيد"}, nil
+		}},
 	"POST /api/v1/tickets/:number/notes": {objects: "tickets", expect: mxNote,
 		body: func(*matrix, mxCaller, *mxObject) (any, map[string]string) {
 			return map[string]any{"message": "ملاحظة داخلية"}, nil

@@ -125,3 +125,11 @@ func (a *API) transfer(c *gin.Context) {
 		writeJSON(c, http.StatusOK, state)
 	}
 }
+
+// closeFollowUp: the care-center manager closes the quality follow-up a low
+// rating opened, saying what was done.
+func (a *API) closeFollowUp(c *gin.Context) {
+	a.staffText(c, authz.CloseFollowUp, workflows.UpdateCloseFollowUp, "note", func(actor workflows.Actor, text string) any {
+		return workflows.CloseFollowUpRequest{Actor: actor, Note: text}
+	})
+}

@@ -52,6 +52,8 @@ const (
 	codeNotResponsible       = "not_responsible"         // = workflows.ErrNotResponsible
 	codeNotAwaitingInfo      = "not_awaiting_info"       // = workflows.ErrNotAwaitingInfo
 	codeSameEntity           = "same_entity"             // = workflows.ErrSameEntity
+	codeNotRateable          = "not_rateable"            // = workflows.ErrNotRateable
+	codeNoFollowUp           = "no_follow_up"            // = workflows.ErrNoFollowUp
 	codeTrackingCodeRequired = "tracking_code_required"
 	codeInvalidCredentials   = "invalid_credentials"
 	codeInvalidRefreshToken  = "invalid_refresh_token"
@@ -199,6 +201,14 @@ var problemTexts = map[string]problemText{
 	codeSameEntity: {
 		text{"الطلب لدى هذه الجهة بالفعل", "Already with that entity"},
 		text{"لا يمكن إحالة الطلب إلى الجهة المسؤولة عنه حالياً.", "A ticket cannot be transferred to the entity that already holds it."},
+	},
+	codeNotRateable: {
+		text{"لا يمكن تقييم هذا الطلب الآن", "Not open for rating"},
+		text{"يُقيَّم الطلب مرة واحدة بعد إغلاقه وخلال مهلة الاستبيان.", "A ticket is rated once, after it is closed and within the survey window."},
+	},
+	codeNoFollowUp: {
+		text{"لا توجد متابعة جودة مفتوحة", "No open quality follow-up"},
+		text{"لا توجد متابعة جودة مفتوحة على هذا الطلب.", "This ticket has no open quality follow-up."},
 	},
 	codeNotResponsible: {
 		text{"لا يمكنك الرد على هذا الاعتراض", "Not yours to answer"},

@@ -69,7 +69,8 @@ func TestProblemShapeAndLanguage(t *testing.T) {
 func TestCatalogComplete(t *testing.T) {
 	for _, code := range []string{workflows.ErrTicketClosed, workflows.ErrNotAwaitingResponse, workflows.ErrNothingToObject,
 		workflows.ErrObjectionWindowClosed, workflows.ErrAlreadyObjected, workflows.ErrInvalidMessage,
-		workflows.ErrBusy, workflows.ErrNotResponsible, workflows.ErrNotAwaitingInfo, workflows.ErrSameEntity} {
+		workflows.ErrBusy, workflows.ErrNotResponsible, workflows.ErrNotAwaitingInfo, workflows.ErrSameEntity,
+		workflows.ErrNotRateable, workflows.ErrNoFollowUp} {
 		if _, ok := problemTexts[code]; !ok {
 			t.Errorf("no text for workflow refusal %q", code)
 		}

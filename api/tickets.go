@@ -319,6 +319,8 @@ type summaryJSON struct {
 	EscalationLevel   int             `json:"escalation_level"`
 	EscalationRole    domain.Role     `json:"escalation_role,omitempty"`
 	AssignedTo        string          `json:"assigned_to,omitempty"`
+	Rating            int             `json:"rating,omitempty"`
+	FollowUpStatus    string          `json:"follow_up_status,omitempty"`
 	SLADueAt          time.Time       `json:"sla_due_at"`
 	Overdue           bool            `json:"overdue"`
 	CreatedAt         time.Time       `json:"created_at"`
@@ -329,7 +331,7 @@ func summarize(t store.Ticket, now time.Time) summaryJSON {
 	return summaryJSON{
 		Number: t.Number, Kind: t.Kind, Channel: t.Channel, Priority: t.Priority, Status: t.Status,
 		Subject: t.Subject, Entity: t.Entity, ResponsibleEntity: t.ResponsibleEntity, Round: t.Round,
-		EscalationLevel: t.EscalationLevel, EscalationRole: t.EscalationRole, AssignedTo: t.AssignedTo, SLADueAt: t.SLADueAt.UTC(),
+		EscalationLevel: t.EscalationLevel, EscalationRole: t.EscalationRole, AssignedTo: t.AssignedTo, Rating: t.Rating, FollowUpStatus: t.FollowUpStatus, SLADueAt: t.SLADueAt.UTC(),
 		Overdue:   t.Status.Pending() && t.SLADueAt.Before(now),
 		CreatedAt: t.CreatedAt.UTC(), UpdatedAt: t.UpdatedAt.UTC(),
 	}
@@ -388,6 +390,16 @@ func (a *API) listTickets(c *gin.Context) {
 			errs = append(errs, fieldErr{field: "view", code: fieldInvalidValue})
 		}
 		f.HeldByRole, f.HeldByEntity = actor.Role, authz.HeldAt(subjectOf(actor), tree)
+	case "follow_ups":
+		// Quality follow-ups wait on closed tickets: a care-center manager
+		// sees their entity's; the scope bounds everyone else.
+		f.FollowUps = true
+		if actor.Role == domain.RoleCareCenterManager {
+			f.FollowUpEntity = actor.Entity
+		}
+		if len(q["status"]) == 0 {
+			f.Status = nil
+		}
 	default:
 		errs = append(errs, fieldErr{field: "view", code: fieldInvalidValue})
 	}

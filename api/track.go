@@ -169,6 +169,61 @@ func publicState(s workflows.TicketState) actionJSON {
 	return out
 }
 
+// beneficiaryTarget is the ticket a beneficiary acts on: their own, by a
+// one-time-code session, or the one whose tracking code they hold. On
+// failure it has written the problem.
+func (a *API) beneficiaryTarget(c *gin.Context) (store.Ticket, bool) {
+	if token, _ := bearer(c.Request); strings.HasPrefix(token, beneficiaryTokenPrefix) {
+		b, ok := a.beneficiaryOf(c)
+		if !ok {
+			return store.Ticket{}, false
+		}
+		return a.ownTicket(c, b)
+	}
+	return a.beneficiaryTicket(c)
+}
+
+type ratingIn struct {
+	Rating  *int   `json:"rating"`
+	Comment string `json:"comment"`
+}
+
+// rate is the beneficiary's satisfaction rating (1–5) once the ticket is
+// closed; 1 or 2 opens a quality follow-up for the care-center manager.
+func (a *API) rate(c *gin.Context) {
+	t, ok := a.beneficiaryTarget(c)
+	if !ok {
+		return
+	}
+	key, _, kerr := idempotencyKey(c.Request.Header)
+	if kerr != nil {
+		writeProblem(c, kerr)
+		return
+	}
+	var in ratingIn
+	if err := decodeJSON(c, &in, false); err != nil {
+		writeProblem(c, err)
+		return
+	}
+	comment := normalize.Text(in.Comment)
+	var errs []fieldErr
+	switch {
+	case in.Rating == nil:
+		errs = append(errs, fieldErr{field: "rating", code: fieldRequired})
+	case *in.Rating < 1 || *in.Rating > 5:
+		errs = append(errs, fieldErr{field: "rating", code: fieldOutOfRange})
+	}
+	checkText(&errs, "comment", comment, maxMessage, false)
+	if len(errs) > 0 {
+		writeProblem(c, invalid(errs...))
+		return
+	}
+	req := workflows.RateRequest{Rating: *in.Rating, Comment: comment}
+	if state, ok := a.act(c, t, workflows.UpdateRate, beneficiaryActor.ID, key, req); ok {
+		writeJSON(c, http.StatusOK, publicState(state))
+	}
+}
+
 type reasonIn struct {
 	Reason string `json:"reason"`
 }
@@ -193,16 +248,7 @@ func (a *API) withdraw(c *gin.Context) {
 // with a one-time code (a tb_ bearer token, for their own tickets), or
 // holding the ticket's tracking code.
 func (a *API) beneficiaryAction(c *gin.Context, name, field string, required bool, arg func(string) any) {
-	var t store.Ticket
-	var ok bool
-	if token, _ := bearer(c.Request); strings.HasPrefix(token, beneficiaryTokenPrefix) {
-		var b beneficiary
-		if b, ok = a.beneficiaryOf(c); ok {
-			t, ok = a.ownTicket(c, b)
-		}
-	} else {
-		t, ok = a.beneficiaryTicket(c)
-	}
+	t, ok := a.beneficiaryTarget(c)
 	if !ok {
 		return
 	}

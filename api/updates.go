@@ -82,6 +82,8 @@ var refusals = map[string]int{
 	workflows.ErrNotResponsible:  http.StatusForbidden,
 	workflows.ErrNotAwaitingInfo: http.StatusConflict,
 	workflows.ErrSameEntity:      http.StatusConflict,
+	workflows.ErrNotRateable:     http.StatusConflict,
+	workflows.ErrNoFollowUp:      http.StatusConflict,
 	workflows.ErrBusy:            http.StatusServiceUnavailable,
 }
 
@@ -114,7 +116,13 @@ func (a *API) updateError(number, name string, err error, timedOut bool) error {
 // an objection to a closed ticket came after its window (or after the one
 // objection already allowed); anything else meets a closed ticket.
 func (a *API) finishedCode(number, name string) string {
-	if name != workflows.UpdateObject {
+	switch name {
+	case workflows.UpdateRate:
+		return codeNotRateable // the survey (and its follow-up) ended with the workflow
+	case workflows.UpdateCloseFollowUp:
+		return codeNoFollowUp
+	case workflows.UpdateObject:
+	default:
 		return codeTicketClosed
 	}
 	t, err := a.store.GetTicket(context.Background(), number)

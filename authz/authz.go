@@ -33,6 +33,7 @@ type Ticket struct {
 	FiledByID         string
 	BeneficiaryMobile string
 	AssignedTo        string
+	FollowUpEntity    string // the entity of an open quality follow-up
 }
 
 // Action is what the subject wants to do.
@@ -60,6 +61,10 @@ const (
 	RequestInfo Action = "request_info"
 	// Transfer: hand the ticket to another entity.
 	Transfer Action = "transfer"
+	// Rate: the beneficiary's satisfaction rating.
+	Rate Action = "rate"
+	// CloseFollowUp: close the quality follow-up a low rating opened.
+	CloseFollowUp Action = "close_follow_up"
 )
 
 // Decision is the answer. Hidden (out of read scope) must be answered exactly
@@ -117,7 +122,10 @@ func Decide(s Subject, act Action, t Ticket, h Hierarchy) Decision {
 	case Assign:
 		ok = s.Role == domain.RoleAdmin ||
 			(s.Role == domain.RoleCareCenterManager && s.Entity == t.ResponsibleEntity)
-	case Object, Withdraw, ProvideInfo:
+	case CloseFollowUp:
+		ok = s.Role == domain.RoleAdmin || s.Role == domain.RoleSupervisor ||
+			(s.Role == domain.RoleCareCenterManager && s.Entity != "" && s.Entity == t.FollowUpEntity)
+	case Object, Withdraw, ProvideInfo, Rate:
 		ok = s.Role == domain.RoleBeneficiary
 	case Note:
 		ok = MayFile(s.Role)

@@ -139,6 +139,18 @@ var templates = map[string]template{
 		ar: "تمت إحالة طلبكم رقم {number} إلى {entity_name} المختصة بمعالجته.",
 		en: "Your request {number} was transferred to {entity}, which handles it.",
 	},
+	"survey_invitation": {
+		ar: "شكراً لتواصلكم بشأن الطلب رقم {number}. يسعدنا تقييمكم للخدمة من 1 إلى 5 عبر صفحة متابعة الطلب قبل {until}.",
+		en: "Thank you for contacting us about request {number}. Please rate our service from 1 to 5 on the request's tracking page by {until}.",
+	},
+	"follow_up_opened": {
+		ar: "قيّم المستفيد الخدمة في الطلب رقم {number} ({subject}) بدرجة {rating} من 5. يرجى متابعة الجودة وإغلاقها قبل {due_at}.",
+		en: "The beneficiary rated request {number} ({subject}) {rating} out of 5. Please follow up on quality and close it by {due_at}.",
+	},
+	"follow_up_overdue": {
+		ar: "تجاوزت متابعة الجودة للطلب رقم {number} لدى {entity} مهلتها ({due_at}).",
+		en: "The quality follow-up of request {number} at {entity} is past its deadline ({due_at}).",
+	},
 	"escalation_assigned": {
 		ar: "تم تصعيد الطلب رقم {number} إليكم (المستوى {level}): {subject}. المهلة حتى {due_at}.",
 		en: "Request {number} was escalated to you (level {level}): {subject}. Due by {due_at}.",

@@ -53,7 +53,7 @@ func TestNotifyIsKeyedAndMasksTheRecipient(t *testing.T) {
 func TestEveryTemplateRendersWithoutPlaceholdersLeft(t *testing.T) {
 	params := map[string]string{"number": "1", "sla_due_at": "x", "level": "2", "objection_until": "y",
 		"subject": "s", "due_at": "z", "entity": "KSU", "role": "entity_head", "status": "open",
-		"code": "123456", "minutes": "10", "question": "q?", "until": "u", "entity_name": "جامعة الملك سعود"}
+		"code": "123456", "minutes": "10", "question": "q?", "until": "u", "entity_name": "جامعة الملك سعود", "rating": "2"}
 	for _, name := range Templates() {
 		body, err := Render(name, params)
 		if err != nil {

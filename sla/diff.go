@@ -79,6 +79,8 @@ func Diff(a, b Policy) []Change {
 	same("objection_review", a.ObjectionReview, b.ObjectionReview)
 	same("info_reply_window", a.InfoReplyWindow, b.InfoReplyWindow)
 	same("transfer_restarts_sla", a.TransferRestartsSLA, b.TransferRestartsSLA)
+	same("survey_window", a.SurveyWindow, b.SurveyWindow)
+	same("follow_up_allowance", a.FollowUpAllowance, b.FollowUpAllowance)
 	return out
 }
 

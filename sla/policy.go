@@ -157,8 +157,13 @@ func (p Policy) Validate() []FieldError {
 	if !p.ObjectionReview.Positive() {
 		add("objection_review", "must_be_positive", "objection review allowance must be greater than zero")
 	}
-	if !p.InfoReplyWindow.IsZero() && !p.InfoReplyWindow.Positive() {
-		add("info_reply_window", "must_be_positive", "the information reply window must be greater than zero")
+	for _, a := range []struct {
+		field string
+		v     Allowance
+	}{{"info_reply_window", p.InfoReplyWindow}, {"survey_window", p.SurveyWindow}, {"follow_up_allowance", p.FollowUpAllowance}} {
+		if !a.v.IsZero() && !a.v.Positive() {
+			add(a.field, "must_be_positive", a.field+" must be greater than zero")
+		}
 	}
 	return errs
 }
@@ -199,10 +204,36 @@ func Default() Policy {
 			{Role: domain.RoleSupervisor, Allowance: a("2d")},
 			{Role: domain.RoleMinisterOffice, Allowance: a("3d")},
 		},
-		ObjectionWindow: a("5d"),
-		ObjectionReview: a("3d"),
-		InfoReplyWindow: DefaultInfoReplyWindow,
+		ObjectionWindow:   a("5d"),
+		ObjectionReview:   a("3d"),
+		InfoReplyWindow:   DefaultInfoReplyWindow,
+		SurveyWindow:      DefaultSurveyWindow,
+		FollowUpAllowance: DefaultFollowUpAllowance,
 	}
+}
+
+// Defaults of the allowances a policy saved before they existed leaves unset.
+var (
+	DefaultSurveyWindow      = Allowance{Days: 7}
+	DefaultFollowUpAllowance = Allowance{Days: 3}
+)
+
+// SurveyDeadline is until when a ticket closed at closed may be rated (24x7).
+func (p Policy) SurveyDeadline(closed time.Time) (time.Time, error) {
+	w := p.SurveyWindow
+	if w.IsZero() {
+		w = DefaultSurveyWindow
+	}
+	return p.Calendar.Due(closed, w, ClockAroundTheClock)
+}
+
+// FollowUpDue is when a quality follow-up opened at opened is due (business clock).
+func (p Policy) FollowUpDue(opened time.Time) (time.Time, error) {
+	a := p.FollowUpAllowance
+	if a.IsZero() {
+		a = DefaultFollowUpAllowance
+	}
+	return p.Calendar.Due(opened, a, ClockBusiness)
 }
 
 // DefaultInfoReplyWindow is the information reply window of a policy that

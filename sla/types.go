@@ -84,6 +84,13 @@ type Policy struct {
 	// TransferRestartsSLA: a ticket transferred to another entity gets a new
 	// first-response allowance from the transfer; otherwise its deadline runs on.
 	TransferRestartsSLA bool `json:"transfer_restarts_sla,omitempty"`
+	// SurveyWindow is how long after closing the beneficiary may rate the
+	// service (24x7); zero means DefaultSurveyWindow.
+	SurveyWindow Allowance `json:"survey_window,omitzero"`
+	// FollowUpAllowance is the care-center manager's allowance (business
+	// clock) for the quality follow-up a rating of 1 or 2 opens; zero means
+	// DefaultFollowUpAllowance.
+	FollowUpAllowance Allowance `json:"follow_up_allowance,omitzero"`
 }
 
 // FieldError names one invalid field of a policy, for problem+json responses.

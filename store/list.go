@@ -104,6 +104,12 @@ func (s *Store) ListTickets(ctx context.Context, f TicketFilter) (Page, error) {
 	if f.Unassigned {
 		q = q.Where("assigned_to = ''")
 	}
+	if f.FollowUps {
+		q = q.Where("follow_up_status IN ?", []string{"open", "overdue"})
+		if f.FollowUpEntity != "" {
+			q = q.Where("follow_up_entity = ?", f.FollowUpEntity)
+		}
+	}
 	if f.HeldByRole != "" {
 		q = q.Where("escalation_level > 0 AND escalation_role = ? AND escalation_entity = ?", string(f.HeldByRole), f.HeldByEntity)
 	}

@@ -73,6 +73,15 @@ type Ticket struct {
 	RespondedAt      *time.Time
 	ClosedAt         *time.Time
 
+	// Rating is the beneficiary's 1–5 rating after closing (0: none yet).
+	Rating  int `gorm:"not null"`
+	RatedAt *time.Time
+	// FollowUpStatus is the quality follow-up a rating of 1 or 2 opened at
+	// FollowUpEntity: "" none, open, overdue, done.
+	FollowUpStatus string `gorm:"size:16;not null"`
+	FollowUpEntity string `gorm:"size:32;not null"`
+	FollowUpDueAt  *time.Time
+
 	FiledByID   string      `gorm:"size:100"`
 	FiledByRole domain.Role `gorm:"size:32"`
 
@@ -186,11 +195,15 @@ type TicketFilter struct {
 	// tickets whose current escalation rung that role holds.
 	HeldByRole   domain.Role
 	HeldByEntity string
-	Status       []domain.Status // nil = any
-	Overdue      bool            // SLADueAt < Now and status pending
-	Now          time.Time       // the clock for Overdue
-	Cursor       string          // opaque, from Page.NextCursor
-	Limit        int             // 1..200, default 50
+	// FollowUps keeps the tickets with an open or overdue quality follow-up,
+	// at FollowUpEntity when set.
+	FollowUps      bool
+	FollowUpEntity string
+	Status         []domain.Status // nil = any
+	Overdue        bool            // SLADueAt < Now and status pending
+	Now            time.Time       // the clock for Overdue
+	Cursor         string          // opaque, from Page.NextCursor
+	Limit          int             // 1..200, default 50
 }
 
 // Page is one page of tickets, most urgent SLA first (SLADueAt, Number).
@@ -221,6 +234,11 @@ type TicketChange struct {
 	ObjectionUntil    *time.Time
 	RespondedAt       *time.Time
 	ClosedAt          *time.Time
+	Rating            int
+	RatedAt           *time.Time
+	FollowUpStatus    string
+	FollowUpEntity    string
+	FollowUpDueAt     *time.Time
 	Events            []TicketEvent // appended; duplicates (same number+seq) ignored
 }
 

@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -132,6 +133,12 @@ func (t *ticket) setup(ctx workflow.Context) error {
 		},
 		func() (func(workflow.Context) bool, error) {
 			return registerMessage(ctx, t, UpdateTransfer, t.validateTransfer, t.transfer)
+		},
+		func() (func(workflow.Context) bool, error) {
+			return registerMessage(ctx, t, UpdateRate, t.validateRate, t.rate)
+		},
+		func() (func(workflow.Context) bool, error) {
+			return registerMessage(ctx, t, UpdateCloseFollowUp, t.validateCloseFollowUp, t.closeFollowUp)
 		},
 	} {
 		drain, err := reg()
@@ -642,7 +649,144 @@ func (t *ticket) run(ctx workflow.Context, resume *Resume) (TicketState, error) 
 	if err := workflow.Await(ctx, t.quiet(ctx)); err != nil {
 		return t.st, err
 	}
+	if t.st.Status == domain.StatusClosed && workflow.GetVersion(ctx, changeSurvey, workflow.DefaultVersion, 1) == 1 {
+		if err := t.survey(ctx); err != nil {
+			return t.st, err
+		}
+	}
 	return t.st, t.sendNotifications(ctx)
+}
+
+// survey keeps a closed ticket for its satisfaction survey: the invitation,
+// then the rating until the window passes, and the quality follow-up a low
+// rating opens until the care-center manager closes it (the supervisor is
+// told once it is overdue). A withdrawn ticket has no survey.
+func (t *ticket) survey(ctx workflow.Context) error {
+	now := workflow.Now(ctx)
+	until, err := t.in.Policy.SurveyDeadline(now)
+	if err != nil {
+		return fmt.Errorf("computing the survey window: %w", err)
+	}
+	t.st.Survey = &Survey{InvitedAt: now, Until: until}
+	t.event(ctx, Event{Type: EventSurvey, Actor: SystemActor, Public: true, Message: "until " + until.UTC().Format(time.RFC3339)})
+	t.notifyBeneficiary("survey_invitation", map[string]string{"until": until.Format(time.RFC3339)})
+	if err := t.flush(ctx); err != nil {
+		return err
+	}
+	for {
+		if err := t.sendNotifications(ctx); err != nil {
+			return err
+		}
+		now := workflow.Now(ctx)
+		sv, fu := t.st.Survey, t.st.FollowUp
+		surveyOpen := sv.Rating == 0 && now.Before(sv.Until)
+		if !surveyOpen && (fu == nil || fu.Status == FollowUpDone) {
+			break
+		}
+		var next time.Time
+		if surveyOpen {
+			next = sv.Until
+		}
+		if fu != nil && fu.Status == FollowUpOpen && (next.IsZero() || fu.DueAt.Before(next)) {
+			next = fu.DueAt
+		}
+		seen := t.changes
+		changed := func() bool { return t.changes != seen }
+		if next.IsZero() {
+			if err := workflow.Await(ctx, changed); err != nil {
+				return err
+			}
+			continue
+		}
+		fired, err := t.sleepUntil(ctx, next, changed)
+		if err != nil {
+			return err
+		}
+		if fu := t.st.FollowUp; fired && fu != nil && fu.Status == FollowUpOpen && !workflow.Now(ctx).Before(fu.DueAt) {
+			fu.Status = FollowUpOverdue
+			t.event(ctx, Event{Type: EventFollowDue, Actor: SystemActor, Entity: fu.Entity, Public: false,
+				Message: "quality follow-up overdue; the supervisor is told"})
+			t.notifyOfficial("supervisor", "follow_up_overdue", map[string]string{"entity": fu.Entity,
+				"due_at": fu.DueAt.UTC().Format(time.RFC3339)})
+			if err := t.flush(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	return workflow.Await(ctx, t.quiet(ctx))
+}
+
+func (t *ticket) validateRate(ctx workflow.Context, req RateRequest) error {
+	sv := t.st.Survey
+	switch {
+	case sv == nil || sv.Rating != 0 || !workflow.Now(ctx).Before(sv.Until):
+		return refuse(ErrNotRateable, "no survey is open on this ticket")
+	case req.Rating < 1 || req.Rating > 5:
+		return refuse(ErrInvalidMessage, "a rating is 1 to 5")
+	}
+	return nil
+}
+
+// rate records the beneficiary's rating; 1 or 2 opens a quality follow-up
+// for the care-center manager of the entity that answered.
+func (t *ticket) rate(ctx workflow.Context, req RateRequest) (TicketState, error) {
+	now := workflow.Now(ctx)
+	sv := t.st.Survey
+	sv.Rating, sv.Comment, sv.RatedAt = req.Rating, req.Comment, &now
+	t.event(ctx, Event{Type: EventRated, Actor: t.beneficiaryActor(), Public: true,
+		Message: strings.TrimSpace(fmt.Sprintf("%d/5 %s", req.Rating, req.Comment))})
+	if req.Rating <= 2 {
+		due, err := t.in.Policy.FollowUpDue(now)
+		if err != nil {
+			return t.st, fmt.Errorf("computing the follow-up deadline: %w", err)
+		}
+		entity := t.st.ResponsibleEntity
+		if n := len(t.st.Responses); n > 0 && t.st.Responses[n-1].Actor.Entity != "" {
+			entity = t.st.Responses[n-1].Actor.Entity
+		}
+		t.st.FollowUp = &FollowUp{Entity: entity, OpenedAt: now, DueAt: due, Status: FollowUpOpen}
+		t.event(ctx, Event{Type: EventFollowUp, Actor: SystemActor, Entity: entity, Public: false,
+			Message: fmt.Sprintf("rating %d: quality follow-up due %s", req.Rating, due.UTC().Format(time.RFC3339))})
+		t.notifyOfficial("care_center_manager@"+entity, "follow_up_opened", map[string]string{
+			"rating": fmt.Sprint(req.Rating), "due_at": due.UTC().Format(time.RFC3339)})
+	}
+	t.changes++
+	return t.st, t.flush(ctx)
+}
+
+func (t *ticket) validateCloseFollowUp(ctx workflow.Context, req CloseFollowUpRequest) error {
+	switch {
+	case t.st.FollowUp == nil || t.st.FollowUp.Status == FollowUpDone:
+		return refuse(ErrNoFollowUp, "no quality follow-up is open on this ticket")
+	case req.Note == "" || req.Actor.ID == "":
+		return refuse(ErrInvalidMessage, "closing a follow-up needs a note and an actor")
+	}
+	return nil
+}
+
+func (t *ticket) closeFollowUp(ctx workflow.Context, req CloseFollowUpRequest) (TicketState, error) {
+	now := workflow.Now(ctx)
+	fu := t.st.FollowUp
+	by := req.Actor
+	fu.Status, fu.ClosedAt, fu.ClosedBy, fu.Note = FollowUpDone, &now, &by, req.Note
+	t.event(ctx, Event{Type: EventFollowDone, Actor: req.Actor, Entity: fu.Entity, Public: false, Message: req.Note})
+	t.changes++
+	return t.st, t.flush(ctx)
+}
+
+// notifyOfficial queues an in-app message for the people of a role at an
+// entity ("care_center_manager@KSU"), keyed by the ticket and the timeline
+// line it goes with.
+func (t *ticket) notifyOfficial(recipient, template string, params map[string]string) {
+	if params == nil {
+		params = map[string]string{}
+	}
+	params["number"], params["subject"] = t.st.Number, t.in.Subject
+	t.outbox = append(t.outbox, Notification{
+		Key:      fmt.Sprintf("%s/%d/%s", TicketWorkflowID(t.st.Number), t.st.Seq, template),
+		Audience: "official", Channel: "inbox", Recipient: recipient, Template: template,
+		TicketNumber: t.st.Number, Params: params,
+	})
 }
 
 // awaitResponse waits while the ticket is pending: for the SLA deadline, for the

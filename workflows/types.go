@@ -32,7 +32,12 @@ const (
 	UpdateProvideInfo = "provide_info"
 	// UpdateTransfer hands the ticket to another entity.
 	UpdateTransfer = "transfer"
-	QueryState     = "state"
+	// UpdateRate is the beneficiary's satisfaction rating after closing;
+	// UpdateCloseFollowUp the care-center manager closing the quality
+	// follow-up a low rating opened.
+	UpdateRate          = "rate"
+	UpdateCloseFollowUp = "close_follow_up"
+	QueryState          = "state"
 	// SignalApplyPolicy hands an open ticket a newer policy version (the
 	// administrators' explicit roll-out); the ticket recomputes its deadlines.
 	SignalApplyPolicy = "apply_policy"
@@ -55,6 +60,9 @@ const (
 	// changeAutoAssign: a new ticket (and an objection's review) goes to the
 	// least-loaded coordinator of the entity that holds it.
 	changeAutoAssign = "auto-assign"
+	// changeSurvey: a closed ticket stays for its satisfaction survey (and
+	// the quality follow-up a low rating opens) before completing.
+	changeSurvey = "survey"
 	// changeMessagesAfterFiling: messages arriving with the first workflow
 	// task wait until the filing is on the timeline.
 	changeMessagesAfterFiling = "messages-after-filing"
@@ -79,6 +87,11 @@ const (
 	ErrNotAwaitingInfo = "not_awaiting_info"
 	// ErrSameEntity: a transfer to the entity that already holds the ticket.
 	ErrSameEntity = "same_entity"
+	// ErrNotRateable: no survey is open (not closed yet, withdrawn, already
+	// rated, or the window passed).
+	ErrNotRateable = "not_rateable"
+	// ErrNoFollowUp: no quality follow-up is open on the ticket.
+	ErrNoFollowUp = "no_follow_up"
 )
 
 // TicketWorkflowID is the workflow id of ticket number n ("ticket-2026-000123").
@@ -227,6 +240,86 @@ type InfoRequest struct {
 	Holder *LevelHolder `json:"holder,omitempty"`
 }
 
+// RateRequest is the beneficiary's rating of the service, 1 (poor) to 5.
+type RateRequest struct {
+	Rating  int    `json:"rating"`
+	Comment string `json:"comment,omitempty"`
+}
+
+// CloseFollowUpRequest closes the quality follow-up with what was done.
+type CloseFollowUpRequest struct {
+	Actor Actor  `json:"actor"`
+	Note  string `json:"note"`
+}
+
+// Survey is the satisfaction survey of a closed ticket.
+type Survey struct {
+	InvitedAt time.Time  `json:"invited_at"`
+	Until     time.Time  `json:"until"`
+	Rating    int        `json:"rating,omitempty"` // 0 = not rated
+	Comment   string     `json:"comment,omitempty"`
+	RatedAt   *time.Time `json:"rated_at,omitempty"`
+}
+
+// Follow-up states.
+const (
+	FollowUpOpen    = "open"
+	FollowUpOverdue = "overdue"
+	FollowUpDone    = "done"
+)
+
+// FollowUp is the quality follow-up a low rating opens: the care-center
+// manager of the entity that answered looks into it within its own allowance;
+// past it the supervisor is told.
+type FollowUp struct {
+	Entity   string     `json:"entity"`
+	OpenedAt time.Time  `json:"opened_at"`
+	DueAt    time.Time  `json:"due_at"`
+	Status   string     `json:"status"`
+	ClosedAt *time.Time `json:"closed_at,omitempty"`
+	ClosedBy *Actor     `json:"closed_by,omitempty"`
+	Note     string     `json:"note,omitempty"`
+}
+
+// SurveyRating is the rating given (0 when none); the projection's accessors
+// below read the optional parts of the state without nil checks at each use.
+func (s TicketState) SurveyRating() int {
+	if s.Survey == nil {
+		return 0
+	}
+	return s.Survey.Rating
+}
+
+func (s TicketState) SurveyRatedAt() *time.Time {
+	if s.Survey == nil || s.Survey.RatedAt == nil {
+		return nil
+	}
+	u := s.Survey.RatedAt.UTC()
+	return &u
+}
+
+func (s TicketState) FollowUpStatus() string {
+	if s.FollowUp == nil {
+		return ""
+	}
+	return s.FollowUp.Status
+}
+
+func (s TicketState) FollowUpEntity() string {
+	if s.FollowUp == nil {
+		return ""
+	}
+	return s.FollowUp.Entity
+}
+
+func (s TicketState) FollowUpDueAt() *time.Time {
+	if s.FollowUp == nil {
+		return nil
+	}
+	u := s.FollowUp.DueAt.UTC()
+	return &u
+}
+
 // SuggestAssigneeInput asks for the coordinator of entity to assign a ticket to.
 type SuggestAssigneeInput struct {
 	Entity string `json:"entity"`
@@ -263,6 +356,11 @@ const (
 	EventInfoAsked  = "info_requested"
 	EventInfoGiven  = "info_provided"
 	EventTransfer   = "transferred"
+	EventSurvey     = "survey_invited"
+	EventRated      = "rated"
+	EventFollowUp   = "follow_up_opened"
+	EventFollowDue  = "follow_up_overdue"
+	EventFollowDone = "follow_up_closed"
 )
 
 // Event is one line of the ticket's timeline; Seq is assigned by the workflow.
@@ -303,6 +401,10 @@ type TicketState struct {
 	// PausedWorking is the SLA time (on the ticket's clock) spent waiting on
 	// the beneficiary since StageStart; a recomputed deadline adds it back.
 	PausedWorking time.Duration `json:"paused_working,omitempty"`
+	// Survey is the satisfaction survey after closing; FollowUp the quality
+	// follow-up a rating of 1 or 2 opens for the care-center manager.
+	Survey   *Survey   `json:"survey,omitempty"`
+	FollowUp *FollowUp `json:"follow_up,omitempty"`
 	// Transferred: the ticket moved to another entity; its ladder climbs
 	// from the entity holding it, not the one it was filed to.
 	Transferred bool `json:"transferred,omitempty"`
