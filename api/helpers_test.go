@@ -429,7 +429,26 @@ func ticketBody(edits ...func(m map[string]any)) map[string]any {
 	for _, e := range edits {
 		e(m)
 	}
+	withChannelDetails(m)
 	return m
+}
+
+// withChannelDetails gives a staffed channel's body the details it must
+// carry, unless the test set (or nulled) them itself.
+func withChannelDetails(m map[string]any) {
+	if _, set := m["channel_details"]; set {
+		return
+	}
+	switch m["channel"] {
+	case "call_center":
+		m["channel_details"] = map[string]any{"verification": "registered_mobile"}
+	case "social":
+		m["channel_details"] = map[string]any{"platform": "x", "handle": "@moe_student"}
+	case "email":
+		if b, ok := m["beneficiary"].(map[string]any); ok && b["email"] == nil {
+			b["email"] = "student@example.com"
+		}
+	}
 }
 
 func benef(m map[string]any) map[string]any { return m["beneficiary"].(map[string]any) }

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"unicode/utf8"
 
@@ -40,6 +41,17 @@ type createTicketIn struct {
 	Description string         `json:"description"`
 	Entity      string         `json:"entity"`
 	Beneficiary *beneficiaryIn `json:"beneficiary"`
+	// ChannelDetails are what each staffed channel records about how the
+	// ticket came in.
+	ChannelDetails *channelDetailsIn `json:"channel_details"`
+}
+
+type channelDetailsIn struct {
+	Verification string `json:"verification"` // call_center: how the caller was verified
+	Platform     string `json:"platform"`     // social: where the post was
+	Handle       string `json:"handle"`       // social: who posted it
+	PostURL      string `json:"post_url"`     // social: the post, optional
+	MessageID    string `json:"message_id"`   // email: the message filed from, optional
 }
 
 type beneficiaryIn struct {
@@ -62,6 +74,7 @@ type intake struct {
 	Description string                `json:"description"`
 	Entity      string                `json:"entity"`
 	Beneficiary workflows.Beneficiary `json:"beneficiary"`
+	Details     store.ChannelDetails  `json:"channel_details"`
 }
 
 func (in intake) hash() string {
@@ -138,10 +151,77 @@ func (a *API) validateIntake(ctx context.Context, in createTicketIn, actor workf
 		out.Beneficiary = b
 		errs = append(errs, berrs...)
 	}
+	if out.Channel.Valid() {
+		d, derrs := validateChannelDetails(out.Channel, in.ChannelDetails)
+		out.Details = d
+		errs = append(errs, derrs...)
+		if out.Channel == domain.ChannelEmail && in.Beneficiary != nil && out.Beneficiary.Email == "" {
+			add("beneficiary.email", fieldRequired) // the address the answer goes back to
+		}
+	}
 	if len(errs) > 0 {
 		return intake{}, invalid(errs...)
 	}
 	return out, nil
+}
+
+// validateChannelDetails checks what each channel must record: how a caller
+// was verified, which platform and account a post came from; a field that
+// belongs to another channel is refused rather than silently kept.
+func validateChannelDetails(ch domain.Channel, in *channelDetailsIn) (store.ChannelDetails, []fieldErr) {
+	var d store.ChannelDetails
+	var errs []fieldErr
+	add := func(field, code string) { errs = append(errs, fieldErr{field: "channel_details." + field, code: code}) }
+	if in == nil {
+		in = &channelDetailsIn{}
+	}
+	d.Verification = domain.Verification(strings.TrimSpace(in.Verification))
+	d.Platform = domain.SocialPlatform(strings.ToLower(strings.TrimSpace(in.Platform)))
+	d.Handle = normalize.Text(in.Handle)
+	d.PostURL = strings.TrimSpace(in.PostURL)
+	d.MessageID = strings.TrimSpace(in.MessageID)
+	only := func(field string, set bool, on domain.Channel) {
+		if set && ch != on {
+			add(field, fieldNotForChannel)
+		}
+	}
+	only("verification", d.Verification != "", domain.ChannelCallCenter)
+	only("platform", d.Platform != "", domain.ChannelSocial)
+	only("handle", d.Handle != "", domain.ChannelSocial)
+	only("post_url", d.PostURL != "", domain.ChannelSocial)
+	only("message_id", d.MessageID != "", domain.ChannelEmail)
+	switch ch {
+	case domain.ChannelCallCenter:
+		switch {
+		case d.Verification == "":
+			add("verification", fieldRequired)
+		case !d.Verification.Valid():
+			add("verification", fieldNotInList)
+		}
+	case domain.ChannelSocial:
+		switch {
+		case d.Platform == "":
+			add("platform", fieldRequired)
+		case !d.Platform.Valid():
+			add("platform", fieldNotInList)
+		}
+		switch {
+		case d.Handle == "":
+			add("handle", fieldRequired)
+		case utf8.RuneCountInString(d.Handle) > 100 || strings.ContainsAny(d.Handle, " \t\n"):
+			add("handle", fieldInvalidValue)
+		}
+		if d.PostURL != "" {
+			if u, err := url.Parse(d.PostURL); err != nil || u.Scheme != "https" || u.Host == "" || len(d.PostURL) > 500 {
+				add("post_url", fieldInvalidValue)
+			}
+		}
+	case domain.ChannelEmail:
+		if len(d.MessageID) > 200 {
+			add("message_id", fieldTooLong)
+		}
+	}
+	return d, errs
 }
 
 func validateBeneficiary(in beneficiaryIn) (workflows.Beneficiary, []fieldErr) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -468,5 +469,77 @@ func TestNoPolicyIs503(t *testing.T) {
 		expectProblem(http.StatusServiceUnavailable, codeNoPolicy)
 	if f.ticketCount() != 0 || len(f.tc.startCalls()) != 0 {
 		t.Error("a refused intake had effects")
+	}
+}
+
+// Each staffed channel records how the ticket came in; a field of another
+// channel is refused; a walk-in visitor gets a queue number.
+func TestChannelDetails(t *testing.T) {
+	f := newFixture(t)
+	file := func(token string, edit func(m map[string]any)) resp {
+		return f.do(req{method: "POST", path: "/api/v1/tickets", token: token, body: ticketBody(edit)})
+	}
+	cases := []struct {
+		name   string
+		edit   func(m map[string]any)
+		fields []string
+	}{
+		{"call center without verification", func(m map[string]any) { m["channel"] = "call_center"; m["channel_details"] = nil },
+			[]string{"channel_details.verification:required"}},
+		{"call center, unknown verification", func(m map[string]any) {
+			m["channel"] = "call_center"
+			m["channel_details"] = map[string]any{"verification": "gut_feeling"}
+		}, []string{"channel_details.verification:not_in_list"}},
+		{"social without platform and handle", func(m map[string]any) { m["channel"] = "social"; m["channel_details"] = map[string]any{} },
+			[]string{"channel_details.platform:required", "channel_details.handle:required"}},
+		{"social, bad handle and url", func(m map[string]any) {
+			m["channel"] = "social"
+			m["channel_details"] = map[string]any{"platform": "x", "handle": "two words", "post_url": "javascript:alert(1)"}
+		}, []string{"channel_details.handle:invalid_value", "channel_details.post_url:invalid_value"}},
+		{"a call-center field on a walk-in", func(m map[string]any) {
+			m["channel"] = "walk_in"
+			m["channel_details"] = map[string]any{"verification": "absher_otp"}
+		}, []string{"channel_details.verification:not_for_channel"}},
+		{"e-mail without the address to answer", func(m map[string]any) { m["channel"] = "email"; m["channel_details"] = map[string]any{} },
+			[]string{"beneficiary.email:required"}},
+	}
+	for _, c := range cases {
+		p := file(testTokens["agent"], c.edit).expectProblem(http.StatusUnprocessableEntity, codeValidation)
+		var got []string
+		for _, e := range p.Errors {
+			got = append(got, e.Field+":"+e.Code)
+		}
+		slices.Sort(got)
+		want := slices.Clone(c.fields)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: errors %v, want %v", c.name, got, want)
+		}
+	}
+	if n := f.ticketCount(); n != 0 {
+		t.Fatalf("%d tickets written by refused filings", n)
+	}
+
+	// Recorded and shown to staff; a walk-in gets its number in the answer.
+	r := file(testTokens["agent"], func(m map[string]any) {
+		m["channel"] = "social"
+		m["channel_details"] = map[string]any{"platform": "X", "handle": "@student_1", "post_url": "https://x.com/student_1/status/1"}
+	})
+	r.expect(http.StatusCreated)
+	var c created
+	r.json(&c)
+	detail := f.do(req{method: "GET", path: "/api/v1/tickets/" + c.Number, token: testTokens["admin"]})
+	detail.expect(http.StatusOK)
+	if !strings.Contains(detail.Body.String(), `"platform":"x"`) || !strings.Contains(detail.Body.String(), `"handle":"@student_1"`) {
+		t.Errorf("channel details not recorded: %s", detail.Body.String())
+	}
+	w := file(testTokens["reception"], func(m map[string]any) { m["channel"] = "walk_in" })
+	w.expect(http.StatusCreated)
+	var wq struct {
+		QueueNumber string `json:"queue_number"`
+	}
+	w.json(&wq)
+	if wq.QueueNumber != "001" {
+		t.Errorf("walk-in queue number %q, want 001", wq.QueueNumber)
 	}
 }

@@ -255,6 +255,7 @@ const (
 	fieldAdminToken        = "admin_not_allowed"
 	fieldStaffOnly         = "staff_only"
 	fieldNotCoordinator    = "not_a_coordinator"
+	fieldNotForChannel     = "not_for_channel"
 	fieldCodeFormat        = "invalid_code_format"
 )
 
@@ -274,6 +275,7 @@ var fieldTexts = map[string]text{
 	fieldStaffOnlyChannel:  {"هذه القناة متاحة للموظفين فقط.", "This channel is available to staff only."},
 	fieldNotInList:         {"القيمة ليست من القائمة المسموحة.", "The value is not in the allowed list."},
 	fieldStaffOnly:         {"لا يحدد هذا الحقلَ إلا الموظفون.", "Only staff may set this field."},
+	fieldNotForChannel:     {"هذا الحقل لا يخص قناة الطلب.", "This field does not belong to the ticket's channel."},
 	fieldNotCoordinator:    {"ليس منسقاً نشطاً في الجهة المسؤولة عن البلاغ.", "Not an active coordinator of the entity holding the ticket."},
 	fieldAdminToken:        {"لا يمكن منح رمز التكامل دور مدير النظام.", "An integration token cannot have the admin role."},
 	fieldCodeFormat:        {"الرمز 6 أرقام.", "The code is 6 digits."},

@@ -44,6 +44,8 @@ type createdJSON struct {
 	Priority     domain.Priority `json:"priority"`
 	Channel      domain.Channel  `json:"channel"`
 	CreatedAt    time.Time       `json:"created_at"`
+	// QueueNumber is the walk-in visitor's number for the day at the entity.
+	QueueNumber string `json:"queue_number,omitempty"`
 }
 
 func (a *API) createTicket(c *gin.Context) {
@@ -128,6 +130,7 @@ func (a *API) createTicket(c *gin.Context) {
 		SLADueAt:               due,
 		FiledByID:              filedBy.ID,
 		FiledByRole:            filedBy.Role,
+		ChannelDetails:         in.Details,
 		CreatedAt:              now,
 	}
 	var idem *store.IdempotencyRecord
@@ -204,6 +207,7 @@ func (a *API) writeCreated(c *gin.Context, t store.Ticket, code string, isStaff,
 	writeJSON(c, http.StatusCreated, createdJSON{
 		Number: t.Number, TrackingCode: code, Status: t.Status, SLADueAt: t.SLADueAt.UTC(),
 		Entity: t.Entity, Kind: t.Kind, Priority: t.Priority, Channel: t.Channel, CreatedAt: t.CreatedAt.UTC(),
+		QueueNumber: t.QueueNumber,
 	})
 }
 
@@ -451,14 +455,16 @@ type eventJSON struct {
 
 type ticketJSON struct {
 	summaryJSON
-	Description    string          `json:"description"`
-	Beneficiary    beneficiaryJSON `json:"beneficiary"`
-	PolicyVersion  int             `json:"policy_version"`
-	ObjectionUntil *time.Time      `json:"objection_until,omitempty"`
-	RespondedAt    *time.Time      `json:"responded_at,omitempty"`
-	ClosedAt       *time.Time      `json:"closed_at,omitempty"`
-	FiledBy        actorJSON       `json:"filed_by"`
-	Timeline       []eventJSON     `json:"timeline"`
+	Description    string                `json:"description"`
+	Beneficiary    beneficiaryJSON       `json:"beneficiary"`
+	PolicyVersion  int                   `json:"policy_version"`
+	ObjectionUntil *time.Time            `json:"objection_until,omitempty"`
+	RespondedAt    *time.Time            `json:"responded_at,omitempty"`
+	ClosedAt       *time.Time            `json:"closed_at,omitempty"`
+	FiledBy        actorJSON             `json:"filed_by"`
+	ChannelDetails *store.ChannelDetails `json:"channel_details,omitempty"`
+	QueueNumber    string                `json:"queue_number,omitempty"`
+	Timeline       []eventJSON           `json:"timeline"`
 }
 
 // loadVisible finds a ticket the staff member may see; out of scope answers
@@ -533,8 +539,13 @@ func (a *API) getTicket(c *gin.Context) {
 		summaryJSON: summarize(t, a.now()), Description: t.Description, Beneficiary: b,
 		PolicyVersion: t.PolicyVersion, ObjectionUntil: utcPtr(t.ObjectionUntil),
 		RespondedAt: utcPtr(t.RespondedAt), ClosedAt: utcPtr(t.ClosedAt),
-		FiledBy:  actorJSON{ID: t.FiledByID, Role: t.FiledByRole},
-		Timeline: make([]eventJSON, 0, len(events)),
+		FiledBy:     actorJSON{ID: t.FiledByID, Role: t.FiledByRole},
+		QueueNumber: t.QueueNumber,
+		Timeline:    make([]eventJSON, 0, len(events)),
+	}
+	if t.ChannelDetails != (store.ChannelDetails{}) {
+		d := t.ChannelDetails
+		out.ChannelDetails = &d
 	}
 	for _, e := range events {
 		out.Timeline = append(out.Timeline, eventJSON{

@@ -203,3 +203,33 @@ func EntityKinds() []EntityKind {
 }
 
 func (k EntityKind) Valid() bool { return slices.Contains(EntityKinds(), k) }
+
+// Verification is how a call-center agent verified the caller's identity.
+type Verification string
+
+const (
+	// VerificationNationalIDQuestions: the caller answered questions about
+	// the national ID record (date of birth, ID expiry...).
+	VerificationNationalIDQuestions Verification = "national_id_questions"
+	// VerificationAbsherOTP: a one-time code sent through Absher was read back.
+	VerificationAbsherOTP Verification = "absher_otp"
+	// VerificationRegisteredMobile: the call came from the mobile on record.
+	VerificationRegisteredMobile Verification = "registered_mobile"
+	// VerificationUnverified: filed on the caller's word (general inquiries).
+	VerificationUnverified Verification = "unverified"
+)
+
+func Verifications() []Verification {
+	return []Verification{VerificationNationalIDQuestions, VerificationAbsherOTP, VerificationRegisteredMobile, VerificationUnverified}
+}
+
+func (v Verification) Valid() bool { return slices.Contains(Verifications(), v) }
+
+// SocialPlatform is where a social-media post came from.
+type SocialPlatform string
+
+func SocialPlatforms() []SocialPlatform {
+	return []SocialPlatform{"x", "instagram", "facebook", "tiktok", "snapchat", "youtube", "whatsapp", "telegram", "linkedin"}
+}
+
+func (p SocialPlatform) Valid() bool { return slices.Contains(SocialPlatforms(), p) }

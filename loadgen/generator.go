@@ -27,6 +27,14 @@ type TicketBody struct {
 	Description string          `json:"description"`
 	Entity      string          `json:"entity"`
 	Beneficiary Beneficiary     `json:"beneficiary"`
+	// ChannelDetails is what a staffed channel must record.
+	ChannelDetails *ChannelDetails `json:"channel_details,omitempty"`
+}
+
+type ChannelDetails struct {
+	Verification domain.Verification   `json:"verification,omitempty"`
+	Platform     domain.SocialPlatform `json:"platform,omitempty"`
+	Handle       string                `json:"handle,omitempty"`
 }
 
 type Beneficiary struct {
@@ -135,7 +143,7 @@ func (g *Generator) Request(seq int) Request {
 		b.Email = fmt.Sprintf("user%07d@%s", r.IntN(10_000_000), pick(r, []string{"example.com", "example.net", "example.org"}))
 	}
 	marker := g.Marker(seq)
-	return Request{
+	req := Request{
 		Seq:    seq,
 		Key:    marker,
 		Marker: marker,
@@ -149,6 +157,18 @@ func (g *Generator) Request(seq int) Request {
 			Beneficiary: b,
 		},
 	}
+	// Drawn last, so adding them left every earlier draw of a seed as it was.
+	switch req.Body.Channel {
+	case domain.ChannelCallCenter:
+		req.Body.ChannelDetails = &ChannelDetails{Verification: m.Verifications.Pick(r)}
+	case domain.ChannelSocial:
+		req.Body.ChannelDetails = &ChannelDetails{Platform: m.Platforms.Pick(r), Handle: fmt.Sprintf("@user%06d", r.IntN(1_000_000))}
+	case domain.ChannelEmail:
+		if req.Body.Beneficiary.Email == "" {
+			req.Body.Beneficiary.Email = fmt.Sprintf("user%07d@example.com", r.IntN(10_000_000))
+		}
+	}
+	return req
 }
 
 func (g *Generator) entityFor(r *rand.Rand, bt domain.BeneficiaryType) Entity {

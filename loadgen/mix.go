@@ -58,6 +58,10 @@ type Mix struct {
 	Types       Dimension[domain.BeneficiaryType]
 	Genders     Dimension[domain.Gender]
 	Nationality Dimension[domain.Nationality]
+	// Verifications is how call-center callers are verified; Platforms where
+	// social-media posts come from.
+	Verifications Dimension[domain.Verification]
+	Platforms     Dimension[domain.SocialPlatform]
 	// EmailShare is the share of beneficiaries who give an e-mail address.
 	EmailShare float64
 }
@@ -83,6 +87,17 @@ func DefaultMix() Mix {
 				{domain.ChannelPortal, 35}, {domain.ChannelApp, 17}, {domain.ChannelCallCenter, 35},
 				{domain.ChannelWalkIn, 7}, {domain.ChannelSocial, 4}, {domain.ChannelEmail, 2},
 			},
+		},
+		Verifications: Dimension[domain.Verification]{
+			Source: "assumed",
+			Shares: []Share[domain.Verification]{
+				{domain.VerificationRegisteredMobile, 50}, {domain.VerificationNationalIDQuestions, 30},
+				{domain.VerificationAbsherOTP, 15}, {domain.VerificationUnverified, 5},
+			},
+		},
+		Platforms: Dimension[domain.SocialPlatform]{
+			Source: "assumed (the DIGEST names social media as a channel, no shares)",
+			Shares: []Share[domain.SocialPlatform]{{"x", 60}, {"instagram", 15}, {"tiktok", 10}, {"snapchat", 10}, {"facebook", 5}},
 		},
 		Priorities: Dimension[domain.Priority]{
 			Source: "assumed (the DIGEST names classification by importance, no shares)",

@@ -147,7 +147,8 @@ func TestRoundTripEveryField(t *testing.T) {
 			ObjectionUntil: ptr(at(72 * time.Hour)), RespondedAt: ptr(at(time.Hour)), ClosedAt: ptr(at(96 * time.Hour)),
 			Rating: 2, RatedAt: ptr(at(100 * time.Hour)), FollowUpStatus: "open", FollowUpEntity: "UNI-KSU",
 			FollowUpDueAt: ptr(at(120 * time.Hour)),
-			FiledByID:     "agent-7", FiledByRole: domain.RoleAgent,
+			FiledByID:     "agent-7", FiledByRole: domain.RoleAgent, QueueNumber: "given-by-caller",
+			ChannelDetails:  ChannelDetails{Verification: domain.VerificationAbsherOTP, Platform: "x", Handle: "@a", PostURL: "https://x.com/a/1", MessageID: "m"},
 			WorkflowStarted: true, Version: 9, CreatedAt: at(0), UpdatedAt: at(5),
 		}
 		requireAllFieldsSet(t, in)

@@ -84,6 +84,10 @@ type Ticket struct {
 
 	FiledByID   string      `gorm:"size:100"`
 	FiledByRole domain.Role `gorm:"size:32"`
+	// ChannelDetails is what the channel recorded (stored as JSON);
+	// QueueNumber the walk-in visitor's number for the day, given at filing.
+	ChannelDetails ChannelDetails `gorm:"type:text;not null"`
+	QueueNumber    string         `gorm:"size:16;not null"`
 
 	// WorkflowStarted is false between intake and a confirmed start of the
 	// ticket's workflow; a starter loop finishes any start that was interrupted.

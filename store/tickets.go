@@ -61,7 +61,9 @@ func (s *Store) CreateTicket(ctx context.Context, t NewTicket, idem *Idempotency
 	if t.CreatedAt.IsZero() {
 		t.CreatedAt = now()
 	}
-	year := t.CreatedAt.Year()
+	// Both counters run by the ministry's calendar: the caller gives
+	// CreatedAt in its time zone.
+	year, day := t.CreatedAt.Year(), t.CreatedAt.Format(time.DateOnly)
 	normalizeTicket(&t)
 	t.UpdatedAt = t.CreatedAt
 	t.Version = 0
@@ -74,6 +76,11 @@ func (s *Store) CreateTicket(ctx context.Context, t NewTicket, idem *Idempotency
 			return err
 		}
 		t.Number = number
+		if t.Channel == domain.ChannelWalkIn && t.QueueNumber == "" {
+			if t.QueueNumber, err = nextQueueNumber(tx, t.Entity, day); err != nil {
+				return err
+			}
+		}
 		if err := tx.Create(&t).Error; err != nil {
 			return fmt.Errorf("insert ticket: %w", err)
 		}
@@ -133,6 +140,23 @@ func nextNumber(tx *gorm.DB, year int) (string, error) {
 		return "", fmt.Errorf("ticket counter for %d: updated %d rows", year, len(last))
 	}
 	return fmt.Sprintf("%d-%06d", year, last[0]), nil
+}
+
+// nextQueueNumber draws the next walk-in queue number of an entity for a
+// day ("007"), in the intake's transaction: a rolled-back intake gives its
+// number back, and two receptions never hand out the same one.
+func nextQueueNumber(tx *gorm.DB, entity, day string) (string, error) {
+	if err := tx.Exec(`INSERT INTO queue_counters (entity, day, "last") VALUES (?, ?, 0) ON CONFLICT (entity, day) DO NOTHING`, entity, day).Error; err != nil {
+		return "", fmt.Errorf("queue counter %s/%s: %w", entity, day, err)
+	}
+	var last []int64
+	if err := tx.Raw(`UPDATE queue_counters SET "last" = "last" + 1 WHERE entity = ? AND day = ? RETURNING "last"`, entity, day).Scan(&last).Error; err != nil {
+		return "", fmt.Errorf("queue counter %s/%s: %w", entity, day, err)
+	}
+	if len(last) != 1 {
+		return "", fmt.Errorf("queue counter %s/%s: updated %d rows", entity, day, len(last))
+	}
+	return fmt.Sprintf("%03d", last[0]), nil
 }
 
 // MarkWorkflowStarted sets WorkflowStarted (idempotent).

@@ -350,3 +350,31 @@ func TestTimeline(t *testing.T) {
 		}
 	})
 }
+
+// Walk-in visitors get a queue number per entity and local day, in the
+// intake's transaction; other channels get none.
+func TestWalkInQueueNumbers(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		day1 := time.Date(2026, 3, 1, 23, 30, 0, 0, riyadh) // 20:30 UTC: still 1 March in Riyadh
+		walk := func(entity string, at time.Time) string {
+			tk := sampleTicket(at)
+			tk.Channel, tk.Entity, tk.ResponsibleEntity, tk.CreatedAt = domain.ChannelWalkIn, entity, entity, at
+			return mustCreate(t, s, tk).QueueNumber
+		}
+		got := []string{walk("A", day1), walk("A", day1), walk("B", day1), walk("A", day1.Add(time.Hour))}
+		mustEqual(t, "queue numbers", got, []string{"001", "002", "001", "001"})
+		portal := sampleTicket(day1)
+		portal.CreatedAt = day1
+		if q := mustCreate(t, s, portal).QueueNumber; q != "" {
+			t.Errorf("a portal ticket got queue number %q", q)
+		}
+		var wg sync.WaitGroup
+		nums := make([]string, 8)
+		for i := range nums {
+			wg.Go(func() { nums[i] = walk("C", day1) })
+		}
+		wg.Wait()
+		slices.Sort(nums)
+		mustEqual(t, "concurrent walk-ins", nums, []string{"001", "002", "003", "004", "005", "006", "007", "008"})
+	})
+}
