@@ -118,8 +118,14 @@ func TestTicketLifecycle(t *testing.T) {
 		if s.dialect == "sqlite" {
 			recordHistory(t, s.app.Client, workflows.TicketWorkflowID(number), "ticket_objection_review")
 		}
-		got := strings.Join(timelineTypes(s.ticket(number)), ",")
-		if got != "created,responded,objected,reopened,responded,closed" {
+		// The survey follows the closing (the ticket stays for its rating).
+		const want = "created,responded,objected,reopened,responded,closed,survey_invited"
+		var got string
+		waitFor(t, 10*time.Second, "the survey invitation on the timeline", func() bool {
+			got = strings.Join(timelineTypes(s.ticket(number)), ",")
+			return got == want
+		})
+		if got != want {
 			t.Fatalf("timeline: %s", got)
 		}
 

@@ -290,6 +290,7 @@ func (r *runner) setPolicy(ctx context.Context, edit func(*sla.Policy)) (restore
 	}
 	test := prev
 	test.Responses = append([]sla.ResponseRule(nil), prev.Responses...)
+	test.Reason = "loadgen " + r.gen.run + ": a test policy for this run"
 	edit(&test)
 	saved, err := r.putPolicy(ctx, test)
 	if err != nil {
@@ -300,7 +301,9 @@ func (r *runner) setPolicy(ctx context.Context, edit func(*sla.Policy)) (restore
 		var err error
 		once.Do(func() {
 			var v sla.Policy
-			if v, err = r.putPolicy(ctx, prev); err == nil {
+			back := prev
+			back.Reason = "loadgen " + r.gen.run + ": the policy in force before the run, saved again"
+			if v, err = r.putPolicy(ctx, back); err == nil {
 				r.rep.PolicyRestored = v.Version
 			}
 		})
