@@ -36,6 +36,13 @@ var (
 	ErrExists = errors.New("attachments: key already used")
 )
 
+// Limits by default: a scanned letter or a few phone photos fit in 10 MiB,
+// and ten documents from each side cover a case.
+const (
+	DefaultMaxBytes  = 10 << 20
+	DefaultPerTicket = 10
+)
+
 // keyBytes is the randomness of a key: 128 bits cannot collide in practice
 // and cannot be guessed.
 const keyBytes = 16

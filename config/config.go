@@ -16,6 +16,8 @@ import (
 
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
+
+	"github.com/tawasul/tawasul/attachments"
 )
 
 // Config is everything a Tawasul process needs.
@@ -137,11 +139,8 @@ type AttachmentsConfig struct {
 	MaxPerTicket int `mapstructure:"max_per_ticket"`
 }
 
-// Attachment limits by default: a scanned letter or a few phone photos fit
-// in 10 MiB.
+// The highest attachment limits accepted.
 const (
-	DefaultAttachmentMaxBytes     = 10 << 20
-	DefaultAttachmentsPerTicket   = 10
 	maxAttachmentBytesConfigured  = 100 << 20
 	maxAttachmentsPerTicketConfig = 100
 )
@@ -177,8 +176,8 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("worker.max_concurrent_activities", 0)
 	v.SetDefault("worker.max_concurrent_workflows", 0)
 	v.SetDefault("attachments.dir", "")
-	v.SetDefault("attachments.max_bytes", DefaultAttachmentMaxBytes)
-	v.SetDefault("attachments.max_per_ticket", DefaultAttachmentsPerTicket)
+	v.SetDefault("attachments.max_bytes", attachments.DefaultMaxBytes)
+	v.SetDefault("attachments.max_per_ticket", attachments.DefaultPerTicket)
 }
 
 // flagKeys maps command-line flags to configuration keys.
