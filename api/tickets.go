@@ -459,6 +459,8 @@ type ticketJSON struct {
 	ClosedAt       *time.Time      `json:"closed_at,omitempty"`
 	FiledBy        actorJSON       `json:"filed_by"`
 	Timeline       []eventJSON     `json:"timeline"`
+	// Attachments are those the caller may download.
+	Attachments []attachmentJSON `json:"attachments"`
 }
 
 // loadVisible finds a ticket the staff member may see; out of scope answers
@@ -493,7 +495,12 @@ func (a *API) loadVisible(c *gin.Context) (store.Ticket, workflows.Actor, bool) 
 // authorize asks the policy whether actor may do act to the visible ticket t;
 // on refusal it has written the problem.
 func (a *API) authorize(c *gin.Context, actor workflows.Actor, act authz.Action, t store.Ticket) bool {
-	d, err := a.decide(c.Request.Context(), actor, act, t)
+	return a.authorizeFor(c, subjectOf(actor), act, t)
+}
+
+// authorizeFor is authorize for any subject, a beneficiary's included.
+func (a *API) authorizeFor(c *gin.Context, s authz.Subject, act authz.Action, t store.Ticket) bool {
+	d, err := a.decideFor(c.Request.Context(), s, act, t)
 	switch {
 	case err != nil:
 		a.fail(c, err)
@@ -518,6 +525,11 @@ func (a *API) getTicket(c *gin.Context) {
 		a.fail(c, fmt.Errorf("timeline: %w", err))
 		return
 	}
+	atts, err := a.attachmentsFor(c.Request.Context(), subjectOf(actor), t)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
 	b := beneficiaryJSON{
 		Name: t.BeneficiaryName, NationalID: t.BeneficiaryNationalID, Mobile: t.BeneficiaryMobile,
 		Email: t.BeneficiaryEmail, Type: t.BeneficiaryType, Gender: t.BeneficiaryGender,
@@ -533,8 +545,9 @@ func (a *API) getTicket(c *gin.Context) {
 		summaryJSON: summarize(t, a.now()), Description: t.Description, Beneficiary: b,
 		PolicyVersion: t.PolicyVersion, ObjectionUntil: utcPtr(t.ObjectionUntil),
 		RespondedAt: utcPtr(t.RespondedAt), ClosedAt: utcPtr(t.ClosedAt),
-		FiledBy:  actorJSON{ID: t.FiledByID, Role: t.FiledByRole},
-		Timeline: make([]eventJSON, 0, len(events)),
+		FiledBy:     actorJSON{ID: t.FiledByID, Role: t.FiledByRole},
+		Timeline:    make([]eventJSON, 0, len(events)),
+		Attachments: staffAttachments(atts),
 	}
 	for _, e := range events {
 		out.Timeline = append(out.Timeline, eventJSON{
