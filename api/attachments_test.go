@@ -221,7 +221,9 @@ func TestAttachmentLimits(t *testing.T) {
 	const maxBytes = 1024
 	f := newFixture(t, func(o *Options) { o.AttachmentMaxBytes, o.AttachmentsPerTicket = maxBytes, 2 })
 	c := f.file("")
-	pdfOf := func(n int) []byte { return append(append([]byte{}, samplePDF...), bytes.Repeat([]byte("%"), n-len(samplePDF))...) }
+	pdfOf := func(n int) []byte {
+		return append(append([]byte{}, samplePDF...), bytes.Repeat([]byte("%"), n-len(samplePDF))...)
+	}
 
 	// One byte over the limit: 413 while it streams, and nothing left.
 	r := f.uploadBeneficiary(c.Number, "", c.TrackingCode, "filing", "big.pdf", pdfOf(maxBytes+1))

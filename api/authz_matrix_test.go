@@ -452,7 +452,7 @@ var mxRules = map[string]mxRule{
 		objectParams: mxAttachment("shared")},
 	"GET /api/v1/beneficiary/tickets/:number/attachments/:id": {objects: "tickets", expect: mxOwn,
 		objectParams: mxAttachment("personal")},
-	"POST /api/v1/tickets/:number/claim":  {objects: "tickets", expect: mxClaim},
+	"POST /api/v1/tickets/:number/claim": {objects: "tickets", expect: mxClaim},
 	"POST /api/v1/tickets/:number/assignment": {objects: "tickets", expect: mxAssign,
 		body: func(_ *matrix, _ mxCaller, o *mxObject) (any, map[string]string) {
 			return map[string]any{"assignee": mxCoordinatorOf(o.responsible)}, nil
