@@ -439,20 +439,7 @@ var mxRules = map[string]mxRule{
 			return map[string]any{"message": "تم الصرف"}, nil
 		}},
 	"GET /api/v1/tickets/:number/history": {objects: "tickets", expect: mxHistory},
-
-	// Attachments. Uploads: staff who see the ticket but auditors; the
-	// beneficiary like their other actions. Downloads: the beneficiary's own
-	// document through staff and session routes, a document shared with the
-	// answer through the tracking code (which never reaches personal ones).
-	"POST /api/v1/tickets/:number/attachments":             {objects: "tickets", expect: mxAttach, body: mxUpload("note")},
-	"POST /api/v1/tickets/:number/beneficiary-attachments": {objects: "tickets", expect: mxBeneficiaryAction, body: mxUpload("filing")},
-	"GET /api/v1/tickets/:number/attachments/:id": {objects: "tickets", expect: mxPersonal,
-		objectParams: mxAttachment("personal")},
-	"GET /api/v1/track/:number/attachments/:id": {objects: "tickets", expect: mxBeneficiary,
-		objectParams: mxAttachment("shared")},
-	"GET /api/v1/beneficiary/tickets/:number/attachments/:id": {objects: "tickets", expect: mxOwn,
-		objectParams: mxAttachment("personal")},
-	"POST /api/v1/tickets/:number/claim": {objects: "tickets", expect: mxClaim},
+	"POST /api/v1/tickets/:number/claim":  {objects: "tickets", expect: mxClaim},
 	"POST /api/v1/tickets/:number/assignment": {objects: "tickets", expect: mxAssign,
 		body: func(_ *matrix, _ mxCaller, o *mxObject) (any, map[string]string) {
 			return map[string]any{"assignee": mxCoordinatorOf(o.responsible)}, nil
@@ -528,6 +515,19 @@ var mxRules = map[string]mxRule{
 		body: func(m *matrix, _ mxCaller, _ *mxObject) (any, map[string]string) {
 			return m.entitiesCSV, map[string]string{"Content-Type": "text/csv"}
 		}},
+
+	// Attachments. Uploads: staff who see the ticket but auditors; the
+	// beneficiary like their other actions. Downloads: the beneficiary's own
+	// document through staff and session routes, a document shared with the
+	// answer through the tracking code (which never reaches personal ones).
+	"POST /api/v1/tickets/:number/attachments":             {objects: "tickets", expect: mxAttach, body: mxUpload("note")},
+	"POST /api/v1/tickets/:number/beneficiary-attachments": {objects: "tickets", expect: mxBeneficiaryAction, body: mxUpload("filing")},
+	"GET /api/v1/tickets/:number/attachments/:id": {objects: "tickets", expect: mxPersonal,
+		objectParams: mxAttachment("personal")},
+	"GET /api/v1/track/:number/attachments/:id": {objects: "tickets", expect: mxBeneficiary,
+		objectParams: mxAttachment("shared")},
+	"GET /api/v1/beneficiary/tickets/:number/attachments/:id": {objects: "tickets", expect: mxOwn,
+		objectParams: mxAttachment("personal")},
 }
 
 // mxListedAs: a list answers 200 to whoever may list at all; the object
