@@ -21,6 +21,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 
+	"github.com/tawasul/tawasul/attachments"
 	"github.com/tawasul/tawasul/auth/password"
 	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/domain"
@@ -68,6 +69,14 @@ type Options struct {
 	// OIDC enables login with an ID token of the ministry's single sign-on;
 	// the zero value (no issuer) leaves POST /auth/oidc answering 404.
 	OIDC OIDCOptions
+
+	// Attachments keeps the files attached to tickets; nil leaves uploads
+	// and downloads answering 503.
+	Attachments attachments.Store
+	// AttachmentMaxBytes bounds one file (default 10 MiB);
+	// AttachmentsPerTicket the files on a ticket from each side (default 10).
+	AttachmentMaxBytes   int64
+	AttachmentsPerTicket int
 }
 
 // temporalAPI is the part of the Temporal client the API uses; narrow so
@@ -101,6 +110,10 @@ type API struct {
 	proxies   []string
 	passwords *password.Hasher
 	oidc      *oidcLogin // nil: single sign-on not configured
+
+	files     attachments.Store // nil: attachments off
+	maxFile   int64
+	perTicket int
 
 	limiter *ipLimiter
 	// loginLimiter guards login and refresh per client address; the lockout
@@ -153,6 +166,15 @@ func newAPI(opts Options, tc temporalAPI) (*API, error) {
 		namespace: opts.Namespace,
 		proxies:   opts.TrustedProxies,
 		passwords: opts.Passwords,
+		files:     opts.Attachments,
+		maxFile:   opts.AttachmentMaxBytes,
+		perTicket: opts.AttachmentsPerTicket,
+	}
+	if a.maxFile <= 0 {
+		a.maxFile = attachments.DefaultMaxBytes
+	}
+	if a.perTicket <= 0 {
+		a.perTicket = attachments.DefaultPerTicket
 	}
 	if a.passwords == nil {
 		h, err := password.New(password.Default)
@@ -245,6 +267,8 @@ func (a *API) routes() (http.Handler, error) {
 	staff.POST("/tickets/:number/assignment", a.assign)
 	staff.GET("/coordinators", a.coordinatorLoads)
 	staff.GET("/tickets/:number/history", a.history)
+	staff.POST("/tickets/:number/attachments", a.uploadStaff)
+	staff.GET("/tickets/:number/attachments/:id", a.downloadStaff)
 	// Gin matches /policies/current and /policies/diff before /policies/:version.
 	staff.GET("/policies", a.listPolicies)
 	staff.GET("/policies/current", a.currentPolicy)
@@ -273,6 +297,8 @@ func (a *API) routes() (http.Handler, error) {
 	beneficiary.POST("/tickets/:number/info", a.provideInfo)
 	beneficiary.POST("/tickets/:number/rating", a.rate)
 	beneficiary.GET("/track/:number", a.track)
+	beneficiary.POST("/tickets/:number/beneficiary-attachments", a.uploadBeneficiary)
+	beneficiary.GET("/track/:number/attachments/:id", a.downloadTracked)
 
 	signIn := v1.Group("/beneficiary", a.limitPerAddress(a.codeLimiter))
 	signIn.POST("/code", a.requestBeneficiaryCode)
@@ -280,6 +306,7 @@ func (a *API) routes() (http.Handler, error) {
 	signedIn := v1.Group("/beneficiary", a.limitPerAddress(a.trackLimiter), a.requireBeneficiary())
 	signedIn.GET("/tickets", a.listOwnTickets)
 	signedIn.GET("/tickets/:number", a.getOwnTicket)
+	signedIn.GET("/tickets/:number/attachments/:id", a.downloadOwn)
 	signedIn.POST("/logout", a.beneficiaryLogout)
 	return r, nil
 }

@@ -198,11 +198,16 @@ func ticketOf(t store.Ticket) authz.Ticket {
 
 // decide asks the authorization policy (package authz) about one ticket.
 func (a *API) decide(ctx context.Context, actor workflows.Actor, act authz.Action, t store.Ticket) (authz.Decision, error) {
+	return a.decideFor(ctx, subjectOf(actor), act, t)
+}
+
+// decideFor is decide for any subject, a beneficiary's included.
+func (a *API) decideFor(ctx context.Context, s authz.Subject, act authz.Action, t store.Ticket) (authz.Decision, error) {
 	tree, err := a.entities.tree(ctx)
 	if err != nil {
 		return authz.Hidden, err
 	}
-	return authz.Decide(subjectOf(actor), act, ticketOf(t), tree), nil
+	return authz.Decide(s, act, ticketOf(t), tree), nil
 }
 
 // readScope is the authorization policy's read rule as a list filter.

@@ -75,6 +75,10 @@ type mxObject struct {
 	status         domain.Status
 	round          int
 	owner          string // "A" (the beneficiary caller) or "B" (someone else)
+	// atts holds one attachment id of each kind: "shared" (staff's, public,
+	// with the answer), "note" (staff's, internal), "personal" (the
+	// beneficiary's own filing document).
+	atts map[string]string
 }
 
 // mxEntities extends the fixture's hierarchy with an entity two levels below
@@ -290,6 +294,34 @@ func mxBeneficiaryAction(c mxCaller, o *mxObject) outcome {
 	return mxBeneficiary(c, o)
 }
 
+// mxAttach: staff who see the ticket attach to it, but auditors, who only read.
+func mxAttach(c mxCaller, o *mxObject) outcome { return mxNote(c, o) }
+
+// mxPersonal: the beneficiary's own documents reach staff who see the
+// ticket, except auditors (who see it masked), and read like missing to them.
+func mxPersonal(c mxCaller, o *mxObject) outcome {
+	if r := mxRead(c, o); r != allow {
+		return r
+	}
+	if c.role == domain.RoleAuditor {
+		return hidden
+	}
+	return allow
+}
+
+// mxAttachment names one of an object's attachments for the path.
+func mxAttachment(kind string) func(o *mxObject) map[string]string {
+	return func(o *mxObject) map[string]string { return map[string]string{"id": o.atts[kind]} }
+}
+
+// mxUpload is a multipart body with a small PDF for purpose.
+func mxUpload(purpose string) func(*matrix, mxCaller, *mxObject) (any, map[string]string) {
+	return func(*matrix, mxCaller, *mxObject) (any, map[string]string) {
+		body, ct := multipartBody(map[string]string{"purpose": purpose}, "مستند.pdf", samplePDF)
+		return body, map[string]string{"Content-Type": ct}
+	}
+}
+
 // mxFile: anyone may file on the portal; a token that matches nobody (a
 // beneficiary session included: it is no staff token) is refused rather than
 // treated as anonymous; auditors only read.
@@ -324,6 +356,8 @@ type mxRule struct {
 	// freshSession: a beneficiary session caller presents a session opened
 	// for this one request (logout ends it; the others go on with theirs).
 	freshSession bool
+	// objectParams fills path parameters that depend on the object.
+	objectParams func(o *mxObject) map[string]string
 }
 
 var mxRules = map[string]mxRule{
@@ -481,6 +515,19 @@ var mxRules = map[string]mxRule{
 		body: func(m *matrix, _ mxCaller, _ *mxObject) (any, map[string]string) {
 			return m.entitiesCSV, map[string]string{"Content-Type": "text/csv"}
 		}},
+
+	// Attachments. Uploads: staff who see the ticket but auditors; the
+	// beneficiary like their other actions. Downloads: the beneficiary's own
+	// document through staff and session routes, a document shared with the
+	// answer through the tracking code (which never reaches personal ones).
+	"POST /api/v1/tickets/:number/attachments":             {objects: "tickets", expect: mxAttach, body: mxUpload("note")},
+	"POST /api/v1/tickets/:number/beneficiary-attachments": {objects: "tickets", expect: mxBeneficiaryAction, body: mxUpload("filing")},
+	"GET /api/v1/tickets/:number/attachments/:id": {objects: "tickets", expect: mxPersonal,
+		objectParams: mxAttachment("personal")},
+	"GET /api/v1/track/:number/attachments/:id": {objects: "tickets", expect: mxBeneficiary,
+		objectParams: mxAttachment("shared")},
+	"GET /api/v1/beneficiary/tickets/:number/attachments/:id": {objects: "tickets", expect: mxOwn,
+		objectParams: mxAttachment("personal")},
 }
 
 // mxListedAs: a list answers 200 to whoever may list at all; the object
@@ -568,7 +615,10 @@ const (
 
 func newMatrix(t *testing.T) *matrix {
 	t.Helper()
-	f := newFixture(t, func(o *Options) { o.IntakePerMinute, o.LoginPerMinute = 1<<20, 1<<20 }) // no 429s in the way
+	f := newFixture(t, func(o *Options) {
+		o.IntakePerMinute, o.LoginPerMinute = 1<<20, 1<<20 // no 429s in the way
+		o.AttachmentsPerTicket = 1 << 20                   // nor 409s
+	})
 	ctx := context.Background()
 	if err := f.store.UpsertEntities(ctx, mxEntities); err != nil {
 		t.Fatal(err)
@@ -629,6 +679,12 @@ func newMatrix(t *testing.T) *matrix {
 		if err != nil {
 			t.Fatal(err)
 		}
+		o.atts = map[string]string{
+			"shared": f.attach(o.number, domain.AttachResponse, true, "coord-ksu", domain.RoleCoordinator, "رد الجامعة.pdf").ID,
+			"note":   f.attach(o.number, domain.AttachNote, false, "coord-ksu", domain.RoleCoordinator, "INTERNAL-NOTE.pdf").ID,
+			"personal": f.attach(o.number, domain.AttachFiling, true, beneficiaryActor.ID, domain.RoleBeneficiary,
+				"PERSONAL-DOCUMENT.pdf").ID,
+		}
 		m.tickets = append(m.tickets, o)
 	}
 	escalated := func(level int, role domain.Role) func(*mxObject) {
@@ -684,6 +740,11 @@ func (m *matrix) request(rule mxRule, method, path string, c mxCaller, o *mxObje
 	}
 	for k, v := range rule.params {
 		path = strings.Replace(path, ":"+k, v, 1)
+	}
+	if rule.objectParams != nil && o != nil {
+		for k, v := range rule.objectParams(o) {
+			path = strings.Replace(path, ":"+k, v, 1)
+		}
 	}
 	if strings.Contains(path, ":") || strings.Contains(path, "*") {
 		return rq, fmt.Errorf("path %s has a parameter the matrix cannot fill", path)
@@ -792,6 +853,9 @@ func (m *matrix) checkAnswer(t *testing.T, where string, r resp, c mxCaller, o *
 		if err := json.Unmarshal(r.Body.Bytes(), &p); err != nil || p.Code != codeNotFound {
 			t.Errorf("%s: 404 is not the plain not_found problem: %s", where, body)
 		}
+	}
+	if got == allow && !c.staff() && !c.bsession && o != nil && strings.Contains(body, "PERSONAL-DOCUMENT") {
+		t.Errorf("%s: a tracking code reached the beneficiary's personal document: %s", where, body)
 	}
 	if got == allow && !c.staff() && o != nil && o.number != "" {
 		for _, secret := range []string{"INTERNAL-NOTE", validID("108765432"), validID("112233445"), "501234567", "559876543", "coord-ksu"} {

@@ -62,8 +62,14 @@ type beneficiary struct {
 // and TestBeneficiaryListAgreesWithOwnership holds the two together. The
 // beneficiary's rule does not look at the hierarchy.
 func beneficiaryOwns(mobile string, t store.Ticket) bool {
-	s := authz.Subject{ID: "beneficiary", Role: domain.RoleBeneficiary, Mobile: mobile}
-	return authz.Decide(s, authz.Read, ticketOf(t), nil) == authz.Allowed
+	return authz.Decide(beneficiarySubject(mobile, false), authz.Read, ticketOf(t), nil) == authz.Allowed
+}
+
+// beneficiarySubject is a beneficiary to the policy: signed in with a
+// one-time code to mobile, or (codeOnly) holding one ticket's tracking code,
+// which stands for that ticket's mobile.
+func beneficiarySubject(mobile string, codeOnly bool) authz.Subject {
+	return authz.Subject{ID: beneficiaryActor.ID, Role: domain.RoleBeneficiary, Mobile: mobile, CodeOnly: codeOnly}
 }
 
 // keyedHash is an HMAC-SHA256 under the tracking secret, the label keeping
@@ -368,8 +374,9 @@ func (a *API) listOwnTickets(c *gin.Context) {
 
 // getOwnTicket is the tracking page's view of one of the caller's own tickets.
 func (a *API) getOwnTicket(c *gin.Context) {
-	if t, ok := a.ownTicket(c, beneficiaryFrom(c)); ok {
-		a.writePublicView(c, t)
+	b := beneficiaryFrom(c)
+	if t, ok := a.ownTicket(c, b); ok {
+		a.writePublicView(c, t, beneficiarySubject(b.mobile, false))
 	}
 }
 

@@ -22,6 +22,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/tawasul/tawasul/attachments"
 	"github.com/tawasul/tawasul/auth/password"
 	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/domain"
@@ -233,6 +234,8 @@ type fixture struct {
 	clock  *testClock
 	logs   *syncBuffer
 	dbPath string // the SQLite file behind store
+	// filesDir is the attachment store's directory.
+	filesDir string
 }
 
 type syncBuffer struct {
@@ -282,6 +285,12 @@ func newFixtureOpts(t *testing.T, withPolicy bool, mod ...func(*Options)) *fixtu
 	// Sunday 2026-03-01 09:00 Riyadh: inside working hours.
 	clock := &testClock{t: time.Date(2026, 3, 1, 6, 0, 0, 0, time.UTC)}
 	logs := &syncBuffer{}
+	filesDir := t.TempDir() + "/attachments"
+	files, err := attachments.NewDisk(filesDir)
+	if err != nil {
+		t.Fatalf("attachment store: %v", err)
+	}
+	t.Cleanup(func() { _ = files.Close() })
 	opts := Options{
 		Passwords:      testPasswords,
 		Store:          st,
@@ -290,6 +299,7 @@ func newFixtureOpts(t *testing.T, withPolicy bool, mod ...func(*Options)) *fixtu
 		Now:            clock.Now,
 		UpdateTimeout:  2 * time.Second,
 		TrackingSecret: []byte("test secret"),
+		Attachments:    files,
 	}
 	for _, m := range mod {
 		m(&opts)
@@ -301,7 +311,7 @@ func newFixtureOpts(t *testing.T, withPolicy bool, mod ...func(*Options)) *fixtu
 	}
 	// Tests that measure it set it back (TestBeneficiaryAnswerTiming).
 	a.answerFloor = 0
-	return &fixture{t: t, api: a, store: st, tc: tc, clock: clock, logs: logs, dbPath: dbPath}
+	return &fixture{t: t, api: a, store: st, tc: tc, clock: clock, logs: logs, dbPath: dbPath, filesDir: filesDir}
 }
 
 type req struct {

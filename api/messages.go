@@ -62,9 +62,29 @@ const (
 	codeSSOUnavailable       = "sso_unavailable"
 	codeTokenExists          = "token_exists"
 	codeInvalidCode          = "invalid_code"
+	codeAttachmentsOff       = "attachments_unavailable"
+	codeAttachmentLimit      = "attachment_limit"
+	codeFileTooLarge         = "file_too_large"
+	codeMalformedForm        = "malformed_form"
 )
 
 var problemTexts = map[string]problemText{
+	codeAttachmentsOff: {
+		text{"المرفقات غير متاحة", "Attachments unavailable"},
+		text{"لم يُهيأ مكان لحفظ المرفقات على هذا الخادم.", "No attachment store is configured on this server."},
+	},
+	codeAttachmentLimit: {
+		text{"بلغ الطلب حد المرفقات", "Attachment limit reached"},
+		text{"بلغ الطلب الحد الأقصى لعدد المرفقات.", "The ticket already has the most attachments allowed."},
+	},
+	codeFileTooLarge: {
+		text{"الملف كبير جداً", "File too large"},
+		text{"حجم الملف أكبر من المسموح.", "The file is larger than allowed."},
+	},
+	codeMalformedForm: {
+		text{"نموذج غير صالح", "Malformed form"},
+		text{"تعذرت قراءة النموذج المرسل (multipart/form-data).", "The multipart/form-data body could not be read."},
+	},
 	codeInvalidCode: {
 		text{"رمز الدخول غير صحيح", "Invalid code"},
 		text{"الرمز غير صحيح أو منتهي أو مستخدم؛ اطلب رمزاً جديداً.", "The code is wrong, expired or already used; request a new one."},
@@ -231,6 +251,11 @@ var problemTexts = map[string]problemText{
 // Texts of a generic field code that mean more for one field.
 var (
 	textReasonLength = text{"اكتب سبب الإصدار في 3 إلى 500 حرف.", "Give the reason for the version in 3 to 500 characters."}
+	// textMultipartOnly is the 415 detail of an upload.
+	textMultipartOnly = text{"أرسل الملف بصيغة multipart/form-data في حقل file.",
+		"Send the file as multipart/form-data, in the part named file."}
+	textNoteNotPublic = text{"الملاحظة الداخلية لا تُعرض على المستفيد؛ اختر الغرض response لمشاركة الملف.",
+		"An internal note is never shown to the beneficiary; use the purpose response to share a file."}
 	textPreviewOneOf = text{"أرسل رقم إصدار محفوظ (version) أو مسودة سياسة (policy)، لا كليهما.",
 		"Send either a stored version (version) or a draft policy (policy), not both."}
 )
@@ -257,6 +282,9 @@ const (
 	fieldNotCoordinator    = "not_a_coordinator"
 	fieldNotForChannel     = "not_for_channel"
 	fieldCodeFormat        = "invalid_code_format"
+	fieldUnsupportedType   = "unsupported_file_type"
+	fieldEmptyFile         = "empty_file"
+	fieldDuplicate         = "duplicate_field"
 )
 
 var fieldTexts = map[string]text{
@@ -279,7 +307,11 @@ var fieldTexts = map[string]text{
 	fieldNotCoordinator:    {"ليس منسقاً نشطاً في الجهة المسؤولة عن البلاغ.", "Not an active coordinator of the entity holding the ticket."},
 	fieldAdminToken:        {"لا يمكن منح رمز التكامل دور مدير النظام.", "An integration token cannot have the admin role."},
 	fieldCodeFormat:        {"الرمز 6 أرقام.", "The code is 6 digits."},
-	fieldTooShort:          {"النص أقصر من المسموح (12 حرفاً على الأقل لكلمة المرور).", "The text is shorter than allowed (at least 12 characters for a password)."},
+	fieldUnsupportedType: {"نوع الملف غير مقبول؛ المقبول PDF أو JPEG أو PNG (يُعرف النوع من محتوى الملف لا من اسمه).",
+		"File type not accepted: send a PDF, JPEG or PNG (the type is told by the content, not the name)."},
+	fieldEmptyFile: {"الملف فارغ.", "The file is empty."},
+	fieldDuplicate: {"الحقل مكرر؛ أرسل ملفاً واحداً في كل طلب.", "The field is repeated: send one file per request."},
+	fieldTooShort:  {"النص أقصر من المسموح (12 حرفاً على الأقل لكلمة المرور).", "The text is shorter than allowed (at least 12 characters for a password)."},
 
 	// Codes of sla.Policy.Validate; in English its own, more specific message is kept.
 	// (Their field paths are the policy's; in a preview they start with "policy.".)

@@ -215,7 +215,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	served := map[string]bool{}
 	for _, rt := range f.api.Handler().(*gin.Engine).Routes() {
 		path := rt.Path
-		if i := strings.Index(path, ":"); i >= 0 {
+		for i := strings.Index(path, ":"); i >= 0; i = strings.Index(path, ":") {
 			j := strings.IndexByte(path[i:], '/')
 			name := path[i+1:]
 			if j >= 0 {

@@ -465,6 +465,8 @@ type ticketJSON struct {
 	ChannelDetails *store.ChannelDetails `json:"channel_details,omitempty"`
 	QueueNumber    string                `json:"queue_number,omitempty"`
 	Timeline       []eventJSON           `json:"timeline"`
+	// Attachments are those the caller may download.
+	Attachments []attachmentJSON `json:"attachments"`
 }
 
 // loadVisible finds a ticket the staff member may see; out of scope answers
@@ -499,7 +501,12 @@ func (a *API) loadVisible(c *gin.Context) (store.Ticket, workflows.Actor, bool) 
 // authorize asks the policy whether actor may do act to the visible ticket t;
 // on refusal it has written the problem.
 func (a *API) authorize(c *gin.Context, actor workflows.Actor, act authz.Action, t store.Ticket) bool {
-	d, err := a.decide(c.Request.Context(), actor, act, t)
+	return a.authorizeFor(c, subjectOf(actor), act, t)
+}
+
+// authorizeFor is authorize for any subject, a beneficiary's included.
+func (a *API) authorizeFor(c *gin.Context, s authz.Subject, act authz.Action, t store.Ticket) bool {
+	d, err := a.decideFor(c.Request.Context(), s, act, t)
 	switch {
 	case err != nil:
 		a.fail(c, err)
@@ -524,6 +531,11 @@ func (a *API) getTicket(c *gin.Context) {
 		a.fail(c, fmt.Errorf("timeline: %w", err))
 		return
 	}
+	atts, err := a.attachmentsFor(c.Request.Context(), subjectOf(actor), t)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
 	b := beneficiaryJSON{
 		Name: t.BeneficiaryName, NationalID: t.BeneficiaryNationalID, Mobile: t.BeneficiaryMobile,
 		Email: t.BeneficiaryEmail, Type: t.BeneficiaryType, Gender: t.BeneficiaryGender,
@@ -542,6 +554,7 @@ func (a *API) getTicket(c *gin.Context) {
 		FiledBy:     actorJSON{ID: t.FiledByID, Role: t.FiledByRole},
 		QueueNumber: t.QueueNumber,
 		Timeline:    make([]eventJSON, 0, len(events)),
+		Attachments: staffAttachments(atts),
 	}
 	if t.ChannelDetails != (store.ChannelDetails{}) {
 		d := t.ChannelDetails

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/normalize"
 	"github.com/tawasul/tawasul/store"
@@ -101,21 +102,29 @@ type trackJSON struct {
 	ObjectionUntil *time.Time       `json:"objection_until,omitempty"`
 	Responses      []publicResponse `json:"responses"`
 	Timeline       []publicEvent    `json:"timeline"`
+	// Attachments are those the caller may download.
+	Attachments []publicAttachmentJSON `json:"attachments"`
 }
 
 func (a *API) track(c *gin.Context) {
 	if t, ok := a.beneficiaryTicket(c); ok {
-		a.writePublicView(c, t)
+		a.writePublicView(c, t, beneficiarySubject(t.BeneficiaryMobile, true))
 	}
 }
 
 // writePublicView answers the beneficiary's view of t: the tracking page, and
-// a signed-in beneficiary's own ticket. Public timeline events only.
-func (a *API) writePublicView(c *gin.Context, t store.Ticket) {
+// a signed-in beneficiary's own ticket. Public timeline events only, and the
+// attachments s may download.
+func (a *API) writePublicView(c *gin.Context, t store.Ticket, s authz.Subject) {
 	ctx := c.Request.Context()
 	events, err := a.store.Timeline(ctx, t.Number, true)
 	if err != nil {
 		a.fail(c, fmt.Errorf("timeline: %w", err))
+		return
+	}
+	atts, err := a.attachmentsFor(ctx, s, t)
+	if err != nil {
+		a.fail(c, err)
 		return
 	}
 	ref, err := a.entityRefOf(ctx, t.Entity)
@@ -127,6 +136,7 @@ func (a *API) writePublicView(c *gin.Context, t store.Ticket) {
 		Number: t.Number, Status: t.Status, Kind: t.Kind, Entity: ref,
 		CreatedAt: t.CreatedAt.UTC(), SLADueAt: t.SLADueAt.UTC(), ObjectionUntil: utcPtr(t.ObjectionUntil),
 		Responses: []publicResponse{}, Timeline: make([]publicEvent, 0, len(events)),
+		Attachments: publicAttachments(atts),
 	}
 	for _, e := range events {
 		out.Timeline = append(out.Timeline, publicEvent{Type: e.Type, At: e.At.UTC(), Message: e.Message})
@@ -173,14 +183,23 @@ func publicState(s workflows.TicketState) actionJSON {
 // one-time-code session, or the one whose tracking code they hold. On
 // failure it has written the problem.
 func (a *API) beneficiaryTarget(c *gin.Context) (store.Ticket, bool) {
+	t, _, ok := a.beneficiaryCaller(c)
+	return t, ok
+}
+
+// beneficiaryCaller is beneficiaryTarget with who the caller is to the
+// authorization policy.
+func (a *API) beneficiaryCaller(c *gin.Context) (store.Ticket, authz.Subject, bool) {
 	if token, _ := bearer(c.Request); strings.HasPrefix(token, beneficiaryTokenPrefix) {
 		b, ok := a.beneficiaryOf(c)
 		if !ok {
-			return store.Ticket{}, false
+			return store.Ticket{}, authz.Subject{}, false
 		}
-		return a.ownTicket(c, b)
+		t, ok := a.ownTicket(c, b)
+		return t, beneficiarySubject(b.mobile, false), ok
 	}
-	return a.beneficiaryTicket(c)
+	t, ok := a.beneficiaryTicket(c)
+	return t, beneficiarySubject(t.BeneficiaryMobile, true), ok
 }
 
 type ratingIn struct {

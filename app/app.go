@@ -23,6 +23,7 @@ import (
 
 	"github.com/tawasul/tawasul/activities"
 	"github.com/tawasul/tawasul/api"
+	"github.com/tawasul/tawasul/attachments"
 	"github.com/tawasul/tawasul/config"
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/notify"
@@ -60,6 +61,8 @@ type App struct {
 	API    *api.API
 	server *http.Server
 	ln     net.Listener
+	// files keeps attachments (nil without a directory: uploads answer 503).
+	files *attachments.Disk
 }
 
 // New connects everything and prepares it; nothing is served until Run.
@@ -104,6 +107,13 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		})
 	}
 	if opts.API {
+		var files attachments.Store
+		if dir := opts.Config.AttachmentsDir(); dir != "" {
+			if a.files, err = attachments.NewDisk(dir); err != nil {
+				return nil, fmt.Errorf("opening the attachment store: %w", err)
+			}
+			files = a.files
+		}
 		a.API, err = api.New(api.Options{
 			Store:           a.Store,
 			Temporal:        a.Client,
@@ -115,6 +125,10 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 			UpdateTimeout:   opts.Config.Temporal.UpdateTimeout,
 			TrackingSecret:  []byte(opts.Config.Secrets.Tracking),
 			OIDC:            OIDC(opts.Config.Auth.OIDC),
+			Attachments:     files,
+			// Zero in a hand-built Config: the API's defaults apply.
+			AttachmentMaxBytes:   opts.Config.Attachments.MaxBytes,
+			AttachmentsPerTicket: opts.Config.Attachments.MaxPerTicket,
 			Ready: func(ctx context.Context) error {
 				_, err := a.Client.CheckHealth(ctx, &client.CheckHealthRequest{})
 				return err
@@ -132,7 +146,8 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		a.server = &http.Server{
 			Handler:           a.API.Handler(),
 			ReadHeaderTimeout: 10 * time.Second,
-			ReadTimeout:       30 * time.Second, // bodies are at most 1 MiB
+			// JSON bodies are at most 1 MiB; an attachment's transfer sets its own deadlines.
+			ReadTimeout: 30 * time.Second,
 			// An action may wait UpdateTimeout for a worker, and a start as long again.
 			WriteTimeout: 2*opts.Config.Temporal.UpdateTimeout + 10*time.Second,
 			IdleTimeout:  2 * time.Minute,
@@ -196,9 +211,15 @@ func (a *App) Run(ctx context.Context) error {
 // purgeKeep is how long dead sessions and one-time codes stay for forensics.
 const purgeKeep = 7 * 24 * time.Hour
 
-// purgeLoop deletes sessions and one-time codes dead for a week, hourly (and
-// once at start). Several API replicas running it at once delete the same
-// rows at worst; nothing else depends on them.
+// orphanAge is how old an attachment file without a row must be before the
+// sweep removes it: far longer than any upload takes between storing the
+// file and recording it.
+const orphanAge = time.Hour
+
+// purgeLoop deletes sessions and one-time codes dead for a week, and
+// attachment files a crash left without a row, hourly (and once at start).
+// Several API replicas running it at once delete the same rows at worst;
+// nothing else depends on them.
 func (a *App) purgeLoop(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
@@ -207,6 +228,13 @@ func (a *App) purgeLoop(ctx context.Context) {
 			a.log.Warn("purging expired credentials", "error", err)
 		} else if n > 0 {
 			a.log.Info("purged expired credentials", "rows", n)
+		}
+		if a.files != nil {
+			if n, err := a.files.Sweep(ctx, time.Now().Add(-orphanAge), a.Store.AttachmentKeyInUse); err != nil && ctx.Err() == nil {
+				a.log.Warn("sweeping attachment files", "error", err)
+			} else if n > 0 {
+				a.log.Info("removed orphaned attachment files", "files", n)
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -237,6 +265,10 @@ func (a *App) startPendingLoop(ctx context.Context) {
 
 // Close releases the connections (idempotent enough for deferred use).
 func (a *App) Close() {
+	if a.files != nil {
+		_ = a.files.Close()
+		a.files = nil
+	}
 	if a.Client != nil {
 		a.Client.Close()
 		a.Client = nil

@@ -22,6 +22,11 @@ type Subject struct {
 	Entity string // the entity (or sector) of an entity-scoped role
 	// Mobile is the verified mobile (E.164) of a beneficiary subject.
 	Mobile string
+	// CodeOnly: a beneficiary proven by one ticket's tracking code, not by
+	// their mobile. Whoever holds a code may be a relative or a helper, so
+	// the beneficiary's personal documents stay out of their reach (Mobile is
+	// then the ticket's own, which the code stands for).
+	CodeOnly bool
 }
 
 // Ticket is what the policy looks at (a projection of the read-model row).
@@ -65,7 +70,31 @@ const (
 	Rate Action = "rate"
 	// CloseFollowUp: close the quality follow-up a low rating opened.
 	CloseFollowUp Action = "close_follow_up"
+	// Attach: add a document to the ticket (staff: one kept among staff;
+	// the beneficiary: their own evidence).
+	Attach Action = "attach"
+	// AttachPublic: staff add a document the beneficiary will see.
+	AttachPublic Action = "attach_public"
+	// ReadAttachment, ReadInternalAttachment and ReadPersonalAttachment
+	// download one document; AttachmentRead says which a document needs.
+	ReadAttachment         Action = "read_attachment"
+	ReadInternalAttachment Action = "read_internal_attachment"
+	ReadPersonalAttachment Action = "read_personal_attachment"
 )
+
+// AttachmentRead is the action that downloading a document needs: one staff
+// keep among themselves is internal; the beneficiary's evidence (filing,
+// objection, answers) is personal data; a document staff shared with an
+// answer is readable by whoever reads the ticket.
+func AttachmentRead(purpose domain.AttachmentPurpose, public bool) Action {
+	switch {
+	case !public:
+		return ReadInternalAttachment
+	case purpose.FromBeneficiary():
+		return ReadPersonalAttachment
+	}
+	return ReadAttachment
+}
 
 // Decision is the answer. Hidden (out of read scope) must be answered exactly
 // like a missing ticket (404), so scope reveals nothing about what exists;
@@ -134,6 +163,22 @@ func Decide(s Subject, act Action, t Ticket, h Hierarchy) Decision {
 		ok = mayRespond(s, t, h)
 	case Transfer:
 		ok = mayTransfer(s, t, h)
+	case Attach:
+		ok = MayFile(s.Role) || s.Role == domain.RoleBeneficiary
+	case AttachPublic:
+		// Showing the beneficiary a document is part of answering them;
+		// front-line staff also scan what a caller or visitor hands over
+		// (they see only the tickets they filed).
+		ok = mayRespond(s, t, h) || s.Role == domain.RoleAgent || s.Role == domain.RoleReception
+	case ReadAttachment:
+		ok = true
+	case ReadInternalAttachment:
+		ok = s.Role.ValidStaff()
+	case ReadPersonalAttachment:
+		// Like the masked identity on their ticket view, auditors review how
+		// a case was handled, not the beneficiary's papers.
+		ok = (s.Role.ValidStaff() && s.Role != domain.RoleAuditor) ||
+			(s.Role == domain.RoleBeneficiary && !s.CodeOnly)
 	}
 	if !ok {
 		return Forbidden

@@ -31,6 +31,8 @@ func TestDecide(t *testing.T) {
 	atSupervisor.EscalationLevel, atSupervisor.EscalationRole = 4, domain.RoleSupervisor
 	review := atKSU
 	review.ResponsibleEntity = "SEC-UNI"
+	benA := authz.Subject{Role: domain.RoleBeneficiary, Mobile: "+966500000001"}
+	codeA := authz.Subject{Role: domain.RoleBeneficiary, Mobile: "+966500000001", CodeOnly: true}
 
 	cases := []struct {
 		name string
@@ -76,6 +78,31 @@ func TestDecide(t *testing.T) {
 		{"staff cannot object for the beneficiary", sub(domain.RoleAdmin, ""), authz.Object, atKSU, authz.Forbidden},
 		{"scoped role without an entity sees nothing", sub(domain.RoleCoordinator, ""), authz.Read, authz.Ticket{}, authz.Hidden},
 		{"unknown role sees nothing", authz.Subject{ID: "x", Role: "king"}, authz.Read, atKSU, authz.Hidden},
+
+		// Attachments.
+		{"coordinator attaches", sub(domain.RoleCoordinator, "KSU"), authz.Attach, atKSU, authz.Allowed},
+		{"coordinator of another entity: hidden", sub(domain.RoleCoordinator, "EDU-RYD"), authz.Attach, atKSU, authz.Hidden},
+		{"auditor does not attach", sub(domain.RoleAuditor, ""), authz.Attach, atKSU, authz.Forbidden},
+		{"agent attaches to what it filed", authz.Subject{ID: "agent-1", Role: domain.RoleAgent}, authz.Attach, atKSU, authz.Allowed},
+		{"agent shows the beneficiary what it scanned", authz.Subject{ID: "agent-1", Role: domain.RoleAgent}, authz.AttachPublic, atKSU, authz.Allowed},
+		{"beneficiary attaches to own", benA, authz.Attach, atKSU, authz.Allowed},
+		{"tracking code holder attaches", codeA, authz.Attach, atKSU, authz.Allowed},
+		{"beneficiary cannot publish as staff", benA, authz.AttachPublic, atKSU, authz.Forbidden},
+		{"another beneficiary cannot attach: hidden", authz.Subject{Role: domain.RoleBeneficiary, Mobile: "+966500000002"}, authz.Attach, atKSU, authz.Hidden},
+		{"responsible coordinator publishes", sub(domain.RoleCoordinator, "KSU"), authz.AttachPublic, atKSU, authz.Allowed},
+		{"filed-to entity cannot publish on a review held above", sub(domain.RoleCoordinator, "KSU"), authz.AttachPublic, review, authz.Forbidden},
+		{"supervisor before its rung does not publish", sub(domain.RoleSupervisor, ""), authz.AttachPublic, atKSU, authz.Forbidden},
+		{"auditor does not publish", sub(domain.RoleAuditor, ""), authz.AttachPublic, atKSU, authz.Forbidden},
+		{"auditor reads a shared answer document", sub(domain.RoleAuditor, ""), authz.ReadAttachment, atKSU, authz.Allowed},
+		{"auditor reads an internal document", sub(domain.RoleAuditor, ""), authz.ReadInternalAttachment, atKSU, authz.Allowed},
+		{"auditor does not read personal documents", sub(domain.RoleAuditor, ""), authz.ReadPersonalAttachment, atKSU, authz.Forbidden},
+		{"coordinator reads personal documents", sub(domain.RoleCoordinator, "KSU"), authz.ReadPersonalAttachment, atKSU, authz.Allowed},
+		{"personal documents of another entity: hidden", sub(domain.RoleCoordinator, "EDU-RYD"), authz.ReadPersonalAttachment, atKSU, authz.Hidden},
+		{"beneficiary reads own documents", benA, authz.ReadPersonalAttachment, atKSU, authz.Allowed},
+		{"tracking code holder does not read personal documents", codeA, authz.ReadPersonalAttachment, atKSU, authz.Forbidden},
+		{"tracking code holder reads a shared answer document", codeA, authz.ReadAttachment, atKSU, authz.Allowed},
+		{"beneficiary never reads internal documents", benA, authz.ReadInternalAttachment, atKSU, authz.Forbidden},
+		{"another beneficiary: hidden", authz.Subject{Role: domain.RoleBeneficiary, Mobile: "+966500000002"}, authz.ReadAttachment, atKSU, authz.Hidden},
 	}
 	for _, c := range cases {
 		if got := authz.Decide(c.s, c.act, c.t, tree); got != c.want {
@@ -97,5 +124,26 @@ func TestHierarchyWalksAreBounded(t *testing.T) {
 	}
 	if authz.HeldAt(sub(domain.RoleSupervisor, ""), tree) != "MOE" || authz.HeldAt(sub(domain.RoleSectorOfficial, "SEC-UNI"), tree) != "SEC-UNI" {
 		t.Fatal("HeldAt")
+	}
+}
+
+func TestAttachmentRead(t *testing.T) {
+	cases := []struct {
+		purpose domain.AttachmentPurpose
+		public  bool
+		want    authz.Action
+	}{
+		{domain.AttachResponse, true, authz.ReadAttachment},
+		{domain.AttachResponse, false, authz.ReadInternalAttachment},
+		{domain.AttachNote, false, authz.ReadInternalAttachment},
+		{domain.AttachFiling, true, authz.ReadPersonalAttachment},
+		{domain.AttachFiling, false, authz.ReadInternalAttachment},
+		{domain.AttachObjection, true, authz.ReadPersonalAttachment},
+		{domain.AttachInfo, true, authz.ReadPersonalAttachment},
+	}
+	for _, c := range cases {
+		if got := authz.AttachmentRead(c.purpose, c.public); got != c.want {
+			t.Errorf("AttachmentRead(%s, public=%v) = %s, want %s", c.purpose, c.public, got, c.want)
+		}
 	}
 }

@@ -9,12 +9,15 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
+
+	"github.com/tawasul/tawasul/attachments"
 )
 
 // Config is everything a Tawasul process needs.
@@ -35,6 +38,8 @@ type Config struct {
 	Log      LogConfig      `mapstructure:"log"`
 	Intake   IntakeConfig   `mapstructure:"intake"`
 	Worker   WorkerConfig   `mapstructure:"worker"`
+
+	Attachments AttachmentsConfig `mapstructure:"attachments"`
 }
 
 type HTTPConfig struct {
@@ -122,6 +127,24 @@ type WorkerConfig struct {
 	MaxConcurrentWorkflows  int `mapstructure:"max_concurrent_workflows"`
 }
 
+// AttachmentsConfig bounds and places the documents attached to tickets.
+type AttachmentsConfig struct {
+	// Dir holds the files; empty means <data_dir>/attachments (a temporary
+	// directory in memory mode). Several API replicas need a shared one.
+	Dir string `mapstructure:"dir"`
+	// MaxBytes bounds one file.
+	MaxBytes int64 `mapstructure:"max_bytes"`
+	// MaxPerTicket bounds the files on one ticket from each side (the
+	// beneficiary's, and staff's).
+	MaxPerTicket int `mapstructure:"max_per_ticket"`
+}
+
+// The highest attachment limits accepted.
+const (
+	maxAttachmentBytesConfigured  = 100 << 20
+	maxAttachmentsPerTicketConfig = 100
+)
+
 func setDefaults(v *viper.Viper) {
 	v.SetDefault("addr", "127.0.0.1:8080")
 	v.SetDefault("data_dir", "./data")
@@ -152,6 +175,9 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("intake.per_minute", 30)
 	v.SetDefault("worker.max_concurrent_activities", 0)
 	v.SetDefault("worker.max_concurrent_workflows", 0)
+	v.SetDefault("attachments.dir", "")
+	v.SetDefault("attachments.max_bytes", attachments.DefaultMaxBytes)
+	v.SetDefault("attachments.max_per_ticket", attachments.DefaultPerTicket)
 }
 
 // flagKeys maps command-line flags to configuration keys.
@@ -296,6 +322,14 @@ func (c Config) Validate() error {
 			}
 		}
 	}
+	// The upper bounds keep a typo (a size in bits, an extra zero) from
+	// letting one upload fill the disk.
+	if b := c.Attachments.MaxBytes; b <= 0 || b > maxAttachmentBytesConfigured {
+		errs = append(errs, fmt.Errorf("attachments.max_bytes: %d is not between 1 and %d", b, maxAttachmentBytesConfigured))
+	}
+	if n := c.Attachments.MaxPerTicket; n <= 0 || n > maxAttachmentsPerTicketConfig {
+		errs = append(errs, fmt.Errorf("attachments.max_per_ticket: %d is not between 1 and %d", n, maxAttachmentsPerTicketConfig))
+	}
 	if c.Temporal.TLS.Enabled && (c.Temporal.TLS.CertFile == "") != (c.Temporal.TLS.KeyFile == "") {
 		errs = append(errs, errors.New("temporal.tls: cert_file and key_file go together"))
 	}
@@ -314,4 +348,17 @@ func (c Config) DevDSN() string {
 		return "sqlite://:memory:"
 	}
 	return "sqlite://" + strings.TrimRight(c.DataDir, string(os.PathSeparator)) + "/tawasul.db"
+}
+
+// AttachmentsDir is where attachment files go: attachments.dir, else
+// <data_dir>/attachments; "" in memory mode (dev makes a temporary one) or
+// without a data dir (attachments are then off).
+func (c Config) AttachmentsDir() string {
+	switch {
+	case c.Attachments.Dir != "":
+		return c.Attachments.Dir
+	case c.Memory, c.DataDir == "":
+		return ""
+	}
+	return filepath.Join(c.DataDir, "attachments")
 }

@@ -205,3 +205,39 @@ func TestOIDCConfig(t *testing.T) {
 		t.Fatalf("unknown mapped role: %v", err)
 	}
 }
+
+func TestAttachments(t *testing.T) {
+	t.Chdir(t.TempDir())
+	c, err := load(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Attachments.MaxBytes != 10<<20 || c.Attachments.MaxPerTicket != 10 {
+		t.Fatalf("attachment defaults: %+v", c.Attachments)
+	}
+	if got := c.AttachmentsDir(); got != filepath.Join("data", "attachments") {
+		t.Fatalf("default attachments dir %q: want it under the data dir", got)
+	}
+	if c, err = load(t, "--memory"); err != nil || c.AttachmentsDir() != "" {
+		t.Fatalf("memory mode attachments dir %q (%v): want none (dev makes a temporary one)", c.AttachmentsDir(), err)
+	}
+
+	t.Setenv("TAWASUL_ATTACHMENTS_DIR", "/srv/tawasul/files")
+	t.Setenv("TAWASUL_ATTACHMENTS_MAX_BYTES", "2097152")
+	t.Setenv("TAWASUL_ATTACHMENTS_MAX_PER_TICKET", "3")
+	if c, err = load(t, "--memory"); err != nil {
+		t.Fatal(err)
+	}
+	if c.AttachmentsDir() != "/srv/tawasul/files" || c.Attachments.MaxBytes != 2<<20 || c.Attachments.MaxPerTicket != 3 {
+		t.Fatalf("attachments from the environment: %+v", c.Attachments)
+	}
+
+	t.Setenv("TAWASUL_ATTACHMENTS_MAX_BYTES", "0")
+	t.Setenv("TAWASUL_ATTACHMENTS_MAX_PER_TICKET", "1000")
+	_, err = load(t)
+	for _, want := range []string{"attachments.max_bytes", "attachments.max_per_ticket"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %s: %v", want, err)
+		}
+	}
+}

@@ -233,3 +233,32 @@ func SocialPlatforms() []SocialPlatform {
 }
 
 func (p SocialPlatform) Valid() bool { return slices.Contains(SocialPlatforms(), p) }
+
+// AttachmentPurpose says at which step of a ticket's life a document came.
+type AttachmentPurpose string
+
+const (
+	// AttachFiling: documents that support the filing (from the beneficiary,
+	// or from the agent or reception who filed for them).
+	AttachFiling AttachmentPurpose = "filing"
+	// AttachResponse: a document staff send with their answer.
+	AttachResponse AttachmentPurpose = "response"
+	// AttachObjection: the beneficiary's evidence for an objection.
+	AttachObjection AttachmentPurpose = "objection"
+	// AttachInfo: the beneficiary's answer to a question staff asked.
+	AttachInfo AttachmentPurpose = "info"
+	// AttachNote: a document staff keep among themselves.
+	AttachNote AttachmentPurpose = "note"
+)
+
+func AttachmentPurposes() []AttachmentPurpose {
+	return []AttachmentPurpose{AttachFiling, AttachResponse, AttachObjection, AttachInfo, AttachNote}
+}
+
+func (p AttachmentPurpose) Valid() bool { return slices.Contains(AttachmentPurposes(), p) }
+
+// FromBeneficiary reports whether the purpose is one the beneficiary
+// uploads for (their evidence is personal data, whoever carried it in).
+func (p AttachmentPurpose) FromBeneficiary() bool {
+	return p == AttachFiling || p == AttachObjection || p == AttachInfo
+}

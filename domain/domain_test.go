@@ -10,8 +10,14 @@ func TestVocabulariesAreClosed(t *testing.T) {
 	}
 	for _, bad := range []string{"", "praise", "Complaint"} {
 		if Kind(bad).Valid() || Channel(bad).Valid() || Priority(bad).Valid() || Status(bad).Valid() ||
-			BeneficiaryType(bad).Valid() || Role(bad).ValidStaff() || EntityKind(bad).Valid() {
+			BeneficiaryType(bad).Valid() || Role(bad).ValidStaff() || EntityKind(bad).Valid() ||
+			AttachmentPurpose(bad).Valid() {
 			t.Errorf("%q accepted", bad)
+		}
+	}
+	for _, p := range AttachmentPurposes() {
+		if !p.Valid() {
+			t.Errorf("attachment purpose %s not valid", p)
 		}
 	}
 	if RoleBeneficiary.ValidStaff() || RoleSystem.ValidStaff() {

@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -68,6 +69,8 @@ type system struct {
 	base    string
 	app     *app.App
 	dialect string
+	// files is the attachment store's directory.
+	files string
 }
 
 const pgDefault = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
@@ -122,11 +125,13 @@ func pgSchema(t *testing.T) string {
 func start(t testing.TB, dsn, dialect string) *system {
 	t.Helper()
 	srv := newTemporal(t)
+	files := filepath.Join(t.TempDir(), "attachments")
 	cfg := config.Config{
-		Addr:     "127.0.0.1:0",
-		Temporal: config.TemporalConfig{Namespace: srv.Namespace(), UpdateTimeout: 10 * time.Second},
-		Intake:   config.IntakeConfig{PerMinute: 10000},
-		Secrets:  config.SecretsConfig{Tracking: "e2e-secret"},
+		Addr:        "127.0.0.1:0",
+		Temporal:    config.TemporalConfig{Namespace: srv.Namespace(), UpdateTimeout: 10 * time.Second},
+		Intake:      config.IntakeConfig{PerMinute: 10000},
+		Secrets:     config.SecretsConfig{Tracking: "e2e-secret"},
+		Attachments: config.AttachmentsConfig{Dir: files},
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -151,7 +156,7 @@ func start(t testing.TB, dsn, dialect string) *system {
 		}
 		a.Close()
 	})
-	return &system{t: t, base: "http://" + a.Addr(), app: a, dialect: dialect}
+	return &system{t: t, base: "http://" + a.Addr(), app: a, dialect: dialect, files: files}
 }
 
 // response is an HTTP answer with its decoded JSON body.

@@ -42,5 +42,11 @@ var (
 	_ func(*Store, context.Context, int64, int) ([]AuditEntry, error) = (*Store).ListAudit
 	_ func(*Store, context.Context) (int, int64, error)               = (*Store).VerifyAudit
 
-	_ = []error{ErrNotFound, ErrIdempotencyMismatch, ErrBadCursor}
+	_ func(*Store, context.Context, Attachment, int) (Attachment, error) = (*Store).AddAttachment
+	_ func(*Store, context.Context, string, bool) (int, error)           = (*Store).CountAttachments
+	_ func(*Store, context.Context, string) ([]Attachment, error)        = (*Store).Attachments
+	_ func(*Store, context.Context, string, string) (Attachment, error)  = (*Store).GetAttachment
+	_ func(*Store, context.Context, string) (bool, error)                = (*Store).AttachmentKeyInUse
+
+	_ = []error{ErrNotFound, ErrIdempotencyMismatch, ErrBadCursor, ErrAttachmentLimit}
 )

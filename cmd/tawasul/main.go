@@ -206,6 +206,15 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 			return fmt.Errorf("creating data dir: %w", err)
 		}
 	}
+	if cfg.AttachmentsDir() == "" {
+		// Memory mode keeps nothing, but files need a disk while it runs.
+		dir, err := os.MkdirTemp("", "tawasul-attachments-")
+		if err != nil {
+			return fmt.Errorf("creating a temporary attachments dir: %w", err)
+		}
+		defer os.RemoveAll(dir)
+		cfg.Attachments.Dir = dir
+	}
 	srv, err := devserver.Start(ctx, devserver.Options{
 		DataDir: filepath.Join(cfg.DataDir, "temporal"), Memory: cfg.Memory,
 		Namespace: cfg.Temporal.Namespace, Port: cfg.Dev.TemporalPort, UIPort: cfg.Dev.UIPort,
@@ -254,6 +263,7 @@ func printBanner(cfg config.Config, srv *devserver.Server, addr string, demo []a
 	} else {
 		fmt.Fprintf(w, "  Data\t%s\n", cfg.DataDir)
 	}
+	fmt.Fprintf(w, "  Attachments\t%s\n", cfg.AttachmentsDir())
 	if len(demo) > 0 {
 		fmt.Fprintf(w, "\nDemo tokens (Authorization: Bearer <token>):\n")
 		for _, t := range demo {
