@@ -68,6 +68,9 @@ type Options struct {
 	// OIDC enables login with an ID token of the ministry's single sign-on;
 	// the zero value (no issuer) leaves POST /auth/oidc answering 404.
 	OIDC OIDCOptions
+	// OutboxInFull shows the outbox without masking recipients or hiding
+	// sign-in codes (dev mode: no SMS gateway, the code is read there).
+	OutboxInFull bool
 }
 
 // temporalAPI is the part of the Temporal client the API uses; narrow so
@@ -101,6 +104,8 @@ type API struct {
 	proxies   []string
 	passwords *password.Hasher
 	oidc      *oidcLogin // nil: single sign-on not configured
+	// outboxInFull: Options.OutboxInFull.
+	outboxInFull bool
 
 	limiter *ipLimiter
 	// loginLimiter guards login and refresh per client address; the lockout
@@ -153,6 +158,8 @@ func newAPI(opts Options, tc temporalAPI) (*API, error) {
 		namespace: opts.Namespace,
 		proxies:   opts.TrustedProxies,
 		passwords: opts.Passwords,
+
+		outboxInFull: opts.OutboxInFull,
 	}
 	if a.passwords == nil {
 		h, err := password.New(password.Default)
@@ -262,6 +269,7 @@ func (a *API) routes() (http.Handler, error) {
 	staff.PUT("/accounts/:username/role", a.requireRole(domain.RoleAdmin), a.changeRole)
 	staff.POST("/tokens", a.requireRole(domain.RoleAdmin), a.createAPIToken)
 	staff.GET("/tokens", a.requireRole(domain.RoleAdmin), a.listAPITokens)
+	staff.GET("/outbox", a.requireRole(domain.RoleAdmin, domain.RoleSupervisor), a.listOutbox)
 	staff.POST("/tokens/:name/revoke", a.requireRole(domain.RoleAdmin), a.revokeAPIToken)
 
 	// The beneficiary's routes: a tracking code, or for the two actions also
