@@ -122,7 +122,7 @@ func (a *Activities) OpenTickets(ctx context.Context, in workflows.OpenTicketsIn
 func (a *Activities) Notify(ctx context.Context, n workflows.Notification) error {
 	return a.Notifier.Notify(ctx, notify.Message{
 		Key: n.Key, TicketNumber: n.TicketNumber, Audience: n.Audience, Channel: n.Channel,
-		Recipient: n.Recipient, Template: n.Template, Params: n.Params,
+		Recipient: n.Recipient, Template: n.Template, Params: n.Params, Language: notify.Language(n.Language),
 	})
 }
 

@@ -77,6 +77,9 @@ type Options struct {
 	// AttachmentsPerTicket the files on a ticket from each side (default 10).
 	AttachmentMaxBytes   int64
 	AttachmentsPerTicket int
+	// OutboxInFull shows the outbox without masking recipients or hiding
+	// sign-in codes (dev mode: no SMS gateway, the code is read there).
+	OutboxInFull bool
 }
 
 // temporalAPI is the part of the Temporal client the API uses; narrow so
@@ -110,6 +113,8 @@ type API struct {
 	proxies   []string
 	passwords *password.Hasher
 	oidc      *oidcLogin // nil: single sign-on not configured
+	// outboxInFull: Options.OutboxInFull.
+	outboxInFull bool
 
 	files     attachments.Store // nil: attachments off
 	maxFile   int64
@@ -154,21 +159,22 @@ func newAPI(opts Options, tc temporalAPI) (*API, error) {
 		return nil, err
 	}
 	a := &API{
-		store:     opts.Store,
-		temporal:  tc,
-		creds:     append([]Credential(nil), opts.Credentials...),
-		log:       opts.Logger,
-		now:       opts.Now,
-		perMinute: opts.IntakePerMinute,
-		updateTO:  opts.UpdateTimeout,
-		secret:    opts.TrackingSecret,
-		ready:     opts.Ready,
-		namespace: opts.Namespace,
-		proxies:   opts.TrustedProxies,
-		passwords: opts.Passwords,
-		files:     opts.Attachments,
-		maxFile:   opts.AttachmentMaxBytes,
-		perTicket: opts.AttachmentsPerTicket,
+		store:        opts.Store,
+		temporal:     tc,
+		creds:        append([]Credential(nil), opts.Credentials...),
+		log:          opts.Logger,
+		now:          opts.Now,
+		perMinute:    opts.IntakePerMinute,
+		updateTO:     opts.UpdateTimeout,
+		secret:       opts.TrackingSecret,
+		ready:        opts.Ready,
+		namespace:    opts.Namespace,
+		proxies:      opts.TrustedProxies,
+		passwords:    opts.Passwords,
+		files:        opts.Attachments,
+		maxFile:      opts.AttachmentMaxBytes,
+		perTicket:    opts.AttachmentsPerTicket,
+		outboxInFull: opts.OutboxInFull,
 	}
 	if a.maxFile <= 0 {
 		a.maxFile = attachments.DefaultMaxBytes
@@ -287,6 +293,7 @@ func (a *API) routes() (http.Handler, error) {
 	staff.PUT("/accounts/:username/role", a.requireRole(domain.RoleAdmin), a.changeRole)
 	staff.POST("/tokens", a.requireRole(domain.RoleAdmin), a.createAPIToken)
 	staff.GET("/tokens", a.requireRole(domain.RoleAdmin), a.listAPITokens)
+	staff.GET("/outbox", a.requireRole(domain.RoleAdmin, domain.RoleSupervisor), a.listOutbox)
 	staff.POST("/tokens/:name/revoke", a.requireRole(domain.RoleAdmin), a.revokeAPIToken)
 
 	// The beneficiary's routes: a tracking code, or for the two actions also

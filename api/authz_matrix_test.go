@@ -509,7 +509,10 @@ var mxRules = map[string]mxRule{
 		body: func(*matrix, mxCaller, *mxObject) (any, map[string]string) {
 			return map[string]any{"name": "mx-new-token", "role": "agent", "expires_in_days": 30}, nil
 		}},
-	"GET /api/v1/tokens":               {expect: mxRoles(domain.RoleAdmin)},
+	"GET /api/v1/tokens": {expect: mxRoles(domain.RoleAdmin)},
+	// The outbox: administrators and the supervisor (recipients masked for
+	// the supervisor; outbox_test.go covers what each sees).
+	"GET /api/v1/outbox":               {expect: mxRoles(domain.RoleAdmin, domain.RoleSupervisor)},
 	"POST /api/v1/tokens/:name/revoke": {expect: mxRoles(domain.RoleAdmin), params: map[string]string{"name": "mx-victim-token"}},
 	"POST /api/v1/entities/import": {expect: mxRoles(domain.RoleAdmin),
 		body: func(m *matrix, _ mxCaller, _ *mxObject) (any, map[string]string) {

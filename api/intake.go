@@ -19,6 +19,7 @@ import (
 	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/normalize"
+	"github.com/tawasul/tawasul/notify"
 	"github.com/tawasul/tawasul/store"
 	"github.com/tawasul/tawasul/workflows"
 )
@@ -62,6 +63,7 @@ type beneficiaryIn struct {
 	Type        string `json:"type"`
 	Gender      string `json:"gender"`
 	Nationality string `json:"nationality"`
+	Language    string `json:"language"`
 }
 
 // intake is a validated, normalized request. Its JSON form is the canonical
@@ -292,6 +294,16 @@ func validateBeneficiary(in beneficiaryIn) (workflows.Beneficiary, []fieldErr) {
 		default:
 			b.Nationality = given
 		}
+	}
+
+	// Arabic is the default and stays implicit in the workflow input
+	// (workflows.Beneficiary.Language), so "ar" and no language are one request.
+	switch strings.ToLower(strings.TrimSpace(in.Language)) {
+	case "", notify.Arabic:
+	case notify.English:
+		b.Language = notify.English
+	default:
+		add("language", fieldInvalidValue)
 	}
 	return b, errs
 }

@@ -158,6 +158,8 @@ func TestCreateTicketRefusals(t *testing.T) {
 			status: 422, code: codeValidation, fields: []string{"beneficiary.email:invalid_email"}},
 		{name: "nationality against id", body: ticketBody(func(m map[string]any) { benef(m)["nationality"] = "resident" }),
 			status: 422, code: codeValidation, fields: []string{"beneficiary.nationality:nationality_mismatch"}},
+		{name: "unknown language", body: ticketBody(func(m map[string]any) { benef(m)["language"] = "fr" }),
+			status: 422, code: codeValidation, fields: []string{"beneficiary.language:invalid_value"}},
 		{name: "unknown entity", body: ticketBody(func(m map[string]any) { m["entity"] = "NOPE" }),
 			status: 422, code: codeValidation, fields: []string{"entity:unknown_entity"}},
 		{name: "subject too long", body: ticketBody(func(m map[string]any) { m["subject"] = long(maxSubject + 1) }),
@@ -222,6 +224,33 @@ func TestCreateTicketStaffChannels(t *testing.T) {
 	r.expect(http.StatusCreated)
 	if loc := r.Header().Get("Location"); !strings.HasPrefix(loc, "/api/v1/tickets/") {
 		t.Errorf("staff Location %q", loc)
+	}
+}
+
+// The beneficiary's language reaches the read model and the workflow input;
+// Arabic, the default, is left out of the input.
+func TestCreateTicketLanguage(t *testing.T) {
+	f := newFixture(t)
+	for _, tc := range []struct{ given, row, input string }{
+		{"", "ar", ""}, {"ar", "ar", ""}, {" EN ", "en", "en"},
+	} {
+		c := f.file("", func(m map[string]any) {
+			if tc.given != "" {
+				benef(m)["language"] = tc.given
+			}
+		})
+		row, err := f.store.GetTicket(context.Background(), c.Number)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if row.BeneficiaryLanguage != tc.row {
+			t.Errorf("language %q: row has %q, want %q", tc.given, row.BeneficiaryLanguage, tc.row)
+		}
+		starts := f.tc.startCalls()
+		in := starts[len(starts)-1].args[0].(workflows.TicketInput)
+		if in.Number != c.Number || in.Beneficiary.Language != tc.input {
+			t.Errorf("language %q: input %s has %q, want %q", tc.given, in.Number, in.Beneficiary.Language, tc.input)
+		}
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/normalize"
+	"github.com/tawasul/tawasul/notify"
 	"github.com/tawasul/tawasul/sla"
 	"github.com/tawasul/tawasul/store"
 	"github.com/tawasul/tawasul/workflows"
@@ -125,6 +126,7 @@ func (a *API) createTicket(c *gin.Context) {
 		BeneficiaryType:        in.Beneficiary.Type,
 		BeneficiaryGender:      in.Beneficiary.Gender,
 		BeneficiaryNationality: in.Beneficiary.Nationality,
+		BeneficiaryLanguage:    notify.Language(in.Beneficiary.Language),
 		TrackingHash:           a.trackingHash(code),
 		PolicyVersion:          policy.Version,
 		SLADueAt:               due,
@@ -226,6 +228,15 @@ func zone(name string) *time.Location {
 	return loc
 }
 
+// inputLanguage is the workflow input's form of a beneficiary's language:
+// Arabic, the default, is left out (workflows.Beneficiary.Language).
+func inputLanguage(lang string) string {
+	if lang == notify.English {
+		return notify.English
+	}
+	return ""
+}
+
 // filerOf rebuilds who filed a ticket from its row (the entity is not kept).
 func filerOf(t store.Ticket) workflows.Actor {
 	if t.FiledByRole == "" || t.FiledByRole == domain.RoleBeneficiary {
@@ -255,7 +266,7 @@ func (a *API) startTicket(ctx context.Context, t store.Ticket, policy *sla.Polic
 		Beneficiary: workflows.Beneficiary{
 			Name: t.BeneficiaryName, NationalID: t.BeneficiaryNationalID, Mobile: t.BeneficiaryMobile,
 			Email: t.BeneficiaryEmail, Type: t.BeneficiaryType, Gender: t.BeneficiaryGender,
-			Nationality: t.BeneficiaryNationality,
+			Nationality: t.BeneficiaryNationality, Language: inputLanguage(t.BeneficiaryLanguage),
 		},
 		FiledBy: filedBy,
 		FiledAt: t.CreatedAt.UTC(),
@@ -435,6 +446,7 @@ type beneficiaryJSON struct {
 	Type        domain.BeneficiaryType `json:"type"`
 	Gender      domain.Gender          `json:"gender,omitempty"`
 	Nationality domain.Nationality     `json:"nationality,omitempty"`
+	Language    string                 `json:"language"`
 }
 
 type actorJSON struct {
@@ -539,7 +551,7 @@ func (a *API) getTicket(c *gin.Context) {
 	b := beneficiaryJSON{
 		Name: t.BeneficiaryName, NationalID: t.BeneficiaryNationalID, Mobile: t.BeneficiaryMobile,
 		Email: t.BeneficiaryEmail, Type: t.BeneficiaryType, Gender: t.BeneficiaryGender,
-		Nationality: t.BeneficiaryNationality,
+		Nationality: t.BeneficiaryNationality, Language: t.BeneficiaryLanguage,
 	}
 	// Auditors review how tickets were handled, not who filed them.
 	if actor.Role == domain.RoleAuditor {

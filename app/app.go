@@ -25,6 +25,7 @@ import (
 	"github.com/tawasul/tawasul/api"
 	"github.com/tawasul/tawasul/attachments"
 	"github.com/tawasul/tawasul/config"
+	"github.com/tawasul/tawasul/dispatch"
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/notify"
 	"github.com/tawasul/tawasul/seed"
@@ -49,6 +50,13 @@ type Options struct {
 	Logger      *slog.Logger
 	// Listener, when set, is used instead of listening on Config.Addr (tests).
 	Listener net.Listener
+	// Dev is `tawasul dev`: the API shows the outbox in full (recipients and
+	// sign-in codes) and the dispatcher marks messages of a channel without
+	// a provider skipped.
+	Dev bool
+	// WrapOutbox, when set, wraps the outbox the Notify activity writes to
+	// (tests inject failures there).
+	WrapOutbox func(notify.Outbox) notify.Outbox
 }
 
 // App is a started system; Run serves until its context ends, Close releases.
@@ -58,9 +66,11 @@ type App struct {
 	Store  *store.Store
 	Client client.Client
 	worker sdkworker.Worker
-	API    *api.API
-	server *http.Server
-	ln     net.Listener
+	// dispatcher delivers the outbox; nil unless this process runs the worker.
+	dispatcher *dispatch.Dispatcher
+	API        *api.API
+	server     *http.Server
+	ln         net.Listener
 	// files keeps attachments (nil without a directory: uploads answer 503).
 	files *attachments.Disk
 }
@@ -100,11 +110,20 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		return nil, err
 	}
 	if opts.Worker {
-		acts := &activities.Activities{Store: a.Store, Notifier: notify.New(a.Store, log)}
+		var outbox notify.Outbox = a.Store
+		if opts.WrapOutbox != nil {
+			outbox = opts.WrapOutbox(outbox)
+		}
+		acts := &activities.Activities{Store: a.Store, Notifier: notify.New(outbox, log)}
 		a.worker = worker.New(a.Client, acts, worker.Options{
 			MaxConcurrentActivities: opts.Config.Worker.MaxConcurrentActivities,
 			MaxConcurrentWorkflows:  opts.Config.Worker.MaxConcurrentWorkflows,
 		})
+		if opts.Config.Notify.Dispatch.Enabled {
+			if a.dispatcher, err = newDispatcher(opts.Config.Notify, a.Store, log, opts.Dev); err != nil {
+				return nil, fmt.Errorf("building the outbox dispatcher: %w", err)
+			}
+		}
 	}
 	if opts.API {
 		var files attachments.Store
@@ -129,6 +148,7 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 			// Zero in a hand-built Config: the API's defaults apply.
 			AttachmentMaxBytes:   opts.Config.Attachments.MaxBytes,
 			AttachmentsPerTicket: opts.Config.Attachments.MaxPerTicket,
+			OutboxInFull:         opts.Dev,
 			Ready: func(ctx context.Context) error {
 				_, err := a.Client.CheckHealth(ctx, &client.CheckHealthRequest{})
 				return err
@@ -173,6 +193,16 @@ func (a *App) Run(ctx context.Context) error {
 			return fmt.Errorf("starting the worker: %w", err)
 		}
 		defer a.worker.Stop()
+	}
+	if a.dispatcher != nil {
+		dctx, stopDispatch := context.WithCancel(ctx)
+		dispatched := make(chan struct{})
+		go func() {
+			defer close(dispatched)
+			_ = a.dispatcher.Run(dctx)
+		}()
+		// Sends under way finish and are recorded before the store closes.
+		defer func() { stopDispatch(); <-dispatched }()
 	}
 	if a.server != nil {
 		go func() {

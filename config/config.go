@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
+	"net/mail"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -40,6 +42,7 @@ type Config struct {
 	Worker   WorkerConfig   `mapstructure:"worker"`
 
 	Attachments AttachmentsConfig `mapstructure:"attachments"`
+	Notify      NotifyConfig      `mapstructure:"notify"`
 }
 
 type HTTPConfig struct {
@@ -145,6 +148,57 @@ const (
 	maxAttachmentsPerTicketConfig = 100
 )
 
+// NotifyConfig is how the worker delivers the outbox.
+type NotifyConfig struct {
+	SMS      SMSConfig      `mapstructure:"sms"`
+	Email    EmailConfig    `mapstructure:"email"`
+	Dispatch DispatchConfig `mapstructure:"dispatch"`
+}
+
+// SMSConfig is the HTTP SMS gateway; an empty URL leaves SMS unconfigured.
+// Password and Token are secrets: set them through the environment
+// (TAWASUL_NOTIFY_SMS_PASSWORD, TAWASUL_NOTIFY_SMS_TOKEN); never logged.
+type SMSConfig struct {
+	URL      string `mapstructure:"url"`
+	Method   string `mapstructure:"method"`
+	Auth     string `mapstructure:"auth"` // "", basic, bearer
+	Username string `mapstructure:"username"`
+	Password string `mapstructure:"password"`
+	Token    string `mapstructure:"token"`
+	// Body is the request body with {to}, {text} and {key} replaced by the
+	// JSON-escaped values.
+	Body              string        `mapstructure:"body"`
+	ContentType       string        `mapstructure:"content_type"`
+	IdempotencyHeader string        `mapstructure:"idempotency_header"`
+	Timeout           time.Duration `mapstructure:"timeout"`
+}
+
+// EmailConfig is the SMTP server; an empty Host leaves e-mail unconfigured.
+// Password is a secret (TAWASUL_NOTIFY_EMAIL_PASSWORD); never logged.
+type EmailConfig struct {
+	Host      string        `mapstructure:"host"`
+	Port      int           `mapstructure:"port"`
+	From      string        `mapstructure:"from"`
+	Username  string        `mapstructure:"username"`
+	Password  string        `mapstructure:"password"`
+	TLS       string        `mapstructure:"tls"` // starttls, implicit, none (this machine only)
+	Timeout   time.Duration `mapstructure:"timeout"`
+	HelloName string        `mapstructure:"hello_name"`
+}
+
+// DispatchConfig tunes the dispatcher that runs in the worker process.
+type DispatchConfig struct {
+	Enabled        bool          `mapstructure:"enabled"`
+	Interval       time.Duration `mapstructure:"interval"`
+	Batch          int           `mapstructure:"batch"`
+	Concurrency    int           `mapstructure:"concurrency"`
+	MaxAttempts    int           `mapstructure:"max_attempts"`
+	BackoffInitial time.Duration `mapstructure:"backoff_initial"`
+	BackoffMax     time.Duration `mapstructure:"backoff_max"`
+	Lease          time.Duration `mapstructure:"lease"`
+	MaxAge         time.Duration `mapstructure:"max_age"`
+}
+
 func setDefaults(v *viper.Viper) {
 	v.SetDefault("addr", "127.0.0.1:8080")
 	v.SetDefault("data_dir", "./data")
@@ -178,6 +232,33 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("attachments.dir", "")
 	v.SetDefault("attachments.max_bytes", attachments.DefaultMaxBytes)
 	v.SetDefault("attachments.max_per_ticket", attachments.DefaultPerTicket)
+	v.SetDefault("notify.sms.url", "")
+	v.SetDefault("notify.sms.method", "POST")
+	v.SetDefault("notify.sms.auth", "")
+	v.SetDefault("notify.sms.username", "")
+	v.SetDefault("notify.sms.password", "")
+	v.SetDefault("notify.sms.token", "")
+	v.SetDefault("notify.sms.body", `{"to":"{to}","text":"{text}","reference":"{key}"}`)
+	v.SetDefault("notify.sms.content_type", "application/json")
+	v.SetDefault("notify.sms.idempotency_header", "Idempotency-Key")
+	v.SetDefault("notify.sms.timeout", 10*time.Second)
+	v.SetDefault("notify.email.host", "")
+	v.SetDefault("notify.email.port", 587)
+	v.SetDefault("notify.email.from", "")
+	v.SetDefault("notify.email.username", "")
+	v.SetDefault("notify.email.password", "")
+	v.SetDefault("notify.email.tls", "starttls")
+	v.SetDefault("notify.email.timeout", 30*time.Second)
+	v.SetDefault("notify.email.hello_name", "")
+	v.SetDefault("notify.dispatch.enabled", true)
+	v.SetDefault("notify.dispatch.interval", 2*time.Second)
+	v.SetDefault("notify.dispatch.batch", 20)
+	v.SetDefault("notify.dispatch.concurrency", 4)
+	v.SetDefault("notify.dispatch.max_attempts", 8)
+	v.SetDefault("notify.dispatch.backoff_initial", 30*time.Second)
+	v.SetDefault("notify.dispatch.backoff_max", time.Hour)
+	v.SetDefault("notify.dispatch.lease", 5*time.Minute)
+	v.SetDefault("notify.dispatch.max_age", 72*time.Hour)
 }
 
 // flagKeys maps command-line flags to configuration keys.
@@ -333,10 +414,82 @@ func (c Config) Validate() error {
 	if c.Temporal.TLS.Enabled && (c.Temporal.TLS.CertFile == "") != (c.Temporal.TLS.KeyFile == "") {
 		errs = append(errs, errors.New("temporal.tls: cert_file and key_file go together"))
 	}
+	errs = append(errs, c.Notify.validate()...)
 	if len(errs) > 0 {
 		return fmt.Errorf("invalid configuration: %w", errors.Join(errs...))
 	}
 	return nil
+}
+
+// validate checks the providers that are configured and the dispatcher.
+// Messages name keys, never values: some are secrets.
+func (n NotifyConfig) validate() []error {
+	var errs []error
+	if s := n.SMS; s.URL != "" {
+		if u, err := url.Parse(s.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs = append(errs, errors.New("notify.sms.url: must be an http(s) URL"))
+		}
+		switch s.Auth {
+		case "":
+		case "basic":
+			if s.Username == "" {
+				errs = append(errs, errors.New("notify.sms.username: required with auth basic"))
+			}
+		case "bearer":
+			if s.Token == "" {
+				errs = append(errs, errors.New("notify.sms.token: required with auth bearer"))
+			}
+		default:
+			errs = append(errs, fmt.Errorf("notify.sms.auth: %q is not basic or bearer (or empty for none)", s.Auth))
+		}
+		if !strings.Contains(s.Body, "{to}") || !strings.Contains(s.Body, "{text}") {
+			errs = append(errs, errors.New("notify.sms.body: must contain {to} and {text}"))
+		}
+		if s.Timeout <= 0 {
+			errs = append(errs, errors.New("notify.sms.timeout: must be positive"))
+		}
+	}
+	if e := n.Email; e.Host != "" {
+		if _, err := mail.ParseAddress(e.From); err != nil {
+			errs = append(errs, fmt.Errorf("notify.email.from: %q is not an e-mail address", e.From))
+		}
+		if e.Port < 1 || e.Port > 65535 {
+			errs = append(errs, errors.New("notify.email.port: must be 1..65535"))
+		}
+		switch e.TLS {
+		case "starttls", "implicit":
+		case "none":
+			if !loopback(e.Host) {
+				errs = append(errs, errors.New("notify.email.tls: none (plaintext) is allowed only with a host on this machine"))
+			}
+		default:
+			errs = append(errs, fmt.Errorf("notify.email.tls: %q is not starttls, implicit or none", e.TLS))
+		}
+		if e.Timeout <= 0 {
+			errs = append(errs, errors.New("notify.email.timeout: must be positive"))
+		}
+	}
+	d := n.Dispatch
+	if d.Interval <= 0 || d.Batch <= 0 || d.Concurrency <= 0 || d.MaxAttempts <= 0 || d.BackoffInitial <= 0 || d.Lease <= 0 {
+		errs = append(errs, errors.New("notify.dispatch: interval, batch, concurrency, max_attempts, backoff_initial and lease must be positive"))
+	}
+	if d.BackoffMax < d.BackoffInitial {
+		errs = append(errs, errors.New("notify.dispatch.backoff_max: must not be below backoff_initial"))
+	}
+	// A send that outlives its lease can be claimed again and sent twice.
+	if slowest := max(n.SMS.Timeout, n.Email.Timeout); d.Lease > 0 && d.Lease <= slowest {
+		errs = append(errs, fmt.Errorf("notify.dispatch.lease: must be longer than the slowest provider timeout (%s)", slowest))
+	}
+	return errs
+}
+
+// loopback reports whether host is this machine.
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // DevDSN is the read-model DSN of dev mode when none is configured.

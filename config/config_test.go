@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func load(t *testing.T, args ...string) (Config, error) {
@@ -203,6 +204,74 @@ func TestOIDCConfig(t *testing.T) {
 	c.Auth.OIDC.Roles = map[string]string{"ksu-care": "coordinator", "x": "root"}
 	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "auth.oidc.roles[x]") {
 		t.Fatalf("unknown mapped role: %v", err)
+	}
+}
+
+// Providers are off until configured; secrets come from the environment;
+// a configured provider is checked, and no message repeats a secret.
+func TestNotifyConfig(t *testing.T) {
+	t.Chdir(t.TempDir())
+	c, err := load(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := c.Notify
+	if n.SMS.URL != "" || n.Email.Host != "" || !n.Dispatch.Enabled || n.Dispatch.MaxAttempts != 8 ||
+		n.Dispatch.Lease != 5*time.Minute || n.SMS.Timeout != 10*time.Second || n.Email.TLS != "starttls" || n.Email.Port != 587 {
+		t.Fatalf("defaults: %+v", n)
+	}
+	file := writeFile(t, `notify:
+  sms:
+    url: https://sms.example/api/send
+    auth: bearer
+  email:
+    host: smtp.example
+    from: "Tawasul <noreply@moe.example>"
+  dispatch:
+    backoff_initial: 1m
+`)
+	t.Setenv("TAWASUL_NOTIFY_SMS_TOKEN", "tok-from-env")
+	t.Setenv("TAWASUL_NOTIFY_EMAIL_PASSWORD", "pw-from-env")
+	c, err = load(t, "--config", file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Notify.SMS.Token != "tok-from-env" || c.Notify.Email.Password != "pw-from-env" || c.Notify.Dispatch.BackoffInitial != time.Minute {
+		t.Fatalf("notify: %+v", c.Notify)
+	}
+
+	bad := writeFile(t, `notify:
+  sms:
+    url: ftp://sms.example
+    auth: digest
+    password: p4ss-secret
+    body: '{"text":"{text}"}'
+  email:
+    host: smtp.example
+    from: nobody
+    tls: none
+  dispatch:
+    backoff_max: 1s
+    lease: 5s
+`)
+	_, err = load(t, "--config", bad)
+	if err == nil {
+		t.Fatal("invalid notify configuration accepted")
+	}
+	for _, want := range []string{"notify.sms.url", "notify.sms.auth", "notify.sms.body", "notify.email.from",
+		"notify.email.tls", "notify.dispatch.backoff_max", "notify.dispatch.lease"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %s: %v", want, err)
+		}
+	}
+	if strings.Contains(err.Error(), "p4ss-secret") {
+		t.Errorf("error repeats a secret: %v", err)
+	}
+	t.Setenv("TAWASUL_NOTIFY_EMAIL_HOST", "127.0.0.1")
+	t.Setenv("TAWASUL_NOTIFY_EMAIL_TLS", "none")
+	t.Setenv("TAWASUL_NOTIFY_EMAIL_FROM", "noreply@localhost")
+	if _, err := load(t); err != nil {
+		t.Fatalf("plaintext to this machine: %v", err)
 	}
 }
 

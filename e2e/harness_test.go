@@ -124,6 +124,13 @@ func pgSchema(t *testing.T) string {
 
 func start(t testing.TB, dsn, dialect string) *system {
 	t.Helper()
+	return startWith(t, dsn, dialect, nil)
+}
+
+// startWith is start with the configuration and options edited by edit
+// before the system is built.
+func startWith(t testing.TB, dsn, dialect string, edit func(*app.Options)) *system {
+	t.Helper()
 	srv := newTemporal(t)
 	files := filepath.Join(t.TempDir(), "attachments")
 	cfg := config.Config{
@@ -138,11 +145,15 @@ func start(t testing.TB, dsn, dialect string) *system {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, app.Options{
+	opts := app.Options{
 		Config: cfg, DSN: dsn, TemporalAddress: srv.FrontendHostPort(), Worker: true, API: true,
 		Migrate: true, Seed: true, Credentials: app.DevCredentials(testTokens), Listener: ln,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	}
+	if edit != nil {
+		edit(&opts)
+	}
+	a, err := app.New(ctx, opts)
 	if err != nil {
 		cancel()
 		t.Fatalf("starting the system: %v", err)

@@ -25,6 +25,8 @@ type Message struct {
 	Recipient    string
 	Template     string
 	Params       map[string]string
+	// Language is Arabic, English or Both (officials always read Both).
+	Language string
 }
 
 // Outbox is where messages are written (the store's outbox table).
@@ -73,13 +75,23 @@ func Prepare(m Message, at time.Time) (store.OutboxMessage, error) {
 	if m.Recipient == "" {
 		return store.OutboxMessage{}, fmt.Errorf("notify %q: recipient is required", m.Template)
 	}
-	body, err := Render(m.Template, m.Params)
+	lang := m.Language
+	if m.Audience != "beneficiary" {
+		lang = Both
+	}
+	body, err := Render(m.Template, lang, m.Params)
 	if err != nil {
 		return store.OutboxMessage{}, err
 	}
+	var subject string
+	if m.Channel == "email" {
+		if subject, err = Subject(m.Template, lang, m.Params); err != nil {
+			return store.OutboxMessage{}, err
+		}
+	}
 	return store.OutboxMessage{
 		Key: m.Key, TicketNumber: m.TicketNumber, Channel: m.Channel, Recipient: m.Recipient,
-		Template: m.Template, Body: body, Status: "pending", CreatedAt: at.UTC(),
+		Template: m.Template, Subject: subject, Body: body, Status: store.OutboxPending, CreatedAt: at.UTC(),
 	}, nil
 }
 
@@ -99,45 +111,66 @@ func MaskRecipient(channel, r string) string {
 	}
 }
 
-// template holds the Arabic and English text of one message; {name} is replaced by a parameter.
-type template struct{ ar, en string }
+// template holds one message in Arabic and English, with its e-mail
+// subjects; {name} is replaced by a parameter.
+type template struct{ ar, en, subjectAR, subjectEN string }
 
 var templates = map[string]template{
 	"created": {
-		ar: "تم استلام طلبكم رقم {number}. سيتم الرد قبل {sla_due_at}.",
-		en: "We received your request {number}. Expect an answer by {sla_due_at}.",
+		subjectAR: "استلام طلبكم رقم {number}",
+		subjectEN: "We received your request {number}",
+		ar:        "استلمنا طلبكم رقم {number}، وسنوافيكم بالرد في موعد أقصاه {sla_due_at}.",
+		en:        "We received your request {number}. Expect an answer by {sla_due_at}.",
 	},
 	"escalated": {
-		ar: "تم تصعيد طلبكم رقم {number} إلى المستوى {level}.",
-		en: "Your request {number} was escalated to level {level}.",
+		subjectAR: "رفع طلبكم رقم {number} إلى مستوى أعلى",
+		subjectEN: "Your request {number} was escalated",
+		ar:        "رُفع طلبكم رقم {number} إلى المستوى {level} من المسؤولين لمتابعته.",
+		en:        "Your request {number} was escalated to level {level} of the officials.",
 	},
 	"answered": {
-		ar: "تم الرد على طلبكم رقم {number}. يمكنكم الاعتراض حتى {objection_until}.",
-		en: "Your request {number} has been answered. You may object until {objection_until}.",
+		subjectAR: "الرد على طلبكم رقم {number}",
+		subjectEN: "Your request {number} has been answered",
+		ar:        "صدر الرد على طلبكم رقم {number}، ويمكنكم الاعتراض عليه حتى {objection_until}.",
+		en:        "Your request {number} has been answered. You may object until {objection_until}.",
 	},
 	"reopened": {
-		ar: "تم استلام اعتراضكم على الطلب رقم {number} وإحالته للمراجعة.",
-		en: "Your objection to request {number} was received and sent for review.",
+		subjectAR: "استلام اعتراضكم على الطلب رقم {number}",
+		subjectEN: "We received your objection to request {number}",
+		ar:        "استلمنا اعتراضكم على الطلب رقم {number}، وأُحيل إلى الجهة الأعلى لمراجعته.",
+		en:        "Your objection to request {number} was received and sent for review.",
 	},
 	"closed": {
-		ar: "تم إغلاق طلبكم رقم {number}. شكراً لتواصلكم.",
-		en: "Your request {number} is closed. Thank you for reaching out.",
+		subjectAR: "إغلاق طلبكم رقم {number}",
+		subjectEN: "Your request {number} is closed",
+		ar:        "أُغلق طلبكم رقم {number}. شكرًا لتواصلكم معنا.",
+		en:        "Your request {number} is closed. Thank you for reaching out.",
 	},
 	"withdrawn": {
-		ar: "تم سحب طلبكم رقم {number} بناءً على رغبتكم.",
-		en: "Your request {number} was withdrawn as you asked.",
+		subjectAR: "سحب طلبكم رقم {number}",
+		subjectEN: "Your request {number} was withdrawn",
+		ar:        "سُحب طلبكم رقم {number} بناءً على رغبتكم.",
+		en:        "Your request {number} was withdrawn as you asked.",
 	},
 	"info_requested": {
-		ar: "نحتاج منكم معلومات لاستكمال طلبكم رقم {number}: {question} يرجى الرد عبر صفحة متابعة الطلب قبل {until}.",
-		en: "We need information to continue your request {number}: {question} Please reply on the request's tracking page by {until}.",
+		subjectAR: "نحتاج إلى معلومات عن طلبكم رقم {number}",
+		subjectEN: "We need information on your request {number}",
+		ar:        "نحتاج إلى معلومات إضافية لاستكمال طلبكم رقم {number}: {question} نرجو الرد عبر صفحة متابعة الطلب قبل {until}.",
+		en:        "We need information to continue your request {number}: {question} Please reply on the request's tracking page by {until}.",
 	},
 	"closed_no_reply": {
-		ar: "تم إغلاق طلبكم رقم {number} لعدم وصول ردكم على الاستفسار في المهلة المحددة. يمكنكم تقديم طلب جديد في أي وقت.",
-		en: "Your request {number} was closed because we received no reply to our question in time. You may file a new request at any time.",
+		subjectAR: "إغلاق طلبكم رقم {number}",
+		subjectEN: "Your request {number} is closed",
+		ar:        "أُغلق طلبكم رقم {number} لعدم وصول ردكم على الاستفسار في المهلة المحددة. يمكنكم تقديم طلب جديد في أي وقت.",
+		en:        "Your request {number} was closed because we received no reply to our question in time. You may file a new request at any time.",
 	},
 	"transferred": {
-		ar: "تمت إحالة طلبكم رقم {number} إلى {entity_name} المختصة بمعالجته.",
-		en: "Your request {number} was transferred to {entity}, which handles it.",
+		// The apposition "الجهة المختصة" agrees with any entity's name,
+		// masculine (معهد) or feminine (جامعة).
+		subjectAR: "إحالة طلبكم رقم {number}",
+		subjectEN: "Your request {number} was transferred",
+		ar:        "أُحيل طلبكم رقم {number} إلى {entity_name}، الجهة المختصة بمعالجته.",
+		en:        "Your request {number} was transferred to {entity}, which handles it.",
 	},
 	"survey_invitation": {
 		ar: "شكراً لتواصلكم بشأن الطلب رقم {number}. يسعدنا تقييمكم للخدمة من 1 إلى 5 عبر صفحة متابعة الطلب قبل {until}.",
@@ -152,27 +185,84 @@ var templates = map[string]template{
 		en: "The quality follow-up of request {number} at {entity} is past its deadline ({due_at}).",
 	},
 	"escalation_assigned": {
-		ar: "تم تصعيد الطلب رقم {number} إليكم (المستوى {level}): {subject}. المهلة حتى {due_at}.",
-		en: "Request {number} was escalated to you (level {level}): {subject}. Due by {due_at}.",
+		subjectAR: "طلب مُصعَّد إليكم: {number}",
+		subjectEN: "Request {number} escalated to you",
+		ar:        "أُحيل إليكم الطلب رقم {number} تصعيدًا (المستوى {level}): {subject}. يُرجى الرد قبل {due_at}.",
+		en:        "Request {number} was escalated to you (level {level}): {subject}. Due by {due_at}.",
 	},
 	// The beneficiary's sign-in code: no ticket named, so whoever reads the
 	// SMS over a shoulder learns nothing but the code.
 	"beneficiary_code": {
-		ar: "رمز الدخول إلى تواصل: {code}. صالح لمدة {minutes} دقائق. لا تشاركه مع أحد.",
-		en: "Your Tawasul sign-in code: {code}. It is valid for {minutes} minutes. Do not share it.",
+		subjectAR: "رمز الدخول إلى تواصل",
+		subjectEN: "Your Tawasul sign-in code",
+		ar:        "رمز الدخول إلى تواصل: {code}. صالح لمدة {minutes} دقائق. لا تشاركه مع أحد.",
+		en:        "Your Tawasul sign-in code: {code}. It is valid for {minutes} minutes. Do not share it.",
 	},
 	"escalation_reminder": {
-		ar: "تذكير: الطلب رقم {number} بانتظار ردكم قبل {due_at}.",
-		en: "Reminder: request {number} awaits your answer by {due_at}.",
+		subjectAR: "تذكير بالطلب رقم {number}",
+		subjectEN: "Reminder: request {number}",
+		ar:        "تذكير: الطلب رقم {number} بانتظار ردكم، وتنتهي المهلة في {due_at}.",
+		en:        "Reminder: request {number} awaits your answer by {due_at}.",
 	},
 }
 
-// Render builds the Arabic-then-English body of a template.
-func Render(name string, params map[string]string) (string, error) {
+// Languages a message is written in. A beneficiary reads one (Arabic unless
+// they chose English at intake); officials, and a beneficiary whose choice is
+// not known (the sign-in code names no ticket), get Arabic then English.
+const (
+	Arabic  = "ar"
+	English = "en"
+	// Both: Arabic then English.
+	Both = ""
+)
+
+// Language is the language a beneficiary who chose lang reads: English
+// when they chose it, Arabic otherwise (the intake default).
+func Language(lang string) string {
+	if lang == English {
+		return English
+	}
+	return Arabic
+}
+
+// riyadh is the ministry's time: Saudi Arabia keeps UTC+3 all year, so a
+// fixed zone needs no time zone database.
+var riyadh = time.FixedZone("AST", 3*3600)
+
+// dateParams are the parameters that carry an instant (RFC 3339 from the
+// workflow); a message shows them as Riyadh wall time.
+var dateParams = []string{"sla_due_at", "objection_until", "until", "due_at"}
+
+// Render builds the body of a template in lang (Arabic, English, or Both).
+func Render(name, lang string, params map[string]string) (string, error) {
 	t, ok := templates[name]
 	if !ok {
 		return "", fmt.Errorf("notify: unknown template %q", name)
 	}
+	return pick(lang, t.ar, t.en, "\n", replacer(params)), nil
+}
+
+// Subject builds the e-mail subject of a template in lang; Both gives the
+// Arabic subject then the English one.
+func Subject(name, lang string, params map[string]string) (string, error) {
+	t, ok := templates[name]
+	if !ok {
+		return "", fmt.Errorf("notify: unknown template %q", name)
+	}
+	return pick(lang, t.subjectAR, t.subjectEN, " | ", replacer(params)), nil
+}
+
+func pick(lang, ar, en, sep string, r *strings.Replacer) string {
+	switch lang {
+	case Arabic:
+		return r.Replace(ar)
+	case English:
+		return r.Replace(en)
+	}
+	return r.Replace(ar) + sep + r.Replace(en)
+}
+
+func replacer(params map[string]string) *strings.Replacer {
 	// Sorted keys keep the replacement order stable.
 	keys := make([]string, 0, len(params))
 	for k := range params {
@@ -181,10 +271,15 @@ func Render(name string, params map[string]string) (string, error) {
 	slices.Sort(keys)
 	pairs := make([]string, 0, 2*len(keys))
 	for _, k := range keys {
-		pairs = append(pairs, "{"+k+"}", params[k])
+		v := params[k]
+		if slices.Contains(dateParams, k) {
+			if at, err := time.Parse(time.RFC3339, v); err == nil {
+				v = at.In(riyadh).Format("2006-01-02 15:04")
+			}
+		}
+		pairs = append(pairs, "{"+k+"}", v)
 	}
-	r := strings.NewReplacer(pairs...)
-	return r.Replace(t.ar) + "\n" + r.Replace(t.en), nil
+	return strings.NewReplacer(pairs...)
 }
 
 // Templates lists the known template names (for tests and docs).

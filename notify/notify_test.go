@@ -39,7 +39,7 @@ func TestNotifyIsKeyedAndMasksTheRecipient(t *testing.T) {
 		t.Fatalf("want one outbox row, got %d", len(ob.rows))
 	}
 	body := ob.rows[m.Key].Body
-	if !strings.Contains(body, "2026-000001") || !strings.Contains(body, "تم استلام طلبكم") || !strings.Contains(body, "We received") {
+	if !strings.Contains(body, "2026-000001") || !strings.Contains(body, "استلمنا طلبكم") || !strings.Contains(body, "We received") {
 		t.Fatalf("body: %q", body)
 	}
 	if strings.Contains(logs.String(), "+966512345678") {
@@ -55,21 +55,28 @@ func TestEveryTemplateRendersWithoutPlaceholdersLeft(t *testing.T) {
 		"subject": "s", "due_at": "z", "entity": "KSU", "role": "entity_head", "status": "open",
 		"code": "123456", "minutes": "10", "question": "q?", "until": "u", "entity_name": "جامعة الملك سعود", "rating": "2"}
 	for _, name := range Templates() {
-		body, err := Render(name, params)
+		body, err := Render(name, Both, params)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if strings.Contains(body, "{") {
 			t.Errorf("%s leaves a placeholder: %q", name, body)
 		}
+		subject, err := Subject(name, Both, params)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(subject, "{") || !strings.Contains(subject, " | ") {
+			t.Errorf("%s: subject %q", name, subject)
+		}
 	}
-	if _, err := Render("nope", nil); err == nil {
+	if _, err := Render("nope", Both, nil); err == nil {
 		t.Fatal("unknown template rendered")
 	}
 }
 
 func TestBeneficiaryCodeTemplate(t *testing.T) {
-	body, err := Render("beneficiary_code", map[string]string{"code": "042917", "minutes": "10"})
+	body, err := Render("beneficiary_code", Both, map[string]string{"code": "042917", "minutes": "10"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,5 +101,52 @@ func TestBeneficiaryCodeTemplate(t *testing.T) {
 	}
 	if _, err := Prepare(Message{Channel: "sms", Template: "beneficiary_code"}, time.Now()); err == nil {
 		t.Error("prepared a message without a recipient")
+	}
+}
+
+// A beneficiary reads the language chosen at intake, subject included;
+// officials read Arabic then English; instants show as Riyadh wall time.
+func TestLanguagesAndDates(t *testing.T) {
+	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	params := map[string]string{"number": "2026-000007", "objection_until": "2026-03-08T12:30:00Z"}
+	prep := func(audience, channel, lang string) store.OutboxMessage {
+		t.Helper()
+		row, err := Prepare(Message{Key: "k", Audience: audience, Channel: channel, Recipient: "r@example.com",
+			Template: "answered", Params: params, Language: lang}, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return row
+	}
+	en := prep("beneficiary", "email", English)
+	if en.Body != "Your request 2026-000007 has been answered. You may object until 2026-03-08 15:30." {
+		t.Errorf("English body %q", en.Body)
+	}
+	if en.Subject != "Your request 2026-000007 has been answered" {
+		t.Errorf("English subject %q", en.Subject)
+	}
+	ar := prep("beneficiary", "email", Arabic)
+	if ar.Body != "صدر الرد على طلبكم رقم 2026-000007، ويمكنكم الاعتراض عليه حتى 2026-03-08 15:30." {
+		t.Errorf("Arabic body %q", ar.Body)
+	}
+	if ar.Subject != "الرد على طلبكم رقم 2026-000007" {
+		t.Errorf("Arabic subject %q", ar.Subject)
+	}
+	if sms := prep("beneficiary", "sms", English); sms.Subject != "" {
+		t.Errorf("an SMS has a subject: %q", sms.Subject)
+	}
+	official := prep("official", "inbox", English)
+	if !strings.HasPrefix(official.Body, "صدر الرد") || !strings.Contains(official.Body, "\nYour request") {
+		t.Errorf("an official's message is not Arabic then English: %q", official.Body)
+	}
+	for in, want := range map[string]string{"": Arabic, "ar": Arabic, "en": English, "fr": Arabic} {
+		if got := Language(in); got != want {
+			t.Errorf("Language(%q) = %q, want %q", in, got, want)
+		}
+	}
+	// A value that is no instant is shown as given.
+	body, _ := Render("answered", English, map[string]string{"number": "1", "objection_until": "soon"})
+	if !strings.HasSuffix(body, "until soon.") {
+		t.Errorf("body %q", body)
 	}
 }

@@ -29,14 +29,19 @@ var (
 
 	_ func(*Store, context.Context, NewTicket, *IdempotencyRecord) (Ticket, *IdempotencyRecord, bool, error) = (*Store).CreateTicket
 
-	_ func(*Store, context.Context, string) error                        = (*Store).MarkWorkflowStarted
-	_ func(*Store, context.Context, time.Time, int) ([]Ticket, error)    = (*Store).UnstartedTickets
-	_ func(*Store, context.Context, string) (Ticket, error)              = (*Store).GetTicket
-	_ func(*Store, context.Context, TicketFilter) (Page, error)          = (*Store).ListTickets
-	_ func(*Store, context.Context, string, bool) ([]TicketEvent, error) = (*Store).Timeline
-	_ func(*Store, context.Context, TicketChange) error                  = (*Store).ApplyChange
-	_ func(*Store, context.Context, OutboxMessage) (bool, error)         = (*Store).EnqueueOutbox
-	_ func(*Store, context.Context, string) ([]OutboxMessage, error)     = (*Store).Outbox
+	_ func(*Store, context.Context, string) error                         = (*Store).MarkWorkflowStarted
+	_ func(*Store, context.Context, time.Time, int) ([]Ticket, error)     = (*Store).UnstartedTickets
+	_ func(*Store, context.Context, string) (Ticket, error)               = (*Store).GetTicket
+	_ func(*Store, context.Context, TicketFilter) (Page, error)           = (*Store).ListTickets
+	_ func(*Store, context.Context, string, bool) ([]TicketEvent, error)  = (*Store).Timeline
+	_ func(*Store, context.Context, TicketChange) error                   = (*Store).ApplyChange
+	_ func(*Store, context.Context, OutboxMessage) (bool, error)          = (*Store).EnqueueOutbox
+	_ func(*Store, context.Context, string) ([]OutboxMessage, error)      = (*Store).Outbox
+	_ func(*Store, context.Context, OutboxClaim) ([]OutboxMessage, error) = (*Store).ClaimOutbox
+	_ func(*Store, context.Context, int64, time.Time) error               = (*Store).MarkOutboxSent
+	_ func(*Store, context.Context, int64, int, time.Time, string) error  = (*Store).RetryOutbox
+	_ func(*Store, context.Context, int64, string, string) error          = (*Store).FinishOutbox
+	_ func(*Store, context.Context, OutboxFilter) (OutboxPage, error)     = (*Store).ListOutbox
 
 	_ func(*Store, context.Context, AuditEntry) (AuditEntry, error)   = (*Store).AppendAudit
 	_ func(*Store, context.Context, int64, int) ([]AuditEntry, error) = (*Store).ListAudit

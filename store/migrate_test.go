@@ -141,7 +141,7 @@ func TestRoundTripEveryField(t *testing.T) {
 			BeneficiaryName: "محمد", BeneficiaryNationalID: "2000000002", BeneficiaryMobile: "+966511111111",
 			BeneficiaryEmail: "m@example.com", BeneficiaryType: domain.BeneficiaryParent,
 			BeneficiaryGender: domain.GenderMale, BeneficiaryNationality: domain.NationalityResident,
-			TrackingHash: "ffee", PolicyVersion: 3, Round: 1, EscalationLevel: 2,
+			BeneficiaryLanguage: "en", TrackingHash: "ffee", PolicyVersion: 3, Round: 1, EscalationLevel: 2,
 			EscalationRole: domain.RoleEntityHead, EscalationEntity: "UNI-KSU", SLADueAt: at(48 * time.Hour),
 			SLAStageStart: ptr(at(2 * time.Hour)), SLAPausedSeconds: 3600, AssignedTo: "user:coord-1", AssignedAt: ptr(at(3 * time.Hour)),
 			ObjectionUntil: ptr(at(72 * time.Hour)), RespondedAt: ptr(at(time.Hour)), ClosedAt: ptr(at(96 * time.Hour)),
@@ -208,7 +208,8 @@ func TestRoundTripEveryField(t *testing.T) {
 		mustEqual(t, "event", evs[0], wantEv)
 
 		msg := OutboxMessage{ID: 5, Key: "k", TicketNumber: want.Number, Channel: "sms", Recipient: "+966511111111",
-			Template: "received", Body: "تم استلام طلبكم", Status: "sent", CreatedAt: at(0), SentAt: ptr(at(time.Second))}
+			Template: "received", Subject: "استلام طلبكم", Body: "تم استلام طلبكم", Status: "sent",
+			Attempts: 2, NextAttemptAt: at(time.Minute), LastError: "HTTP 503", CreatedAt: at(0), SentAt: ptr(at(time.Second))}
 		requireAllFieldsSet(t, msg)
 		if ok, err := s.EnqueueOutbox(ctx, msg); err != nil || !ok {
 			t.Fatalf("EnqueueOutbox = %v, %v", ok, err)
@@ -220,6 +221,7 @@ func TestRoundTripEveryField(t *testing.T) {
 		wantMsg := msg
 		wantMsg.ID = ms[0].ID
 		wantMsg.CreatedAt = msg.CreatedAt.UTC().Truncate(time.Microsecond)
+		wantMsg.NextAttemptAt = msg.NextAttemptAt.UTC().Truncate(time.Microsecond)
 		wantMsg.SentAt = ptr(msg.SentAt.UTC().Truncate(time.Microsecond))
 		mustEqual(t, "outbox message", ms[0], wantMsg)
 

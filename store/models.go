@@ -51,6 +51,9 @@ type Ticket struct {
 	BeneficiaryType        domain.BeneficiaryType `gorm:"size:32;not null"`
 	BeneficiaryGender      domain.Gender          `gorm:"size:8"`
 	BeneficiaryNationality domain.Nationality     `gorm:"size:16"`
+	// BeneficiaryLanguage is the language the beneficiary's messages are
+	// written in: "ar" (the default) or "en".
+	BeneficiaryLanguage string `gorm:"size:2;not null"`
 
 	TrackingHash string `gorm:"size:64;not null"` // hex SHA-256 of the tracking code
 
@@ -164,11 +167,29 @@ type OutboxMessage struct {
 	Channel      string `gorm:"size:16;not null"` // sms, email, inbox
 	Recipient    string `gorm:"size:254;not null"`
 	Template     string `gorm:"size:64;not null"`
+	Subject      string `gorm:"type:text;not null"` // e-mail only
 	Body         string `gorm:"type:text;not null"`
-	Status       string `gorm:"size:16;not null"` // pending, sent, failed
-	CreatedAt    time.Time
-	SentAt       *time.Time
+	Status       string `gorm:"size:16;not null"` // OutboxPending, OutboxSent, OutboxFailed, OutboxSkipped
+	// Attempts counts the deliveries started (a claim is one); NextAttemptAt
+	// is when a pending message is due, or when a claim's lease runs out.
+	Attempts      int       `gorm:"not null"`
+	NextAttemptAt time.Time `gorm:"not null"`
+	LastError     string    `gorm:"type:text;not null"`
+	CreatedAt     time.Time
+	SentAt        *time.Time
 }
+
+// Outbox statuses. Pending messages wait for the dispatcher; the others are final.
+const (
+	OutboxPending = "pending"
+	OutboxSent    = "sent"
+	// OutboxFailed: the provider refused the message for good, or it was
+	// still undelivered after the last attempt.
+	OutboxFailed = "failed"
+	// OutboxSkipped: dev mode has no provider for the channel; the message
+	// stays readable through the API.
+	OutboxSkipped = "skipped"
+)
 
 // IdempotencyRecord maps one Idempotency-Key to the ticket it created.
 type IdempotencyRecord struct {

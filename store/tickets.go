@@ -314,6 +314,9 @@ func normalizeTicket(t *Ticket) {
 	t.ClosedAt = utcPtr(t.ClosedAt)
 	t.CreatedAt = utc(t.CreatedAt)
 	t.UpdatedAt = utc(t.UpdatedAt)
+	if t.BeneficiaryLanguage == "" {
+		t.BeneficiaryLanguage = "ar"
+	}
 }
 
 // nullTime turns an optional instant into a bind value: SQL NULL or UTC.

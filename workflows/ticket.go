@@ -1160,7 +1160,8 @@ func (t *ticket) notifyBeneficiary(template string, params map[string]string) {
 	params["number"] = t.st.Number
 	params["status"] = string(t.st.Status)
 	t.outbox = append(t.outbox, Notification{Key: key, TicketNumber: t.st.Number, Audience: "beneficiary",
-		Channel: "sms", Recipient: t.in.Beneficiary.Mobile, Template: template, Params: params})
+		Channel: "sms", Recipient: t.in.Beneficiary.Mobile, Template: template, Params: params,
+		Language: t.in.Beneficiary.Language})
 	if t.in.Beneficiary.Email != "" {
 		n := t.outbox[len(t.outbox)-1]
 		n.Key += "/email"

@@ -739,3 +739,30 @@ func TestApplyPolicyMovesTheObjectionWindow(t *testing.T) {
 	}
 	sameInstant(t, "closed at the new window's end", closed[0].At, at(11, 24, 12, 0))
 }
+
+// The beneficiary's language rides on each of their messages; officials'
+// messages carry none (they read Arabic then English).
+func TestBeneficiaryMessagesCarryTheLanguage(t *testing.T) {
+	h := newHarness(t, at(11, 22, 10, 0))
+	h.edit = func(in *workflows.TicketInput) { in.Beneficiary.Language = "en" }
+	h.update(at(11, 24, 11, 0), workflows.UpdateRespond, respond("KSU", "تم إصدار الشهادة"))
+	h.run()
+	var beneficiary, official int
+	for _, n := range h.rec.notes {
+		switch n.Audience {
+		case "beneficiary":
+			beneficiary++
+			if n.Language != "en" {
+				t.Errorf("%s to the beneficiary has language %q", n.Template, n.Language)
+			}
+		case "official":
+			official++
+			if n.Language != "" {
+				t.Errorf("%s to an official has language %q", n.Template, n.Language)
+			}
+		}
+	}
+	if beneficiary == 0 || official == 0 {
+		t.Fatalf("%d beneficiary and %d official messages", beneficiary, official)
+	}
+}

@@ -126,6 +126,10 @@ type Beneficiary struct {
 	Type        domain.BeneficiaryType `json:"type"`
 	Gender      domain.Gender          `json:"gender,omitempty"`
 	Nationality domain.Nationality     `json:"nationality,omitempty"`
+	// Language is what the beneficiary's messages are written in: "en", or
+	// "" for Arabic (the default, left out so an Arabic filing's input is
+	// what it was before the field existed).
+	Language string `json:"language,omitempty"`
 }
 
 // TicketInput starts a TicketWorkflow. The API has validated it, allocated the
@@ -454,6 +458,8 @@ type Notification struct {
 	Recipient    string            `json:"recipient"`
 	Template     string            `json:"template"`
 	Params       map[string]string `json:"params,omitempty"`
+	// Language is the beneficiary's (Beneficiary.Language); officials' messages have none.
+	Language string `json:"language,omitempty"`
 }
 
 // EscalationInput starts one rung's child workflow.

@@ -239,7 +239,7 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	a, err := app.New(ctx, app.Options{
 		Config: cfg, DSN: cfg.DevDSN(), TemporalAddress: srv.FrontendHostPort(),
-		API: true, Worker: true, Migrate: true, Seed: true, Credentials: creds, Logger: log,
+		API: true, Worker: true, Migrate: true, Seed: true, Credentials: creds, Logger: log, Dev: true,
 	})
 	if err != nil {
 		return err
@@ -258,6 +258,7 @@ func printBanner(cfg config.Config, srv *devserver.Server, addr string, demo []a
 	if ui := srv.UIAddress(); ui != "" {
 		fmt.Fprintf(w, "  Temporal Web UI\t%s\n", ui)
 	}
+	fmt.Fprintf(w, "  Outbox\thttp://%s/api/v1/outbox  (admin or supervisor token; SMS and e-mail as they would be sent)\n", addr)
 	if cfg.Memory {
 		fmt.Fprintf(w, "  Data\tin memory (lost on exit)\n")
 	} else {

@@ -1,0 +1,96 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/notify"
+	"github.com/tawasul/tawasul/store"
+)
+
+// The outbox as staff see it: every message the system queued, whether and
+// when it went out, and why not. Administrators and the supervisor read it;
+// the supervisor sees recipients masked. A sign-in code's text is hidden
+// from everyone: whoever read it could sign in as the beneficiary. Dev mode
+// (Options.OutboxInFull) shows everything, so a developer without an SMS
+// gateway can read the code.
+
+var outboxStatuses = []string{store.OutboxPending, store.OutboxSent, store.OutboxFailed, store.OutboxSkipped}
+
+type outboxMessageJSON struct {
+	ID           int64  `json:"id"`
+	Key          string `json:"key"`
+	TicketNumber string `json:"ticket_number,omitempty"`
+	Channel      string `json:"channel"`
+	Recipient    string `json:"recipient"`
+	Template     string `json:"template"`
+	Subject      string `json:"subject,omitempty"`
+	Body         string `json:"body"`
+	// BodyHidden: Body is withheld (a sign-in code).
+	BodyHidden bool   `json:"body_hidden,omitempty"`
+	Status     string `json:"status"`
+	Attempts   int    `json:"attempts"`
+	// NextAttemptAt is when a pending message is due (or its claim ends).
+	NextAttemptAt *time.Time `json:"next_attempt_at,omitempty"`
+	LastError     string     `json:"last_error,omitempty"`
+	CreatedAt     time.Time  `json:"created_at"`
+	SentAt        *time.Time `json:"sent_at,omitempty"`
+}
+
+// listOutbox pages through the outbox, newest first (admin, supervisor).
+func (a *API) listOutbox(c *gin.Context) {
+	actor, _ := staffActor(c)
+	q := c.Request.URL.Query()
+	if errs := onlyParams(q, "ticket", "status", "cursor", "limit"); len(errs) > 0 {
+		writeProblem(c, invalid(errs...))
+		return
+	}
+	f := store.OutboxFilter{TicketNumber: strings.TrimSpace(q.Get("ticket")), Status: q.Get("status"), Cursor: q.Get("cursor")}
+	limit, errs := limitParam(q)
+	f.Limit = limit
+	if f.TicketNumber != "" && !numberPattern.MatchString(f.TicketNumber) {
+		errs = append(errs, fieldErr{field: "ticket", code: fieldInvalidValue})
+	}
+	if f.Status != "" && !slices.Contains(outboxStatuses, f.Status) {
+		errs = append(errs, fieldErr{field: "status", code: fieldInvalidValue})
+	}
+	if len(errs) > 0 {
+		writeProblem(c, invalid(errs...))
+		return
+	}
+	page, err := a.store.ListOutbox(c.Request.Context(), f)
+	if errors.Is(err, store.ErrBadCursor) {
+		writeProblem(c, problem(http.StatusBadRequest, codeBadCursor))
+		return
+	} else if err != nil {
+		a.fail(c, fmt.Errorf("list outbox: %w", err))
+		return
+	}
+	maskRecipients := !a.outboxInFull && actor.Role != domain.RoleAdmin
+	items := make([]outboxMessageJSON, 0, len(page.Messages))
+	for _, m := range page.Messages {
+		o := outboxMessageJSON{
+			ID: m.ID, Key: m.Key, TicketNumber: m.TicketNumber, Channel: m.Channel, Recipient: m.Recipient,
+			Template: m.Template, Subject: m.Subject, Body: m.Body, Status: m.Status, Attempts: m.Attempts,
+			LastError: m.LastError, CreatedAt: m.CreatedAt, SentAt: m.SentAt,
+		}
+		if m.Status == store.OutboxPending {
+			o.NextAttemptAt = &m.NextAttemptAt
+		}
+		if maskRecipients {
+			o.Recipient = notify.MaskRecipient(m.Channel, m.Recipient)
+		}
+		if m.Template == codeTemplate && !a.outboxInFull {
+			o.Body, o.BodyHidden = "", true
+		}
+		items = append(items, o)
+	}
+	writeJSON(c, http.StatusOK, gin.H{"items": items, "next_cursor": page.NextCursor})
+}

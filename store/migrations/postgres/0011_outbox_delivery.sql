@@ -1,0 +1,15 @@
+-- 0011: delivering the outbox (PostgreSQL).
+-- subject: the e-mail subject, rendered with the body.
+-- attempts, next_attempt_at, last_error: the dispatcher's bookkeeping. A
+--   claimed row's next_attempt_at is pushed to the end of its lease, so a
+--   worker that dies mid-send leaves it due again once the lease runs out.
+--   Rows queued before this migration are due at once (the epoch).
+-- The partial index serves the claim query, which several workers run at
+-- once with FOR UPDATE SKIP LOCKED.
+-- tickets.beneficiary_language: the language the beneficiary reads ('ar' or 'en').
+ALTER TABLE outbox ADD COLUMN subject text NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN attempts integer NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN next_attempt_at timestamptz NOT NULL DEFAULT 'epoch';
+ALTER TABLE outbox ADD COLUMN last_error text NOT NULL DEFAULT '';
+CREATE INDEX ix_outbox_due ON outbox (next_attempt_at, id) WHERE status = 'pending';
+ALTER TABLE tickets ADD COLUMN beneficiary_language text NOT NULL DEFAULT 'ar';
