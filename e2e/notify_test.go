@@ -152,7 +152,7 @@ func deliversEachMessageOnce(t *testing.T, dsn, dialect string) {
 	// Every stage's SMS and e-mail is in the outbox, each delivered, and
 	// every Notify activity has run its retry.
 	want := map[string]bool{}
-	for _, tpl := range []string{"created", "answered", "reopened", "closed"} {
+	for _, tpl := range []string{"created", "answered", "reopened", "closed", "survey_invitation"} {
 		want["sms/"+tpl], want["email/"+tpl] = true, true
 	}
 	var rows []map[string]any
@@ -220,10 +220,10 @@ func deliversEachMessageOnce(t *testing.T, dsn, dialect string) {
 	for _, bodies := range gw.accepted {
 		accepted += len(bodies)
 	}
-	if accepted != sms || sms < 4 {
+	if accepted != sms || sms < 5 {
 		t.Fatalf("the gateway accepted %d messages for %d SMS rows", accepted, sms)
 	}
-	if len(box.accepted) != mails || mails < 4 {
+	if len(box.accepted) != mails || mails < 5 {
 		t.Fatalf("the SMTP server took %d distinct messages for %d e-mail rows", len(box.accepted), mails)
 	}
 	var dec mime.WordDecoder

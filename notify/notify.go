@@ -173,16 +173,22 @@ var templates = map[string]template{
 		en:        "Your request {number} was transferred to {entity}, which handles it.",
 	},
 	"survey_invitation": {
-		ar: "شكراً لتواصلكم بشأن الطلب رقم {number}. يسعدنا تقييمكم للخدمة من 1 إلى 5 عبر صفحة متابعة الطلب قبل {until}.",
-		en: "Thank you for contacting us about request {number}. Please rate our service from 1 to 5 on the request's tracking page by {until}.",
+		subjectAR: "قيّموا خدمتنا في طلبكم رقم {number}",
+		subjectEN: "Rate our service on your request {number}",
+		ar:        "شكراً لتواصلكم بشأن الطلب رقم {number}. يسعدنا تقييمكم للخدمة من 1 إلى 5 عبر صفحة متابعة الطلب قبل {until}.",
+		en:        "Thank you for contacting us about request {number}. Please rate our service from 1 to 5 on the request's tracking page by {until}.",
 	},
 	"follow_up_opened": {
-		ar: "قيّم المستفيد الخدمة في الطلب رقم {number} ({subject}) بدرجة {rating} من 5. يرجى متابعة الجودة وإغلاقها قبل {due_at}.",
-		en: "The beneficiary rated request {number} ({subject}) {rating} out of 5. Please follow up on quality and close it by {due_at}.",
+		subjectAR: "متابعة جودة الطلب رقم {number}",
+		subjectEN: "Quality follow-up of request {number}",
+		ar:        "قيّم المستفيد الخدمة في الطلب رقم {number} ({subject}) بدرجة {rating} من 5. يرجى متابعة الجودة وإغلاقها قبل {due_at}.",
+		en:        "The beneficiary rated request {number} ({subject}) {rating} out of 5. Please follow up on quality and close it by {due_at}.",
 	},
 	"follow_up_overdue": {
-		ar: "تجاوزت متابعة الجودة للطلب رقم {number} لدى {entity} مهلتها ({due_at}).",
-		en: "The quality follow-up of request {number} at {entity} is past its deadline ({due_at}).",
+		subjectAR: "متابعة جودة متأخرة: الطلب رقم {number}",
+		subjectEN: "Quality follow-up overdue: request {number}",
+		ar:        "تجاوزت متابعة الجودة للطلب رقم {number} لدى {entity} مهلتها ({due_at}).",
+		en:        "The quality follow-up of request {number} at {entity} is past its deadline ({due_at}).",
 	},
 	"escalation_assigned": {
 		subjectAR: "طلب مُصعَّد إليكم: {number}",
