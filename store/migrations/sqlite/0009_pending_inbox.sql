@@ -1,5 +1,6 @@
 -- 0009: the inbox's pending work, indexed on its own (SQLite).
--- Same indexes as migrations/postgres/0009_pending_inbox.sql, which says why:
+-- Same indexes as migrations/postgres/0009_pending_inbox.sql, which says why
+-- (its extended statistics have no SQLite counterpart):
 -- partial indexes over the pending tickets (open, reopened) in deadline
 -- order, so an inbox page does not walk the closed majority. SQLite, too,
 -- uses a partial index only when the query states its predicate in the same
