@@ -297,12 +297,11 @@ func (g *ticketGen) next() []any {
 	if level > 0 {
 		escRole, escEntity = w.holder(level, responsible)
 	}
-	if pct := 60; status.Pending() {
-		pct = 55
-		if rng.IntN(100) < pct {
-			assignedTo = benchCoordinatorID(responsible, rng.IntN(benchCoordinator))
-		}
-	} else if rng.IntN(100) < pct {
+	assignedPct := 60
+	if status.Pending() {
+		assignedPct = 55
+	}
+	if rng.IntN(100) < assignedPct {
 		assignedTo = benchCoordinatorID(responsible, rng.IntN(benchCoordinator))
 	}
 	if assignedTo != "" {
