@@ -5,7 +5,7 @@
 GO ?= go
 DATA_DIR ?= ./data
 
-.PHONY: run test build bench vet
+.PHONY: run test build bench bench-pg vet
 
 run:
 	$(GO) run ./cmd/tawasul dev --data-dir $(DATA_DIR)
@@ -19,8 +19,22 @@ test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -p 2 -timeout 20m ./...
 
+# Benchmarks (BENCHMARKS.md has the figures and how they were taken).
+# bench: a quick pass over everything, the PostgreSQL read model at
+# TAWASUL_BENCH_TICKETS (100,000 unless set; skipped, with a message, when
+# PostgreSQL is unreachable).
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./store/ ./sla/
+	$(GO) test -run '^$$' -bench . -benchmem ./sla/ ./normalize/ ./api/ ./store/
+
+# bench-pg: the read model on PostgreSQL at BENCH_TICKETS, BENCH_COUNT rounds
+# of BENCH_TIMES calls per query, for benchstat (make bench-pg > new.txt).
+# TAWASUL_BENCH_KEEP=1 keeps the seeded schema for the next run.
+BENCH_TICKETS ?= 1000000
+BENCH_COUNT ?= 6
+BENCH_TIMES ?= 200x
+bench-pg:
+	TAWASUL_BENCH_TICKETS=$(BENCH_TICKETS) $(GO) test -run '^$$' -bench PGReadModel \
+		-benchtime $(BENCH_TIMES) -count $(BENCH_COUNT) -timeout 60m ./store/
 
 vet:
 	$(GO) vet ./...

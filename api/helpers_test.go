@@ -264,6 +264,15 @@ func newFixture(t *testing.T, mod ...func(*Options)) *fixture {
 
 func newFixtureOpts(t *testing.T, withPolicy bool, mod ...func(*Options)) *fixture {
 	t.Helper()
+	f := buildFixture(t, withPolicy, mod...)
+	f.t = t
+	return f
+}
+
+// buildFixture is newFixtureOpts for any testing.TB (a benchmark drives
+// f.api directly: f.t, which the request helpers need, stays nil).
+func buildFixture(t testing.TB, withPolicy bool, mod ...func(*Options)) *fixture {
+	t.Helper()
 	ctx := context.Background()
 	dbPath := t.TempDir() + "/t.db"
 	st, err := store.Open(ctx, "sqlite://"+dbPath)
@@ -311,7 +320,7 @@ func newFixtureOpts(t *testing.T, withPolicy bool, mod ...func(*Options)) *fixtu
 	}
 	// Tests that measure it set it back (TestBeneficiaryAnswerTiming).
 	a.answerFloor = 0
-	return &fixture{t: t, api: a, store: st, tc: tc, clock: clock, logs: logs, dbPath: dbPath, filesDir: filesDir}
+	return &fixture{api: a, store: st, tc: tc, clock: clock, logs: logs, dbPath: dbPath, filesDir: filesDir}
 }
 
 type req struct {

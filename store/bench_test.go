@@ -88,18 +88,7 @@ func BenchmarkCreateTicket(b *testing.B) {
 					}
 				}
 			})
-			// Four callers per core, as under an API's concurrent requests.
-			b.Run("parallel", func(b *testing.B) {
-				b.SetParallelism(4)
-				b.RunParallel(func(pb *testing.PB) {
-					for pb.Next() {
-						if err := create(); err != nil {
-							b.Error(err)
-							return
-						}
-					}
-				})
-			})
+			b.Run("parallel", func(b *testing.B) { parallel(b, create) })
 		})
 	}
 }

@@ -93,18 +93,27 @@ func testDSN(tb testing.TB, dialect string) string {
 				tb.Errorf("drop schema %s: %v", schema, err)
 			}
 		})
-		u, err := url.Parse(testPostgresDSN())
+		dsn, err := withSearchPath(testPostgresDSN(), schema)
 		if err != nil {
-			tb.Fatalf("parse postgres DSN: %v", err)
+			tb.Fatal(err)
 		}
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		return u.String()
+		return dsn
 	default:
 		tb.Fatalf("unknown dialect %q", dialect)
 		return ""
 	}
+}
+
+// withSearchPath points a PostgreSQL DSN at schema.
+func withSearchPath(dsn, schema string) (string, error) {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "", fmt.Errorf("parse postgres DSN: %w", err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String(), nil
 }
 
 // openTestStore opens dsn and closes it at cleanup (before the database is dropped).

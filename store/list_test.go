@@ -394,3 +394,73 @@ func TestOpenTicketDeadlines(t *testing.T) {
 		}
 	})
 }
+
+// TestPendingPredicate keeps the literal pending predicate ListTickets
+// writes, the pending statuses and the partial indexes of migration 0009 in
+// step (a predicate that drifts from the indexes' makes every inbox page
+// slow, not wrong), and checks that each way of asking for pending tickets
+// (the literal set in any order, bound statuses, overdue with other
+// statuses) selects the same rows.
+func TestPendingPredicate(t *testing.T) {
+	want := "status IN ('" + strings.Join(pendingStatuses(), "', '") + "')"
+	mustEqual(t, "pendingPredicate", pendingPredicate, want)
+	for _, d := range dialects {
+		body, err := migrationFiles.ReadFile("migrations/" + d + "/0009_pending_inbox.sql")
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for line := range strings.Lines(string(body)) {
+			if strings.HasPrefix(line, "CREATE INDEX") {
+				n++
+				if !strings.HasSuffix(strings.TrimSpace(line), " WHERE "+pendingPredicate+";") {
+					t.Errorf("%s 0009: %q does not end with the predicate ListTickets writes", d, line)
+				}
+			}
+		}
+		if n == 0 {
+			t.Errorf("%s 0009: no partial index", d)
+		}
+	}
+
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		now := baseTime.Add(24 * time.Hour)
+		var all []Ticket
+		// The statuses as of 0009: adding one would reshuffle which tickets fall overdue.
+		five := []domain.Status{domain.StatusOpen, domain.StatusAnswered, domain.StatusReopened, domain.StatusClosed, domain.StatusWithdrawn}
+		for i, st := range slices.Repeat(five, 3) {
+			tk := sampleTicket(baseTime.Add(time.Duration(i*7%15) * 4 * time.Hour))
+			tk.Status = st
+			all = append(all, mustCreate(t, s, tk))
+		}
+		where := func(keep func(Ticket) bool) []string {
+			var ts []Ticket
+			for _, tk := range all {
+				if keep(tk) {
+					ts = append(ts, tk)
+				}
+			}
+			return wantOrder(ts)
+		}
+		pending := where(func(tk Ticket) bool { return tk.Status.Pending() })
+		for _, sts := range [][]domain.Status{
+			{domain.StatusOpen, domain.StatusReopened},
+			{domain.StatusReopened, domain.StatusOpen, domain.StatusOpen},
+		} {
+			got, _ := listAll(t, s, TicketFilter{Scope: allScope, Status: sts, Limit: 2})
+			mustEqual(t, fmt.Sprintf("status %v", sts), got, pending)
+		}
+		got, _ := listAll(t, s, TicketFilter{Scope: allScope, Status: []domain.Status{domain.StatusOpen}, Limit: 2})
+		mustEqual(t, "open only", got, where(func(tk Ticket) bool { return tk.Status == domain.StatusOpen }))
+		overdue := func(tk Ticket) bool { return tk.Status.Pending() && tk.SLADueAt.Before(now) }
+		got, _ = listAll(t, s, TicketFilter{Scope: allScope, Overdue: true, Now: now, Limit: 2})
+		mustEqual(t, "overdue", got, where(overdue))
+		got, _ = listAll(t, s, TicketFilter{Scope: allScope, Overdue: true, Now: now, Limit: 2,
+			Status: []domain.Status{domain.StatusOpen, domain.StatusReopened}})
+		mustEqual(t, "overdue, pending named", got, where(overdue))
+		got, _ = listAll(t, s, TicketFilter{Scope: allScope, Overdue: true, Now: now, Limit: 2,
+			Status: []domain.Status{domain.StatusReopened, domain.StatusAnswered}})
+		mustEqual(t, "overdue and reopened/answered", got,
+			where(func(tk Ticket) bool { return overdue(tk) && tk.Status == domain.StatusReopened }))
+	})
+}

@@ -61,21 +61,32 @@ func TestScopeAgreesWithDecide(t *testing.T) {
 			}
 			tk.FiledByID = pick(filers)
 			tk.BeneficiaryMobile = pick(mobiles)
+			tk.Status = domain.Statuses()[rng.IntN(len(domain.Statuses()))]
 			all = append(all, mustCreate(t, s, tk))
 		}
 		for _, sub := range subjects {
-			var want []string
+			var want, wantPending []string
 			for _, tk := range all {
 				d := authz.Decide(sub, authz.Read, authz.Ticket{Entity: tk.Entity, ResponsibleEntity: tk.ResponsibleEntity,
 					FiledByID: tk.FiledByID, BeneficiaryMobile: tk.BeneficiaryMobile}, tree)
 				if d == authz.Allowed {
 					want = append(want, tk.Number)
+					if tk.Status.Pending() {
+						wantPending = append(wantPending, tk.Number)
+					}
 				}
 			}
 			slices.Sort(want)
-			got, _ := listAll(t, s, TicketFilter{Scope: authz.ReadScope(sub, tree, codes), Limit: 7})
+			slices.Sort(wantPending)
+			f := TicketFilter{Scope: authz.ReadScope(sub, tree, codes), Limit: 7}
+			got, _ := listAll(t, s, f)
 			slices.Sort(got)
 			mustEqual(t, fmt.Sprintf("%s (%s@%s) reads", sub.ID, sub.Role, sub.Entity), got, want)
+			// The inbox's default list, which the partial indexes of 0009 serve.
+			f.Status = []domain.Status{domain.StatusOpen, domain.StatusReopened}
+			got, _ = listAll(t, s, f)
+			slices.Sort(got)
+			mustEqual(t, fmt.Sprintf("%s (%s@%s) reads pending", sub.ID, sub.Role, sub.Entity), got, wantPending)
 		}
 	})
 }

@@ -177,3 +177,20 @@ func TestIsUniqueViolation(t *testing.T) {
 		}
 	})
 }
+
+// TestPostgresPlansWithValues: the store's PostgreSQL sessions plan each
+// execution with its parameter values (customPlans), unless the DSN chose.
+func TestPostgresPlansWithValues(t *testing.T) {
+	dsn := testDSN(t, DialectPostgres)
+	mode := func(dsn string) string {
+		t.Helper()
+		s := openTestStore(t, dsn)
+		var m string
+		if err := s.db.Raw(`SHOW plan_cache_mode`).Scan(&m).Error; err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	mustEqual(t, "plan_cache_mode", mode(dsn), "force_custom_plan")
+	mustEqual(t, "plan_cache_mode set in the DSN", mode(dsn+"&plan_cache_mode=auto"), "auto")
+}
