@@ -60,14 +60,22 @@ type FAQPage struct {
 // there do not collide with it.
 const lockFAQSeed = 7280
 
-var dayPattern = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
+var (
+	dayPattern      = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
+	categoryPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)
+)
+
+// ValidFAQCategory reports whether s can be a category code: 1 to 32 of
+// a-z, 0-9, _ and -, starting with a letter or digit. Codes, not names, so
+// the portal can show each in the reader's language.
+func ValidFAQCategory(s string) bool { return categoryPattern.MatchString(s) }
 
 func (c FAQContent) check() error {
 	switch {
 	case c.QuestionAR == "" || c.AnswerAR == "":
 		return errors.New("the Arabic question and answer are required")
-	case c.Category == "":
-		return errors.New("the category is required")
+	case !ValidFAQCategory(c.Category):
+		return fmt.Errorf("category %q is not a code of a-z, 0-9, _ and -", c.Category)
 	case !dayPattern.MatchString(c.ReviewedOn):
 		return fmt.Errorf("reviewed_on %q is not a day YYYY-MM-DD", c.ReviewedOn)
 	}
