@@ -24,6 +24,7 @@ import (
 	"github.com/tawasul/tawasul/auth/password"
 	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/faq"
 	"github.com/tawasul/tawasul/store"
 )
 
@@ -68,6 +69,10 @@ type Options struct {
 	// OIDC enables login with an ID token of the ministry's single sign-on;
 	// the zero value (no issuer) leaves POST /auth/oidc answering 404.
 	OIDC OIDCOptions
+	// FAQ is the search index of the FAQ bank, kept up to date by its owner
+	// (the app polls it); nil builds one over Store that loads at first use
+	// and follows only this API's own writes.
+	FAQ *faq.Index
 }
 
 // temporalAPI is the part of the Temporal client the API uses; narrow so
@@ -108,6 +113,10 @@ type API struct {
 	loginLimiter *ipLimiter
 	// trackLimiter guards the beneficiary's routes (tracking code guesses and floods).
 	trackLimiter *ipLimiter
+	// faqLimiter guards the public FAQ routes per client address (staff are
+	// not limited: agents search all day behind one address).
+	faqLimiter *ipLimiter
+	faq        *faq.Index
 	// codeLimiter guards one-time code requests and sign-ins per client
 	// address; the per-mobile throttle and attempt count are in the store.
 	codeLimiter *ipLimiter
@@ -153,6 +162,7 @@ func newAPI(opts Options, tc temporalAPI) (*API, error) {
 		namespace: opts.Namespace,
 		proxies:   opts.TrustedProxies,
 		passwords: opts.Passwords,
+		faq:       opts.FAQ,
 	}
 	if a.passwords == nil {
 		h, err := password.New(password.Default)
@@ -188,6 +198,10 @@ func newAPI(opts Options, tc temporalAPI) (*API, error) {
 	}
 	a.limiter = newIPLimiter(a.perMinute)
 	a.trackLimiter = newIPLimiter(4 * a.perMinute)
+	a.faqLimiter = newIPLimiter(4 * a.perMinute)
+	if a.faq == nil {
+		a.faq = faq.New(a.store, a.log)
+	}
 	a.entities = entityCache{ttl: 30 * time.Second, load: a.store.ListEntities, now: a.now}
 	h, err := a.routes()
 	if err != nil {
@@ -271,6 +285,19 @@ func (a *API) routes() (http.Handler, error) {
 	beneficiary.POST("/tickets/:number/withdrawal", a.withdraw)
 	beneficiary.POST("/tickets/:number/info", a.provideInfo)
 	beneficiary.GET("/track/:number", a.track)
+
+	// The FAQ bank: read by anyone (the portal before a ticket is filed,
+	// agents on a call), written by admins.
+	faqPublic := v1.Group("/faq", a.optionalAuth(), a.limitAnonymous(a.faqLimiter))
+	faqPublic.GET("/search", a.searchFAQ)
+	faqPublic.GET("/suggest", a.suggestFAQ)
+	faqPublic.GET("/:id", a.getFAQ)
+	faqPublic.POST("/:id/helpful", a.markFAQHelpful)
+	faqAdmin := staff.Group("/faq", a.requireRole(domain.RoleAdmin))
+	faqAdmin.GET("", a.listFAQ)
+	faqAdmin.POST("", a.createFAQ)
+	faqAdmin.PUT("/:id", a.updateFAQ)
+	faqAdmin.DELETE("/:id", a.deleteFAQ)
 
 	signIn := v1.Group("/beneficiary", a.limitPerAddress(a.codeLimiter))
 	signIn.POST("/code", a.requestBeneficiaryCode)

@@ -221,6 +221,8 @@ var problemTexts = map[string]problemText{
 // Texts of a generic field code that mean more for one field.
 var (
 	textReasonLength = text{"اكتب سبب الإصدار في 3 إلى 500 حرف.", "Give the reason for the version in 3 to 500 characters."}
+	textFAQCategory  = text{"رمز التصنيف من 1 إلى 32 حرفاً من a-z أو 0-9 أو _ أو -.",
+		"The category is a code of 1 to 32 of a-z, 0-9, _ and -."}
 	textPreviewOneOf = text{"أرسل رقم إصدار محفوظ (version) أو مسودة سياسة (policy)، لا كليهما.",
 		"Send either a stored version (version) or a draft policy (policy), not both."}
 )
@@ -246,6 +248,7 @@ const (
 	fieldStaffOnly         = "staff_only"
 	fieldNotCoordinator    = "not_a_coordinator"
 	fieldCodeFormat        = "invalid_code_format"
+	fieldInvalidDate       = "invalid_date"
 )
 
 var fieldTexts = map[string]text{
