@@ -25,6 +25,7 @@ import (
 	"github.com/tawasul/tawasul/api"
 	"github.com/tawasul/tawasul/config"
 	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/faq"
 	"github.com/tawasul/tawasul/notify"
 	"github.com/tawasul/tawasul/seed"
 	"github.com/tawasul/tawasul/sla"
@@ -43,7 +44,9 @@ type Options struct {
 	// production `tawasul migrate` does it and a pending migration fails start).
 	Migrate bool
 	// Seed loads the bundled organization and the default policy when absent.
-	Seed        bool
+	Seed bool
+	// DemoFAQ loads the bundled demo FAQ bank when the bank is empty (dev).
+	DemoFAQ     bool
 	Credentials []api.Credential
 	Logger      *slog.Logger
 	// Listener, when set, is used instead of listening on Config.Addr (tests).
@@ -58,6 +61,8 @@ type App struct {
 	Client client.Client
 	worker sdkworker.Worker
 	API    *api.API
+	// FAQ is the API's search index of the FAQ bank (nil without API).
+	FAQ    *faq.Index
 	server *http.Server
 	ln     net.Listener
 }
@@ -92,6 +97,15 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 			return nil, err
 		}
 	}
+	if opts.DemoFAQ {
+		n, err := SeedDemoFAQ(ctx, a.Store)
+		if err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			log.Info("loaded the demo FAQ bank", "entries", n)
+		}
+	}
 
 	if a.Client, err = Dial(ctx, opts.Config.Temporal, opts.TemporalAddress, log); err != nil {
 		return nil, err
@@ -104,6 +118,12 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		})
 	}
 	if opts.API {
+		// Built now, so the first searcher does not wait for it and a bank
+		// that cannot be read fails the start rather than every search.
+		a.FAQ = faq.New(a.Store, log.With("component", "faq"))
+		if err := a.FAQ.Refresh(ctx); err != nil {
+			return nil, fmt.Errorf("building the FAQ index: %w", err)
+		}
 		a.API, err = api.New(api.Options{
 			Store:           a.Store,
 			Temporal:        a.Client,
@@ -115,6 +135,7 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 			UpdateTimeout:   opts.Config.Temporal.UpdateTimeout,
 			TrackingSecret:  []byte(opts.Config.Secrets.Tracking),
 			OIDC:            OIDC(opts.Config.Auth.OIDC),
+			FAQ:             a.FAQ,
 			Ready: func(ctx context.Context) error {
 				_, err := a.Client.CheckHealth(ctx, &client.CheckHealthRequest{})
 				return err
@@ -171,6 +192,7 @@ func (a *App) Run(ctx context.Context) error {
 			defer close(loopDone)
 			var wg sync.WaitGroup
 			wg.Go(func() { a.purgeLoop(loopCtx) })
+			wg.Go(func() { a.FAQ.Run(loopCtx, faq.PollEvery) })
 			a.startPendingLoop(loopCtx)
 			wg.Wait()
 		}()
@@ -196,8 +218,8 @@ func (a *App) Run(ctx context.Context) error {
 // purgeKeep is how long dead sessions and one-time codes stay for forensics.
 const purgeKeep = 7 * 24 * time.Hour
 
-// purgeLoop deletes sessions and one-time codes dead for a week, hourly (and
-// once at start). Several API replicas running it at once delete the same
+// purgeLoop deletes sessions and one-time codes dead for a week and the FAQ
+// helpful marks of past days, hourly (and once at start). Several API replicas running it at once delete the same
 // rows at worst; nothing else depends on them.
 func (a *App) purgeLoop(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
@@ -207,6 +229,12 @@ func (a *App) purgeLoop(ctx context.Context) {
 			a.log.Warn("purging expired credentials", "error", err)
 		} else if n > 0 {
 			a.log.Info("purged expired credentials", "rows", n)
+		}
+		// A helpful mark only stops a second count on its own day (Riyadh
+		// time); two UTC days back is past every such day.
+		cut := time.Now().UTC().AddDate(0, 0, -2).Format(time.DateOnly)
+		if _, err := a.Store.PurgeFAQMarks(ctx, cut); err != nil && ctx.Err() == nil {
+			a.log.Warn("purging FAQ helpful marks", "error", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -261,6 +289,24 @@ func Seed(ctx context.Context, s *store.Store) error {
 		return fmt.Errorf("loading the default policy: %w", err)
 	}
 	return nil
+}
+
+// demoFAQAuthor is the author of the demo FAQ entries.
+const demoFAQAuthor = "seed"
+
+// SeedDemoFAQ loads the bundled demo FAQ bank (seed/faq.yaml) into an empty
+// bank and reports how many entries it added: none when the bank has any
+// entry, so an administrator's bank is never mixed with the demo's.
+func SeedDemoFAQ(ctx context.Context, s *store.Store) (int, error) {
+	bank, err := seed.FAQ()
+	if err != nil {
+		return 0, fmt.Errorf("bundled FAQ bank: %w", err)
+	}
+	n, err := s.SeedFAQ(ctx, bank, demoFAQAuthor, time.Now())
+	if err != nil {
+		return 0, fmt.Errorf("loading the demo FAQ bank: %w", err)
+	}
+	return n, nil
 }
 
 // Dial connects to Temporal, with TLS when configured, and waits until the

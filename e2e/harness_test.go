@@ -119,7 +119,8 @@ func pgSchema(t *testing.T) string {
 	return u.String()
 }
 
-func start(t testing.TB, dsn, dialect string) *system {
+// start runs a system on dsn; opts adjust its options (e.g. the demo FAQ bank).
+func start(t testing.TB, dsn, dialect string, opts ...func(*app.Options)) *system {
 	t.Helper()
 	srv := newTemporal(t)
 	cfg := config.Config{
@@ -133,11 +134,15 @@ func start(t testing.TB, dsn, dialect string) *system {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, app.Options{
+	o := app.Options{
 		Config: cfg, DSN: dsn, TemporalAddress: srv.FrontendHostPort(), Worker: true, API: true,
 		Migrate: true, Seed: true, Credentials: app.DevCredentials(testTokens), Listener: ln,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	a, err := app.New(ctx, o)
 	if err != nil {
 		cancel()
 		t.Fatalf("starting the system: %v", err)

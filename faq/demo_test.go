@@ -1,6 +1,7 @@
 package faq
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/tawasul/tawasul/seed"
@@ -41,6 +42,9 @@ func TestDemoBankAnswersTypicalQuestions(t *testing.T) {
 		{"stipend is late", "When is the monthly stipend"},
 		{"degree equivalence", "How do I get a university degree from abroad"},
 		{"register for first grade", "How do I register my son"},
+		{"تعريف بالراتب من نظام فارس", "كيف أستخرج تعريفاً بالراتب"},
+		{"نَتَائِجُ ابنائى فى نظام نـــور", "كيف أطّلع على نتائج أبنائي"},
+		{"monthly stipend Safeer", "When is the monthly stipend"},
 	} {
 		hits := search(t, x, Query{Text: c.query})
 		if len(hits) == 0 || len(hits[0].Question) < len(c.want) || hits[0].Question[:len(c.want)] != c.want {
@@ -50,5 +54,9 @@ func TestDemoBankAnswersTypicalQuestions(t *testing.T) {
 			}
 			t.Errorf("%q found %q, want %q… first", c.query, got, c.want)
 		}
+	}
+	hits, err := x.Suggest(t.Context(), "تأخر صرف المكافأة الشهرية للمبتعث", "لم تصدر وثيقة التخرج بعد مرور شهرين", 3)
+	if err != nil || len(hits) == 0 || !strings.HasPrefix(hits[0].Question, "متى تُصرف المكافأة") {
+		t.Errorf("suggestions for a late stipend: %+v, %v", hits, err)
 	}
 }

@@ -73,8 +73,8 @@ type Source interface {
 // Query is one search.
 type Query struct {
 	Text string
-	// Lang restricts the search to the fields of one language and answers in
-	// it; "" searches both and answers in the script Text is written in.
+	// Lang is the language searched and answered in; "" takes the script
+	// Text is written in (Arabic if it has any Arabic letter).
 	Lang  string
 	Limit int // 1..MaxLimit; 0 = DefaultLimit
 }
@@ -331,11 +331,13 @@ func (x *Index) search(ctx context.Context, text, lang string, limit int) ([]Hit
 	if err := x.ensureLoaded(ctx); err != nil {
 		return nil, err
 	}
-	show := lang
-	if show == "" {
-		show = LangEnglish
+	// Without a language, the script of the text says which fields can
+	// match it at all: Arabic words never match the English fields' terms,
+	// nor Latin words the Arabic answers'. Half the fields, half the work.
+	if lang == "" {
+		lang = LangEnglish
 		if hasArabic(text) {
-			show = LangArabic
+			lang = LangArabic
 		}
 	}
 	var fields []query.Query
@@ -346,11 +348,10 @@ func (x *Index) search(ctx context.Context, text, lang string, limit int) ([]Hit
 		m.SetBoost(boost)
 		fields = append(fields, m)
 	}
-	if lang != LangEnglish {
+	if lang == LangArabic {
 		match(fieldQuestionAR, questionBoost)
 		match(fieldAnswerAR, 1)
-	}
-	if lang != LangArabic {
+	} else {
 		match(fieldQuestionEN, questionBoost)
 		match(fieldAnswerEN, 1)
 	}
@@ -375,7 +376,7 @@ func (x *Index) search(ctx context.Context, text, lang string, limit int) ([]Hit
 		if !ok {
 			continue
 		}
-		hits = append(hits, present(e, show, h.Score))
+		hits = append(hits, present(e, lang, h.Score))
 	}
 	return hits, nil
 }
