@@ -45,6 +45,7 @@ func TestDemoBankAnswersTypicalQuestions(t *testing.T) {
 		{"تعريف بالراتب من نظام فارس", "كيف أستخرج تعريفاً بالراتب"},
 		{"نَتَائِجُ ابنائى فى نظام نـــور", "كيف أطّلع على نتائج أبنائي"},
 		{"monthly stipend Safeer", "When is the monthly stipend"},
+		{"معادله الشهاده الجامعيه", "كيف أعادل شهادتي الجامعية"}, // the README's tour
 	} {
 		hits := search(t, x, Query{Text: c.query})
 		if len(hits) == 0 || len(hits[0].Question) < len(c.want) || hits[0].Question[:len(c.want)] != c.want {
