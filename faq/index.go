@@ -229,10 +229,10 @@ func document(e store.FAQEntry) map[string]any {
 	}
 }
 
-// Apply brings the index up to date with an entry this process just wrote
-// (an inactive one leaves it). Before the first load it does nothing: that
-// load reads the entry from the store.
-func (x *Index) Apply(e store.FAQEntry) error {
+// edit runs fn on the current generation with every other use of the index
+// held off; before the first load there is nothing to edit (that load reads
+// the store, which already has the change).
+func (x *Index) edit(fn func(g *generation) error) error {
 	x.writeMu.Lock()
 	defer x.writeMu.Unlock()
 	x.mu.Lock()
@@ -240,47 +240,43 @@ func (x *Index) Apply(e store.FAQEntry) error {
 	if x.gen == nil {
 		return nil
 	}
-	if !e.Active {
-		return x.removeLocked(e.ID)
-	}
-	if err := x.gen.idx.Index(docID(e.ID), document(e)); err != nil {
-		return fmt.Errorf("faq: index entry %d: %w", e.ID, err)
-	}
-	x.gen.entries[e.ID] = e
-	return nil
+	return fn(x.gen)
+}
+
+// Apply brings the index up to date with an entry this process just wrote
+// (an inactive one leaves it).
+func (x *Index) Apply(e store.FAQEntry) error {
+	return x.edit(func(g *generation) error {
+		if !e.Active {
+			return g.remove(e.ID)
+		}
+		if err := g.idx.Index(docID(e.ID), document(e)); err != nil {
+			return fmt.Errorf("faq: index entry %d: %w", e.ID, err)
+		}
+		g.entries[e.ID] = e
+		return nil
+	})
 }
 
 // Remove drops entry id from the index (this process deleted it).
 func (x *Index) Remove(id int64) error {
-	x.writeMu.Lock()
-	defer x.writeMu.Unlock()
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if x.gen == nil {
-		return nil
-	}
-	return x.removeLocked(id)
+	return x.edit(func(g *generation) error { return g.remove(id) })
 }
 
-func (x *Index) removeLocked(id int64) error {
-	if err := x.gen.idx.Delete(docID(id)); err != nil {
+func (g *generation) remove(id int64) error {
+	if err := g.idx.Delete(docID(id)); err != nil {
 		return fmt.Errorf("faq: remove entry %d: %w", id, err)
 	}
-	delete(x.gen.entries, id)
+	delete(g.entries, id)
 	return nil
 }
 
 // Close releases the index; a later use loads it again.
 func (x *Index) Close() error {
-	x.writeMu.Lock()
-	defer x.writeMu.Unlock()
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if x.gen == nil {
-		return nil
-	}
-	err := x.gen.idx.Close()
-	x.gen = nil
+	err := x.edit(func(g *generation) error {
+		x.gen = nil
+		return g.idx.Close()
+	})
 	if err != nil {
 		return fmt.Errorf("faq: close: %w", err)
 	}

@@ -82,6 +82,15 @@ func (c FAQContent) check() error {
 	return nil
 }
 
+// newEntry is c as a new row written by by at at.
+func (c FAQContent) newEntry(by string, at time.Time) FAQEntry {
+	return FAQEntry{
+		QuestionAR: c.QuestionAR, AnswerAR: c.AnswerAR, QuestionEN: c.QuestionEN, AnswerEN: c.AnswerEN,
+		Category: c.Category, Reference: c.Reference, ReviewedOn: c.ReviewedOn, Active: c.Active,
+		CreatedBy: by, UpdatedBy: by, CreatedAt: utc(at), UpdatedAt: utc(at),
+	}
+}
+
 func normalizeFAQ(e *FAQEntry) {
 	e.CreatedAt, e.UpdatedAt = utc(e.CreatedAt), utc(e.UpdatedAt)
 }
@@ -101,11 +110,7 @@ func (s *Store) CreateFAQ(ctx context.Context, c FAQContent, by string, at time.
 	if err := c.check(); err != nil {
 		return FAQEntry{}, fmt.Errorf("store: create FAQ entry: %w", err)
 	}
-	e := FAQEntry{
-		QuestionAR: c.QuestionAR, AnswerAR: c.AnswerAR, QuestionEN: c.QuestionEN, AnswerEN: c.AnswerEN,
-		Category: c.Category, Reference: c.Reference, ReviewedOn: c.ReviewedOn, Active: c.Active,
-		CreatedBy: by, UpdatedBy: by, CreatedAt: utc(at), UpdatedAt: utc(at),
-	}
+	e := c.newEntry(by, at)
 	err := s.writeTx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&e).Error; err != nil {
 			return err
@@ -325,11 +330,7 @@ func (s *Store) SeedFAQ(ctx context.Context, entries []FAQContent, by string, at
 		}
 		rows := make([]FAQEntry, len(entries))
 		for i, c := range entries {
-			rows[i] = FAQEntry{
-				QuestionAR: c.QuestionAR, AnswerAR: c.AnswerAR, QuestionEN: c.QuestionEN, AnswerEN: c.AnswerEN,
-				Category: c.Category, Reference: c.Reference, ReviewedOn: c.ReviewedOn, Active: c.Active,
-				CreatedBy: by, UpdatedBy: by, CreatedAt: utc(at), UpdatedAt: utc(at),
-			}
+			rows[i] = c.newEntry(by, at)
 		}
 		if err := tx.Create(&rows).Error; err != nil {
 			return err
