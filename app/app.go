@@ -265,6 +265,10 @@ func (a *App) startPendingLoop(ctx context.Context) {
 
 // Close releases the connections (idempotent enough for deferred use).
 func (a *App) Close() {
+	if a.FAQ != nil {
+		_ = a.FAQ.Close()
+		a.FAQ = nil
+	}
 	if a.Client != nil {
 		a.Client.Close()
 		a.Client = nil
