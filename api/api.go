@@ -25,6 +25,7 @@ import (
 	"github.com/tawasul/tawasul/auth/password"
 	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/faq"
 	"github.com/tawasul/tawasul/store"
 )
 
@@ -80,6 +81,10 @@ type Options struct {
 	// OutboxInFull shows the outbox without masking recipients or hiding
 	// sign-in codes (dev mode: no SMS gateway, the code is read there).
 	OutboxInFull bool
+	// FAQ is the search index of the FAQ bank, kept up to date by its owner
+	// (the app polls it); nil builds one over Store that loads at first use
+	// and follows only this API's own writes.
+	FAQ *faq.Index
 }
 
 // temporalAPI is the part of the Temporal client the API uses; narrow so
@@ -126,6 +131,10 @@ type API struct {
 	loginLimiter *ipLimiter
 	// trackLimiter guards the beneficiary's routes (tracking code guesses and floods).
 	trackLimiter *ipLimiter
+	// faqLimiter guards the public FAQ routes per client address (staff are
+	// not limited: agents search all day behind one address).
+	faqLimiter *ipLimiter
+	faq        *faq.Index
 	// codeLimiter guards one-time code requests and sign-ins per client
 	// address; the per-mobile throttle and attempt count are in the store.
 	codeLimiter *ipLimiter
@@ -175,6 +184,7 @@ func newAPI(opts Options, tc temporalAPI) (*API, error) {
 		maxFile:      opts.AttachmentMaxBytes,
 		perTicket:    opts.AttachmentsPerTicket,
 		outboxInFull: opts.OutboxInFull,
+		faq:          opts.FAQ,
 	}
 	if a.maxFile <= 0 {
 		a.maxFile = attachments.DefaultMaxBytes
@@ -216,6 +226,10 @@ func newAPI(opts Options, tc temporalAPI) (*API, error) {
 	}
 	a.limiter = newIPLimiter(a.perMinute)
 	a.trackLimiter = newIPLimiter(4 * a.perMinute)
+	a.faqLimiter = newIPLimiter(4 * a.perMinute)
+	if a.faq == nil {
+		a.faq = faq.New(a.store, a.log)
+	}
 	a.entities = entityCache{ttl: 30 * time.Second, load: a.store.ListEntities, now: a.now}
 	h, err := a.routes()
 	if err != nil {
@@ -306,6 +320,19 @@ func (a *API) routes() (http.Handler, error) {
 	beneficiary.GET("/track/:number", a.track)
 	beneficiary.POST("/tickets/:number/beneficiary-attachments", a.uploadBeneficiary)
 	beneficiary.GET("/track/:number/attachments/:id", a.downloadTracked)
+
+	// The FAQ bank: read by anyone (the portal before a ticket is filed,
+	// agents on a call), written by admins.
+	faqPublic := v1.Group("/faq", a.optionalAuth(), a.limitAnonymous(a.faqLimiter))
+	faqPublic.GET("/search", a.searchFAQ)
+	faqPublic.GET("/suggest", a.suggestFAQ)
+	faqPublic.GET("/:id", a.getFAQ)
+	faqPublic.POST("/:id/helpful", a.markFAQHelpful)
+	faqAdmin := staff.Group("/faq", a.requireRole(domain.RoleAdmin))
+	faqAdmin.GET("", a.listFAQ)
+	faqAdmin.POST("", a.createFAQ)
+	faqAdmin.PUT("/:id", a.updateFAQ)
+	faqAdmin.DELETE("/:id", a.deleteFAQ)
 
 	signIn := v1.Group("/beneficiary", a.limitPerAddress(a.codeLimiter))
 	signIn.POST("/code", a.requestBeneficiaryCode)

@@ -27,6 +27,9 @@ const (
 	auditRefreshReused  = "session.refresh_reused"
 	auditTokenCreated   = "token.created"
 	auditTokenRevoked   = "token.revoked"
+	auditFAQCreated     = "faq.created"
+	auditFAQUpdated     = "faq.updated"
+	auditFAQDeleted     = "faq.deleted"
 )
 
 // audit appends one entry to the audit log for the request's staff actor.

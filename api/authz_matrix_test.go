@@ -335,6 +335,17 @@ func mxFile(c mxCaller, _ *mxObject) outcome {
 	return allow
 }
 
+// mxFAQ: the FAQ bank is read by anyone, the portal before filing and agents
+// on a call; as for filing, a token that matches nobody (a beneficiary
+// session included: it is no staff token) is refused rather than treated as
+// anonymous.
+func mxFAQ(c mxCaller, _ *mxObject) outcome {
+	if c.forged || c.bsession {
+		return unauth
+	}
+	return allow
+}
+
 // ---- the table ------------------------------------------------------------
 
 const mxPassword = "a long enough password"
@@ -514,6 +525,16 @@ var mxRules = map[string]mxRule{
 	// the supervisor; outbox_test.go covers what each sees).
 	"GET /api/v1/outbox":               {expect: mxRoles(domain.RoleAdmin, domain.RoleSupervisor)},
 	"POST /api/v1/tokens/:name/revoke": {expect: mxRoles(domain.RoleAdmin), params: map[string]string{"name": "mx-victim-token"}},
+	// The FAQ bank (newMatrix stores entries 1 and 2): read and marked
+	// helpful by anyone, written by admins only (entry 2 is the one deleted).
+	"GET /api/v1/faq/search":       {expect: mxFAQ, query: "q=Noor+results"},
+	"GET /api/v1/faq/suggest":      {expect: mxFAQ, query: "subject=Noor&description=results"},
+	"GET /api/v1/faq/:id":          {expect: mxFAQ, params: map[string]string{"id": "1"}},
+	"POST /api/v1/faq/:id/helpful": {expect: mxFAQ, params: map[string]string{"id": "1"}},
+	"GET /api/v1/faq":              {expect: mxRoles(domain.RoleAdmin)},
+	"POST /api/v1/faq":             {expect: mxRoles(domain.RoleAdmin), body: mxFAQBody},
+	"PUT /api/v1/faq/:id":          {expect: mxRoles(domain.RoleAdmin), params: map[string]string{"id": "1"}, body: mxFAQBody},
+	"DELETE /api/v1/faq/:id":       {expect: mxRoles(domain.RoleAdmin), params: map[string]string{"id": "2"}},
 	"POST /api/v1/entities/import": {expect: mxRoles(domain.RoleAdmin),
 		body: func(m *matrix, _ mxCaller, _ *mxObject) (any, map[string]string) {
 			return m.entitiesCSV, map[string]string{"Content-Type": "text/csv"}
@@ -531,6 +552,11 @@ var mxRules = map[string]mxRule{
 		objectParams: mxAttachment("shared")},
 	"GET /api/v1/beneficiary/tickets/:number/attachments/:id": {objects: "tickets", expect: mxOwn,
 		objectParams: mxAttachment("personal")},
+}
+
+func mxFAQBody(*matrix, mxCaller, *mxObject) (any, map[string]string) {
+	return map[string]any{"question_ar": "كيف أطلع على نتائج نور؟", "answer_ar": "من حساب ولي الأمر في نظام نور.",
+		"question_en": "Where are Noor results?", "answer_en": "In the guardian's Noor account.", "category": "noor"}, nil
 }
 
 // mxListedAs: a list answers 200 to whoever may list at all; the object
@@ -650,6 +676,14 @@ func newMatrix(t *testing.T) *matrix {
 	}
 
 	f.sessionWithToken(mxMobileA, mxBeneficiaryToken)
+
+	for i, q := range []string{"كيف أطلع على نتائج الطلاب في نظام نور؟", "ما موعد حركة النقل؟"} {
+		e, err := f.store.CreateFAQ(ctx, store.FAQContent{QuestionAR: q, AnswerAR: "من نظام نور.", QuestionEN: "Noor results?",
+			AnswerEN: "In Noor.", Category: "noor", ReviewedOn: "2026-01-01", Active: true}, "admin", f.clock.Now())
+		if err != nil || e.ID != int64(i+1) {
+			t.Fatalf("FAQ entry %d: id %d, %v", i+1, e.ID, err)
+		}
+	}
 
 	mk := func(name, entity string, edits ...func(o *mxObject)) {
 		o := &mxObject{name: name, entity: entity, responsible: entity, status: domain.StatusOpen, owner: "A"}

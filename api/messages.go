@@ -256,6 +256,8 @@ var (
 		"Send the file as multipart/form-data, in the part named file."}
 	textNoteNotPublic = text{"الملاحظة الداخلية لا تُعرض على المستفيد؛ اختر الغرض response لمشاركة الملف.",
 		"An internal note is never shown to the beneficiary; use the purpose response to share a file."}
+	textFAQCategory = text{"رمز التصنيف من 1 إلى 32 حرفاً من a-z أو 0-9 أو _ أو -.",
+		"The category is a code of 1 to 32 of a-z, 0-9, _ and -."}
 	textPreviewOneOf = text{"أرسل رقم إصدار محفوظ (version) أو مسودة سياسة (policy)، لا كليهما.",
 		"Send either a stored version (version) or a draft policy (policy), not both."}
 )
@@ -285,6 +287,7 @@ const (
 	fieldUnsupportedType   = "unsupported_file_type"
 	fieldEmptyFile         = "empty_file"
 	fieldDuplicate         = "duplicate_field"
+	fieldInvalidDate       = "invalid_date"
 )
 
 var fieldTexts = map[string]text{

@@ -19,6 +19,7 @@ import (
 
 	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/faq"
 	"github.com/tawasul/tawasul/normalize"
 	"github.com/tawasul/tawasul/notify"
 	"github.com/tawasul/tawasul/sla"
@@ -47,6 +48,10 @@ type createdJSON struct {
 	CreatedAt    time.Time       `json:"created_at"`
 	// QueueNumber is the walk-in visitor's number for the day at the entity.
 	QueueNumber string `json:"queue_number,omitempty"`
+	// Suggestions are FAQ entries that may answer the ticket: the
+	// beneficiary may find the answer before the entity replies, and an
+	// agent filing on a call can read it out at once.
+	Suggestions []faq.Hit `json:"suggestions,omitempty"`
 }
 
 func (a *API) createTicket(c *gin.Context) {
@@ -75,6 +80,7 @@ func (a *API) createTicket(c *gin.Context) {
 	if isStaff {
 		filedBy = actor
 	}
+	suggestions := a.suggestAhead(c, in.Subject, in.Description)
 
 	var keyHash, reqHash string
 	if hasKey {
@@ -84,7 +90,7 @@ func (a *API) createTicket(c *gin.Context) {
 		rec, err := a.store.FindIdempotency(ctx, keyHash)
 		switch {
 		case err == nil:
-			a.replay(c, rec, key, reqHash, isStaff)
+			a.replay(c, rec, key, reqHash, isStaff, suggestions)
 			return
 		case !errors.Is(err, store.ErrNotFound):
 			a.fail(c, fmt.Errorf("find idempotency record: %w", err))
@@ -154,7 +160,7 @@ func (a *API) createTicket(c *gin.Context) {
 		return
 	case !created && rec != nil:
 		// A concurrent request with the same key won the race: answer as its replay.
-		a.replay(c, *rec, key, reqHash, isStaff)
+		a.replay(c, *rec, key, reqHash, isStaff, suggestions)
 		return
 	}
 
@@ -166,12 +172,12 @@ func (a *API) createTicket(c *gin.Context) {
 		a.log.Warn("ticket saved; workflow start deferred to the pending-start loop", "number", ticket.Number,
 			"error", err, "request_id", c.GetString(requestIDKey))
 	}
-	a.writeCreated(c, ticket, code, isStaff, false)
+	a.writeCreated(c, ticket, code, isStaff, false, suggestions())
 }
 
 // replay answers a request whose Idempotency-Key is known: the same ticket and
 // tracking code, finishing the workflow start if the first attempt could not.
-func (a *API) replay(c *gin.Context, rec store.IdempotencyRecord, key, reqHash string, isStaff bool) {
+func (a *API) replay(c *gin.Context, rec store.IdempotencyRecord, key, reqHash string, isStaff bool, suggestions func() []faq.Hit) {
 	ctx := c.Request.Context()
 	if rec.RequestHash != reqHash {
 		writeProblem(c, problem(http.StatusUnprocessableEntity, codeIdempotencyReused))
@@ -194,10 +200,10 @@ func (a *API) replay(c *gin.Context, rec store.IdempotencyRecord, key, reqHash s
 			a.log.Warn("workflow start retry failed; left to the pending-start loop", "number", ticket.Number, "error", err)
 		}
 	}
-	a.writeCreated(c, ticket, code, isStaff, true)
+	a.writeCreated(c, ticket, code, isStaff, true, suggestions())
 }
 
-func (a *API) writeCreated(c *gin.Context, t store.Ticket, code string, isStaff, replayed bool) {
+func (a *API) writeCreated(c *gin.Context, t store.Ticket, code string, isStaff, replayed bool, suggestions []faq.Hit) {
 	loc := "/api/v1/track/" + t.Number
 	if isStaff {
 		loc = "/api/v1/tickets/" + t.Number
@@ -210,6 +216,7 @@ func (a *API) writeCreated(c *gin.Context, t store.Ticket, code string, isStaff,
 		Number: t.Number, TrackingCode: code, Status: t.Status, SLADueAt: t.SLADueAt.UTC(),
 		Entity: t.Entity, Kind: t.Kind, Priority: t.Priority, Channel: t.Channel, CreatedAt: t.CreatedAt.UTC(),
 		QueueNumber: t.QueueNumber,
+		Suggestions: suggestions,
 	})
 }
 

@@ -27,6 +27,7 @@ import (
 	"github.com/tawasul/tawasul/config"
 	"github.com/tawasul/tawasul/dispatch"
 	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/faq"
 	"github.com/tawasul/tawasul/notify"
 	"github.com/tawasul/tawasul/seed"
 	"github.com/tawasul/tawasul/sla"
@@ -45,7 +46,9 @@ type Options struct {
 	// production `tawasul migrate` does it and a pending migration fails start).
 	Migrate bool
 	// Seed loads the bundled organization and the default policy when absent.
-	Seed        bool
+	Seed bool
+	// DemoFAQ loads the bundled demo FAQ bank when the bank is empty (dev).
+	DemoFAQ     bool
 	Credentials []api.Credential
 	Logger      *slog.Logger
 	// Listener, when set, is used instead of listening on Config.Addr (tests).
@@ -69,8 +72,10 @@ type App struct {
 	// dispatcher delivers the outbox; nil unless this process runs the worker.
 	dispatcher *dispatch.Dispatcher
 	API        *api.API
-	server     *http.Server
-	ln         net.Listener
+	// FAQ is the API's search index of the FAQ bank (nil without API).
+	FAQ    *faq.Index
+	server *http.Server
+	ln     net.Listener
 	// files keeps attachments (nil without a directory: uploads answer 503).
 	files *attachments.Disk
 }
@@ -105,6 +110,15 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 			return nil, err
 		}
 	}
+	if opts.DemoFAQ {
+		n, err := SeedDemoFAQ(ctx, a.Store)
+		if err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			log.Info("loaded the demo FAQ bank", "entries", n)
+		}
+	}
 
 	if a.Client, err = Dial(ctx, opts.Config.Temporal, opts.TemporalAddress, log); err != nil {
 		return nil, err
@@ -133,6 +147,12 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 			}
 			files = a.files
 		}
+		// Built now, so the first searcher does not wait for it and a bank
+		// that cannot be read fails the start rather than every search.
+		a.FAQ = faq.New(a.Store, log.With("component", "faq"))
+		if err := a.FAQ.Refresh(ctx); err != nil {
+			return nil, fmt.Errorf("building the FAQ index: %w", err)
+		}
 		a.API, err = api.New(api.Options{
 			Store:           a.Store,
 			Temporal:        a.Client,
@@ -149,6 +169,7 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 			AttachmentMaxBytes:   opts.Config.Attachments.MaxBytes,
 			AttachmentsPerTicket: opts.Config.Attachments.MaxPerTicket,
 			OutboxInFull:         opts.Dev,
+			FAQ:                  a.FAQ,
 			Ready: func(ctx context.Context) error {
 				_, err := a.Client.CheckHealth(ctx, &client.CheckHealthRequest{})
 				return err
@@ -216,6 +237,7 @@ func (a *App) Run(ctx context.Context) error {
 			defer close(loopDone)
 			var wg sync.WaitGroup
 			wg.Go(func() { a.purgeLoop(loopCtx) })
+			wg.Go(func() { a.FAQ.Run(loopCtx, faq.PollEvery) })
 			a.startPendingLoop(loopCtx)
 			wg.Wait()
 		}()
@@ -246,10 +268,10 @@ const purgeKeep = 7 * 24 * time.Hour
 // file and recording it.
 const orphanAge = time.Hour
 
-// purgeLoop deletes sessions and one-time codes dead for a week, and
-// attachment files a crash left without a row, hourly (and once at start).
-// Several API replicas running it at once delete the same rows at worst;
-// nothing else depends on them.
+// purgeLoop deletes, hourly (and once at start), sessions and one-time codes
+// dead for a week, attachment files a crash left without a row, and the FAQ
+// helpful marks of past days. Several API replicas running it at once delete
+// the same rows at worst; nothing else depends on them.
 func (a *App) purgeLoop(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
@@ -265,6 +287,12 @@ func (a *App) purgeLoop(ctx context.Context) {
 			} else if n > 0 {
 				a.log.Info("removed orphaned attachment files", "files", n)
 			}
+		}
+		// A helpful mark only stops a second count on its own day (Riyadh
+		// time); two UTC days back is past every such day.
+		cut := time.Now().UTC().AddDate(0, 0, -2).Format(time.DateOnly)
+		if _, err := a.Store.PurgeFAQMarks(ctx, cut); err != nil && ctx.Err() == nil {
+			a.log.Warn("purging FAQ helpful marks", "error", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -299,6 +327,10 @@ func (a *App) Close() {
 		_ = a.files.Close()
 		a.files = nil
 	}
+	if a.FAQ != nil {
+		_ = a.FAQ.Close()
+		a.FAQ = nil
+	}
 	if a.Client != nil {
 		a.Client.Close()
 		a.Client = nil
@@ -323,6 +355,24 @@ func Seed(ctx context.Context, s *store.Store) error {
 		return fmt.Errorf("loading the default policy: %w", err)
 	}
 	return nil
+}
+
+// demoFAQAuthor is the author of the demo FAQ entries.
+const demoFAQAuthor = "seed"
+
+// SeedDemoFAQ loads the bundled demo FAQ bank (seed/faq.yaml) into an empty
+// bank and reports how many entries it added: none when the bank has any
+// entry, so an administrator's bank is never mixed with the demo's.
+func SeedDemoFAQ(ctx context.Context, s *store.Store) (int, error) {
+	bank, err := seed.FAQ()
+	if err != nil {
+		return 0, fmt.Errorf("bundled FAQ bank: %w", err)
+	}
+	n, err := s.SeedFAQ(ctx, bank, demoFAQAuthor, time.Now())
+	if err != nil {
+		return 0, fmt.Errorf("loading the demo FAQ bank: %w", err)
+	}
+	return n, nil
 }
 
 // Dial connects to Temporal, with TLS when configured, and waits until the

@@ -78,7 +78,8 @@ type DevConfig struct {
 	TemporalPort int `mapstructure:"temporal_port"`
 	// UIPort is the embedded Temporal Web UI's port; -1 disables the UI.
 	UIPort int `mapstructure:"ui_port"`
-	// Demo loads the demo organization and prints one token per role.
+	// Demo prints one token per role and loads the demo FAQ bank into an
+	// empty bank.
 	Demo bool `mapstructure:"demo"`
 }
 
@@ -287,7 +288,7 @@ func Flags(name string) *pflag.FlagSet {
 	fs.String("temporal-namespace", "", "Temporal namespace")
 	fs.Int("temporal-port", 0, "dev mode: embedded Temporal frontend port")
 	fs.Int("ui-port", 0, "dev mode: Temporal Web UI port (-1 disables it)")
-	fs.Bool("demo", true, "dev mode: load the demo organization and print tokens")
+	fs.Bool("demo", true, "dev mode: print demo tokens and load the demo FAQ bank")
 	fs.String("log-level", "", "debug, info, warn or error")
 	return fs
 }

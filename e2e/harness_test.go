@@ -122,14 +122,14 @@ func pgSchema(t *testing.T) string {
 	return u.String()
 }
 
-func start(t testing.TB, dsn, dialect string) *system {
+// start runs a system on dsn; opts adjust its options (e.g. the demo FAQ bank).
+func start(t testing.TB, dsn, dialect string, opts ...func(*app.Options)) *system {
 	t.Helper()
-	return startWith(t, dsn, dialect, nil)
+	return startWith(t, dsn, dialect, opts...)
 }
 
-// startWith is start with the configuration and options edited by edit
-// before the system is built.
-func startWith(t testing.TB, dsn, dialect string, edit func(*app.Options)) *system {
+// startWith is start with the options edited before the system is built.
+func startWith(t testing.TB, dsn, dialect string, edits ...func(*app.Options)) *system {
 	t.Helper()
 	srv := newTemporal(t)
 	files := filepath.Join(t.TempDir(), "attachments")
@@ -150,7 +150,7 @@ func startWith(t testing.TB, dsn, dialect string, edit func(*app.Options)) *syst
 		Migrate: true, Seed: true, Credentials: app.DevCredentials(testTokens), Listener: ln,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
-	if edit != nil {
+	for _, edit := range edits {
 		edit(&opts)
 	}
 	a, err := app.New(ctx, opts)

@@ -4,7 +4,7 @@
 //	tawasul api       the HTTP API, against an external Temporal and PostgreSQL
 //	tawasul worker    the Temporal worker, against an external Temporal and PostgreSQL
 //	tawasul migrate   apply the read model's pending migrations
-//	tawasul seed      load the bundled organization and the default policy
+//	tawasul seed      load the bundled organization and the default policy (--demo-faq: and the demo FAQ bank)
 //	tawasul audit verify   check the audit log's hash chain; exit 1 at the first broken entry
 //	tawasul hash-token TOKEN   print the SHA-256 to put in auth.tokens[].hash
 //	tawasul create-admin --username U --name N   the first administrator account (password on stdin)
@@ -39,7 +39,7 @@ commands:
   api           run the HTTP API against an external Temporal and database
   worker        run the Temporal worker against an external Temporal and database
   migrate       apply pending read-model migrations
-  seed          load the bundled organization and the default SLA policy
+  seed          load the bundled organization and the default SLA policy (--demo-faq: the demo FAQ bank too)
   audit verify  check the audit log's hash chain (exits 1 and names the first broken entry)
   hash-token    print the SHA-256 of a token for auth.tokens[].hash
   create-admin  create an administrator account (the first one); the password is read from stdin
@@ -89,6 +89,9 @@ func run(ctx context.Context, cmd string, args []string) error {
 		fs.String("username", "", "the administrator's username")
 		fs.String("name", "", "the administrator's full name")
 	}
+	if cmd == "seed" {
+		fs.Bool("demo-faq", false, "also load the demo FAQ bank (seed/faq.yaml) if the bank is empty")
+	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -137,6 +140,13 @@ func run(ctx context.Context, cmd string, args []string) error {
 		if cmd == "seed" {
 			if err := app.Seed(ctx, s); err != nil {
 				return err
+			}
+			if demo, _ := fs.GetBool("demo-faq"); demo {
+				n, err := app.SeedDemoFAQ(ctx, s)
+				if err != nil {
+					return err
+				}
+				log.Info("demo FAQ bank", "entries_added", n)
 			}
 		}
 		log.Info(cmd + " done")
@@ -239,7 +249,7 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	a, err := app.New(ctx, app.Options{
 		Config: cfg, DSN: cfg.DevDSN(), TemporalAddress: srv.FrontendHostPort(),
-		API: true, Worker: true, Migrate: true, Seed: true, Credentials: creds, Logger: log, Dev: true,
+		API: true, Worker: true, Migrate: true, Seed: true, DemoFAQ: cfg.Dev.Demo, Credentials: creds, Logger: log, Dev: true,
 	})
 	if err != nil {
 		return err
