@@ -250,7 +250,8 @@ cd "$WORK"
 # step, as a ministry's DBA would with the same tool.
 t=$(now)
 SQLTOOL=("$BIN/temporal-sql-tool" --plugin postgres12 --ep "$PG_HOST" -p "$PG_PORT" -u "$PG_USER")
-[[ -n ${PGPASSWORD:-} ]] && SQLTOOL+=(--pw "$PGPASSWORD")
+# The tool reads the password from its environment, kept off the process list.
+[[ -n ${PGPASSWORD:-} ]] && export SQL_PASSWORD=$PGPASSWORD
 for pair in "$DB_TEMPORAL:temporal" "$DB_VISIBILITY:visibility"; do
 	db=${pair%%:*} dir=$SCHEMA/${pair#*:}/versioned
 	DATABASES_CREATED+=("$db")
@@ -344,6 +345,7 @@ dynamicConfigClient:
   filepath: $WORK/dynamicconfig.yaml
   pollInterval: 10s
 EOF
+chmod 600 "$WORK/temporal.yaml" # it holds the database password, if any
 t=$(now)
 start temporal "$LOGS/temporal.log" "$BIN/temporal-server" --config-file "$WORK/temporal.yaml" --allow-no-auth start
 wait_for 120 "Temporal frontend on port $FRONTEND" temporal port_open "$FRONTEND"
