@@ -92,8 +92,9 @@ func readModels(t *testing.T, fn func(t *testing.T, sys *system)) {
 	})
 }
 
-// pgSchema creates a throwaway schema and returns a DSN whose search_path is it.
-func pgSchema(t *testing.T) string {
+// needPostgres connects to the test PostgreSQL: a test without it is skipped
+// locally and fails in CI. The caller closes db.
+func needPostgres(t *testing.T) *sql.DB {
 	t.Helper()
 	db, err := sql.Open("pgx", pgDSN())
 	if err == nil {
@@ -105,6 +106,13 @@ func pgSchema(t *testing.T) string {
 		}
 		t.Skipf("PostgreSQL not reachable at %s (machine lacks it): %v", pgDSN(), err)
 	}
+	return db
+}
+
+// pgSchema creates a throwaway schema and returns a DSN whose search_path is it.
+func pgSchema(t *testing.T) string {
+	t.Helper()
+	db := needPostgres(t)
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	schema := "e2e_" + hex.EncodeToString(b)

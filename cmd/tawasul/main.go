@@ -5,6 +5,7 @@
 //	tawasul worker    the Temporal worker, against an external Temporal and PostgreSQL
 //	tawasul migrate   apply the read model's pending migrations
 //	tawasul seed      load the bundled organization and the default policy (--demo-faq: and the demo FAQ bank)
+//	tawasul namespace   register the Temporal namespace on a fresh cluster (idempotent)
 //	tawasul audit verify   check the audit log's hash chain; exit 1 at the first broken entry
 //	tawasul hash-token TOKEN   print the SHA-256 to put in auth.tokens[].hash
 //	tawasul create-admin --username U --name N   the first administrator account (password on stdin)
@@ -22,6 +23,7 @@ import (
 	"path/filepath"
 	"syscall"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -40,6 +42,7 @@ commands:
   worker        run the Temporal worker against an external Temporal and database
   migrate       apply pending read-model migrations
   seed          load the bundled organization and the default SLA policy (--demo-faq: the demo FAQ bank too)
+  namespace     register the configured Temporal namespace if it does not exist
   audit verify  check the audit log's hash chain (exits 1 and names the first broken entry)
   hash-token    print the SHA-256 of a token for auth.tokens[].hash
   create-admin  create an administrator account (the first one); the password is read from stdin
@@ -91,6 +94,10 @@ func run(ctx context.Context, cmd string, args []string) error {
 	}
 	if cmd == "seed" {
 		fs.Bool("demo-faq", false, "also load the demo FAQ bank (seed/faq.yaml) if the bank is empty")
+	}
+	if cmd == "namespace" {
+		fs.Duration("retention", defaultRetention, "how long closed workflows stay in Temporal (new namespace only)")
+		fs.Duration("wait", 30*time.Second, "how long to wait for a new namespace to take requests")
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -151,6 +158,15 @@ func run(ctx context.Context, cmd string, args []string) error {
 		}
 		log.Info(cmd + " done")
 		return nil
+	case "namespace":
+		retention, _ := fs.GetDuration("retention")
+		wait, _ := fs.GetDuration("wait")
+		tc, err := app.Dial(ctx, cfg.Temporal, cfg.Temporal.Address, log)
+		if err != nil {
+			return err
+		}
+		defer tc.Close()
+		return ensureNamespace(ctx, tc, cfg.Temporal.Namespace, retention, wait, os.Stdout)
 	case "create-admin":
 		if cfg.Database.DSN == "" {
 			return errors.New("--db (or database.dsn / TAWASUL_DATABASE_DSN) is required")

@@ -1,0 +1,559 @@
+#!/usr/bin/env bash
+# The production topology on one machine, for real: a Temporal server built
+# from source (the v1.32.0 that `tawasul dev` embeds) on PostgreSQL, two
+# `tawasul worker` and two `tawasul api` processes against it and a PostgreSQL
+# read model, load through both APIs, one worker and one API killed with
+# SIGKILL mid-run, then the end check. Everything it creates (processes,
+# databases, files) is removed on exit unless --keep.
+#
+#   deploy/topology.sh                      # 2000 lifecycles, 8 in flight per API, 4 history shards
+#   deploy/topology.sh -n 200 -c 4          # the CI smoke's size (e2e/topology_test.go)
+#   deploy/topology.sh --shards 16 --workers 3 --apis 3 --keep
+#
+# Needs: go (run from anywhere inside the repository), psql, curl, jq, and
+# PostgreSQL reachable as TOPOLOGY_PG_USER on TOPOLOGY_PG_HOST:TOPOLOGY_PG_PORT
+# with the right to create databases (PGPASSWORD is passed on if set).
+set -euo pipefail
+
+usage() {
+	cat <<'EOF'
+usage: deploy/topology.sh [flags]
+
+  -n, --tickets N          lifecycles (or filings with --mode intake), split over the APIs  [TOPOLOGY_TICKETS, 2000]
+  -c, --concurrency C      requests in flight per API                                       [TOPOLOGY_CONCURRENCY, 8]
+      --shards S           Temporal history shards (fixed when the database is created)     [TOPOLOGY_SHARDS, 4]
+      --workers W          tawasul worker processes (at least 2)                            [TOPOLOGY_WORKERS, 2]
+      --apis A             tawasul api processes (at least 2)                               [TOPOLOGY_APIS, 2]
+      --mode M             lifecycle (file, answer, object, withdraw, close) or intake      [TOPOLOGY_MODE, lifecycle]
+      --kill-at F          SIGKILL worker 1 and API 1 when this share of the tickets is in  [TOPOLOGY_KILL_AT, 0.3]
+      --restart-after S    seconds until the killed API is started again                   [TOPOLOGY_RESTART_AFTER, 3]
+      --restart-worker     start the killed worker again too (default: the survivors finish)
+      --objection-window S seconds of the run's objection window, so answered tickets close [TOPOLOGY_OBJECTION_WINDOW, 60]
+      --work-dir DIR       binaries, configuration and logs (default: a new temporary directory)
+      --tawasul-bin PATH   use this tawasul binary instead of building one                [TOPOLOGY_TAWASUL_BIN]
+      --keep               leave the databases and the work directory behind               [TOPOLOGY_KEEP=1]
+  -h, --help
+
+PostgreSQL: TOPOLOGY_PG_HOST (127.0.0.1), TOPOLOGY_PG_PORT (5432), TOPOLOGY_PG_USER (postgres), PGPASSWORD.
+EOF
+}
+
+TICKETS=${TOPOLOGY_TICKETS:-2000}
+CONCURRENCY=${TOPOLOGY_CONCURRENCY:-8}
+SHARDS=${TOPOLOGY_SHARDS:-4}
+WORKERS=${TOPOLOGY_WORKERS:-2}
+APIS=${TOPOLOGY_APIS:-2}
+MODE=${TOPOLOGY_MODE:-lifecycle}
+KILL_AT=${TOPOLOGY_KILL_AT:-0.3}
+RESTART_AFTER=${TOPOLOGY_RESTART_AFTER:-3}
+RESTART_WORKER=0
+OBJECTION_WINDOW=${TOPOLOGY_OBJECTION_WINDOW:-60}
+WORK=${TOPOLOGY_WORK_DIR:-}
+TAWASUL_BIN=${TOPOLOGY_TAWASUL_BIN:-}
+KEEP=${TOPOLOGY_KEEP:-0}
+PG_HOST=${TOPOLOGY_PG_HOST:-127.0.0.1}
+PG_PORT=${TOPOLOGY_PG_PORT:-5432}
+PG_USER=${TOPOLOGY_PG_USER:-postgres}
+
+while (($#)); do
+	case $1 in
+	-n | --tickets) TICKETS=$2; shift 2 ;;
+	-c | --concurrency) CONCURRENCY=$2; shift 2 ;;
+	--shards) SHARDS=$2; shift 2 ;;
+	--workers) WORKERS=$2; shift 2 ;;
+	--apis) APIS=$2; shift 2 ;;
+	--mode) MODE=$2; shift 2 ;;
+	--kill-at) KILL_AT=$2; shift 2 ;;
+	--restart-after) RESTART_AFTER=$2; shift 2 ;;
+	--restart-worker) RESTART_WORKER=1; shift ;;
+	--objection-window) OBJECTION_WINDOW=$2; shift 2 ;;
+	--work-dir) WORK=$2; shift 2 ;;
+	--tawasul-bin) TAWASUL_BIN=$2; shift 2 ;;
+	--keep) KEEP=1; shift ;;
+	-h | --help) usage; exit 0 ;;
+	*) echo "topology: unknown argument $1" >&2; usage >&2; exit 2 ;;
+	esac
+done
+
+die() { echo "topology: $*" >&2; exit 1; }
+log() { printf '%s  %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+for v in TICKETS CONCURRENCY SHARDS WORKERS APIS RESTART_AFTER OBJECTION_WINDOW; do
+	[[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number, not '${!v}'"
+done
+((WORKERS >= 2 && APIS >= 2)) || die "one worker and one API are killed: run at least 2 of each"
+((TICKETS >= APIS && CONCURRENCY >= 1 && SHARDS >= 1)) || die "need at least one ticket per API, concurrency and shards ≥ 1"
+[[ $MODE == lifecycle || $MODE == intake ]] || die "--mode is lifecycle or intake"
+awk -v f="$KILL_AT" 'BEGIN { exit !(f > 0 && f < 1) }' || die "--kill-at is a share between 0 and 1"
+for tool in go psql curl jq; do
+	command -v "$tool" >/dev/null || die "$tool is not installed"
+done
+
+PSQL=(psql -X -q -v ON_ERROR_STOP=1 -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER")
+sql() { "${PSQL[@]}" -tA -d "$1" -c "$2"; }
+sql postgres "SELECT 1" >/dev/null || die "PostgreSQL not reachable as $PG_USER at $PG_HOST:$PG_PORT"
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+OWN_WORK=0
+if [[ -z $WORK ]]; then
+	WORK=$(mktemp -d "${TMPDIR:-/tmp}/tawasul-topology.XXXXXX")
+	OWN_WORK=1
+fi
+mkdir -p "$WORK/bin" "$WORK/logs"
+WORK=$(cd "$WORK" && pwd)
+BIN=$WORK/bin
+LOGS=$WORK/logs
+
+# Every database of this run carries the suffix, so runs side by side (and
+# other users of the same PostgreSQL) never meet, and cleanup drops only ours.
+SUFFIX=$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
+DB_TEMPORAL=topology_${SUFFIX}_temporal
+DB_VISIBILITY=topology_${SUFFIX}_visibility
+DB_TAWASUL=topology_${SUFFIX}_tawasul
+NAMESPACE=tawasul
+DATABASES_CREATED=()
+
+
+declare -A PID=()     # name → pid of every process this script started
+declare -A CMDLINE=() # name → how to start it again
+T0=$(now)
+
+stop_all() {
+	local name pid deadline t0
+	t0=$(now)
+	((${#PID[@]})) || return 0
+	# Clients first, the Temporal server last: workers and APIs shut down
+	# cleanly only while it still answers.
+	for group in loadgen api worker temporal; do
+		for name in "${!PID[@]}"; do
+			[[ $name == "$group"* ]] || continue
+			kill -TERM "${PID[$name]}" 2>/dev/null || true
+		done
+		deadline=$((SECONDS + 20))
+		for name in "${!PID[@]}"; do
+			[[ $name == "$group"* ]] || continue
+			pid=${PID[$name]}
+			while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
+			if kill -KILL "$pid" 2>/dev/null; then
+				log "$name ignored SIGTERM for 20s: killed"
+			fi
+			wait "$pid" 2>/dev/null || true
+			unset "PID[$name]"
+		done
+	done
+	log "processes stopped in $(since "$t0")s"
+}
+
+cleanup() {
+	local rc=$?
+	set +e
+	trap - EXIT INT TERM
+	stop_all
+	if ((KEEP)); then
+		log "kept: databases ${DATABASES_CREATED[*]:-none}; work directory $WORK"
+	else
+		for db in "${DATABASES_CREATED[@]}"; do
+			sql postgres "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null || log "could not drop $db"
+		done
+		((${#DATABASES_CREATED[@]})) && log "dropped ${DATABASES_CREATED[*]}"
+		if ((rc == 0 && OWN_WORK)); then
+			rm -rf "$WORK"
+		elif ((rc != 0)); then
+			rm -rf "$BIN" # hundreds of MB; the logs are what explains a failure
+			log "logs kept in $LOGS"
+		fi
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# start NAME LOGFILE CMD... runs CMD in the background and remembers how, so
+# a killed process can be started again the same way.
+start() {
+	local name=$1 logf=$2
+	shift 2
+	CMDLINE[$name]=$(printf '%q ' "$@")
+	"$@" >>"$logf" 2>&1 &
+	PID[$name]=$!
+}
+restart() {
+	local name=$1
+	eval "${CMDLINE[$name]}" '>>"$LOGS/$name.log" 2>&1 &'
+	PID[$name]=$!
+}
+alive() { kill -0 "${PID[$1]}" 2>/dev/null; }
+
+# Ports are picked at random among the free ones so that several runs (and
+# the test suite's own servers) can share the machine. Below 32768: Temporal
+# keeps membership ports in a PostgreSQL smallint, and refuses to start on a
+# higher one.
+USED_PORTS=" "
+pick_port() {
+	local candidate
+	while :; do
+		candidate=$((20000 + RANDOM % 12000))
+		[[ $USED_PORTS == *" $candidate "* ]] && continue
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then
+			USED_PORTS+="$candidate "
+			printf -v "$1" '%s' "$candidate"
+			return
+		fi
+	done
+}
+
+wait_for() { # wait_for SECONDS WHAT NAME-OF-PROCESS-OR-"" CMD...
+	local limit=$1 what=$2 proc=$3
+	shift 3
+	local deadline=$((SECONDS + limit))
+	until "$@" >/dev/null 2>&1; do
+		if [[ -n $proc ]] && ! alive "$proc"; then
+			tail -n 30 "$LOGS/$proc.log" >&2 || true
+			die "$proc exited while waiting for $what"
+		fi
+		((SECONDS < deadline)) || die "$what not ready after ${limit}s"
+		sleep 0.3
+	done
+}
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+########################################################################
+log "work directory $WORK, databases topology_${SUFFIX}_*"
+
+# 1. Binaries. The Temporal server and its schema tool are tool dependencies
+# of our go.mod: the same source as `go install go.temporal.io/server/cmd/server@v1.32.0`,
+# built from our module graph, so the build cache `tawasul dev` filled serves
+# them. `go tool -n` builds a tool once and keeps the executable in the build
+# cache: a second run links nothing.
+t=$(now)
+cd "$REPO"
+export GOTOOLCHAIN=${GOTOOLCHAIN:-local}
+if [[ -n $TAWASUL_BIN ]]; then
+	cp "$TAWASUL_BIN" "$BIN/tawasul"
+else
+	go build -o "$BIN/tawasul" ./cmd/tawasul
+fi
+for tool in server:temporal-server tools/sql:temporal-sql-tool; do
+	exe=$(go tool -n "go.temporal.io/server/cmd/${tool%%:*}")
+	ln -f "$exe" "$BIN/${tool#*:}" 2>/dev/null || cp "$exe" "$BIN/${tool#*:}"
+done
+SCHEMA=$(go list -m -f '{{.Dir}}' go.temporal.io/server)/schema/postgresql/v12
+TEMPORAL_VERSION=$("$BIN/temporal-server" --version | awk '{print $NF}')
+BUILD_SEC=$(since "$t")
+log "built tawasul and Temporal $TEMPORAL_VERSION in ${BUILD_SEC}s"
+cd "$WORK"
+
+# 2. Temporal's two databases, schema at version 0.0 then every versioned
+# step, as a ministry's DBA would with the same tool.
+t=$(now)
+SQLTOOL=("$BIN/temporal-sql-tool" --plugin postgres12 --ep "$PG_HOST" -p "$PG_PORT" -u "$PG_USER")
+# The tool reads the password from its environment, kept off the process list.
+[[ -n ${PGPASSWORD:-} ]] && export SQL_PASSWORD=$PGPASSWORD
+for pair in "$DB_TEMPORAL:temporal" "$DB_VISIBILITY:visibility"; do
+	db=${pair%%:*} dir=$SCHEMA/${pair#*:}/versioned
+	DATABASES_CREATED+=("$db")
+	{
+		"${SQLTOOL[@]}" --db "$db" create-database
+		"${SQLTOOL[@]}" --db "$db" setup-schema -v 0.0
+		"${SQLTOOL[@]}" --db "$db" update-schema -d "$dir"
+	} >>"$LOGS/schema.log" 2>&1 || { tail -n 20 "$LOGS/schema.log" >&2; die "schema setup of $db failed"; }
+done
+SCHEMA_SEC=$(since "$t")
+log "Temporal schema on $DB_TEMPORAL and $DB_VISIBILITY in ${SCHEMA_SEC}s"
+
+# 3. The server: all four services in one process, as a small installation
+# starts; a larger one runs the same binary per service (--service history …)
+# on several machines against the same databases.
+pick_port FRONTEND
+pick_port FRONTEND_HTTP
+pick_port HISTORY
+pick_port MATCHING
+pick_port WORKER_SVC
+pick_port M_FRONTEND
+pick_port M_HISTORY
+pick_port M_MATCHING
+pick_port M_WORKER
+cat >"$WORK/dynamicconfig.yaml" <<'EOF'
+# The end check counts workflows through visibility in batches; the default
+# of 10 visibility requests per second per namespace would throttle it.
+frontend.namespaceRPS.visibility:
+  - value: 100
+EOF
+cat >"$WORK/temporal.yaml" <<EOF
+log:
+  stdout: true
+  level: warn
+persistence:
+  numHistoryShards: $SHARDS
+  defaultStore: default
+  visibilityStore: visibility
+  datastores:
+    default:
+      sql:
+        pluginName: postgres12
+        databaseName: $DB_TEMPORAL
+        connectAddr: "$PG_HOST:$PG_PORT"
+        connectProtocol: tcp
+        user: "$PG_USER"
+        password: "${PGPASSWORD:-}"
+        maxConns: 20
+        maxIdleConns: 20
+        maxConnLifetime: 1h
+    visibility:
+      sql:
+        pluginName: postgres12
+        databaseName: $DB_VISIBILITY
+        connectAddr: "$PG_HOST:$PG_PORT"
+        connectProtocol: tcp
+        user: "$PG_USER"
+        password: "${PGPASSWORD:-}"
+        maxConns: 10
+        maxIdleConns: 10
+        maxConnLifetime: 1h
+global:
+  membership:
+    maxJoinDuration: 30s
+    broadcastAddress: 127.0.0.1
+services:
+  frontend:
+    rpc: {grpcPort: $FRONTEND, httpPort: $FRONTEND_HTTP, membershipPort: $M_FRONTEND, bindOnLocalHost: true}
+  history:
+    rpc: {grpcPort: $HISTORY, membershipPort: $M_HISTORY, bindOnLocalHost: true}
+  matching:
+    rpc: {grpcPort: $MATCHING, membershipPort: $M_MATCHING, bindOnLocalHost: true}
+  worker:
+    rpc: {grpcPort: $WORKER_SVC, membershipPort: $M_WORKER, bindOnLocalHost: true}
+clusterMetadata:
+  enableGlobalNamespace: false
+  failoverVersionIncrement: 10
+  masterClusterName: active
+  currentClusterName: active
+  clusterInformation:
+    active:
+      enabled: true
+      initialFailoverVersion: 1
+      rpcName: frontend
+      rpcAddress: 127.0.0.1:$FRONTEND
+dcRedirectionPolicy:
+  policy: noop
+publicClient:
+  hostPort: 127.0.0.1:$FRONTEND
+dynamicConfigClient:
+  filepath: $WORK/dynamicconfig.yaml
+  pollInterval: 10s
+EOF
+chmod 600 "$WORK/temporal.yaml" # it holds the database password, if any
+t=$(now)
+start temporal "$LOGS/temporal.log" "$BIN/temporal-server" --config-file "$WORK/temporal.yaml" --allow-no-auth start
+wait_for 120 "Temporal frontend on port $FRONTEND" temporal port_open "$FRONTEND"
+
+# 4. Tawasul's configuration: fresh tokens (only their hashes in the file),
+# a fresh tracking secret, its own database.
+ADMIN_TOKEN=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
+AGENT_TOKEN=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
+cat >"$WORK/tawasul.yaml" <<EOF
+auth:
+  tokens:
+    - {name: topology-admin, hash: $("$BIN/tawasul" hash-token "$ADMIN_TOKEN"), role: admin}
+    - {name: topology-agent, hash: $("$BIN/tawasul" hash-token "$AGENT_TOKEN"), role: agent}
+EOF
+chmod 600 "$WORK/tawasul.yaml"
+DSN_PASS=${PGPASSWORD:+:$PGPASSWORD}
+export TAWASUL_DATABASE_DSN="postgres://$PG_USER$DSN_PASS@$PG_HOST:$PG_PORT/$DB_TAWASUL?sslmode=disable"
+export TAWASUL_TEMPORAL_ADDRESS=127.0.0.1:$FRONTEND
+export TAWASUL_TEMPORAL_NAMESPACE=$NAMESPACE
+export TAWASUL_SECRETS_TRACKING
+TAWASUL_SECRETS_TRACKING=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
+export TAWASUL_LOG_LEVEL=${TAWASUL_LOG_LEVEL:-warn}
+TW=("$BIN/tawasul")
+
+# Health: the frontend answers, and the namespace is registered and takes
+# requests (the command describes it and waits for the namespace cache).
+"${TW[@]}" namespace --config "$WORK/tawasul.yaml" --retention 24h >>"$LOGS/namespace.log" 2>&1 ||
+	{ cat "$LOGS/namespace.log" >&2; tail -n 30 "$LOGS/temporal.log" >&2; die "namespace $NAMESPACE not usable"; }
+TEMPORAL_SEC=$(since "$t")
+log "Temporal up on 127.0.0.1:$FRONTEND ($SHARDS history shards), namespace $NAMESPACE, in ${TEMPORAL_SEC}s"
+
+t=$(now)
+DATABASES_CREATED+=("$DB_TAWASUL")
+sql postgres "CREATE DATABASE \"$DB_TAWASUL\""
+for c in migrate seed; do
+	"${TW[@]}" "$c" --config "$WORK/tawasul.yaml" >>"$LOGS/$c.log" 2>&1 || { cat "$LOGS/$c.log" >&2; die "tawasul $c failed"; }
+done
+
+for ((i = 1; i <= WORKERS; i++)); do
+	start "worker-$i" "$LOGS/worker-$i.log" "${TW[@]}" worker --config "$WORK/tawasul.yaml"
+done
+declare -a API_ADDR=()
+for ((i = 1; i <= APIS; i++)); do
+	pick_port p
+	API_ADDR[i]=127.0.0.1:$p
+	start "api-$i" "$LOGS/api-$i.log" env "TAWASUL_ADDR=${API_ADDR[i]}" "${TW[@]}" api --config "$WORK/tawasul.yaml"
+done
+for ((i = 1; i <= APIS; i++)); do
+	wait_for 60 "api-$i" "api-$i" curl -fsS "http://${API_ADDR[i]}/readyz"
+done
+sleep 1
+for ((i = 1; i <= WORKERS; i++)); do
+	alive "worker-$i" || { tail -n 30 "$LOGS/worker-$i.log" >&2; die "worker-$i exited at start"; }
+done
+TAWASUL_SEC=$(since "$t")
+log "read model $DB_TAWASUL migrated and seeded; $WORKERS workers, $APIS APIs (${API_ADDR[*]}) in ${TAWASUL_SEC}s"
+
+# 5. The run's policy: answered tickets close after a short objection window,
+# so every lifecycle ends in a final status and its workflow completes within
+# the run. Not shorter than 45 s: an answer whose activity the killed worker
+# held completes only after that activity's 30 s timeout, its window counting
+# from when the answer began, and the objection that follows must still find
+# the window open. It is set once, before the load: with loadgen's own
+# --objection-window each generator would save and later restore the policy,
+# and the first to restore would leave the other's later tickets open.
+if [[ $MODE == lifecycle ]]; then
+	curl -fsS "http://${API_ADDR[1]}/api/v1/policies/current" -H "Authorization: Bearer $ADMIN_TOKEN" |
+		jq --arg w "${OBJECTION_WINDOW}s" '.objection_window = $w | .reason = "topology run: answered tickets close within the run"' |
+		curl -fsS -X PUT "http://${API_ADDR[2]}/api/v1/policies" -H "Authorization: Bearer $ADMIN_TOKEN" \
+			-H 'Content-Type: application/json' --data-binary @- >"$WORK/policy.json" ||
+		die "saving the run's policy failed"
+	log "policy v$(jq -r .version "$WORK/policy.json"): objection window $(jq -r .objection_window "$WORK/policy.json")"
+fi
+
+# 6. Load: one generator per API, at the same time. Retries reuse their
+# Idempotency-Key, so a request cut by the kill is replayed, never doubled;
+# eight of them span the restart of the killed API and the 30 s an activity
+# held by the killed worker takes to time out.
+export TAWASUL_LOADGEN_TOKEN=$AGENT_TOKEN TAWASUL_LOADGEN_ADMIN_TOKEN=$ADMIN_TOKEN
+per=$((TICKETS / APIS))
+t=$(now)
+LOAD_T0=$t
+for ((i = 1; i <= APIS; i++)); do
+	n=$per
+	((i == 1)) && n=$((TICKETS - per * (APIS - 1)))
+	start "loadgen-$i" "$LOGS/loadgen-$i.log" sh -c 'exec "$0" "$@" >"'"$WORK/loadgen-$i.json"'"' \
+		"${TW[@]}" loadgen "$MODE" --config "$WORK/tawasul.yaml" --target "http://${API_ADDR[i]}" \
+		-n "$n" -c "$CONCURRENCY" --seed "$i" --run-id "${SUFFIX}a$i" --retries 8 --settle 120s \
+		--read-model db --objections 0.15 --withdrawals 0.10 --json
+done
+
+# 7. Mid-run: when the share --kill-at of the tickets is in the read model,
+# SIGKILL worker 1 and API 1. API 1 comes back after --restart-after seconds
+# (its generator has no other address); worker 1 stays down unless
+# --restart-worker, so the survivors carry the rest.
+kill_at=$(awk -v n="$TICKETS" -v f="$KILL_AT" 'BEGIN { printf "%d", n * f }')
+((kill_at >= 1)) || kill_at=1
+rows=0
+deadline=$((SECONDS + 600))
+while ((rows < kill_at)); do
+	rows=$(sql "$DB_TAWASUL" "SELECT count(*) FROM tickets")
+	running=0
+	for ((i = 1; i <= APIS; i++)); do alive "loadgen-$i" && running=$((running + 1)); done
+	((running == APIS)) || die "a load generator ended before the kill ($rows of $TICKETS tickets in): not mid-run"
+	((SECONDS < deadline)) || die "only $rows tickets after 10 minutes"
+	sleep 0.2
+done
+KILL_SEC=$(since "$LOAD_T0")
+kill -KILL "${PID[worker-1]}" "${PID[api-1]}"
+wait "${PID[worker-1]}" 2>/dev/null || true
+wait "${PID[api-1]}" 2>/dev/null || true
+KILLED_AT_ROWS=$(sql "$DB_TAWASUL" "SELECT count(*) FROM tickets")
+log "SIGKILL worker-1 and api-1 at ${KILL_SEC}s, $KILLED_AT_ROWS of $TICKETS tickets in"
+sleep "$RESTART_AFTER"
+restart api-1
+RESTARTED=api-1
+if ((RESTART_WORKER)); then
+	restart worker-1
+	RESTARTED+=" worker-1"
+fi
+wait_for 60 "api-1 after restart" api-1 curl -fsS "http://${API_ADDR[1]}/readyz"
+log "$RESTARTED started again"
+
+# 8. The generators finish, each with its own end check (accepted == rows ==
+# workflows for its run, none lost, none doubled).
+LOAD_RC=0
+for ((i = 1; i <= APIS; i++)); do
+	wait "${PID[loadgen-$i]}" || LOAD_RC=$?
+	unset "PID[loadgen-$i]"
+done
+LOAD_SEC=$(since "$t")
+for ((i = 1; i <= APIS; i++)); do
+	jq -e . "$WORK/loadgen-$i.json" >/dev/null 2>&1 || { tail -n 30 "$LOGS/loadgen-$i.log" >&2; die "loadgen-$i wrote no report"; }
+done
+
+# 9. The whole system, beyond each run: the read model holds exactly the
+# tickets the APIs accepted; in lifecycle mode every ticket reaches a final
+# status and its workflow completes; Temporal has one ticket workflow per
+# ticket and none failed. Temporal's visibility is read from its database:
+# no Temporal CLI is needed on the machine.
+t=$(now)
+ACCEPTED=$(jq -s 'map(.check.accepted // 0) | add' "$WORK"/loadgen-*.json)
+if [[ $MODE == lifecycle ]]; then
+	want_final="status NOT IN ('closed', 'withdrawn')"
+	final_label="closed or withdrawn"
+	want_wf="status <> 2" # COMPLETED
+	wf_label=completed
+	settle=$((OBJECTION_WINDOW + 120))
+else
+	want_final="status <> 'open'"
+	final_label=open
+	want_wf="status <> 1" # RUNNING
+	wf_label=running
+	settle=60
+fi
+vis() { sql "$DB_VISIBILITY" "SELECT count(DISTINCT workflow_id) FROM executions_visibility WHERE workflow_type_name = 'TicketWorkflow' $1"; }
+deadline=$((SECONDS + settle))
+while :; do
+	ROWS=$(sql "$DB_TAWASUL" "SELECT count(*) FROM tickets")
+	NOT_FINAL=$(sql "$DB_TAWASUL" "SELECT count(*) FROM tickets WHERE $want_final OR NOT workflow_started")
+	# A ticket workflow that continued as new has one row per run: a
+	# workflow is counted once, by its latest run.
+	WF=$(vis "")
+	WF_OFF=$(sql "$DB_VISIBILITY" "SELECT count(*) FROM (SELECT DISTINCT ON (workflow_id) status FROM executions_visibility
+		WHERE workflow_type_name = 'TicketWorkflow' ORDER BY workflow_id, start_time DESC) latest WHERE $want_wf")
+	((ROWS == ACCEPTED && WF == ROWS && NOT_FINAL == 0 && WF_OFF == 0)) && break
+	((SECONDS < deadline)) || break
+	sleep 1
+done
+FAILED_WF=$(sql "$DB_VISIBILITY" "SELECT count(*) FROM executions_visibility WHERE status IN (3, 4, 5, 7)")
+STATUSES=$(sql "$DB_TAWASUL" "SELECT string_agg(status || ' ' || n, ', ' ORDER BY status) FROM (SELECT status, count(*) n FROM tickets GROUP BY status) s")
+AUDIT=$("${TW[@]}" audit verify --config "$WORK/tawasul.yaml" 2>&1) || true
+SETTLE_SEC=$(since "$t")
+
+########################################################################
+FAILURES=()
+((LOAD_RC == 0)) || FAILURES+=("a load generator failed (exit $LOAD_RC)")
+((ROWS == ACCEPTED)) || FAILURES+=("$ACCEPTED accepted but $ROWS rows")
+((WF == ROWS)) || FAILURES+=("$ROWS tickets but $WF ticket workflows")
+((NOT_FINAL == 0)) || FAILURES+=("$NOT_FINAL tickets not $final_label")
+((WF_OFF == 0)) || FAILURES+=("$WF_OFF ticket workflows not $wf_label")
+((FAILED_WF == 0)) || FAILURES+=("$FAILED_WF workflows failed, were cancelled, terminated or timed out")
+[[ $AUDIT == "audit chain intact"* ]] || FAILURES+=("audit log: $AUDIT")
+
+read -r LIFECYCLES ELAPSED ERRORS RETRIES < <(jq -rs '[ (map(.ops[if .mode == "lifecycle" then "lifecycle" else "create" end].ok) | add),
+	(map(.elapsed_sec) | max), (map(.errors) | add), (map(.retries) | add) ] | @tsv' "$WORK"/loadgen-*.json)
+THROUGHPUT=$(awk -v n="$LIFECYCLES" -v s="$ELAPSED" 'BEGIN { printf "%.1f", (s > 0 ? n / s : 0) }')
+UNIT=$([[ $MODE == lifecycle ]] && echo lifecycles/s || echo tickets/s)
+
+{
+	echo
+	echo "== Tawasul production topology ($(uname -s)/$(uname -m), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg))"
+	printf '%-12s %s\n' topology "Temporal $TEMPORAL_VERSION (frontend, history, matching, worker in one process) on PostgreSQL, $SHARDS history shards; $WORKERS workers, $APIS APIs"
+	printf '%-12s %s\n' setup "build ${BUILD_SEC}s, schema ${SCHEMA_SEC}s, Temporal ready ${TEMPORAL_SEC}s, tawasul ready ${TAWASUL_SEC}s"
+	printf '%-12s %s\n' load "$MODE, $TICKETS over $APIS APIs at concurrency $CONCURRENCY each, in ${LOAD_SEC}s (generators' end checks included)"
+	for ((i = 1; i <= APIS; i++)); do
+		jq -r --arg api "api-$i" '"  \($api)       \(.filings) \(.mode), \(.throughput) \(.throughput_unit), p50 \(.latency.p50_ms) ms, p99 \(.latency.p99_ms) ms, \(.errors) errors, \(.retries) retries; check: accepted \(.check.accepted) rows \(.check.rows) workflows \(.check.workflows) (\(.check.temporal)) → \(if .check.passed then "passed" else "FAILED" end)"' "$WORK/loadgen-$i.json"
+	done
+	printf '%-12s %s\n' throughput "$THROUGHPUT $UNIT through $APIS APIs ($LIFECYCLES in ${ELAPSED}s), $ERRORS errors, $RETRIES retries"
+	printf '%-12s %s\n' kill "SIGKILL worker-1 and api-1 at ${KILL_SEC}s with $KILLED_AT_ROWS of $TICKETS tickets in; $RESTARTED back after ${RESTART_AFTER}s"
+	printf '%-12s %s\n' "end check" "accepted $ACCEPTED = rows $ROWS = ticket workflows $WF; tickets not $final_label $NOT_FINAL; workflows not $wf_label $WF_OFF; failed $FAILED_WF (after ${SETTLE_SEC}s)"
+	printf '%-12s %s\n' statuses "$STATUSES"
+	printf '%-12s %s\n' audit "$AUDIT"
+	printf '%-12s %s\n' total "$(since "$T0")s"
+	if ((${#FAILURES[@]})); then
+		printf 'TOPOLOGY FAILED: %s\n' "$(IFS=';'; echo "${FAILURES[*]}")"
+	else
+		echo "TOPOLOGY PASSED"
+	fi
+} | tee "$WORK/summary.txt"
+((${#FAILURES[@]} == 0))
