@@ -413,7 +413,7 @@ log "read model $DB_TAWASUL migrated and seeded; $WORKERS workers, $APIS APIs ($
 # and the first to restore would leave the other's later tickets open.
 if [[ $MODE == lifecycle ]]; then
 	curl -fsS "http://${API_ADDR[1]}/api/v1/policies/current" -H "Authorization: Bearer $ADMIN_TOKEN" |
-		jq --arg w "${OBJECTION_WINDOW}s" '.objection_window = $w | .reason = "topology run: answered tickets close within the run"' |
+		jq --arg w "${OBJECTION_WINDOW}s" '.objection_window = $w | .survey_window = "1s" | .reason = "topology run: answered tickets close, and their surveys end, within the run"' |
 		curl -fsS -X PUT "http://${API_ADDR[2]}/api/v1/policies" -H "Authorization: Bearer $ADMIN_TOKEN" \
 			-H 'Content-Type: application/json' --data-binary @- >"$WORK/policy.json" ||
 		die "saving the run's policy failed"
