@@ -8,6 +8,7 @@
 //	tawasul audit verify   check the audit log's hash chain; exit 1 at the first broken entry
 //	tawasul hash-token TOKEN   print the SHA-256 to put in auth.tokens[].hash
 //	tawasul create-admin --username U --name N   the first administrator account (password on stdin)
+//	tawasul loadgen MODE       drive a running system's API with realistic load; check nothing was lost
 package main
 
 import (
@@ -42,6 +43,7 @@ commands:
   audit verify  check the audit log's hash chain (exits 1 and names the first broken entry)
   hash-token    print the SHA-256 of a token for auth.tokens[].hash
   create-admin  create an administrator account (the first one); the password is read from stdin
+  loadgen       drive a running system with realistic load and check nothing was lost
 
 Run 'tawasul <command> --help' for the flags.
 `
@@ -57,7 +59,7 @@ func main() {
 		if errors.Is(err, pflag.ErrHelp) {
 			os.Exit(0)
 		}
-		if errors.Is(err, errAuditBroken) {
+		if errors.Is(err, errAuditBroken) || errors.Is(err, errLoadgenFailed) {
 			os.Exit(1) // already reported on stdout
 		}
 		fmt.Fprintln(os.Stderr, "tawasul:", err)
@@ -72,6 +74,9 @@ func run(ctx context.Context, cmd string, args []string) error {
 		}
 		fmt.Println(app.HashToken(args[0]))
 		return nil
+	}
+	if cmd == "loadgen" {
+		return runLoadgen(ctx, args, os.Stdout, os.Stderr)
 	}
 	if cmd == "audit" {
 		if len(args) == 0 || args[0] != "verify" {

@@ -1,0 +1,139 @@
+package loadgen
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+)
+
+// The ceiling is what the same Temporal server does with no Tawasul logic at
+// all, measured from this process with its own tiny worker on its own task
+// queue, so each figure of a run can be read as a share of what the platform
+// itself allows on that machine.
+const (
+	CeilingTaskQueue = "loadgen-ceiling"
+	ceilingNoop      = "LoadgenNoop"
+	ceilingLife      = "LoadgenLifecycle"
+	ceilingStep      = "LoadgenStep"
+	ceilingSignal    = "respond"
+)
+
+// noopWorkflow does nothing: its start is the whole cost.
+func noopWorkflow(workflow.Context) error { return nil }
+
+// lifecycleWorkflow has the shape of a ticket's life at its smallest: record
+// the filing, wait for the answer, record it, end.
+func lifecycleWorkflow(ctx workflow.Context) error {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 30 * time.Second})
+	if err := workflow.ExecuteActivity(ctx, ceilingStep, "filed").Get(ctx, nil); err != nil {
+		return err
+	}
+	workflow.GetSignalChannel(ctx, ceilingSignal).Receive(ctx, nil)
+	return workflow.ExecuteActivity(ctx, ceilingStep, "answered").Get(ctx, nil)
+}
+
+func ceilingStepActivity(context.Context, string) error { return nil }
+
+// CeilingReport is what the server managed without Tawasul.
+type CeilingReport struct {
+	TaskQueue    string  `json:"task_queue"`
+	N            int     `json:"n"`
+	Concurrency  int     `json:"concurrency"`
+	StartsPerSec float64 `json:"noop_starts_per_sec"`
+	StartLatency Stats   `json:"noop_start_latency"`
+	StartErrors  int     `json:"noop_start_errors"`
+	// NoopDrainSec is from the first start until the worker had completed
+	// every no-op.
+	NoopDrainSec     float64 `json:"noop_drain_sec"`
+	LifecyclesPerSec float64 `json:"lifecycles_per_sec"`
+	LifecycleLatency Stats   `json:"lifecycle_latency"`
+	LifecycleErrors  int     `json:"lifecycle_errors"`
+}
+
+// MeasureCeiling runs n no-op starts, then n minimal lifecycles, each at
+// concurrency c, with a worker it starts and stops itself.
+func MeasureCeiling(ctx context.Context, tc client.Client, runID string, n, c int, prog *Progress) (*CeilingReport, error) {
+	w := sdkworker.New(tc, CeilingTaskQueue, sdkworker.Options{})
+	w.RegisterWorkflowWithOptions(noopWorkflow, workflow.RegisterOptions{Name: ceilingNoop})
+	w.RegisterWorkflowWithOptions(lifecycleWorkflow, workflow.RegisterOptions{Name: ceilingLife})
+	w.RegisterActivityWithOptions(ceilingStepActivity, activity.RegisterOptions{Name: ceilingStep})
+	if err := w.Start(); err != nil {
+		return nil, fmt.Errorf("starting the ceiling worker: %w", err)
+	}
+	defer w.Stop()
+
+	rep := &CeilingReport{TaskQueue: CeilingTaskQueue, N: n, Concurrency: c}
+	opts := func(kind string, i int) client.StartWorkflowOptions {
+		return client.StartWorkflowOptions{ID: fmt.Sprintf("loadgen-%s-%s-%d", runID, kind, i), TaskQueue: CeilingTaskQueue}
+	}
+
+	var starts Histogram
+	var done, failed atomic.Int64
+	runs := make([]client.WorkflowRun, n)
+	prog.Start("ceiling:start", n, time.Time{}, done.Load, failed.Load)
+	el := pool(ctx, n, c, func(ctx context.Context, i int) {
+		began := time.Now()
+		run, err := tc.ExecuteWorkflow(ctx, opts("noop", i), ceilingNoop)
+		if err != nil {
+			failed.Add(1)
+			return
+		}
+		starts.Record(time.Since(began))
+		runs[i] = run
+		done.Add(1)
+	})
+	prog.Stop()
+	rep.StartErrors = int(failed.Load())
+	rep.StartsPerSec = rate(done.Load(), el)
+	rep.StartLatency = starts.Stats()
+	// Let the no-ops finish before the lifecycles, so one phase does not
+	// bill the other for its work.
+	drained := pool(ctx, n, c, func(ctx context.Context, i int) {
+		if runs[i] != nil {
+			_ = runs[i].Get(ctx, nil)
+		}
+	})
+	rep.NoopDrainSec = round2((el + drained).Seconds())
+
+	var lives Histogram
+	done.Store(0)
+	failed.Store(0)
+	prog.Start("ceiling:life", n, time.Time{}, done.Load, failed.Load)
+	el = pool(ctx, n, c, func(ctx context.Context, i int) {
+		began := time.Now()
+		o := opts("life", i)
+		run, err := tc.ExecuteWorkflow(ctx, o, ceilingLife)
+		if err == nil {
+			err = tc.SignalWorkflow(ctx, o.ID, run.GetRunID(), ceilingSignal, nil)
+		}
+		if err == nil {
+			err = run.Get(ctx, nil)
+		}
+		if err != nil {
+			failed.Add(1)
+			return
+		}
+		lives.Record(time.Since(began))
+		done.Add(1)
+	})
+	prog.Stop()
+	rep.LifecycleErrors = int(failed.Load())
+	rep.LifecyclesPerSec = rate(done.Load(), el)
+	rep.LifecycleLatency = lives.Stats()
+	return rep, ctx.Err()
+}
+
+func rate(n int64, el time.Duration) float64 {
+	if el <= 0 {
+		return 0
+	}
+	return round2(float64(n) / el.Seconds())
+}
+
+func round2(f float64) float64 { return float64(int64(f*100+0.5)) / 100 }

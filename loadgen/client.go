@@ -1,0 +1,203 @@
+package loadgen
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Client drives the HTTP API. Every call is retried on what may pass (a
+// transport error, 429, 5xx) with the very same bytes and headers, so a
+// create's Idempotency-Key makes a retry a replay, never a second ticket.
+type Client struct {
+	base    string
+	http    *http.Client
+	retries int
+	backoff time.Duration
+	// sleep is time.Sleep made cancellable; tests shorten it.
+	sleep func(context.Context, time.Duration) error
+}
+
+// NewClient talks to target (e.g. http://127.0.0.1:8080) with up to conns
+// connections kept open, timeout per attempt and retries per call.
+func NewClient(target string, conns int, timeout time.Duration, retries int) *Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns = conns * 2
+	tr.MaxIdleConnsPerHost = conns * 2
+	return &Client{
+		base:    strings.TrimRight(target, "/"),
+		http:    &http.Client{Transport: tr, Timeout: timeout},
+		retries: retries,
+		backoff: 200 * time.Millisecond,
+		sleep:   sleepCtx,
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// Call is one logical request.
+type Call struct {
+	Method string
+	Path   string
+	Token  string            // bearer token, "" for none
+	Header map[string]string // e.g. Idempotency-Key, X-Tracking-Code
+	Body   any               // marshalled once, resent as is
+}
+
+// Result is the outcome of a call after its retries.
+type Result struct {
+	Status   int    // last HTTP status, 0 if none was received
+	Code     string // the problem document's code on failure
+	Class    string // "" on success, else what ErrorClass says
+	Attempts int
+	Replayed bool // the API answered Idempotent-Replayed
+	Latency  time.Duration
+	Body     []byte
+}
+
+func (r Result) OK() bool { return r.Class == "" }
+
+// Do runs c with retries; the latency spans every attempt and the waits
+// between them, which is what the caller lives through.
+func (cl *Client) Do(ctx context.Context, c Call) Result {
+	var body []byte
+	if c.Body != nil {
+		var err error
+		if body, err = json.Marshal(c.Body); err != nil {
+			return Result{Class: "encode", Code: err.Error()}
+		}
+	}
+	began := time.Now()
+	var res Result
+	for attempt := 0; ; attempt++ {
+		var wait time.Duration
+		res, wait = cl.once(ctx, c, body)
+		res.Attempts = attempt + 1
+		if res.OK() || !retryable(res) || attempt >= cl.retries || ctx.Err() != nil {
+			break
+		}
+		if wait <= 0 {
+			wait = cl.backoff << min(attempt, 5)
+		}
+		if cl.sleep(ctx, min(wait, 10*time.Second)) != nil {
+			break
+		}
+	}
+	res.Latency = time.Since(began)
+	return res
+}
+
+func (cl *Client) once(ctx context.Context, c Call, body []byte) (Result, time.Duration) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, c.Method, cl.base+c.Path, rd)
+	if err != nil {
+		return Result{Class: "request", Code: err.Error()}, 0
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept-Language", "en")
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	for k, v := range c.Header {
+		req.Header.Set(k, v)
+	}
+	resp, err := cl.http.Do(req)
+	if err != nil {
+		return Result{Class: TransportClass(err)}, 0
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if err != nil {
+		return Result{Status: resp.StatusCode, Class: TransportClass(err)}, 0
+	}
+	res := Result{Status: resp.StatusCode, Body: raw, Replayed: resp.Header.Get("Idempotent-Replayed") == "true"}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return res, 0
+	}
+	var p struct {
+		Code string `json:"code"`
+	}
+	_ = json.Unmarshal(raw, &p)
+	res.Code = p.Code
+	res.Class = HTTPClass(resp.StatusCode, p.Code)
+	var wait time.Duration
+	if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
+		wait = time.Duration(s) * time.Second
+	}
+	return res, wait
+}
+
+// retryable: only what may succeed unchanged. A refusal (4xx) is the answer.
+func retryable(r Result) bool {
+	switch {
+	case r.Status == 0:
+		return r.Class != "request" && r.Class != "encode" && r.Class != "canceled"
+	case r.Status == http.StatusTooManyRequests:
+		return true
+	case r.Status >= 500:
+		return true
+	}
+	return false
+}
+
+// HTTPClass names a failed answer by status and problem code, the way errors
+// are counted in the report ("503 temporal_unavailable", "500").
+func HTTPClass(status int, code string) string {
+	if code == "" {
+		return strconv.Itoa(status)
+	}
+	return fmt.Sprintf("%d %s", status, code)
+}
+
+// TransportClass names a failure with no HTTP answer.
+func TransportClass(err error) string {
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return "timeout"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection_refused"
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return "connection_reset"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "connection_closed"
+	}
+	return "transport"
+}
+
+// GetJSON is a plain GET decoded into out, with the client's retries.
+func (cl *Client) GetJSON(ctx context.Context, path, token string, out any) error {
+	r := cl.Do(ctx, Call{Method: http.MethodGet, Path: path, Token: token})
+	if !r.OK() {
+		return fmt.Errorf("GET %s: %s", path, r.Class)
+	}
+	if err := json.Unmarshal(r.Body, out); err != nil {
+		return fmt.Errorf("GET %s: decoding: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,334 @@
+package loadgen
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Report is everything a run measured; its JSON form is what --json prints.
+type Report struct {
+	Mode        string    `json:"mode"`
+	Target      string    `json:"target"`
+	RunID       string    `json:"run_id"`
+	Seed        uint64    `json:"seed"`
+	N           int       `json:"n,omitempty"`
+	Concurrency int       `json:"concurrency"`
+	Rate        float64   `json:"rate,omitempty"`
+	DurationSec float64   `json:"duration_sec,omitempty"`
+	Started     time.Time `json:"started"`
+	Entities    int       `json:"entities,omitempty"`
+	Machine     *Machine  `json:"machine,omitempty"`
+	Filings     int       `json:"filings"`
+
+	ElapsedSec     float64 `json:"elapsed_sec"`
+	Throughput     float64 `json:"throughput"`
+	ThroughputUnit string  `json:"throughput_unit,omitempty"`
+	// Latency is the main operation's (create, or the whole lifecycle chain).
+	Latency Stats               `json:"latency"`
+	Ops     map[string]OpReport `json:"ops"`
+	// ErrorsByCode sums failed calls of every operation by class.
+	ErrorsByCode map[string]int `json:"errors_by_code"`
+	Errors       int            `json:"errors"`
+	Retries      int            `json:"retries"`
+
+	MixSent        *MixReport       `json:"mix_sent,omitempty"`
+	TestPolicy     int              `json:"test_policy_version,omitempty"`
+	PolicyRestored int              `json:"policy_restored_version,omitempty"`
+	Soak           *SoakReport      `json:"soak,omitempty"`
+	Burst          *BurstReport     `json:"burst,omitempty"`
+	Lifecycle      *LifecycleReport `json:"lifecycle,omitempty"`
+	Check          *CheckReport     `json:"check,omitempty"`
+	Ceiling        *CeilingReport   `json:"ceiling,omitempty"`
+	// Ratios divide this run's throughput by the ceiling's matching figure.
+	Ratios map[string]float64 `json:"ratios,omitempty"`
+
+	Passed   bool     `json:"passed"`
+	Failures []string `json:"failures,omitempty"`
+}
+
+// MixReport is the share (percent) of each value among the filings sent.
+type MixReport struct {
+	Kinds       map[string]float64 `json:"kinds"`
+	Channels    map[string]float64 `json:"channels"`
+	Priorities  map[string]float64 `json:"priorities"`
+	Types       map[string]float64 `json:"beneficiary_types"`
+	Entities    int                `json:"entities_used"`
+	Nationality map[string]float64 `json:"nationality"`
+}
+
+func (rep *Report) throughput(rc *Recorder, op string, el time.Duration, unit string) {
+	ops := rc.Report()
+	rep.ElapsedSec = round2(el.Seconds())
+	rep.Throughput = rate(int64(ops[op].OK), el)
+	rep.ThroughputUnit = unit
+	rep.Latency = ops[op].Latency
+}
+
+// finish totals the errors and decides whether the run passed.
+func (rep *Report) finish(rc *Recorder, maxErrors int) {
+	if rep.Machine != nil {
+		rep.Machine.LoadEnd = loadAvg()
+	}
+	rep.Ops = rc.Report()
+	rep.ErrorsByCode = map[string]int{}
+	for name, op := range rep.Ops {
+		if name == "lifecycle" {
+			continue // its failures are the failed calls, already counted
+		}
+		for class, n := range op.Errors {
+			rep.ErrorsByCode[class] += n
+			rep.Errors += n
+		}
+		rep.Retries += op.Retries
+	}
+	if c := rep.Ceiling; c != nil && rep.Throughput > 0 {
+		rep.Ratios = map[string]float64{}
+		switch rep.ThroughputUnit {
+		case "tickets/s":
+			if c.StartsPerSec > 0 {
+				rep.Ratios["intake_per_noop_start"] = round2(rep.Throughput / c.StartsPerSec)
+			}
+		case "lifecycles/s":
+			if c.LifecyclesPerSec > 0 {
+				rep.Ratios["lifecycle_per_minimal_lifecycle"] = round2(rep.Throughput / c.LifecyclesPerSec)
+			}
+		}
+	}
+	if rep.Errors > maxErrors {
+		rep.Failures = append(rep.Failures, fmt.Sprintf("%d errors, more than --max-errors %d", rep.Errors, maxErrors))
+	}
+	if rep.Check != nil && !rep.Check.Passed {
+		rep.Failures = append(rep.Failures, "end check failed: "+strings.Join(rep.Check.Problems, "; "))
+	}
+	if b := rep.Burst; b != nil && b.NotEscalated > 0 {
+		rep.Failures = append(rep.Failures, fmt.Sprintf("%d burst tickets never escalated", b.NotEscalated))
+	}
+	if c := rep.Ceiling; c != nil && c.StartErrors+c.LifecycleErrors > 0 {
+		rep.Failures = append(rep.Failures, fmt.Sprintf("ceiling: %d start and %d lifecycle errors", c.StartErrors, c.LifecycleErrors))
+	}
+	rep.Passed = len(rep.Failures) == 0
+}
+
+// observedMix recomputes the first n requests (cheap, deterministic) and
+// counts what was sent.
+func (r *runner) observedMix(n int) *MixReport {
+	if n == 0 {
+		return nil
+	}
+	m := &MixReport{Kinds: map[string]float64{}, Channels: map[string]float64{}, Priorities: map[string]float64{},
+		Types: map[string]float64{}, Nationality: map[string]float64{}}
+	used := map[string]bool{}
+	for i := range n {
+		b := r.gen.Request(i).Body
+		m.Kinds[string(b.Kind)]++
+		m.Channels[string(b.Channel)]++
+		m.Priorities[string(b.Priority)]++
+		m.Types[string(b.Beneficiary.Type)]++
+		m.Nationality[string(b.Beneficiary.Nationality)]++
+		used[b.Entity] = true
+	}
+	for _, mp := range []map[string]float64{m.Kinds, m.Channels, m.Priorities, m.Types, m.Nationality} {
+		for k, v := range mp {
+			mp[k] = round2(v * 100 / float64(n))
+		}
+	}
+	m.Entities = len(used)
+	return m
+}
+
+// WriteJSON prints the report as one JSON document.
+func (rep *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(rep)
+}
+
+// WritePlain prints the report for people; its last line is the one-line
+// summary (Summary).
+func (rep *Report) WritePlain(w io.Writer) {
+	p := func(label, format string, args ...any) {
+		fmt.Fprintf(w, "%-11s %s\n", label, fmt.Sprintf(format, args...))
+	}
+	if rep.Mode == ModeCeiling {
+		p("run", "%s  id %s", rep.Mode, rep.RunID)
+	} else {
+		p("run", "%s  id %s  seed %d  target %s", rep.Mode, rep.RunID, rep.Seed, rep.Target)
+	}
+	if m := rep.Machine; m != nil {
+		p("machine", "%s/%s, %d CPUs, load average %s at the start, %s at the end", m.OS, m.Arch, m.CPUs, m.LoadStart, m.LoadEnd)
+	}
+	if rep.Filings > 0 {
+		switch {
+		case rep.Mode == ModeSoak:
+			p("load", "%d filings in %.1fs at concurrency ≤%d (target %.1f/s for %.0fs)", rep.Filings, rep.ElapsedSec,
+				rep.Concurrency, rep.Rate, rep.DurationSec)
+		default:
+			p("load", "%d %s at concurrency %d in %.1fs over %d entities", rep.Filings, unitNoun(rep.ThroughputUnit),
+				rep.Concurrency, rep.ElapsedSec, rep.Entities)
+		}
+		p("throughput", "%.1f %s", rep.Throughput, rep.ThroughputUnit)
+		p("latency", "%s", latencyLine(rep.Latency))
+		for _, name := range sortedKeys(rep.Ops) {
+			op := rep.Ops[name]
+			if name == mainOp(rep) || op.OK+sumValues(op.Errors) == 0 {
+				continue
+			}
+			p("  "+name, "%d ok  %s", op.OK, latencyLine(op.Latency))
+		}
+		p("errors", "%s", errorsLine(rep.ErrorsByCode))
+		p("retries", "%d (every retry reuses its Idempotency-Key)", rep.Retries)
+	}
+	if m := rep.MixSent; m != nil {
+		p("mix", "kinds %s", shares(m.Kinds))
+		p("", "channels %s", shares(m.Channels))
+		p("", "priorities %s", shares(m.Priorities))
+		p("", "beneficiaries %s", shares(m.Types))
+		p("", "nationality %s; %d entities used", shares(m.Nationality), m.Entities)
+	}
+	if l := rep.Lifecycle; l != nil {
+		p("fates", "answered %d  objected %d  withdrawn %d", l.Fates[FateAnswered], l.Fates[FateObjected], l.Fates[FateWithdrawn])
+	}
+	if s := rep.Soak; s != nil {
+		p("soak", "achieved %.1f/s of %.1f/s; %d filings left behind schedule", s.AchievedRate, s.TargetRate, s.Behind)
+	}
+	if b := rep.Burst; b != nil {
+		p("burst", "policy v%d (%s on the 24x7 clock); deadlines %s → %s (spread %.1fs)", b.TestPolicy, b.Allowance,
+			b.FirstDeadline.Format(time.TimeOnly), b.LastDeadline.Format(time.TimeOnly), b.SpreadSec)
+		p("lateness", "%d escalated, %d not; %s", b.Escalated, b.NotEscalated, latencyLine(b.Lateness))
+	}
+	if rep.PolicyRestored > 0 {
+		p("policy", "test policy v%d; the previous one saved again as v%d", rep.TestPolicy, rep.PolicyRestored)
+	}
+	if c := rep.Check; c != nil {
+		verdict := "PASS"
+		if !c.Passed {
+			verdict = "FAIL"
+		}
+		p("check", "%s  accepted %d, rows %d, workflows %d  (read model: %s; Temporal: %s; %.1fs)", verdict,
+			c.Accepted, c.Rows, c.Workflows, c.ReadModel, c.Temporal, c.SettledSec)
+		if c.WindowWorkflows > 0 {
+			p("", "ticket workflows started since the run began: %d (any other traffic included)", c.WindowWorkflows)
+		}
+		for _, l := range []struct {
+			what string
+			xs   []string
+		}{{"no row", c.LostRows}, {"no workflow", c.LostWorkflows}, {"never accepted", c.Extra},
+			{"duplicate", c.Duplicates}, {"status", c.WrongStatus}} {
+			if len(l.xs) > 0 {
+				p("", "%s: %s", l.what, strings.Join(l.xs, ", "))
+			}
+		}
+	}
+	if c := rep.Ceiling; c != nil {
+		p("ceiling", "Temporal alone, %d each at concurrency %d, task queue %s:", c.N, c.Concurrency, c.TaskQueue)
+		p("", "no-op starts %.1f/s  %s  (all completed after %.1fs)", c.StartsPerSec, latencyLine(c.StartLatency), c.NoopDrainSec)
+		p("", "minimal lifecycles %.1f/s  %s", c.LifecyclesPerSec, latencyLine(c.LifecycleLatency))
+		for _, k := range sortedKeys(rep.Ratios) {
+			p("ratio", "%s %.2f", k, rep.Ratios[k])
+		}
+	}
+	for _, f := range rep.Failures {
+		p("failure", "%s", f)
+	}
+	fmt.Fprintln(w, rep.Summary())
+}
+
+// Summary is the report in one line, for logs and CI.
+func (rep *Report) Summary() string {
+	var b strings.Builder
+	if rep.Passed {
+		b.WriteString("PASS ")
+	} else {
+		b.WriteString("FAIL ")
+	}
+	b.WriteString(rep.Mode)
+	if rep.Filings > 0 {
+		fmt.Fprintf(&b, " n=%d c=%d %.1f %s p50=%s p99=%s errors=%d retries=%d", rep.Filings, rep.Concurrency,
+			rep.Throughput, rep.ThroughputUnit, fmtMS(rep.Latency.P50MS), fmtMS(rep.Latency.P99MS), rep.Errors, rep.Retries)
+	}
+	if c := rep.Check; c != nil {
+		fmt.Fprintf(&b, " check=%s(%d/%d/%d)", map[bool]string{true: "pass", false: "fail"}[c.Passed], c.Accepted, c.Rows, c.Workflows)
+	}
+	if bu := rep.Burst; bu != nil {
+		fmt.Fprintf(&b, " lateness_p99=%s", fmtMS(bu.Lateness.P99MS))
+	}
+	if c := rep.Ceiling; c != nil {
+		fmt.Fprintf(&b, " ceiling=%.1f starts/s,%.1f lifecycles/s", c.StartsPerSec, c.LifecyclesPerSec)
+	}
+	for _, k := range sortedKeys(rep.Ratios) {
+		fmt.Fprintf(&b, " ratio=%.2f", rep.Ratios[k])
+	}
+	return b.String()
+}
+
+func mainOp(rep *Report) string {
+	if rep.Mode == ModeLifecycle {
+		return "lifecycle"
+	}
+	return "create"
+}
+
+func unitNoun(unit string) string {
+	if unit == "lifecycles/s" {
+		return "lifecycles"
+	}
+	return "tickets"
+}
+
+func latencyLine(s Stats) string {
+	if s.Count == 0 {
+		return "no samples"
+	}
+	return fmt.Sprintf("p50 %s  p95 %s  p99 %s  max %s", fmtMS(s.P50MS), fmtMS(s.P95MS), fmtMS(s.P99MS), fmtMS(s.MaxMS))
+}
+
+func fmtMS(v float64) string {
+	if v >= 1000 {
+		return fmt.Sprintf("%.2fs", v/1000)
+	}
+	return fmt.Sprintf("%.1fms", v)
+}
+
+func errorsLine(m map[string]int) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	keys := sortedKeys(m)
+	sort.SliceStable(keys, func(i, j int) bool { return m[keys[i]] > m[keys[j]] })
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s ×%d", k, m[k]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func shares(m map[string]float64) string {
+	keys := sortedKeys(m)
+	sort.SliceStable(keys, func(i, j int) bool { return m[keys[i]] > m[keys[j]] })
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s %.1f%%", k, m[k]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func sumValues(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}

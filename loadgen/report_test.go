@@ -1,0 +1,108 @@
+package loadgen
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func sampleReport() *Report {
+	rec := NewRecorder()
+	for i := range 100 {
+		rec.Add("create", Result{Attempts: 1, Latency: time.Duration(10+i) * time.Millisecond})
+	}
+	rec.Add("create", Result{Attempts: 3, Class: "503 temporal_unavailable", Status: 503})
+	rep := &Report{Mode: ModeIntake, Target: "http://127.0.0.1:8080", RunID: "abc", Seed: 1, N: 101,
+		Concurrency: 8, Filings: 101, Entities: 141}
+	rep.throughput(rec, "create", 2*time.Second, "tickets/s")
+	rep.Check = &CheckReport{Passed: true, ReadModel: "fake", Temporal: "visibility count", Accepted: 100, Rows: 100, Workflows: 100}
+	rep.Ceiling = &CeilingReport{N: 100, Concurrency: 8, StartsPerSec: 200, LifecyclesPerSec: 40}
+	rep.finish(rec, 5)
+	return rep
+}
+
+func TestReportPlain(t *testing.T) {
+	rep := sampleReport()
+	if !rep.Passed || rep.Errors != 1 || rep.Retries != 2 || rep.Throughput != 50 {
+		t.Fatalf("report %+v", rep)
+	}
+	if rep.Ratios["intake_per_noop_start"] != 0.25 {
+		t.Fatalf("ratios %v", rep.Ratios)
+	}
+	var b bytes.Buffer
+	rep.WritePlain(&b)
+	out := b.String()
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	last := lines[len(lines)-1]
+	for _, want := range []string{"PASS intake", "n=101", "c=8", "50.0 tickets/s", "p50=", "p99=", "errors=1",
+		"retries=2", "check=pass(100/100/100)", "ceiling=200.0 starts/s,40.0 lifecycles/s", "ratio=0.25"} {
+		if !strings.Contains(last, want) {
+			t.Errorf("summary line %q lacks %q", last, want)
+		}
+	}
+	for _, want := range []string{"throughput  50.0 tickets/s", "503 temporal_unavailable ×1",
+		"check       PASS  accepted 100, rows 100, workflows 100", "ratio       intake_per_noop_start 0.25"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestReportFails(t *testing.T) {
+	rec := NewRecorder()
+	rec.Add("create", Result{Attempts: 1, Class: "500", Status: 500})
+	rep := &Report{Mode: ModeIntake, Filings: 1}
+	rep.Check = &CheckReport{Problems: []string{"1 accepted tickets have no row in the read model"}}
+	rep.finish(rec, 0)
+	if rep.Passed || len(rep.Failures) != 2 {
+		t.Fatalf("failures %v", rep.Failures)
+	}
+	if !strings.HasPrefix(rep.Summary(), "FAIL intake") || !strings.Contains(rep.Summary(), "check=fail") {
+		t.Fatalf("summary %q", rep.Summary())
+	}
+}
+
+func TestReportJSON(t *testing.T) {
+	var b bytes.Buffer
+	if err := sampleReport().WriteJSON(&b); err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatalf("not one JSON document: %v\n%s", err, b.String())
+	}
+	for _, k := range []string{"mode", "throughput", "latency", "errors_by_code", "check", "ceiling", "ratios", "passed"} {
+		if _, ok := doc[k]; !ok {
+			t.Errorf("JSON lacks %q", k)
+		}
+	}
+	lat := doc["latency"].(map[string]any)
+	if lat["p99_ms"].(float64) < lat["p50_ms"].(float64) {
+		t.Errorf("latency %v", lat)
+	}
+}
+
+func TestProgressLines(t *testing.T) {
+	var b bytes.Buffer
+	p := NewProgress(&b, false)
+	p.every = 10 * time.Millisecond
+	var n atomic.Int64
+	p.Start("intake", 10, time.Time{}, n.Load, nil)
+	time.Sleep(30 * time.Millisecond)
+	n.Store(10)
+	p.Stop()
+	out := b.String()
+	if !strings.Contains(out, "10/10") || strings.Contains(out, "\r") {
+		t.Fatalf("non-terminal progress: %q", out)
+	}
+	b.Reset()
+	p = NewProgress(&b, true)
+	p.Start("wait", 0, time.Now().Add(time.Second), nil, nil)
+	p.Stop()
+	if !strings.HasPrefix(b.String(), "\rwait") {
+		t.Fatalf("terminal progress: %q", b.String())
+	}
+}

@@ -1,0 +1,551 @@
+package loadgen
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/sla"
+)
+
+// Modes of a run.
+const (
+	ModeIntake    = "intake"
+	ModeLifecycle = "lifecycle"
+	ModeBurst     = "burst"
+	ModeSoak      = "soak"
+	ModeCeiling   = "ceiling"
+)
+
+var Modes = []string{ModeIntake, ModeLifecycle, ModeBurst, ModeSoak, ModeCeiling}
+
+// Options is one run.
+type Options struct {
+	Mode        string
+	Target      string
+	N           int
+	Concurrency int
+	Rate        float64       // soak: filings per second
+	Duration    time.Duration // soak
+	Seed        uint64
+	RunID       string
+	Mix         Mix
+
+	// FileToken files tickets (any staff role but auditor: staff may file on
+	// every channel). AdminToken sets policies, answers what no coordinator
+	// token covers and reads tickets for checks. Coordinators maps an entity
+	// to a token of its coordinator, who answers that entity's tickets.
+	FileToken    string
+	AdminToken   string
+	Coordinators map[string]string
+
+	ObjectionShare  float64
+	WithdrawalShare float64
+	// ObjectionWindow, when positive, makes lifecycle save a policy with this
+	// window so answered tickets close within the run (restored after).
+	ObjectionWindow time.Duration
+	// BurstAllowance is the first-response allowance of the burst policy.
+	BurstAllowance time.Duration
+
+	Timeout   time.Duration // per HTTP attempt
+	Retries   int
+	MaxErrors int
+	Check     bool
+	Settle    time.Duration
+	// WithCeiling measures the ceiling before the run (always in ceiling mode).
+	WithCeiling bool
+	CeilingN    int
+
+	Temporal  client.Client // for the check and the ceiling; nil skips both
+	ReadModel ReadModel     // nil reads through the API
+	Progress  *Progress
+}
+
+func (o *Options) defaults() {
+	o.Concurrency = max(o.Concurrency, 1)
+	if o.Mix.Kinds.Shares == nil {
+		o.Mix = DefaultMix()
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 30 * time.Second
+	}
+	if o.BurstAllowance <= 0 {
+		o.BurstAllowance = 2 * time.Minute
+	}
+	if o.CeilingN <= 0 {
+		o.CeilingN = o.N
+	}
+	if o.FileToken == "" {
+		o.FileToken = o.AdminToken
+	}
+}
+
+func (o *Options) validate() error {
+	var errs []error
+	switch o.Mode {
+	case ModeIntake, ModeLifecycle, ModeBurst, ModeSoak, ModeCeiling:
+	default:
+		errs = append(errs, fmt.Errorf("unknown mode %q (want one of %v)", o.Mode, Modes))
+	}
+	if o.Mode == ModeSoak {
+		if o.Rate <= 0 || o.Duration <= 0 {
+			errs = append(errs, errors.New("soak needs --rate and --duration"))
+		}
+	} else if o.N <= 0 {
+		errs = append(errs, errors.New("-n must be positive"))
+	}
+	if o.Mode != ModeCeiling && o.FileToken == "" {
+		// Anonymous filing is limited per address (intake.per_minute): a load
+		// run would measure the limiter.
+		errs = append(errs, errors.New("a staff token is needed to file (--token, TAWASUL_LOADGEN_TOKEN or --tokens-file)"))
+	}
+	if (o.Mode == ModeLifecycle || o.Mode == ModeBurst) && o.AdminToken == "" {
+		errs = append(errs, fmt.Errorf("%s needs an admin token (--admin-token or --tokens-file)", o.Mode))
+	}
+	if (o.Mode == ModeCeiling || o.WithCeiling) && o.Temporal == nil {
+		errs = append(errs, errors.New("the ceiling needs a Temporal connection"))
+	}
+	if o.ObjectionShare < 0 || o.WithdrawalShare < 0 || o.ObjectionShare+o.WithdrawalShare > 1 {
+		errs = append(errs, errors.New("objection and withdrawal shares must be in 0..1 and add up to at most 1"))
+	}
+	return errors.Join(errs...)
+}
+
+type runner struct {
+	o    Options
+	cl   *Client
+	gen  *Generator
+	rec  *Recorder
+	acc  *Accepted
+	rep  *Report
+	prog *Progress
+}
+
+// Run carries out one run and reports it; the error is for what prevented
+// the run, a failed check is rep.Passed == false.
+func Run(ctx context.Context, o Options) (*Report, error) {
+	o.defaults()
+	if err := o.validate(); err != nil {
+		return nil, err
+	}
+	r := &runner{o: o, cl: NewClient(o.Target, o.Concurrency, o.Timeout, o.Retries), rec: NewRecorder(),
+		acc: NewAccepted(), prog: o.Progress}
+	r.rep = &Report{Mode: o.Mode, Target: o.Target, RunID: o.RunID, Seed: o.Seed, N: o.N,
+		Concurrency: o.Concurrency, Started: time.Now().UTC(), Machine: newMachine()}
+	if o.Mode == ModeSoak {
+		r.rep.N = 0
+		r.rep.Rate, r.rep.DurationSec = o.Rate, o.Duration.Seconds()
+	}
+
+	// The ceiling goes first, on a server with nothing of this run in it:
+	// after the run, Tawasul's worker is still projecting the tickets just
+	// filed and would be measured along with Temporal.
+	if o.Mode == ModeCeiling || o.WithCeiling {
+		c, err := MeasureCeiling(ctx, o.Temporal, o.RunID, o.CeilingN, o.Concurrency, r.prog)
+		if err != nil {
+			return r.rep, fmt.Errorf("measuring the ceiling: %w", err)
+		}
+		r.rep.Ceiling = c
+	}
+	if o.Mode != ModeCeiling {
+		var es []Entity
+		if err := r.cl.GetJSON(ctx, "/api/v1/entities", "", &es); err != nil {
+			return nil, fmt.Errorf("loading the organization from %s: %w", o.Target, err)
+		}
+		gen, err := NewGenerator(o.Seed, o.RunID, o.Mix, es)
+		if err != nil {
+			return nil, err
+		}
+		r.gen = gen
+		r.rep.Entities = len(gen.Entities())
+		if err := r.drive(ctx); err != nil {
+			return r.rep, err
+		}
+	}
+	r.rep.finish(r.rec, o.MaxErrors)
+	return r.rep, nil
+}
+
+// drive runs the mode, then the end check.
+func (r *runner) drive(ctx context.Context) error {
+	o := r.o
+	began := time.Now()
+	var expect func(string) []domain.Status
+	switch o.Mode {
+	case ModeIntake:
+		el := r.phase(ctx, "intake", o.N, func(ctx context.Context, i int) bool { return r.create(ctx, i) })
+		r.rep.throughput(r.rec, "create", el, "tickets/s")
+	case ModeSoak:
+		r.rep.Soak = r.soak(ctx)
+	case ModeBurst:
+		b, err := r.burst(ctx)
+		if err != nil {
+			return err
+		}
+		r.rep.Burst = b
+	case ModeLifecycle:
+		var err error
+		if expect, err = r.lifecycle(ctx); err != nil {
+			return err
+		}
+	}
+	r.rep.MixSent = r.observedMix(r.rep.Filings)
+	if !o.Check {
+		return nil
+	}
+	rm := o.ReadModel
+	if rm == nil {
+		rm = APIReadModel{Client: r.cl, Token: o.AdminToken}
+		if o.AdminToken == "" {
+			rm = APIReadModel{Client: r.cl, Token: o.FileToken}
+		}
+	}
+	settle := o.Settle
+	if o.Mode == ModeLifecycle && o.ObjectionWindow > 0 {
+		settle += o.ObjectionWindow
+	}
+	chk := Checker{ReadModel: rm, Temporal: o.Temporal, Settle: settle, Expect: expect, Since: began, Conc: o.Concurrency}
+	r.prog.Start("check", 0, time.Now().Add(settle), nil, nil)
+	rep, err := chk.Check(ctx, r.gen.RunID(), r.acc)
+	r.prog.Stop()
+	if err != nil {
+		return err
+	}
+	r.rep.Check = rep
+	return nil
+}
+
+// phase runs fn for 0..n-1 with the progress bar; fn says whether item i succeeded.
+func (r *runner) phase(ctx context.Context, name string, n int, fn func(context.Context, int) bool) time.Duration {
+	var done, failed atomic.Int64
+	r.prog.Start(name, n, time.Time{}, done.Load, failed.Load)
+	defer r.prog.Stop()
+	r.rep.Filings = n
+	return pool(ctx, n, r.o.Concurrency, func(ctx context.Context, i int) {
+		if fn(ctx, i) {
+			done.Add(1)
+		} else {
+			failed.Add(1)
+		}
+	})
+}
+
+// create files ticket seq and records what the API answered.
+func (r *runner) create(ctx context.Context, seq int) bool {
+	req := r.gen.Request(seq)
+	res := r.cl.Do(ctx, Call{Method: http.MethodPost, Path: "/api/v1/tickets", Token: r.o.FileToken,
+		Header: map[string]string{"Idempotency-Key": req.Key}, Body: req.Body})
+	r.rec.Add("create", res)
+	if !res.OK() {
+		return false
+	}
+	var c Created
+	if err := json.Unmarshal(res.Body, &c); err != nil || c.Number == "" {
+		r.rec.Add("create:decode", Result{Class: "bad 201 body", Attempts: 1})
+		return false
+	}
+	r.acc.Add(seq, c, res.Replayed && res.Attempts == 1)
+	return true
+}
+
+// SoakReport is how well a steady rate was held.
+type SoakReport struct {
+	TargetRate   float64 `json:"target_rate"`
+	AchievedRate float64 `json:"achieved_rate"`
+	Sent         int     `json:"sent"`
+	Behind       int     `json:"behind_schedule"`
+}
+
+func (r *runner) soak(ctx context.Context) *SoakReport {
+	var done, failed atomic.Int64
+	r.prog.Start("soak", 0, time.Now().Add(r.o.Duration), done.Load, failed.Load)
+	sent, behind, el := paced(ctx, r.o.Rate, r.o.Duration, r.o.Concurrency, func(ctx context.Context, i int) {
+		if r.create(ctx, i) {
+			done.Add(1)
+		} else {
+			failed.Add(1)
+		}
+	})
+	r.prog.Stop()
+	r.rep.Filings = sent
+	r.rep.throughput(r.rec, "create", el, "tickets/s")
+	return &SoakReport{TargetRate: r.o.Rate, AchievedRate: rate(int64(sent), el), Sent: sent, Behind: behind}
+}
+
+// setPolicy saves a test policy made from the one in force by edit, and
+// returns a function that saves the previous one again (as a new version:
+// versions are never rewritten).
+func (r *runner) setPolicy(ctx context.Context, edit func(*sla.Policy)) (restore func(context.Context) error, version int, err error) {
+	var prev sla.Policy
+	if err := r.cl.GetJSON(ctx, "/api/v1/policies/current", r.o.AdminToken, &prev); err != nil {
+		return nil, 0, fmt.Errorf("reading the policy in force: %w", err)
+	}
+	test := prev
+	test.Responses = append([]sla.ResponseRule(nil), prev.Responses...)
+	edit(&test)
+	saved, err := r.putPolicy(ctx, test)
+	if err != nil {
+		return nil, 0, fmt.Errorf("saving the test policy: %w", err)
+	}
+	var once sync.Once
+	return func(ctx context.Context) error {
+		var err error
+		once.Do(func() {
+			var v sla.Policy
+			if v, err = r.putPolicy(ctx, prev); err == nil {
+				r.rep.PolicyRestored = v.Version
+			}
+		})
+		return err
+	}, saved.Version, nil
+}
+
+func (r *runner) putPolicy(ctx context.Context, p sla.Policy) (sla.Policy, error) {
+	res := r.cl.Do(ctx, Call{Method: http.MethodPut, Path: "/api/v1/policies", Token: r.o.AdminToken, Body: p})
+	if !res.OK() {
+		return sla.Policy{}, fmt.Errorf("PUT /api/v1/policies: %s", res.Class)
+	}
+	var saved sla.Policy
+	if err := json.Unmarshal(res.Body, &saved); err != nil {
+		return sla.Policy{}, fmt.Errorf("decoding the saved policy: %w", err)
+	}
+	return saved, nil
+}
+
+// responder is the token that answers a ticket of entity: its coordinator
+// when one was given, else the admin.
+func (r *runner) responder(entity string) string {
+	if t := r.o.Coordinators[entity]; t != "" {
+		return t
+	}
+	return r.o.AdminToken
+}
+
+// lifecycle files, then answers, objects and withdraws, each ticket in its
+// own chain; it returns the statuses each ticket may end in.
+func (r *runner) lifecycle(ctx context.Context) (func(string) []domain.Status, error) {
+	o := r.o
+	if o.ObjectionWindow > 0 {
+		restore, v, err := r.setPolicy(ctx, func(p *sla.Policy) {
+			p.ObjectionWindow = sla.Allowance{Duration: o.ObjectionWindow}
+		})
+		if err != nil {
+			return nil, err
+		}
+		r.rep.TestPolicy = v
+		// Tickets keep the version they were filed under, so the usual
+		// policy can come back as soon as the filings are in.
+		defer func() {
+			if err := restore(context.WithoutCancel(ctx)); err != nil {
+				r.rep.Failures = append(r.rep.Failures, "restoring the policy: "+err.Error())
+			}
+		}()
+	}
+	fates := make([]Fate, o.N)
+	el := r.phase(ctx, "lifecycle", o.N, func(ctx context.Context, i int) bool {
+		fates[i] = r.gen.Fate(i, o.ObjectionShare, o.WithdrawalShare)
+		return r.live(ctx, i, fates[i])
+	})
+	r.rep.throughput(r.rec, "lifecycle", el, "lifecycles/s")
+	lc := &LifecycleReport{Fates: map[Fate]int{}}
+	for _, f := range fates {
+		lc.Fates[f]++
+	}
+	r.rep.Lifecycle = lc
+
+	want := map[string][]domain.Status{}
+	for i, f := range fates {
+		c, ok := r.acc.Get(i)
+		if !ok {
+			continue
+		}
+		switch {
+		case f == FateWithdrawn:
+			want[c.Number] = []domain.Status{domain.StatusWithdrawn}
+		case f == FateObjected, o.ObjectionWindow > 0:
+			want[c.Number] = []domain.Status{domain.StatusClosed}
+		default:
+			want[c.Number] = []domain.Status{domain.StatusAnswered, domain.StatusClosed}
+		}
+	}
+	return func(n string) []domain.Status { return want[n] }, nil
+}
+
+// LifecycleReport counts the fates drawn.
+type LifecycleReport struct {
+	Fates map[Fate]int `json:"fates"`
+}
+
+// live takes ticket seq through its fate; each action is recorded under its
+// own name, and the chain under "lifecycle".
+func (r *runner) live(ctx context.Context, seq int, fate Fate) bool {
+	began := time.Now()
+	ok := r.chain(ctx, seq, fate)
+	res := Result{Attempts: 1, Latency: time.Since(began)}
+	if !ok {
+		res.Class = "chain broken"
+	}
+	r.rec.Add("lifecycle", res)
+	return ok
+}
+
+func (r *runner) chain(ctx context.Context, seq int, fate Fate) bool {
+	if !r.create(ctx, seq) {
+		return false
+	}
+	c, _ := r.acc.Get(seq)
+	key := r.gen.Marker(seq)
+	path := "/api/v1/tickets/" + c.Number
+	beneficiary := func(op, suffix string, body any) bool {
+		res := r.cl.Do(ctx, Call{Method: http.MethodPost, Path: path + suffix, Body: body,
+			Header: map[string]string{"X-Tracking-Code": c.TrackingCode, "Idempotency-Key": key + "-" + op}})
+		r.rec.Add(op, res)
+		return res.OK()
+	}
+	respond := func(token, step string) bool {
+		res := r.cl.Do(ctx, Call{Method: http.MethodPost, Path: path + "/responses", Token: token,
+			Body:   map[string]string{"message": r.gen.Text(seq, responses)},
+			Header: map[string]string{"Idempotency-Key": key + "-" + step}})
+		r.rec.Add("respond", res)
+		return res.OK()
+	}
+	if fate == FateWithdrawn {
+		return beneficiary("withdraw", "/withdrawal", map[string]string{"reason": r.gen.Text(seq, withdrawals)})
+	}
+	if !respond(r.responder(c.Entity), "respond") {
+		return false
+	}
+	if fate != FateObjected {
+		return true
+	}
+	if !beneficiary("object", "/objections", map[string]string{"reason": r.gen.Text(seq, objections)}) {
+		return false
+	}
+	// The review sits one level above the entity that answered; the admin
+	// may answer anywhere.
+	return respond(r.o.AdminToken, "review")
+}
+
+// BurstReport is how late escalations fire when many deadlines fall together.
+type BurstReport struct {
+	Allowance      string    `json:"allowance"`
+	TestPolicy     int       `json:"test_policy_version"`
+	FirstDeadline  time.Time `json:"first_deadline"`
+	LastDeadline   time.Time `json:"last_deadline"`
+	SpreadSec      float64   `json:"deadline_spread_sec"`
+	Escalated      int       `json:"escalated"`
+	NotEscalated   int       `json:"not_escalated"`
+	Lateness       Stats     `json:"lateness"`
+	PolicyRestored int       `json:"policy_restored_version,omitempty"`
+}
+
+// burst files N tickets under a policy whose first answer is due after a
+// short allowance on the 24x7 clock, so their deadlines fall in the same
+// minute; nobody answers; then it measures how late each escalation was
+// recorded after its deadline.
+func (r *runner) burst(ctx context.Context) (*BurstReport, error) {
+	o := r.o
+	restore, v, err := r.setPolicy(ctx, func(p *sla.Policy) {
+		for i := range p.Responses {
+			p.Responses[i].Allowance = sla.Allowance{Duration: o.BurstAllowance}
+			p.Responses[i].Clock = sla.ClockAroundTheClock
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	b := &BurstReport{Allowance: sla.Allowance{Duration: o.BurstAllowance}.String(), TestPolicy: v}
+	r.rep.TestPolicy = v
+	el := r.phase(ctx, "burst", o.N, func(ctx context.Context, i int) bool { return r.create(ctx, i) })
+	r.rep.throughput(r.rec, "create", el, "tickets/s")
+	if err := restore(context.WithoutCancel(ctx)); err != nil {
+		r.rep.Failures = append(r.rep.Failures, "restoring the policy: "+err.Error())
+	}
+	b.PolicyRestored = r.rep.PolicyRestored
+
+	due := map[string]time.Time{}
+	for i := range o.N {
+		c, ok := r.acc.Get(i)
+		if !ok {
+			continue
+		}
+		due[c.Number] = c.SLADueAt
+		if b.FirstDeadline.IsZero() || c.SLADueAt.Before(b.FirstDeadline) {
+			b.FirstDeadline = c.SLADueAt
+		}
+		if c.SLADueAt.After(b.LastDeadline) {
+			b.LastDeadline = c.SLADueAt
+		}
+	}
+	b.SpreadSec = round2(b.LastDeadline.Sub(b.FirstDeadline).Seconds())
+	if len(due) == 0 {
+		return b, nil
+	}
+
+	r.prog.Start("deadlines", 0, b.LastDeadline, nil, nil)
+	err = sleepCtx(ctx, time.Until(b.LastDeadline))
+	r.prog.Stop()
+	if err != nil {
+		return b, err
+	}
+	var late Histogram
+	pending := make([]string, 0, len(due))
+	for n := range due {
+		pending = append(pending, n)
+	}
+	giveUp := time.Now().Add(o.Settle + time.Minute)
+	var seen atomic.Int64
+	r.prog.Start("escalation", len(pending), time.Time{}, seen.Load, nil)
+	for len(pending) > 0 && time.Now().Before(giveUp) && ctx.Err() == nil {
+		var mu sync.Mutex
+		var still []string
+		pool(ctx, len(pending), o.Concurrency, func(ctx context.Context, i int) {
+			at, ok := r.escalatedAt(ctx, pending[i])
+			mu.Lock()
+			defer mu.Unlock()
+			if !ok {
+				still = append(still, pending[i])
+				return
+			}
+			late.Record(at.Sub(due[pending[i]]))
+			seen.Add(1)
+		})
+		pending = still
+		if len(pending) > 0 {
+			_ = sleepCtx(ctx, 2*time.Second)
+		}
+	}
+	r.prog.Stop()
+	b.Escalated, b.NotEscalated = int(late.Count()), len(pending)
+	b.Lateness = late.Stats()
+	return b, nil
+}
+
+// escalatedAt reads the ticket's timeline for its first escalation.
+func (r *runner) escalatedAt(ctx context.Context, number string) (time.Time, bool) {
+	var t struct {
+		Timeline []struct {
+			Type string    `json:"type"`
+			At   time.Time `json:"at"`
+		} `json:"timeline"`
+	}
+	res := r.cl.Do(ctx, Call{Method: http.MethodGet, Path: "/api/v1/tickets/" + number, Token: r.o.AdminToken})
+	r.rec.Add("read", res)
+	if !res.OK() || json.Unmarshal(res.Body, &t) != nil {
+		return time.Time{}, false
+	}
+	for _, e := range t.Timeline {
+		if e.Type == "escalated" {
+			return e.At, true
+		}
+	}
+	return time.Time{}, false
+}
