@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -84,7 +85,12 @@ func startProcess(t *testing.T, bin, readyAddr string, env []string, args ...str
 		t.Fatal(err)
 	}
 	p := &devProcess{cmd: cmd, logPath: logf.Name()}
-	t.Cleanup(func() { p.kill() })
+	t.Cleanup(func() {
+		p.kill()
+		if t.Failed() {
+			t.Logf("the last lines of tawasul %s (pid %d):\n%s", args[0], cmd.Process.Pid, lastLines(p.output(), 40))
+		}
+	})
 	if readyAddr == "" {
 		return p
 	}
@@ -104,6 +110,11 @@ func startProcess(t *testing.T, bin, readyAddr string, env []string, args ...str
 	p.kill()
 	t.Fatalf("tawasul %s did not become ready; output:\n%s", args[0], p.output())
 	return nil
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
 func (p *devProcess) kill() {
