@@ -1,7 +1,7 @@
 # The two commands a newcomer needs:
 #   make run    — the whole system on embedded defaults (Temporal + SQLite + worker + API + Web UI)
 #   make test   — the whole test suite (needs PostgreSQL on 127.0.0.1:5432, see README)
-# and for the fault tests' long form (many tickets, repeated kills; half an hour):
+# and for the fault tests' long form (thousands of tickets, repeated kills; about 8 minutes on two cores):
 #   make faults
 
 GO ?= go

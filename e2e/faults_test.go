@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -430,8 +431,8 @@ func waitRows(t *testing.T, st *store.Store, runID string, want int, loadDone <-
 // with their Idempotency-Key; tasks the dead worker held were handed out
 // again. Every ticket ends as its lifecycle says, once.
 func TestFaultWorkerSIGKILLDuringLoad(t *testing.T) {
-	n := faultTickets(t, 60, 1000)
-	kills := faultSize(1, 3)
+	n := faultTickets(t, 60, 2000)
+	kills := faultSize(1, 4)
 	// One address sends every beneficiary action: lift the per-address
 	// limit, or the run would measure it.
 	p := newProdSystem(t, "TAWASUL_TEMPORAL_UPDATE_TIMEOUT=5s", "TAWASUL_INTAKE_PER_MINUTE=100000")
@@ -486,7 +487,7 @@ func retriesByOp(rep *loadgen.Report) map[string]int {
 // 5xx were retried with their Idempotency-Key, activities retried until the
 // database answered, and the read model ends where every workflow is.
 func TestFaultPostgresConnectionsKilledDuringLoad(t *testing.T) {
-	n := faultTickets(t, 60, 1000)
+	n := faultTickets(t, 60, 2000)
 	// The store reports each failed statement on the default logger: counted
 	// here, not printed by the thousand.
 	failures := &countingHandler{}
@@ -558,15 +559,11 @@ func (h *countingHandler) WithGroup(string) slog.Handler      { return h }
 // searchPath is the schema a pgSchema DSN points at.
 func searchPath(t *testing.T, dsn string) string {
 	t.Helper()
-	i := strings.Index(dsn, "search_path=")
-	if i < 0 {
-		t.Fatalf("no search_path in %s", dsn)
+	u, err := url.Parse(dsn)
+	if err != nil || u.Query().Get("search_path") == "" {
+		t.Fatalf("no search_path in the DSN (%v)", err)
 	}
-	s := dsn[i+len("search_path="):]
-	if j := strings.IndexByte(s, '&'); j >= 0 {
-		s = s[:j]
-	}
-	return s
+	return u.Query().Get("search_path")
 }
 
 // Storms of one Idempotency-Key: many clients send the same filing with the
@@ -575,7 +572,7 @@ func searchPath(t *testing.T, dsn string) string {
 // one of them is not a replay. Under one key a different body is refused
 // (422 idempotency_key_reused) whichever body came first.
 func TestFaultIdempotencyKeyStorm(t *testing.T) {
-	keys, per := faultSize(4, 10), faultSize(50, 200)
+	keys, per := faultSize(4, 20), faultSize(50, 200)
 	readModels(t, func(t *testing.T, s *system) {
 		type answer struct {
 			key, variant int
@@ -719,7 +716,7 @@ func TestFaultDevSIGKILLDuringLoad(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("SIGKILL is POSIX (machine lacks it)")
 	}
-	n := faultTickets(t, 40, 600)
+	n := faultTickets(t, 40, 1000)
 	kills := faultSize(1, 3)
 	bin := buildBinary(t)
 	dir := t.TempDir()
