@@ -188,6 +188,16 @@ type response struct {
 
 func (s *system) do(method, path, token string, body any, headers ...string) response {
 	s.t.Helper()
+	r, err := s.send(method, path, token, body, headers...)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return r
+}
+
+// send is do for goroutines other than the test's own, which may not stop the
+// test: what would fail it comes back as an error.
+func (s *system) send(method, path, token string, body any, headers ...string) (response, error) {
 	var r io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -198,13 +208,13 @@ func (s *system) do(method, path, token string, body any, headers ...string) res
 	default:
 		j, err := json.Marshal(b)
 		if err != nil {
-			s.t.Fatal(err)
+			return response{}, err
 		}
 		r = bytes.NewReader(j)
 	}
 	req, err := http.NewRequest(method, s.base+path, r)
 	if err != nil {
-		s.t.Fatal(err)
+		return response{}, err
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -217,17 +227,17 @@ func (s *system) do(method, path, token string, body any, headers ...string) res
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		s.t.Fatalf("%s %s: %v", method, path, err)
+		return response{}, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
 	out := response{Status: res.StatusCode, Header: res.Header, Raw: raw}
 	if len(raw) > 0 && raw[0] == '{' {
 		if err := json.Unmarshal(raw, &out.Body); err != nil {
-			s.t.Fatalf("%s %s: bad JSON %q: %v", method, path, raw, err)
+			return out, fmt.Errorf("%s %s: bad JSON %q: %w", method, path, raw, err)
 		}
 	}
-	return out
+	return out, nil
 }
 
 func (s *system) must(want int, r response) response {
