@@ -17,13 +17,8 @@ import (
 
 // claim: a coordinator of the entity holding the ticket takes it.
 func (a *API) claim(c *gin.Context) {
-	t, actor, ok := a.loadVisible(c)
-	if !ok || !a.authorize(c, actor, authz.Claim, t) {
-		return
-	}
-	key, _, kerr := idempotencyKey(c.Request.Header)
-	if kerr != nil {
-		writeProblem(c, kerr)
+	t, actor, key, ok := a.staffAction(c, authz.Claim)
+	if !ok {
 		return
 	}
 	if err := decodeJSON(c, &struct{}{}, true); err != nil {
@@ -44,13 +39,8 @@ type assignIn struct {
 // assign: the care-center manager (or an admin) hands the ticket to an
 // active coordinator of the entity holding it.
 func (a *API) assign(c *gin.Context) {
-	t, actor, ok := a.loadVisible(c)
-	if !ok || !a.authorize(c, actor, authz.Assign, t) {
-		return
-	}
-	key, _, kerr := idempotencyKey(c.Request.Header)
-	if kerr != nil {
-		writeProblem(c, kerr)
+	t, actor, key, ok := a.staffAction(c, authz.Assign)
+	if !ok {
 		return
 	}
 	var in assignIn

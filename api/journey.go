@@ -14,17 +14,28 @@ import (
 	"github.com/tawasul/tawasul/workflows"
 )
 
-// staffText runs one staff action that carries a single text field: the
-// ticket must be visible and the action allowed (authz), the text present
-// and not too long; build makes the workflow request from the actor and text.
-func (a *API) staffText(c *gin.Context, act authz.Action, update, field string, build func(workflows.Actor, string) any) {
+// staffAction is the start of every staff action on one ticket: the ticket
+// visible to the caller, the action allowed (authz), the Idempotency-Key
+// well formed. On failure it has written the problem.
+func (a *API) staffAction(c *gin.Context, act authz.Action) (store.Ticket, workflows.Actor, string, bool) {
 	t, actor, ok := a.loadVisible(c)
 	if !ok || !a.authorize(c, actor, act, t) {
-		return
+		return t, actor, "", false
 	}
 	key, _, kerr := idempotencyKey(c.Request.Header)
 	if kerr != nil {
 		writeProblem(c, kerr)
+		return t, actor, "", false
+	}
+	return t, actor, key, true
+}
+
+// staffText runs one staff action that carries a single text field: the
+// ticket must be visible and the action allowed (authz), the text present
+// and not too long; build makes the workflow request from the actor and text.
+func (a *API) staffText(c *gin.Context, act authz.Action, update, field string, build func(workflows.Actor, string) any) {
+	t, actor, key, ok := a.staffAction(c, act)
+	if !ok {
 		return
 	}
 	var body map[string]any
@@ -83,13 +94,8 @@ type transferIn struct {
 // transfer hands the ticket to another entity, with a reason; the policy
 // says whether its deadline restarts.
 func (a *API) transfer(c *gin.Context) {
-	t, actor, ok := a.loadVisible(c)
-	if !ok || !a.authorize(c, actor, authz.Transfer, t) {
-		return
-	}
-	key, _, kerr := idempotencyKey(c.Request.Header)
-	if kerr != nil {
-		writeProblem(c, kerr)
+	t, actor, key, ok := a.staffAction(c, authz.Transfer)
+	if !ok {
 		return
 	}
 	var in transferIn

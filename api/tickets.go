@@ -603,16 +603,8 @@ type messageIn struct {
 // respond answers a ticket through the workflow's "respond" update, so the
 // workflow decides (and refuses with a 409) whether an answer is possible now.
 func (a *API) respond(c *gin.Context) {
-	t, actor, ok := a.loadVisible(c)
+	t, actor, key, ok := a.staffAction(c, authz.Respond)
 	if !ok {
-		return
-	}
-	if !a.authorize(c, actor, authz.Respond, t) {
-		return
-	}
-	key, _, kerr := idempotencyKey(c.Request.Header)
-	if kerr != nil {
-		writeProblem(c, kerr)
 		return
 	}
 	var in messageIn
