@@ -46,6 +46,7 @@ func (a *Activities) RecordChange(ctx context.Context, ch workflows.Change) erro
 		ObjectionUntil: utcPtr(st.ObjectionUntil),
 		Rating:         st.SurveyRating(), RatedAt: st.SurveyRatedAt(),
 		FollowUpStatus: st.FollowUpStatus(), FollowUpEntity: st.FollowUpEntity(), FollowUpDueAt: st.FollowUpDueAt(),
+		MeetingStatus: st.MeetingStatus(), MeetingAt: st.MeetingAt(), MeetingPlace: st.MeetingPlace(),
 		RespondedAt: utcPtr(st.RespondedAt), ClosedAt: utcPtr(st.ClosedAt), Events: events,
 	})
 	if err != nil {

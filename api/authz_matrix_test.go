@@ -250,6 +250,18 @@ func mxAct(c mxCaller, o *mxObject) outcome {
 	return allow
 }
 
+// mxMeeting: the minister's office keeps the minister's diary; whoever may
+// answer the ticket may also offer a slot or decline.
+func mxMeeting(c mxCaller, o *mxObject) outcome {
+	if r := mxRead(c, o); r != allow {
+		return r
+	}
+	if c.role == domain.RoleMinisterOffice || mxActs(c, o) {
+		return allow
+	}
+	return forbid
+}
+
 // mxHistory: the raw history is for auditors, admins and the supervisor;
 // like every action it is decided after the read scope, so a ticket out of
 // scope reads as missing and one in scope as forbidden.
@@ -403,6 +415,24 @@ var mxRules = map[string]mxRule{
 		},
 		body: func(*matrix, mxCaller, *mxObject) (any, map[string]string) {
 			return map[string]any{"note": "اتصلنا بالمستفيد"}, nil
+		}},
+	// The fake workflow answers every meeting action; what the matrix
+	// checks is who gets that far (kind and state are the workflow's).
+	"POST /api/v1/tickets/:number/meeting/offer": {objects: "tickets", expect: mxMeeting,
+		body: func(m *matrix, _ mxCaller, _ *mxObject) (any, map[string]string) {
+			return map[string]any{"at": m.clock.Now().Add(7 * 24 * time.Hour).Format(time.RFC3339), "place": "مكتب معالي الوزير"}, nil
+		}},
+	"POST /api/v1/tickets/:number/meeting/decline": {objects: "tickets", expect: mxMeeting,
+		body: func(*matrix, mxCaller, *mxObject) (any, map[string]string) {
+			return map[string]any{"reason": "يُحال إلى الجهة المختصة"}, nil
+		}},
+	"POST /api/v1/tickets/:number/meeting/attendance": {objects: "tickets", expect: mxMeeting,
+		body: func(*matrix, mxCaller, *mxObject) (any, map[string]string) {
+			return map[string]any{"attended": true}, nil
+		}},
+	"POST /api/v1/tickets/:number/meeting/confirm": {objects: "tickets", expect: mxBeneficiaryAction,
+		body: func(*matrix, mxCaller, *mxObject) (any, map[string]string) {
+			return map[string]any{"accept": true}, nil
 		}},
 	"POST /api/v1/tickets/:number/notes": {objects: "tickets", expect: mxNote,
 		body: func(*matrix, mxCaller, *mxObject) (any, map[string]string) {

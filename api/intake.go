@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -136,6 +137,19 @@ func (a *API) validateIntake(ctx context.Context, in createTicketIn, actor workf
 	checkText(&errs, "description", out.Description, maxDescription, true)
 
 	out.Entity = strings.TrimSpace(in.Entity)
+	if out.Kind == domain.KindMeetingRequest {
+		// A request to meet the minister goes to the minister's office at
+		// the ministry, whichever entity the matter concerns (an entity
+		// given is still checked, so a typo is not silently accepted).
+		tree, err := a.entities.tree(ctx)
+		if err != nil {
+			return intake{}, fmt.Errorf("load hierarchy: %w", err)
+		}
+		if out.Entity != "" && !slices.Contains(tree.Codes(), out.Entity) {
+			add("entity", fieldUnknownEntity)
+		}
+		out.Entity = tree.Root()
+	}
 	if out.Entity == "" {
 		add("entity", fieldRequired)
 	} else if len(out.Entity) > 32 {

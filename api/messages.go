@@ -54,6 +54,10 @@ const (
 	codeSameEntity           = "same_entity"             // = workflows.ErrSameEntity
 	codeNotRateable          = "not_rateable"            // = workflows.ErrNotRateable
 	codeNoFollowUp           = "no_follow_up"            // = workflows.ErrNoFollowUp
+	codeNotMeetingRequest    = "not_a_meeting_request"   // = workflows.ErrNotMeetingRequest
+	codeNoMeetingOffer       = "no_meeting_offer"        // = workflows.ErrNoMeetingOffer
+	codeMeetingNotBooked     = "meeting_not_booked"      // = workflows.ErrMeetingNotBooked
+	codeMeetingNotYet        = "meeting_not_yet"         // = workflows.ErrMeetingNotYet
 	codeTrackingCodeRequired = "tracking_code_required"
 	codeInvalidCredentials   = "invalid_credentials"
 	codeInvalidRefreshToken  = "invalid_refresh_token"
@@ -225,6 +229,22 @@ var problemTexts = map[string]problemText{
 	codeNotRateable: {
 		text{"لا يمكن تقييم هذا الطلب الآن", "Not open for rating"},
 		text{"يُقيَّم الطلب مرة واحدة بعد إغلاقه وخلال مهلة الاستبيان.", "A ticket is rated once, after it is closed and within the survey window."},
+	},
+	codeNotMeetingRequest: {
+		text{"ليس طلب مقابلة", "Not a meeting request"},
+		text{"إجراءات المواعيد لطلبات مقابلة معالي الوزير فقط.", "Meeting actions apply to requests to meet the minister only."},
+	},
+	codeNoMeetingOffer: {
+		text{"لا يوجد موعد بانتظار ردك", "No meeting offer awaits an answer"},
+		text{"لم يُقترح موعد لهذا الطلب، أو انقضت مهلة تأكيده، أو سبق الرد عليه.", "No slot was offered on this ticket, or its offer lapsed or was answered already."},
+	},
+	codeMeetingNotBooked: {
+		text{"لا يوجد موعد مؤكد", "No meeting booked"},
+		text{"يُسجَّل الحضور لموعد أكّده المستفيد فقط.", "Attendance is recorded for a meeting the beneficiary confirmed."},
+	},
+	codeMeetingNotYet: {
+		text{"لم يحن موعد المقابلة بعد", "The meeting has not taken place yet"},
+		text{"يُسجَّل الحضور بعد موعد المقابلة.", "Attendance is recorded once the meeting's time has come."},
 	},
 	codeNoFollowUp: {
 		text{"لا توجد متابعة جودة مفتوحة", "No open quality follow-up"},

@@ -343,10 +343,29 @@ type summaryJSON struct {
 	AssignedTo        string          `json:"assigned_to,omitempty"`
 	Rating            int             `json:"rating,omitempty"`
 	FollowUpStatus    string          `json:"follow_up_status,omitempty"`
+	Meeting           *meetingJSON    `json:"meeting,omitempty"`
 	SLADueAt          time.Time       `json:"sla_due_at"`
 	Overdue           bool            `json:"overdue"`
 	CreatedAt         time.Time       `json:"created_at"`
 	UpdatedAt         time.Time       `json:"updated_at"`
+}
+
+// meetingJSON is a request to meet the minister's slot, once one was offered
+// (or the request declined).
+type meetingJSON struct {
+	Status string     `json:"status"`
+	At     *time.Time `json:"at,omitempty"`
+	Place  string     `json:"place,omitempty"`
+	// ConfirmBy is when an offered slot lapses unless accepted (shown to the
+	// beneficiary after an action; the read model does not keep it).
+	ConfirmBy *time.Time `json:"confirm_by,omitempty"`
+}
+
+func meetingOf(t store.Ticket) *meetingJSON {
+	if t.MeetingStatus == "" {
+		return nil
+	}
+	return &meetingJSON{Status: t.MeetingStatus, At: t.MeetingAt, Place: t.MeetingPlace}
 }
 
 func summarize(t store.Ticket, now time.Time) summaryJSON {
@@ -354,6 +373,7 @@ func summarize(t store.Ticket, now time.Time) summaryJSON {
 		Number: t.Number, Kind: t.Kind, Channel: t.Channel, Priority: t.Priority, Status: t.Status,
 		Subject: t.Subject, Entity: t.Entity, ResponsibleEntity: t.ResponsibleEntity, Round: t.Round,
 		EscalationLevel: t.EscalationLevel, EscalationRole: t.EscalationRole, AssignedTo: t.AssignedTo, Rating: t.Rating, FollowUpStatus: t.FollowUpStatus, SLADueAt: t.SLADueAt.UTC(),
+		Meeting:   meetingOf(t),
 		Overdue:   t.Status.Pending() && t.SLADueAt.Before(now),
 		CreatedAt: t.CreatedAt.UTC(), UpdatedAt: t.UpdatedAt.UTC(),
 	}
@@ -419,6 +439,13 @@ func (a *API) listTickets(c *gin.Context) {
 		if actor.Role == domain.RoleCareCenterManager {
 			f.FollowUpEntity = actor.Entity
 		}
+		if len(q["status"]) == 0 {
+			f.Status = nil
+		}
+	case "meetings":
+		// The minister's office's calendar: slots offered and booked,
+		// soonest first (by meeting time, not by deadline).
+		f.Meetings = true
 		if len(q["status"]) == 0 {
 			f.Status = nil
 		}

@@ -100,6 +100,7 @@ type trackJSON struct {
 	CreatedAt      time.Time        `json:"created_at"`
 	SLADueAt       time.Time        `json:"sla_due_at"`
 	ObjectionUntil *time.Time       `json:"objection_until,omitempty"`
+	Meeting        *meetingJSON     `json:"meeting,omitempty"`
 	Responses      []publicResponse `json:"responses"`
 	Timeline       []publicEvent    `json:"timeline"`
 	// Attachments are those the caller may download.
@@ -135,7 +136,7 @@ func (a *API) writePublicView(c *gin.Context, t store.Ticket, s authz.Subject) {
 	out := trackJSON{
 		Number: t.Number, Status: t.Status, Kind: t.Kind, Entity: ref,
 		CreatedAt: t.CreatedAt.UTC(), SLADueAt: t.SLADueAt.UTC(), ObjectionUntil: utcPtr(t.ObjectionUntil),
-		Responses: []publicResponse{}, Timeline: make([]publicEvent, 0, len(events)),
+		Meeting: meetingOf(t), Responses: []publicResponse{}, Timeline: make([]publicEvent, 0, len(events)),
 		Attachments: publicAttachments(atts),
 	}
 	for _, e := range events {
@@ -167,12 +168,20 @@ type actionJSON struct {
 	Status         domain.Status    `json:"status"`
 	SLADueAt       time.Time        `json:"sla_due_at"`
 	ObjectionUntil *time.Time       `json:"objection_until,omitempty"`
+	Meeting        *meetingJSON     `json:"meeting,omitempty"`
 	Responses      []publicResponse `json:"responses"`
 }
 
 func publicState(s workflows.TicketState) actionJSON {
 	out := actionJSON{Number: s.Number, Status: s.Status, SLADueAt: s.SLADueAt.UTC(),
 		ObjectionUntil: utcPtr(s.ObjectionUntil), Responses: []publicResponse{}}
+	if m := s.Meeting; m != nil {
+		out.Meeting = &meetingJSON{Status: m.Status, At: s.MeetingAt(), Place: m.Place}
+		if m.Status == workflows.MeetingOffered {
+			by := m.ConfirmBy.UTC()
+			out.Meeting.ConfirmBy = &by
+		}
+	}
 	for _, r := range s.Responses {
 		out.Responses = append(out.Responses, publicResponse{Message: r.Message, At: r.At.UTC()})
 	}
@@ -202,6 +211,26 @@ func (a *API) beneficiaryCaller(c *gin.Context) (store.Ticket, authz.Subject, bo
 	return t, beneficiarySubject(t.BeneficiaryMobile, true), ok
 }
 
+// beneficiaryBody starts a beneficiary action that carries a JSON body: the
+// ticket they may act on, the Idempotency-Key well formed, the body decoded
+// into in. On failure it has written the problem.
+func (a *API) beneficiaryBody(c *gin.Context, in any) (store.Ticket, string, bool) {
+	t, ok := a.beneficiaryTarget(c)
+	if !ok {
+		return t, "", false
+	}
+	key, _, kerr := idempotencyKey(c.Request.Header)
+	if kerr != nil {
+		writeProblem(c, kerr)
+		return t, "", false
+	}
+	if err := decodeJSON(c, in, false); err != nil {
+		writeProblem(c, err)
+		return t, "", false
+	}
+	return t, key, true
+}
+
 type ratingIn struct {
 	Rating  *int   `json:"rating"`
 	Comment string `json:"comment"`
@@ -210,18 +239,9 @@ type ratingIn struct {
 // rate is the beneficiary's satisfaction rating (1–5) once the ticket is
 // closed; 1 or 2 opens a quality follow-up for the care-center manager.
 func (a *API) rate(c *gin.Context) {
-	t, ok := a.beneficiaryTarget(c)
-	if !ok {
-		return
-	}
-	key, _, kerr := idempotencyKey(c.Request.Header)
-	if kerr != nil {
-		writeProblem(c, kerr)
-		return
-	}
 	var in ratingIn
-	if err := decodeJSON(c, &in, false); err != nil {
-		writeProblem(c, err)
+	t, key, ok := a.beneficiaryBody(c, &in)
+	if !ok {
 		return
 	}
 	comment := normalize.Text(in.Comment)

@@ -78,13 +78,17 @@ var refusals = map[string]int{
 	workflows.ErrObjectionWindowClosed: http.StatusConflict,
 	workflows.ErrAlreadyObjected:       http.StatusConflict,
 	// The API checks messages first; a refusal here is still the client's input.
-	workflows.ErrInvalidMessage:  http.StatusUnprocessableEntity,
-	workflows.ErrNotResponsible:  http.StatusForbidden,
-	workflows.ErrNotAwaitingInfo: http.StatusConflict,
-	workflows.ErrSameEntity:      http.StatusConflict,
-	workflows.ErrNotRateable:     http.StatusConflict,
-	workflows.ErrNoFollowUp:      http.StatusConflict,
-	workflows.ErrBusy:            http.StatusServiceUnavailable,
+	workflows.ErrInvalidMessage:    http.StatusUnprocessableEntity,
+	workflows.ErrNotResponsible:    http.StatusForbidden,
+	workflows.ErrNotAwaitingInfo:   http.StatusConflict,
+	workflows.ErrSameEntity:        http.StatusConflict,
+	workflows.ErrNotRateable:       http.StatusConflict,
+	workflows.ErrNoFollowUp:        http.StatusConflict,
+	workflows.ErrNotMeetingRequest: http.StatusConflict,
+	workflows.ErrNoMeetingOffer:    http.StatusConflict,
+	workflows.ErrMeetingNotBooked:  http.StatusConflict,
+	workflows.ErrMeetingNotYet:     http.StatusConflict,
+	workflows.ErrBusy:              http.StatusServiceUnavailable,
 }
 
 func (a *API) updateError(number, name string, err error, timedOut bool) error {
@@ -121,6 +125,8 @@ func (a *API) finishedCode(number, name string) string {
 		return codeNotRateable // the survey (and its follow-up) ended with the workflow
 	case workflows.UpdateCloseFollowUp:
 		return codeNoFollowUp
+	case workflows.UpdateConfirmMeeting:
+		return codeNoMeetingOffer
 	case workflows.UpdateObject:
 	default:
 		return codeTicketClosed

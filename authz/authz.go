@@ -70,6 +70,11 @@ const (
 	Rate Action = "rate"
 	// CloseFollowUp: close the quality follow-up a low rating opened.
 	CloseFollowUp Action = "close_follow_up"
+	// ScheduleMeeting: offer a slot for a request to meet the minister,
+	// decline the request, record whether the meeting was held.
+	ScheduleMeeting Action = "schedule_meeting"
+	// ConfirmMeeting: the beneficiary accepts or turns down the slot.
+	ConfirmMeeting Action = "confirm_meeting"
 	// Attach: add a document to the ticket (staff: one kept among staff;
 	// the beneficiary: their own evidence).
 	Attach Action = "attach"
@@ -154,8 +159,12 @@ func Decide(s Subject, act Action, t Ticket, h Hierarchy) Decision {
 	case CloseFollowUp:
 		ok = s.Role == domain.RoleAdmin || s.Role == domain.RoleSupervisor ||
 			(s.Role == domain.RoleCareCenterManager && s.Entity != "" && s.Entity == t.FollowUpEntity)
-	case Object, Withdraw, ProvideInfo, Rate:
+	case Object, Withdraw, ProvideInfo, Rate, ConfirmMeeting:
 		ok = s.Role == domain.RoleBeneficiary
+	case ScheduleMeeting:
+		// The minister's diary is kept by the minister's office; whoever
+		// else may answer the request may also decline it or offer a slot.
+		ok = s.Role == domain.RoleMinisterOffice || mayRespond(s, t, h)
 	case Note:
 		ok = MayFile(s.Role)
 	case RequestInfo:

@@ -77,10 +77,17 @@ const (
 	// StatusAwaitingInfo: staff asked the beneficiary a question; the SLA
 	// clock is paused until the answer (or the reply window closes it).
 	StatusAwaitingInfo Status = "awaiting_info"
+	// StatusMeetingOffered: the minister's office offered a meeting slot;
+	// the beneficiary has until the offer's confirm-by time to accept it.
+	StatusMeetingOffered Status = "meeting_offered"
+	// StatusMeetingBooked: the beneficiary accepted the slot; the ticket
+	// waits for the meeting and its attendance record.
+	StatusMeetingBooked Status = "meeting_booked"
 )
 
 func Statuses() []Status {
-	return []Status{StatusOpen, StatusAnswered, StatusReopened, StatusClosed, StatusWithdrawn, StatusAwaitingInfo}
+	return []Status{StatusOpen, StatusAnswered, StatusReopened, StatusClosed, StatusWithdrawn, StatusAwaitingInfo,
+		StatusMeetingOffered, StatusMeetingBooked}
 }
 
 func (s Status) Valid() bool { return slices.Contains(Statuses(), s) }

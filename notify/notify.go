@@ -204,6 +204,78 @@ var templates = map[string]template{
 		ar:        "رمز الدخول إلى تواصل: {code}. صالح لمدة {minutes} دقائق. لا تشاركه مع أحد.",
 		en:        "Your Tawasul sign-in code: {code}. It is valid for {minutes} minutes. Do not share it.",
 	},
+	"assigned": {
+		subjectAR: "بدء معالجة طلبكم رقم {number}",
+		subjectEN: "Your request {number} is being handled",
+		ar:        "تسلّم أحد منسقي الخدمة طلبكم رقم {number} ويعمل على معالجته.",
+		en:        "A service coordinator has taken up your request {number} and is working on it.",
+	},
+	"ticket_assigned": {
+		subjectAR: "أُسند إليكم الطلب رقم {number}",
+		subjectEN: "Request {number} assigned to you",
+		ar:        "أُسند إليكم الطلب رقم {number}: {subject}. يُرجى الرد قبل {due_at}.",
+		en:        "Request {number} was assigned to you: {subject}. Due by {due_at}.",
+	},
+	"meeting_offered": {
+		subjectAR: "موعد مقابلة معالي الوزير: الطلب رقم {number}",
+		subjectEN: "Meeting with the Minister: request {number}",
+		ar:        "يسرّنا إفادتكم بتحديد موعد لمقابلة معالي الوزير بخصوص طلبكم رقم {number}: {at} في {place}. نرجو تأكيد الموعد أو الاعتذار عنه عبر صفحة متابعة الطلب قبل {confirm_by}.",
+		en:        "A meeting with the Minister on your request {number} is offered for {at} at {place}. Please accept or decline it on the request's tracking page by {confirm_by}.",
+	},
+	"meeting_booked": {
+		subjectAR: "تأكيد موعد مقابلة معالي الوزير: الطلب رقم {number}",
+		subjectEN: "Meeting with the Minister confirmed: request {number}",
+		ar:        "تم تأكيد موعد مقابلتكم لمعالي الوزير بخصوص طلبكم رقم {number}: {at} في {place}.",
+		en:        "Your meeting with the Minister on request {number} is confirmed: {at} at {place}.",
+	},
+	"meeting_reminder": {
+		subjectAR: "تذكير بموعد مقابلة معالي الوزير غدًا",
+		subjectEN: "Reminder: your meeting with the Minister tomorrow",
+		ar:        "تذكير: موعد مقابلتكم لمعالي الوزير بخصوص طلبكم رقم {number} غدًا {at} في {place}.",
+		en:        "Reminder: your meeting with the Minister on request {number} is tomorrow, {at}, at {place}.",
+	},
+	"meeting_lapsed": {
+		subjectAR: "إغلاق طلبكم رقم {number}",
+		subjectEN: "Your request {number} is closed",
+		ar:        "أُغلق طلبكم رقم {number} لعدم تأكيد موعد المقابلة المقترح ({at}) في المهلة المحددة. يمكنكم تقديم طلب جديد في أي وقت.",
+		en:        "Your request {number} was closed because the meeting offered for {at} was not confirmed in time. You may file a new request at any time.",
+	},
+	"meeting_booked_office": {
+		subjectAR: "تأكيد موعد مقابلة: الطلب رقم {number}",
+		subjectEN: "Meeting confirmed: request {number}",
+		ar:        "أكّد المستفيد موعد المقابلة للطلب رقم {number} ({subject}): {at} في {place}.",
+		en:        "The beneficiary confirmed the meeting for request {number} ({subject}): {at} at {place}.",
+	},
+	"meeting_slot_declined": {
+		subjectAR: "اعتذار عن موعد مقابلة: الطلب رقم {number}",
+		subjectEN: "Meeting slot declined: request {number}",
+		ar:        "اعتذر المستفيد عن موعد المقابلة المقترح ({at}) للطلب رقم {number}: {reason}. يُرجى اقتراح موعد آخر قبل {due_at}.",
+		en:        "The beneficiary declined the meeting slot ({at}) for request {number}: {reason}. Please offer another by {due_at}.",
+	},
+	"meeting_lapsed_office": {
+		subjectAR: "انقضاء مهلة تأكيد مقابلة: الطلب رقم {number}",
+		subjectEN: "Meeting offer lapsed: request {number}",
+		ar:        "انقضت مهلة تأكيد موعد المقابلة ({at}) للطلب رقم {number} دون تأكيد من المستفيد، وأُغلق الطلب.",
+		en:        "The meeting offered for {at} on request {number} was not confirmed in time; the request is closed.",
+	},
+	"meeting_reminder_office": {
+		subjectAR: "تذكير بمقابلة غدًا: الطلب رقم {number}",
+		subjectEN: "Reminder: meeting tomorrow, request {number}",
+		ar:        "تذكير: مقابلة الطلب رقم {number} ({subject}) غدًا {at} في {place}.",
+		en:        "Reminder: the meeting for request {number} ({subject}) is tomorrow, {at}, at {place}.",
+	},
+	"meeting_attendance_due": {
+		subjectAR: "تسجيل حضور مقابلة: الطلب رقم {number}",
+		subjectEN: "Record attendance: request {number}",
+		ar:        "يُرجى تسجيل ما تم في مقابلة الطلب رقم {number} التي كان موعدها {at}.",
+		en:        "Please record whether the meeting for request {number} on {at} took place.",
+	},
+	"meeting_cancelled": {
+		subjectAR: "إلغاء موعد مقابلة: الطلب رقم {number}",
+		subjectEN: "Meeting cancelled: request {number}",
+		ar:        "سحب المستفيد الطلب رقم {number}، وأُلغي موعد المقابلة ({at}).",
+		en:        "The beneficiary withdrew request {number}; the meeting ({at}) is cancelled.",
+	},
 	"escalation_reminder": {
 		subjectAR: "تذكير بالطلب رقم {number}",
 		subjectEN: "Reminder: request {number}",
@@ -237,7 +309,7 @@ var riyadh = time.FixedZone("AST", 3*3600)
 
 // dateParams are the parameters that carry an instant (RFC 3339 from the
 // workflow); a message shows them as Riyadh wall time.
-var dateParams = []string{"sla_due_at", "objection_until", "until", "due_at"}
+var dateParams = []string{"sla_due_at", "objection_until", "until", "due_at", "at", "confirm_by"}
 
 // Render builds the body of a template in lang (Arabic, English, or Both).
 func Render(name, lang string, params map[string]string) (string, error) {

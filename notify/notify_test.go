@@ -53,7 +53,8 @@ func TestNotifyIsKeyedAndMasksTheRecipient(t *testing.T) {
 func TestEveryTemplateRendersWithoutPlaceholdersLeft(t *testing.T) {
 	params := map[string]string{"number": "1", "sla_due_at": "x", "level": "2", "objection_until": "y",
 		"subject": "s", "due_at": "z", "entity": "KSU", "role": "entity_head", "status": "open",
-		"code": "123456", "minutes": "10", "question": "q?", "until": "u", "entity_name": "جامعة الملك سعود", "rating": "2"}
+		"code": "123456", "minutes": "10", "question": "q?", "until": "u", "entity_name": "جامعة الملك سعود", "rating": "2",
+		"at": "2026-03-01T09:00:00Z", "place": "مكتب معالي الوزير", "confirm_by": "c", "reason": "r"}
 	for _, name := range Templates() {
 		body, err := Render(name, Both, params)
 		if err != nil {

@@ -88,7 +88,11 @@ func (s *Store) ListTickets(ctx context.Context, f TicketFilter) (Page, error) {
 		}
 		// A row-value comparison, which both PostgreSQL and SQLite (3.15+)
 		// turn into a range scan of the (…, sla_due_at, number) indexes.
-		q = q.Where("(sla_due_at, number) > (?, ?)", c.At, c.Number)
+		if f.Meetings {
+			q = q.Where("(meeting_at, number) > (?, ?)", c.At, c.Number)
+		} else {
+			q = q.Where("(sla_due_at, number) > (?, ?)", c.At, c.Number)
+		}
 	}
 	scoped, ok := scopeClause(q, f.Scope)
 	if !ok {
@@ -109,6 +113,10 @@ func (s *Store) ListTickets(ctx context.Context, f TicketFilter) (Page, error) {
 		if f.FollowUpEntity != "" {
 			q = q.Where("follow_up_entity = ?", f.FollowUpEntity)
 		}
+	}
+	if f.Meetings {
+		// Literals, as migration 0018's partial index states them.
+		q = q.Where(meetingPredicate + " AND meeting_at IS NOT NULL")
 	}
 	if f.HeldByRole != "" {
 		q = q.Where("escalation_level > 0 AND escalation_role = ? AND escalation_entity = ?", string(f.HeldByRole), f.HeldByEntity)
@@ -132,12 +140,19 @@ func (s *Store) ListTickets(ctx context.Context, f TicketFilter) (Page, error) {
 		q = q.Where("sla_due_at < ?", utc(at))
 	}
 	var ts []Ticket
+	order, key := "sla_due_at, number", func(t Ticket) time.Time { return t.SLADueAt }
+	if f.Meetings {
+		order, key = "meeting_at, number", func(t Ticket) time.Time { return *t.MeetingAt }
+	}
 	// One row more than the page tells whether another page exists.
-	if err := q.Order("sla_due_at, number").Limit(limit + 1).Find(&ts).Error; err != nil {
+	if err := q.Order(order).Limit(limit + 1).Find(&ts).Error; err != nil {
 		return Page{}, fmt.Errorf("store: list tickets: %w", err)
 	}
-	return pageOf(ts, limit, func(t Ticket) time.Time { return t.SLADueAt }), nil
+	return pageOf(ts, limit, key), nil
 }
+
+// meetingPredicate selects the tickets with a meeting slot offered or booked.
+const meetingPredicate = "status IN ('meeting_offered', 'meeting_booked')"
 
 // pendingPredicate selects the pending statuses, written out as literals
 // exactly as the partial indexes of migration 0009 state it: PostgreSQL and

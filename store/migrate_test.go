@@ -146,8 +146,8 @@ func TestRoundTripEveryField(t *testing.T) {
 			SLAStageStart: ptr(at(2 * time.Hour)), SLAPausedSeconds: 3600, AssignedTo: "user:coord-1", AssignedAt: ptr(at(3 * time.Hour)),
 			ObjectionUntil: ptr(at(72 * time.Hour)), RespondedAt: ptr(at(time.Hour)), ClosedAt: ptr(at(96 * time.Hour)),
 			Rating: 2, RatedAt: ptr(at(100 * time.Hour)), FollowUpStatus: "open", FollowUpEntity: "UNI-KSU",
-			FollowUpDueAt: ptr(at(120 * time.Hour)),
-			FiledByID:     "agent-7", FiledByRole: domain.RoleAgent, QueueNumber: "given-by-caller",
+			FollowUpDueAt: ptr(at(120 * time.Hour)), MeetingStatus: "booked", MeetingAt: ptr(at(200 * time.Hour)), MeetingPlace: "مكتب معالي الوزير",
+			FiledByID: "agent-7", FiledByRole: domain.RoleAgent, QueueNumber: "given-by-caller",
 			ChannelDetails:  ChannelDetails{Verification: domain.VerificationAbsherOTP, Platform: "x", Handle: "@a", PostURL: "https://x.com/a/1", MessageID: "m"},
 			WorkflowStarted: true, Version: 9, CreatedAt: at(0), UpdatedAt: at(5),
 		}
@@ -170,6 +170,7 @@ func TestRoundTripEveryField(t *testing.T) {
 		want.AssignedAt = ptr(in.AssignedAt.UTC().Truncate(time.Microsecond))
 		want.RatedAt = ptr(in.RatedAt.UTC().Truncate(time.Microsecond))
 		want.FollowUpDueAt = ptr(in.FollowUpDueAt.UTC().Truncate(time.Microsecond))
+		want.MeetingAt = ptr(in.MeetingAt.UTC().Truncate(time.Microsecond))
 		want.RespondedAt = ptr(in.RespondedAt.UTC().Truncate(time.Microsecond))
 		want.ClosedAt = ptr(in.ClosedAt.UTC().Truncate(time.Microsecond))
 		want.CreatedAt = in.CreatedAt.UTC().Truncate(time.Microsecond)

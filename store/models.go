@@ -84,6 +84,11 @@ type Ticket struct {
 	FollowUpStatus string `gorm:"size:16;not null"`
 	FollowUpEntity string `gorm:"size:32;not null"`
 	FollowUpDueAt  *time.Time
+	// MeetingStatus, MeetingAt and MeetingPlace are a request to meet the
+	// minister's slot (workflows.Meeting*; "" when none was offered).
+	MeetingStatus string `gorm:"size:16;not null"`
+	MeetingAt     *time.Time
+	MeetingPlace  string `gorm:"type:text;not null"`
 
 	FiledByID   string      `gorm:"size:100"`
 	FiledByRole domain.Role `gorm:"size:32"`
@@ -224,11 +229,14 @@ type TicketFilter struct {
 	// at FollowUpEntity when set.
 	FollowUps      bool
 	FollowUpEntity string
-	Status         []domain.Status // nil = any
-	Overdue        bool            // SLADueAt < Now and status pending
-	Now            time.Time       // the clock for Overdue
-	Cursor         string          // opaque, from Page.NextCursor
-	Limit          int             // 1..200, default 50
+	// Meetings lists the meeting slots offered or booked instead, soonest
+	// first: (MeetingAt, Number) orders the page and its cursor.
+	Meetings bool
+	Status   []domain.Status // nil = any
+	Overdue  bool            // SLADueAt < Now and status pending
+	Now      time.Time       // the clock for Overdue
+	Cursor   string          // opaque, from Page.NextCursor
+	Limit    int             // 1..200, default 50
 }
 
 // Page is one page of tickets, most urgent SLA first (SLADueAt, Number).
@@ -264,6 +272,9 @@ type TicketChange struct {
 	FollowUpStatus    string
 	FollowUpEntity    string
 	FollowUpDueAt     *time.Time
+	MeetingStatus     string
+	MeetingAt         *time.Time
+	MeetingPlace      string
 	Events            []TicketEvent // appended; duplicates (same number+seq) ignored
 }
 

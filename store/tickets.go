@@ -253,13 +253,13 @@ func (s *Store) ApplyChange(ctx context.Context, ch TicketChange) error {
 			escalation_level = ?, escalation_role = ?, escalation_entity = ?, sla_due_at = ?, sla_stage_start = ?, sla_paused_seconds = ?,
 			assigned_to = ?, assigned_at = ?, objection_until = ?, responded_at = ?,
 			closed_at = ?, rating = ?, rated_at = ?, follow_up_status = ?, follow_up_entity = ?, follow_up_due_at = ?,
-			version = ?, updated_at = ?
+			meeting_status = ?, meeting_at = ?, meeting_place = ?, version = ?, updated_at = ?
 			WHERE number = ? AND version < ?`,
 			string(ch.Status), ch.ResponsibleEntity, ch.PolicyVersion, ch.Round,
 			ch.EscalationLevel, string(ch.EscalationRole), ch.EscalationEntity, utc(ch.SLADueAt), nullTime(ch.SLAStageStart), ch.SLAPausedSeconds,
 			ch.AssignedTo, nullTime(ch.AssignedAt), nullTime(ch.ObjectionUntil), nullTime(ch.RespondedAt),
 			nullTime(ch.ClosedAt), ch.Rating, nullTime(ch.RatedAt), ch.FollowUpStatus, ch.FollowUpEntity, nullTime(ch.FollowUpDueAt),
-			ch.Version, now(),
+			ch.MeetingStatus, nullTime(ch.MeetingAt), ch.MeetingPlace, ch.Version, now(),
 			ch.Number, ch.Version)
 		if res.Error != nil {
 			return fmt.Errorf("update ticket: %w", res.Error)
@@ -309,6 +309,7 @@ func normalizeTicket(t *Ticket) {
 	t.AssignedAt = utcPtr(t.AssignedAt)
 	t.RatedAt = utcPtr(t.RatedAt)
 	t.FollowUpDueAt = utcPtr(t.FollowUpDueAt)
+	t.MeetingAt = utcPtr(t.MeetingAt)
 	t.ObjectionUntil = utcPtr(t.ObjectionUntil)
 	t.RespondedAt = utcPtr(t.RespondedAt)
 	t.ClosedAt = utcPtr(t.ClosedAt)

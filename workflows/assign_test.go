@@ -1,6 +1,7 @@
 package workflows_test
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/tawasul/tawasul/domain"
@@ -51,6 +52,26 @@ func TestAssignment(t *testing.T) {
 		}
 	}
 	wantErrType(t, late.rejected, workflows.ErrNotAwaitingResponse)
+	// The beneficiary hears once that the ticket was taken up, not of the
+	// hand-over; the coordinator a manager chose hears of it, in-app.
+	if got := h.rec.templates("beneficiary"); count(got, "assigned") != 1 {
+		t.Errorf("beneficiary messages %v: want one \"assigned\"", got)
+	}
+	var notices []string
+	for _, n := range h.rec.notes {
+		if n.Template == "ticket_assigned" {
+			if n.Channel != "inbox" || n.Audience != "official" {
+				t.Errorf("assignee notice not in-app: %+v", n)
+			}
+			notices = append(notices, n.Recipient)
+		}
+	}
+	// The automatic assignment (by the system) is news to sara; the repeated
+	// assignment to huda changes nothing and tells nobody again.
+	want := []string{workflows.UserRecipient("user:sara"), workflows.UserRecipient(huda.ID)}
+	if !slices.Equal(notices, want) {
+		t.Errorf("assignee notices %v, want %v", notices, want)
+	}
 }
 
 // An objection moves the ticket to the reviewing entity, whose own

@@ -140,6 +140,18 @@ func (t *ticket) setup(ctx workflow.Context) error {
 		func() (func(workflow.Context) bool, error) {
 			return registerMessage(ctx, t, UpdateCloseFollowUp, t.validateCloseFollowUp, t.closeFollowUp)
 		},
+		func() (func(workflow.Context) bool, error) {
+			return registerMessage(ctx, t, UpdateOfferMeeting, t.validateOfferMeeting, t.offerMeeting)
+		},
+		func() (func(workflow.Context) bool, error) {
+			return registerMessage(ctx, t, UpdateDeclineMeeting, t.validateDeclineMeeting, t.declineMeeting)
+		},
+		func() (func(workflow.Context) bool, error) {
+			return registerMessage(ctx, t, UpdateConfirmMeeting, t.validateConfirmMeeting, t.confirmMeeting)
+		},
+		func() (func(workflow.Context) bool, error) {
+			return registerMessage(ctx, t, UpdateRecordAttendance, t.validateRecordAttendance, t.recordAttendance)
+		},
 	} {
 		drain, err := reg()
 		if err != nil {
@@ -535,12 +547,25 @@ func (t *ticket) autoAssign(ctx workflow.Context, entity string) {
 
 func (t *ticket) setAssignee(ctx workflow.Context, by, to Actor, note string) {
 	now := workflow.Now(ctx)
+	first := t.st.AssignedTo == ""
 	t.st.AssignedTo, t.st.AssignedAt = to.ID, &now
 	msg := to.ID
 	if note != "" {
 		msg += " — " + note
 	}
 	t.event(ctx, Event{Type: EventAssigned, Actor: by, Entity: to.Entity, Public: false, Message: msg})
+	if workflow.GetVersion(ctx, changeNotifyAssigned, workflow.DefaultVersion, 1) == 1 {
+		// The beneficiary hears that someone has taken the ticket up, not of
+		// every hand-over between coordinators; a coordinator hears of work
+		// someone else gave them (a claim needs no notice).
+		if first {
+			t.notifyBeneficiary("assigned", nil)
+		}
+		if by.ID != to.ID {
+			t.notifyOfficial(UserRecipient(to.ID), "ticket_assigned", map[string]string{"entity": to.Entity,
+				"due_at": t.st.SLADueAt.UTC().Format(time.RFC3339)})
+		}
+	}
 }
 
 func (t *ticket) validateWithdraw(ctx workflow.Context, req WithdrawRequest) error {
@@ -557,6 +582,11 @@ func (t *ticket) withdraw(ctx workflow.Context, req WithdrawRequest) (TicketStat
 	t.st.ObjectionUntil = nil
 	t.event(ctx, Event{Type: EventWithdrawn, Actor: t.beneficiaryActor(), Public: true, Message: req.Reason})
 	t.notifyBeneficiary("withdrawn", nil)
+	if m := t.st.Meeting; m != nil && (m.Status == MeetingOffered || m.Status == MeetingBooked) {
+		// The office keeps the slot free for nobody otherwise.
+		t.notifyOfficial(t.meetingOfficeRecipient(), "meeting_cancelled", map[string]string{"at": m.At.UTC().Format(time.RFC3339)})
+		m.Status = MeetingWithdrawn
+	}
 	t.changes++
 	return t.st, t.flush(ctx)
 }
@@ -637,6 +667,8 @@ func (t *ticket) run(ctx workflow.Context, resume *Resume) (TicketState, error) 
 			err = t.awaitObjectionWindow(ctx)
 		case domain.StatusAwaitingInfo:
 			err = t.awaitInfo(ctx)
+		case domain.StatusMeetingOffered, domain.StatusMeetingBooked:
+			err = t.awaitMeeting(ctx)
 		default:
 			err = t.awaitResponse(ctx)
 		}
@@ -649,7 +681,9 @@ func (t *ticket) run(ctx workflow.Context, resume *Resume) (TicketState, error) 
 	if err := workflow.Await(ctx, t.quiet(ctx)); err != nil {
 		return t.st, err
 	}
-	if t.st.Status == domain.StatusClosed && workflow.GetVersion(ctx, changeSurvey, workflow.DefaultVersion, 1) == 1 {
+	// A meeting offer nobody accepted was never served: nothing to rate.
+	lapsed := t.st.Meeting != nil && t.st.Meeting.Status == MeetingLapsed
+	if t.st.Status == domain.StatusClosed && !lapsed && workflow.GetVersion(ctx, changeSurvey, workflow.DefaultVersion, 1) == 1 {
 		if err := t.survey(ctx); err != nil {
 			return t.st, err
 		}
@@ -957,6 +991,11 @@ func (t *ticket) listenForPolicies(ctx workflow.Context) {
 func (t *ticket) applyPolicy(ctx workflow.Context, req ApplyPolicyRequest) error {
 	p := req.Policy
 	if t.st.Status.Final() || p.Version <= t.st.PolicyVersion {
+		return nil
+	}
+	if t.st.Status == domain.StatusMeetingOffered || t.st.Status == domain.StatusMeetingBooked {
+		// No SLA runs while a meeting is offered or booked; a slot turned
+		// down restarts it under the policy the ticket holds.
 		return nil
 	}
 	start := t.st.StageStart

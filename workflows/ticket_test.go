@@ -322,8 +322,9 @@ func TestFullLadderToMinister(t *testing.T) {
 		t.Fatalf("final state: %+v", st)
 	}
 	// Each rung's holder was told and reminded once; the beneficiary heard of every escalation.
-	if got := len(h.rec.templates("official")); got != 10 {
-		t.Errorf("want 10 official notifications (5 assigned + 5 reminders), got %d", got)
+	off := h.rec.templates("official")
+	if count(off, "escalation_assigned") != 5 || count(off, "escalation_reminder") != 5 || count(off, "ticket_assigned") != 1 || len(off) != 11 {
+		t.Errorf("want 5 rungs assigned + 5 reminders + the coordinator's assignment, got %v", off)
 	}
 	if got := count(h.rec.templates("beneficiary"), "escalated"); got != 5 {
 		t.Errorf("want 5 escalation messages to the beneficiary, got %d", got)

@@ -37,7 +37,14 @@ const (
 	// follow-up a low rating opened.
 	UpdateRate          = "rate"
 	UpdateCloseFollowUp = "close_follow_up"
-	QueryState          = "state"
+	// A request to meet the minister: the minister's office offers a slot
+	// (or declines the request, which answers it), the beneficiary accepts
+	// or turns the slot down, the office records whether the meeting was held.
+	UpdateOfferMeeting     = "offer_meeting"
+	UpdateDeclineMeeting   = "decline_meeting"
+	UpdateConfirmMeeting   = "confirm_meeting"
+	UpdateRecordAttendance = "record_attendance"
+	QueryState             = "state"
 	// SignalApplyPolicy hands an open ticket a newer policy version (the
 	// administrators' explicit roll-out); the ticket recomputes its deadlines.
 	SignalApplyPolicy = "apply_policy"
@@ -66,6 +73,9 @@ const (
 	// changeMessagesAfterFiling: messages arriving with the first workflow
 	// task wait until the filing is on the timeline.
 	changeMessagesAfterFiling = "messages-after-filing"
+	// changeNotifyAssigned: the beneficiary is told when a coordinator first
+	// takes the ticket up, and the coordinator when someone else assigns it.
+	changeNotifyAssigned = "notify-assigned"
 )
 
 // Stable error types carried by temporal.ApplicationError when a validator
@@ -92,6 +102,15 @@ const (
 	ErrNotRateable = "not_rateable"
 	// ErrNoFollowUp: no quality follow-up is open on the ticket.
 	ErrNoFollowUp = "no_follow_up"
+	// ErrNotMeetingRequest: a meeting action on a ticket of another kind.
+	ErrNotMeetingRequest = "not_a_meeting_request"
+	// ErrNoMeetingOffer: nothing to accept (no slot offered, or the offer
+	// lapsed or was answered already).
+	ErrNoMeetingOffer = "no_meeting_offer"
+	// ErrMeetingNotBooked: attendance is recorded for a booked meeting only.
+	ErrMeetingNotBooked = "meeting_not_booked"
+	// ErrMeetingNotYet: attendance cannot be recorded before the meeting.
+	ErrMeetingNotYet = "meeting_not_yet"
 )
 
 // TicketWorkflowID is the workflow id of ticket number n ("ticket-2026-000123").
@@ -256,6 +275,84 @@ type CloseFollowUpRequest struct {
 	Note  string `json:"note"`
 }
 
+// OfferMeetingRequest offers the beneficiary a meeting slot (or a new slot,
+// replacing the one offered or booked).
+type OfferMeetingRequest struct {
+	Actor Actor     `json:"actor"`
+	At    time.Time `json:"at"`
+	Place string    `json:"place"`
+	Note  string    `json:"note,omitempty"`
+}
+
+// DeclineMeetingRequest declines the request to meet, with the reason: it
+// answers the ticket (the objection window follows as for any answer).
+type DeclineMeetingRequest struct {
+	Actor  Actor  `json:"actor"`
+	Reason string `json:"reason"`
+}
+
+// ConfirmMeetingRequest is the beneficiary accepting the offered slot, or
+// turning it down with a reason (the office then offers another).
+type ConfirmMeetingRequest struct {
+	Accept bool   `json:"accept"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// RecordAttendanceRequest records whether the booked meeting was held.
+type RecordAttendanceRequest struct {
+	Actor    Actor  `json:"actor"`
+	Attended bool   `json:"attended"`
+	Note     string `json:"note,omitempty"`
+}
+
+// Meeting states.
+const (
+	MeetingOffered      = "offered"
+	MeetingBooked       = "booked"
+	MeetingSlotDeclined = "slot_declined" // the beneficiary turned the slot down
+	MeetingLapsed       = "lapsed"        // not accepted by the confirm-by time
+	MeetingDeclined     = "declined"      // the office declined the request
+	MeetingHeld         = "held"
+	MeetingMissed       = "missed" // booked, but the beneficiary did not attend
+	MeetingWithdrawn    = "withdrawn"
+)
+
+// Meeting timing: a slot is offered at least MeetingMinNotice ahead; the
+// beneficiary accepts within MeetingConfirmWindow of the offer (and no later
+// than MeetingConfirmCutoff before the slot, so the office can plan the
+// day); the reminder goes MeetingReminderLead before; the office is asked
+// for the attendance record MeetingAttendanceGrace after.
+const (
+	MeetingMinNotice       = 48 * time.Hour
+	MeetingConfirmWindow   = 72 * time.Hour
+	MeetingConfirmCutoff   = 24 * time.Hour
+	MeetingReminderLead    = 24 * time.Hour
+	MeetingAttendanceGrace = 24 * time.Hour
+)
+
+// Meeting is the state of a request to meet the minister.
+type Meeting struct {
+	Status    string    `json:"status"`
+	At        time.Time `json:"at,omitempty"`
+	Place     string    `json:"place,omitempty"`
+	Note      string    `json:"note,omitempty"`
+	OfferedBy *Actor    `json:"offered_by,omitempty"`
+	OfferedAt time.Time `json:"offered_at,omitempty"`
+	// ConfirmBy is when an offer lapses unless the beneficiary accepts it.
+	ConfirmBy   time.Time  `json:"confirm_by,omitempty"`
+	ConfirmedAt *time.Time `json:"confirmed_at,omitempty"`
+	// Offers counts the slots offered on this ticket.
+	Offers int `json:"offers"`
+	// Reminded: the day-before reminder went out (or was not needed: the
+	// slot was accepted within a day of it); AttendanceAsked: the office was
+	// asked for the attendance record.
+	Reminded        bool       `json:"reminded,omitempty"`
+	AttendanceAsked bool       `json:"attendance_asked,omitempty"`
+	RecordedBy      *Actor     `json:"recorded_by,omitempty"`
+	RecordedAt      *time.Time `json:"recorded_at,omitempty"`
+	Reason          string     `json:"reason,omitempty"` // why declined (either side), or the attendance note
+}
+
 // Survey is the satisfaction survey of a closed ticket.
 type Survey struct {
 	InvitedAt time.Time  `json:"invited_at"`
@@ -324,6 +421,35 @@ func (s TicketState) FollowUpDueAt() *time.Time {
 	return &u
 }
 
+// MeetingStatus, MeetingAt and MeetingPlace read the meeting for the
+// projection ("" and nil when there is none).
+func (s TicketState) MeetingStatus() string {
+	if s.Meeting == nil {
+		return ""
+	}
+	return s.Meeting.Status
+}
+
+func (s TicketState) MeetingAt() *time.Time {
+	if s.Meeting == nil || s.Meeting.At.IsZero() {
+		return nil
+	}
+	u := s.Meeting.At.UTC()
+	return &u
+}
+
+func (s TicketState) MeetingPlace() string {
+	if s.Meeting == nil {
+		return ""
+	}
+	return s.Meeting.Place
+}
+
+// UserRecipient is the in-app recipient of one person: their actor ID
+// ("user:<username>" for a password account), which never holds an "@",
+// unlike the recipient of the people of a role at an entity ("role@ENTITY").
+func UserRecipient(actorID string) string { return actorID }
+
 // SuggestAssigneeInput asks for the coordinator of entity to assign a ticket to.
 type SuggestAssigneeInput struct {
 	Entity string `json:"entity"`
@@ -365,6 +491,15 @@ const (
 	EventFollowUp   = "follow_up_opened"
 	EventFollowDue  = "follow_up_overdue"
 	EventFollowDone = "follow_up_closed"
+
+	EventMeetingOffered      = "meeting_offered"
+	EventMeetingBooked       = "meeting_booked"
+	EventMeetingSlotDeclined = "meeting_slot_declined"
+	EventMeetingLapsed       = "meeting_lapsed"
+	EventMeetingDeclined     = "meeting_declined"
+	EventMeetingReminder     = "meeting_reminder"
+	EventMeetingAttendance   = "meeting_attendance_due"
+	EventMeetingRecorded     = "meeting_recorded"
 )
 
 // Event is one line of the ticket's timeline; Seq is assigned by the workflow.
@@ -409,6 +544,9 @@ type TicketState struct {
 	// follow-up a rating of 1 or 2 opens for the care-center manager.
 	Survey   *Survey   `json:"survey,omitempty"`
 	FollowUp *FollowUp `json:"follow_up,omitempty"`
+	// Meeting is the request to meet the minister, once a slot was offered
+	// or the request declined (meeting_request tickets only).
+	Meeting *Meeting `json:"meeting,omitempty"`
 	// Transferred: the ticket moved to another entity; its ladder climbs
 	// from the entity holding it, not the one it was filed to.
 	Transferred bool `json:"transferred,omitempty"`
