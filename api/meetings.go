@@ -47,9 +47,9 @@ func (a *API) offerMeeting(c *gin.Context) {
 		switch {
 		case err != nil:
 			errs = append(errs, fieldErr{field: "at", code: fieldInvalidValue})
-		case v.Before(a.now().Add(workflows.MeetingMinNotice)):
-			// Two days' notice leaves the beneficiary a day to accept and the
-			// reminder its day before.
+		case !v.After(a.now()):
+			// How much notice a slot needs is the ticket's policy's, which
+			// the workflow holds (meeting_too_soon); the past is never a slot.
 			errs = append(errs, fieldErr{field: "at", code: fieldOutOfRange})
 		}
 		at = v.UTC()

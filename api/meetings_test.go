@@ -77,7 +77,7 @@ func TestMeetingActions(t *testing.T) {
 	}{
 		{map[string]any{"place": "مكتب معالي الوزير"}, "at", fieldRequired},
 		{map[string]any{"at": "next tuesday", "place": "مكتب معالي الوزير"}, "at", fieldInvalidValue},
-		{map[string]any{"at": f.clock.Now().Add(24 * time.Hour).Format(time.RFC3339), "place": "مكتب"}, "at", fieldOutOfRange},
+		{map[string]any{"at": f.clock.Now().Add(-time.Hour).Format(time.RFC3339), "place": "مكتب"}, "at", fieldOutOfRange},
 		{map[string]any{"at": slot.Format(time.RFC3339)}, "place", fieldRequired},
 	} {
 		p := f.do(req{method: "POST", path: base + "offer", token: office, body: tc.body}).
@@ -133,6 +133,9 @@ func TestMeetingActions(t *testing.T) {
 	if fieldCodes(p)["attended"] != fieldRequired {
 		t.Errorf("attended: %+v", p.Errors)
 	}
+	refuse = workflows.ErrMeetingTooSoon
+	f.do(req{method: "POST", path: base + "offer", token: office, body: map[string]any{"at": local, "place": "مكتب"}}).
+		expectProblem(http.StatusUnprocessableEntity, codeMeetingTooSoon)
 	refuse = workflows.ErrMeetingNotYet
 	f.do(req{method: "POST", path: base + "attendance", token: office, body: map[string]any{"attended": true}}).
 		expectProblem(http.StatusConflict, codeMeetingNotYet)

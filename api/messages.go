@@ -58,6 +58,7 @@ const (
 	codeNoMeetingOffer       = "no_meeting_offer"        // = workflows.ErrNoMeetingOffer
 	codeMeetingNotBooked     = "meeting_not_booked"      // = workflows.ErrMeetingNotBooked
 	codeMeetingNotYet        = "meeting_not_yet"         // = workflows.ErrMeetingNotYet
+	codeMeetingTooSoon       = "meeting_too_soon"        // = workflows.ErrMeetingTooSoon
 	codeTrackingCodeRequired = "tracking_code_required"
 	codeInvalidCredentials   = "invalid_credentials"
 	codeInvalidRefreshToken  = "invalid_refresh_token"
@@ -241,6 +242,10 @@ var problemTexts = map[string]problemText{
 	codeMeetingNotBooked: {
 		text{"لا يوجد موعد مؤكد", "No meeting booked"},
 		text{"يُسجَّل الحضور لموعد أكّده المستفيد فقط.", "Attendance is recorded for a meeting the beneficiary confirmed."},
+	},
+	codeMeetingTooSoon: {
+		text{"الموعد قريب جداً", "Too little notice"},
+		text{"يُحدَّد موعد المقابلة قبل موعدها بالمدة التي تنص عليها السياسة على الأقل (يومان افتراضياً).", "A meeting slot must be offered at least the policy's notice ahead (two days by default)."},
 	},
 	codeMeetingNotYet: {
 		text{"لم يحن موعد المقابلة بعد", "The meeting has not taken place yet"},

@@ -88,6 +88,7 @@ var refusals = map[string]int{
 	workflows.ErrNoMeetingOffer:    http.StatusConflict,
 	workflows.ErrMeetingNotBooked:  http.StatusConflict,
 	workflows.ErrMeetingNotYet:     http.StatusConflict,
+	workflows.ErrMeetingTooSoon:    http.StatusUnprocessableEntity,
 	workflows.ErrBusy:              http.StatusServiceUnavailable,
 }
 

@@ -81,6 +81,11 @@ func Diff(a, b Policy) []Change {
 	same("transfer_restarts_sla", a.TransferRestartsSLA, b.TransferRestartsSLA)
 	same("survey_window", a.SurveyWindow, b.SurveyWindow)
 	same("follow_up_allowance", a.FollowUpAllowance, b.FollowUpAllowance)
+	same("meetings.min_notice", a.Meetings.MinNotice, b.Meetings.MinNotice)
+	same("meetings.confirm_window", a.Meetings.ConfirmWindow, b.Meetings.ConfirmWindow)
+	same("meetings.confirm_cutoff", a.Meetings.ConfirmCutoff, b.Meetings.ConfirmCutoff)
+	same("meetings.reminder_lead", a.Meetings.ReminderLead, b.Meetings.ReminderLead)
+	same("meetings.attendance_grace", a.Meetings.AttendanceGrace, b.Meetings.AttendanceGrace)
 	return out
 }
 

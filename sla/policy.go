@@ -160,7 +160,10 @@ func (p Policy) Validate() []FieldError {
 	for _, a := range []struct {
 		field string
 		v     Allowance
-	}{{"info_reply_window", p.InfoReplyWindow}, {"survey_window", p.SurveyWindow}, {"follow_up_allowance", p.FollowUpAllowance}} {
+	}{{"info_reply_window", p.InfoReplyWindow}, {"survey_window", p.SurveyWindow}, {"follow_up_allowance", p.FollowUpAllowance},
+		{"meetings.min_notice", p.Meetings.MinNotice}, {"meetings.confirm_window", p.Meetings.ConfirmWindow},
+		{"meetings.confirm_cutoff", p.Meetings.ConfirmCutoff}, {"meetings.reminder_lead", p.Meetings.ReminderLead},
+		{"meetings.attendance_grace", p.Meetings.AttendanceGrace}} {
 		if !a.v.IsZero() && !a.v.Positive() {
 			add(a.field, "must_be_positive", a.field+" must be greater than zero")
 		}
@@ -209,6 +212,37 @@ func Default() Policy {
 		InfoReplyWindow:   DefaultInfoReplyWindow,
 		SurveyWindow:      DefaultSurveyWindow,
 		FollowUpAllowance: DefaultFollowUpAllowance,
+		Meetings:          DefaultMeetingRules,
+	}
+}
+
+// DefaultMeetingRules: a slot two days ahead at least, three days to accept
+// it (and no later than a day before it), the reminder the day before, the
+// attendance asked for the day after.
+var DefaultMeetingRules = MeetingRules{
+	MinNotice: Allowance{Days: 2}, ConfirmWindow: Allowance{Days: 3}, ConfirmCutoff: Allowance{Days: 1},
+	ReminderLead: Allowance{Days: 1}, AttendanceGrace: Allowance{Days: 1},
+}
+
+// MeetingTimes are a policy's meeting rules as durations, defaults filled in.
+type MeetingTimes struct {
+	MinNotice, ConfirmWindow, ConfirmCutoff, ReminderLead, AttendanceGrace time.Duration
+}
+
+// MeetingTimes reads the meeting rules (24x7, so an allowance is a plain
+// duration), a zero field taking DefaultMeetingRules'.
+func (p Policy) MeetingTimes() MeetingTimes {
+	d := func(a, def Allowance) time.Duration {
+		if a.IsZero() {
+			a = def
+		}
+		return time.Duration(a.Days)*24*time.Hour + a.Duration
+	}
+	m, def := p.Meetings, DefaultMeetingRules
+	return MeetingTimes{
+		MinNotice: d(m.MinNotice, def.MinNotice), ConfirmWindow: d(m.ConfirmWindow, def.ConfirmWindow),
+		ConfirmCutoff: d(m.ConfirmCutoff, def.ConfirmCutoff), ReminderLead: d(m.ReminderLead, def.ReminderLead),
+		AttendanceGrace: d(m.AttendanceGrace, def.AttendanceGrace),
 	}
 }
 

@@ -91,6 +91,25 @@ type Policy struct {
 	// clock) for the quality follow-up a rating of 1 or 2 opens; zero means
 	// DefaultFollowUpAllowance.
 	FollowUpAllowance Allowance `json:"follow_up_allowance,omitzero"`
+	// Meetings times requests to meet the minister; zero fields (and policies
+	// saved before it existed) take DefaultMeetingRules'.
+	Meetings MeetingRules `json:"meetings,omitzero"`
+}
+
+// MeetingRules time a request to meet the minister, all on the 24x7 clock
+// (they are the beneficiary's and the minister's diary, not office hours).
+type MeetingRules struct {
+	// MinNotice: how far ahead a slot must be offered.
+	MinNotice Allowance `json:"min_notice,omitzero"`
+	// ConfirmWindow: how long after the offer the beneficiary may accept it,
+	// and ConfirmCutoff how long before the slot at the latest.
+	ConfirmWindow Allowance `json:"confirm_window,omitzero"`
+	ConfirmCutoff Allowance `json:"confirm_cutoff,omitzero"`
+	// ReminderLead: how long before the slot the reminder goes out.
+	ReminderLead Allowance `json:"reminder_lead,omitzero"`
+	// AttendanceGrace: how long after the slot the office is asked for the
+	// attendance record.
+	AttendanceGrace Allowance `json:"attendance_grace,omitzero"`
 }
 
 // FieldError names one invalid field of a policy, for problem+json responses.

@@ -1,6 +1,7 @@
 package workflows_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -201,7 +202,11 @@ func TestMessageInTheFirstTaskFollowsTheFiling(t *testing.T) {
 	h.update(at(11, 22, 10, 0), workflows.UpdateNote, workflows.NoteRequest{Actor: coordinatorKSU, Message: "أول ملاحظة"})
 	h.update(at(11, 30, 10, 0), workflows.UpdateWithdraw, workflows.WithdrawRequest{})
 	h.run()
+	// Projections may reach the recorder out of order (two RecordChange
+	// activities in flight at once; the store keys lines by seq), so the
+	// timeline is read in seq order, as the read model keeps it.
 	evs := h.rec.events()
+	slices.SortFunc(evs, func(a, b workflows.Event) int { return a.Seq - b.Seq })
 	if len(evs) < 2 || evs[0].Type != workflows.EventCreated || evs[0].Seq != 1 {
 		t.Fatalf("the timeline must open with the filing: %+v", evs)
 	}

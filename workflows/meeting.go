@@ -35,8 +35,8 @@ func (t *ticket) validateOfferMeeting(ctx workflow.Context, req OfferMeetingRequ
 		return refuse(ErrNotAwaitingResponse, "the request is not waiting for a slot")
 	case req.Actor.ID == "" || req.Place == "" || req.At.IsZero():
 		return refuse(ErrInvalidMessage, "a meeting offer needs a time, a place and an actor")
-	case req.At.Before(now.Add(MeetingMinNotice)):
-		return refuse(ErrInvalidMessage, fmt.Sprintf("a meeting is offered at least %s ahead", MeetingMinNotice))
+	case req.At.Before(now.Add(t.in.Policy.MeetingTimes().MinNotice)):
+		return refuse(ErrMeetingTooSoon, fmt.Sprintf("a meeting is offered at least %s ahead", t.in.Policy.MeetingTimes().MinNotice))
 	}
 	return nil
 }
@@ -45,8 +45,9 @@ func (t *ticket) validateOfferMeeting(ctx workflow.Context, req OfferMeetingRequ
 // first offer is the office's response: the running rung stands down.
 func (t *ticket) offerMeeting(ctx workflow.Context, req OfferMeetingRequest) (TicketState, error) {
 	now := workflow.Now(ctx)
-	confirmBy := now.Add(MeetingConfirmWindow)
-	if cut := req.At.Add(-MeetingConfirmCutoff); cut.Before(confirmBy) {
+	mt := t.in.Policy.MeetingTimes()
+	confirmBy := now.Add(mt.ConfirmWindow)
+	if cut := req.At.Add(-mt.ConfirmCutoff); cut.Before(confirmBy) {
 		confirmBy = cut
 	}
 	offers := 1
@@ -131,7 +132,7 @@ func (t *ticket) confirmMeeting(ctx workflow.Context, req ConfirmMeetingRequest)
 	if req.Accept {
 		m.Status, m.ConfirmedAt = MeetingBooked, &now
 		// Accepted within a day of the slot: this notice is the reminder.
-		m.Reminded = !now.Before(m.At.Add(-MeetingReminderLead))
+		m.Reminded = !now.Before(m.At.Add(-t.in.Policy.MeetingTimes().ReminderLead))
 		t.st.Status = domain.StatusMeetingBooked
 		t.event(ctx, Event{Type: EventMeetingBooked, Actor: t.beneficiaryActor(), Public: true, Message: at})
 		t.notifyBeneficiary("meeting_booked", map[string]string{"at": at, "place": m.Place})
@@ -204,14 +205,15 @@ func (t *ticket) awaitMeeting(ctx workflow.Context) error {
 	if m == nil {
 		return workflow.Await(ctx, changed)
 	}
+	mt := t.in.Policy.MeetingTimes()
 	var next time.Time
 	switch {
 	case t.st.Status == domain.StatusMeetingOffered:
 		next = m.ConfirmBy
 	case !m.Reminded:
-		next = m.At.Add(-MeetingReminderLead)
+		next = m.At.Add(-mt.ReminderLead)
 	case !m.AttendanceAsked:
-		next = m.At.Add(MeetingAttendanceGrace)
+		next = m.At.Add(mt.AttendanceGrace)
 	default:
 		return workflow.Await(ctx, changed)
 	}

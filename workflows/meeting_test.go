@@ -40,7 +40,7 @@ func TestMeetingOfferedBookedRemindedHeld(t *testing.T) {
 	h.update(at(11, 30, 12, 0), workflows.UpdateRate, workflows.RateRequest{Rating: 5})
 	st := h.run()
 
-	wantErrType(t, tooSoon.rejected, workflows.ErrInvalidMessage)
+	wantErrType(t, tooSoon.rejected, workflows.ErrMeetingTooSoon)
 	if o.rejected != nil || o.failed != nil || o.state.Status != domain.StatusMeetingOffered {
 		t.Fatalf("offer: %+v", o)
 	}

@@ -111,6 +111,8 @@ const (
 	ErrMeetingNotBooked = "meeting_not_booked"
 	// ErrMeetingNotYet: attendance cannot be recorded before the meeting.
 	ErrMeetingNotYet = "meeting_not_yet"
+	// ErrMeetingTooSoon: a slot offered with less notice than the policy's.
+	ErrMeetingTooSoon = "meeting_too_soon"
 )
 
 // TicketWorkflowID is the workflow id of ticket number n ("ticket-2026-000123").
@@ -315,19 +317,6 @@ const (
 	MeetingHeld         = "held"
 	MeetingMissed       = "missed" // booked, but the beneficiary did not attend
 	MeetingWithdrawn    = "withdrawn"
-)
-
-// Meeting timing: a slot is offered at least MeetingMinNotice ahead; the
-// beneficiary accepts within MeetingConfirmWindow of the offer (and no later
-// than MeetingConfirmCutoff before the slot, so the office can plan the
-// day); the reminder goes MeetingReminderLead before; the office is asked
-// for the attendance record MeetingAttendanceGrace after.
-const (
-	MeetingMinNotice       = 48 * time.Hour
-	MeetingConfirmWindow   = 72 * time.Hour
-	MeetingConfirmCutoff   = 24 * time.Hour
-	MeetingReminderLead    = 24 * time.Hour
-	MeetingAttendanceGrace = 24 * time.Hour
 )
 
 // Meeting is the state of a request to meet the minister.
