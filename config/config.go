@@ -129,6 +129,12 @@ type IntakeConfig struct {
 type WorkerConfig struct {
 	MaxConcurrentActivities int `mapstructure:"max_concurrent_activities"`
 	MaxConcurrentWorkflows  int `mapstructure:"max_concurrent_workflows"`
+	// WorkflowPollers and ActivityPollers: long polls on the task queue
+	// (0 = the SDK's 2); CacheSize: tickets kept in the worker's memory
+	// between tasks (0 = the SDK's 10,000).
+	WorkflowPollers int `mapstructure:"workflow_pollers"`
+	ActivityPollers int `mapstructure:"activity_pollers"`
+	CacheSize       int `mapstructure:"cache_size"`
 }
 
 // AttachmentsConfig bounds and places the documents attached to tickets.
@@ -230,6 +236,9 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("intake.per_minute", 30)
 	v.SetDefault("worker.max_concurrent_activities", 0)
 	v.SetDefault("worker.max_concurrent_workflows", 0)
+	v.SetDefault("worker.workflow_pollers", 0)
+	v.SetDefault("worker.activity_pollers", 0)
+	v.SetDefault("worker.cache_size", 0)
 	v.SetDefault("attachments.dir", "")
 	v.SetDefault("attachments.max_bytes", attachments.DefaultMaxBytes)
 	v.SetDefault("attachments.max_per_ticket", attachments.DefaultPerTicket)

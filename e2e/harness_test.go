@@ -56,6 +56,7 @@ var testTokens = []app.DevToken{
 	{Name: "admin", Token: "t-admin", Role: domain.RoleAdmin},
 	{Name: "auditor", Token: "t-auditor", Role: domain.RoleAuditor},
 	{Name: "agent", Token: "t-agent", Role: domain.RoleAgent},
+	{Name: "reception", Token: "t-reception", Role: domain.RoleReception},
 	{Name: "ksu-coordinator", Token: "t-ksu", Role: domain.RoleCoordinator, Entity: "KSU"},
 	{Name: "kau-coordinator", Token: "t-kau", Role: domain.RoleCoordinator, Entity: "KAU"},
 	{Name: "univ-official", Token: "t-univ", Role: domain.RoleSectorOfficial, Entity: "UNIV"},

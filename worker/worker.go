@@ -3,6 +3,8 @@
 package worker
 
 import (
+	"sync"
+
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
@@ -16,14 +18,30 @@ import (
 type Options struct {
 	MaxConcurrentActivities int
 	MaxConcurrentWorkflows  int
+	// WorkflowPollers and ActivityPollers are the long polls kept open on the
+	// task queue (the SDK's default is 2 each): when many timers fire at once
+	// (a burst of deadlines) the tasks wait for a poller, not for the CPU.
+	WorkflowPollers int
+	ActivityPollers int
+	// CacheSize is how many tickets' workflow state the worker keeps in
+	// memory between tasks (the sticky cache, the SDK's default 10,000). It
+	// is a per-process setting: the first worker built sets it.
+	CacheSize int
 }
+
+var setCacheSize sync.Once
 
 // New returns a worker polling workflows.TaskQueue, with everything registered.
 // The caller starts it (Run or Start) and stops it.
 func New(c client.Client, acts *activities.Activities, opts Options) sdkworker.Worker {
+	if opts.CacheSize > 0 {
+		setCacheSize.Do(func() { sdkworker.SetStickyWorkflowCacheSize(opts.CacheSize) })
+	}
 	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{
 		MaxConcurrentActivityExecutionSize:     opts.MaxConcurrentActivities,
 		MaxConcurrentWorkflowTaskExecutionSize: opts.MaxConcurrentWorkflows,
+		MaxConcurrentWorkflowTaskPollers:       opts.WorkflowPollers,
+		MaxConcurrentActivityTaskPollers:       opts.ActivityPollers,
 	})
 	Register(w, acts)
 	return w

@@ -527,7 +527,7 @@ func (t *ticket) transfer(ctx workflow.Context, req TransferRequest) (TicketStat
 // helps the work along but must never hold a ticket up.
 func (t *ticket) autoAssign(ctx workflow.Context, entity string) {
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
+		StartToCloseTimeout: 10 * time.Second,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second, MaximumAttempts: 5,
 		},
@@ -1221,10 +1221,12 @@ func (t *ticket) sendNotifications(ctx workflow.Context) error {
 }
 
 // activityCtx: activities write to our own database; retry them for as long as
-// it takes (a database outage must delay a ticket, never fail it).
+// it takes (a database outage must delay a ticket, never fail it). Each is a
+// transaction or two, so 10 s is long: a worker that dies mid-activity holds
+// its tickets up for that long before the retry goes elsewhere.
 func activityCtx(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
+		StartToCloseTimeout: 10 * time.Second,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:    time.Second,
 			BackoffCoefficient: 2,
