@@ -312,6 +312,11 @@ func (a *API) routes() (http.Handler, error) {
 	staff.GET("/tokens", a.requireRole(domain.RoleAdmin), a.listAPITokens)
 	staff.GET("/outbox", a.requireRole(domain.RoleAdmin, domain.RoleSupervisor), a.listOutbox)
 	staff.POST("/tokens/:name/revoke", a.requireRole(domain.RoleAdmin), a.revokeAPIToken)
+	// The caller's own in-app notifications (notifications.go).
+	inbox := staff.Group("/notifications", a.requirePerson())
+	inbox.GET("", a.listNotifications)
+	inbox.GET("/unread-count", a.unreadNotifications)
+	inbox.POST("/read", a.markNotificationsRead)
 
 	// The beneficiary's routes: a tracking code, or for the two actions also
 	// a beneficiary session (tb_…) on their own tickets.

@@ -272,6 +272,18 @@ func mxHistory(c mxCaller, o *mxObject) outcome {
 	return mxRoles(domain.RoleAuditor, domain.RoleAdmin, domain.RoleSupervisor)(c, o)
 }
 
+// mxPerson: staff reading what is theirs in person; integration tokens
+// have no one to read it.
+func mxPerson(c mxCaller, _ *mxObject) outcome {
+	switch {
+	case !c.staff():
+		return unauth
+	case c.token == mxIntegrationToken:
+		return forbid
+	}
+	return allow
+}
+
 // mxBeneficiary: the tracking code is the only credential; a staff token is
 // no substitute. A code of another ticket reads like a wrong one.
 func mxBeneficiary(c mxCaller, o *mxObject) outcome {
@@ -555,6 +567,13 @@ var mxRules = map[string]mxRule{
 	// the supervisor; outbox_test.go covers what each sees).
 	"GET /api/v1/outbox":               {expect: mxRoles(domain.RoleAdmin, domain.RoleSupervisor)},
 	"POST /api/v1/tokens/:name/revoke": {expect: mxRoles(domain.RoleAdmin), params: map[string]string{"name": "mx-victim-token"}},
+	// The caller's own in-app notifications: every staff member in person,
+	// not an integration (notifications_test.go covers whose each reads).
+	"GET /api/v1/notifications":              {expect: mxPerson},
+	"GET /api/v1/notifications/unread-count": {expect: mxPerson},
+	"POST /api/v1/notifications/read": {expect: mxPerson, body: func(*matrix, mxCaller, *mxObject) (any, map[string]string) {
+		return map[string]any{"all": true}, nil
+	}},
 	// The FAQ bank (newMatrix stores entries 1 and 2): read and marked
 	// helpful by anyone, written by admins only (entry 2 is the one deleted).
 	"GET /api/v1/faq/search":       {expect: mxFAQ, query: "q=Noor+results"},

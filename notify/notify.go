@@ -6,6 +6,7 @@ package notify
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -89,10 +90,45 @@ func Prepare(m Message, at time.Time) (store.OutboxMessage, error) {
 			return store.OutboxMessage{}, err
 		}
 	}
+	// An in-app row keeps its parameters too: the officials' screen shows it
+	// in the reader's language (Localize), not Arabic then English. Other
+	// rows go out as rendered, and a sign-in code must not sit in one more
+	// column.
+	var params string
+	if m.Channel == InboxChannel && len(m.Params) > 0 {
+		b, err := json.Marshal(m.Params)
+		if err != nil {
+			return store.OutboxMessage{}, fmt.Errorf("notify %q: parameters: %w", m.Template, err)
+		}
+		params = string(b)
+	}
 	return store.OutboxMessage{
 		Key: m.Key, TicketNumber: m.TicketNumber, Channel: m.Channel, Recipient: m.Recipient,
-		Template: m.Template, Subject: subject, Body: body, Status: store.OutboxPending, CreatedAt: at.UTC(),
+		Template: m.Template, Subject: subject, Body: body, Params: params, Status: store.OutboxPending, CreatedAt: at.UTC(),
 	}, nil
+}
+
+// InboxChannel is the channel of officials' in-app messages: the outbox row
+// is the notification, read on the notifications screen.
+const InboxChannel = "inbox"
+
+// Localize is the text of an in-app message in lang (Arabic or English),
+// rendered again from the parameters its row kept; a row without them
+// (queued before they were kept) or whose template is gone shows its stored
+// body, Arabic then English.
+func Localize(template, params, body, lang string) string {
+	if params == "" {
+		return body
+	}
+	var ps map[string]string
+	if err := json.Unmarshal([]byte(params), &ps); err != nil {
+		return body
+	}
+	text, err := Render(template, lang, ps)
+	if err != nil {
+		return body
+	}
+	return text
 }
 
 // MaskRecipient hides a phone number or e-mail address for logs.

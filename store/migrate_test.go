@@ -88,7 +88,7 @@ func TestMigrateConcurrently(t *testing.T) {
 
 // The GORM models and the migrated tables name the same columns.
 func TestModelsMatchSchema(t *testing.T) {
-	models := []any{&Entity{}, &Ticket{}, &TicketEvent{}, &StoredPolicy{}, &OutboxMessage{}, &IdempotencyRecord{}, &AuditEntry{}, &Account{}, &Session{}, &APIToken{}, &BeneficiaryCode{}, &BeneficiarySession{}, &Attachment{}, &FAQEntry{}}
+	models := []any{&Entity{}, &Ticket{}, &TicketEvent{}, &StoredPolicy{}, &OutboxMessage{}, &IdempotencyRecord{}, &AuditEntry{}, &Account{}, &Session{}, &APIToken{}, &BeneficiaryCode{}, &BeneficiarySession{}, &Attachment{}, &FAQEntry{}, &NotificationRead{}}
 	forEachDialect(t, func(t *testing.T, s *Store) {
 		for _, m := range models {
 			sch, err := schema.Parse(m, &sync.Map{}, s.db.NamingStrategy)
@@ -209,7 +209,7 @@ func TestRoundTripEveryField(t *testing.T) {
 		mustEqual(t, "event", evs[0], wantEv)
 
 		msg := OutboxMessage{ID: 5, Key: "k", TicketNumber: want.Number, Channel: "sms", Recipient: "+966511111111",
-			Template: "received", Subject: "استلام طلبكم", Body: "تم استلام طلبكم", Status: "sent",
+			Template: "received", Subject: "استلام طلبكم", Body: "تم استلام طلبكم", Params: `{"number":"1"}`, Status: "sent",
 			Attempts: 2, NextAttemptAt: at(time.Minute), LastError: "HTTP 503", CreatedAt: at(0), SentAt: ptr(at(time.Second))}
 		requireAllFieldsSet(t, msg)
 		if ok, err := s.EnqueueOutbox(ctx, msg); err != nil || !ok {

@@ -174,7 +174,10 @@ type OutboxMessage struct {
 	Template     string `gorm:"size:64;not null"`
 	Subject      string `gorm:"type:text;not null"` // e-mail only
 	Body         string `gorm:"type:text;not null"`
-	Status       string `gorm:"size:16;not null"` // OutboxPending, OutboxSent, OutboxFailed, OutboxSkipped
+	// Params are an in-app row's template parameters as a JSON object, so
+	// its reader sees it in their own language; "" on other channels.
+	Params string `gorm:"type:text;not null"`
+	Status string `gorm:"size:16;not null"` // OutboxPending, OutboxSent, OutboxFailed, OutboxSkipped
 	// Attempts counts the deliveries started (a claim is one); NextAttemptAt
 	// is when a pending message is due, or when a claim's lease runs out.
 	Attempts      int       `gorm:"not null"`

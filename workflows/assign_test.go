@@ -68,7 +68,7 @@ func TestAssignment(t *testing.T) {
 	}
 	// The automatic assignment (by the system) is news to sara; the repeated
 	// assignment to huda changes nothing and tells nobody again.
-	want := []string{workflows.UserRecipient("user:sara"), workflows.UserRecipient(huda.ID)}
+	want := []string{domain.PersonRecipient("user:sara"), domain.PersonRecipient(huda.ID)}
 	if !slices.Equal(notices, want) {
 		t.Errorf("assignee notices %v, want %v", notices, want)
 	}

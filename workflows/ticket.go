@@ -562,7 +562,7 @@ func (t *ticket) setAssignee(ctx workflow.Context, by, to Actor, note string) {
 			t.notifyBeneficiary("assigned", nil)
 		}
 		if by.ID != to.ID {
-			t.notifyOfficial(UserRecipient(to.ID), "ticket_assigned", map[string]string{"entity": to.Entity,
+			t.notifyOfficial(domain.PersonRecipient(to.ID), "ticket_assigned", map[string]string{"entity": to.Entity,
 				"due_at": t.st.SLADueAt.UTC().Format(time.RFC3339)})
 		}
 	}

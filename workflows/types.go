@@ -434,11 +434,6 @@ func (s TicketState) MeetingPlace() string {
 	return s.Meeting.Place
 }
 
-// UserRecipient is the in-app recipient of one person: their actor ID
-// ("user:<username>" for a password account), which never holds an "@",
-// unlike the recipient of the people of a role at an entity ("role@ENTITY").
-func UserRecipient(actorID string) string { return actorID }
-
 // SuggestAssigneeInput asks for the coordinator of entity to assign a ticket to.
 type SuggestAssigneeInput struct {
 	Entity string `json:"entity"`
