@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/tawasul/tawasul/attachments"
+	"github.com/tawasul/tawasul/domain"
 )
 
 // Config is everything a Tawasul process needs.
@@ -279,8 +280,8 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("notify.dispatch.lease", 5*time.Minute)
 	v.SetDefault("notify.dispatch.max_age", 72*time.Hour)
 	v.SetDefault("survey_calls.enabled", true)
-	v.SetDefault("survey_calls.share", 0.05)
-	v.SetDefault("survey_calls.max_per_day", 200)
+	v.SetDefault("survey_calls.share", domain.SurveyDefaultShare)
+	v.SetDefault("survey_calls.max_per_day", domain.SurveyDefaultMaxPerDay)
 	v.SetDefault("survey_calls.at", "05:00")
 }
 

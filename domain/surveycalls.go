@@ -24,6 +24,13 @@ const (
 // giving up; fewer loses beneficiaries who were briefly busy.
 const SurveyMaxAttempts = 3
 
+// The survey call list's default size: 5 % of the tickets closed the day
+// before, at most 200 calls, what a small survey team gets through in a day.
+const (
+	SurveyDefaultShare     = 0.05
+	SurveyDefaultMaxPerDay = 200
+)
+
 // SurveyCallStatuses lists every status, pending first.
 func SurveyCallStatuses() []SurveyCallStatus {
 	return []SurveyCallStatus{SurveyPending, SurveyReached, SurveyDeclined, SurveyUnreachable, SurveyWrongNumber}
