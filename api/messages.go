@@ -54,6 +54,7 @@ const (
 	codeSameEntity           = "same_entity"             // = workflows.ErrSameEntity
 	codeNotRateable          = "not_rateable"            // = workflows.ErrNotRateable
 	codeNoFollowUp           = "no_follow_up"            // = workflows.ErrNoFollowUp
+	codeSurveyCallFinal      = "survey_call_final"
 	codeTrackingCodeRequired = "tracking_code_required"
 	codeInvalidCredentials   = "invalid_credentials"
 	codeInvalidRefreshToken  = "invalid_refresh_token"
@@ -229,6 +230,10 @@ var problemTexts = map[string]problemText{
 	codeNoFollowUp: {
 		text{"لا توجد متابعة جودة مفتوحة", "No open quality follow-up"},
 		text{"لا توجد متابعة جودة مفتوحة على هذا الطلب.", "This ticket has no open quality follow-up."},
+	},
+	codeSurveyCallFinal: {
+		text{"نتيجة الاتصال مسجلة نهائياً", "Call outcome already final"},
+		text{"سُجّلت لهذا الاتصال نتيجة نهائية ولا يمكن تغييرها.", "This call already has its final outcome, which cannot be changed."},
 	},
 	codeNotResponsible: {
 		text{"لا يمكنك الرد على هذا الاعتراض", "Not yours to answer"},
