@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"time"
@@ -81,13 +82,21 @@ func surveyCallOut(l store.SurveyCallLine, role domain.Role) surveyCallJSON {
 	}
 }
 
-// surveyToday is today's date in the survey's time zone.
-func (a *API) surveyToday(ctx context.Context) (string, error) {
-	loc, err := a.store.SurveyZone(ctx)
-	if err != nil {
-		return "", err
+// surveyQuery refuses query parameters not in allowed and returns the query
+// with today's date in the survey's time zone, the default day of every
+// survey route; false when it has answered.
+func (a *API) surveyQuery(c *gin.Context, allowed ...string) (url.Values, string, bool) {
+	q := c.Request.URL.Query()
+	if errs := onlyParams(q, allowed...); len(errs) > 0 {
+		writeProblem(c, invalid(errs...))
+		return nil, "", false
 	}
-	return a.now().In(loc).Format(time.DateOnly), nil
+	loc, err := a.store.SurveyZone(c.Request.Context())
+	if err != nil {
+		a.fail(c, fmt.Errorf("%s %s: %w", c.Request.Method, c.FullPath(), err))
+		return nil, "", false
+	}
+	return q, a.now().In(loc).Format(time.DateOnly), true
 }
 
 // dateParam reads a day ?name=YYYY-MM-DD, def when absent.
@@ -107,14 +116,8 @@ func dateParam(c *gin.Context, name, def string) (string, []fieldErr) {
 func (a *API) listSurveyCalls(c *gin.Context) {
 	ctx := c.Request.Context()
 	actor, _ := staffActor(c)
-	q := c.Request.URL.Query()
-	if errs := onlyParams(q, "date", "status", "cursor", "limit"); len(errs) > 0 {
-		writeProblem(c, invalid(errs...))
-		return
-	}
-	today, err := a.surveyToday(ctx)
-	if err != nil {
-		a.fail(c, fmt.Errorf("survey calls: %w", err))
+	q, today, ok := a.surveyQuery(c, "date", "status", "cursor", "limit")
+	if !ok {
 		return
 	}
 	date, errs := dateParam(c, "date", today)
@@ -147,16 +150,9 @@ func (a *API) listSurveyCalls(c *gin.Context) {
 // operator when the morning's run failed or the configuration changed. It is
 // idempotent (the store adds only what the list lacks) and audited.
 func (a *API) sampleSurveyCalls(c *gin.Context) {
-	ctx := c.Request.Context()
 	actor, _ := staffActor(c)
-	q := c.Request.URL.Query()
-	if errs := onlyParams(q, "date"); len(errs) > 0 {
-		writeProblem(c, invalid(errs...))
-		return
-	}
-	today, err := a.surveyToday(ctx)
-	if err != nil {
-		a.fail(c, fmt.Errorf("sample survey calls: %w", err))
+	_, today, ok := a.surveyQuery(c, "date")
+	if !ok {
 		return
 	}
 	date, errs := dateParam(c, "date", today)
@@ -168,7 +164,8 @@ func (a *API) sampleSurveyCalls(c *gin.Context) {
 		return
 	}
 	var sample store.SurveySample
-	err = a.audited(c, actor, auditSurveySampled, "survey_calls/"+date, nil, func(ctx context.Context) error {
+	err := a.audited(c, actor, auditSurveySampled, "survey_calls/"+date, nil, func(ctx context.Context) error {
+		var err error
 		sample, err = a.store.SampleSurveyCalls(ctx, date, a.surveySampling, a.now())
 		return err
 	})
@@ -307,14 +304,8 @@ func tallyOut(entity string, t store.SurveyTally) surveyTallyJSON {
 // overall and, with by=entity, per entity the tickets were filed to.
 func (a *API) surveySummary(c *gin.Context) {
 	ctx := c.Request.Context()
-	q := c.Request.URL.Query()
-	if errs := onlyParams(q, "from", "to", "by"); len(errs) > 0 {
-		writeProblem(c, invalid(errs...))
-		return
-	}
-	today, err := a.surveyToday(ctx)
-	if err != nil {
-		a.fail(c, fmt.Errorf("survey summary: %w", err))
+	q, today, ok := a.surveyQuery(c, "from", "to", "by")
+	if !ok {
 		return
 	}
 	to, errs := dateParam(c, "to", today)

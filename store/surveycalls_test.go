@@ -5,12 +5,9 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"sort"
 	"sync"
 	"testing"
 	"time"
-
-	"gorm.io/gorm/schema"
 
 	"github.com/tawasul/tawasul/domain"
 )
@@ -52,28 +49,6 @@ func topRanked(date string, candidates []string, k int) []string {
 	c := slices.Clone(candidates)
 	slices.SortFunc(c, func(a, b string) int { return cmp.Compare(surveyRank(date, a), surveyRank(date, b)) })
 	return c[:k]
-}
-
-func TestSurveyCallModelMatchesSchema(t *testing.T) {
-	forEachDialect(t, func(t *testing.T, s *Store) {
-		sch, err := schema.Parse(&SurveyCall{}, &sync.Map{}, s.db.NamingStrategy)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rows, err := s.db.Raw(`SELECT * FROM survey_calls WHERE 1 = 0`).Rows()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols, err := rows.Columns()
-		_ = rows.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		model := slices.Clone(sch.DBNames)
-		sort.Strings(model)
-		sort.Strings(cols)
-		mustEqual(t, "columns of survey_calls (table vs model)", cols, model)
-	})
 }
 
 // The list of the 15th samples the tickets closed on the 14th in Riyadh —
