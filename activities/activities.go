@@ -22,6 +22,8 @@ import (
 type Activities struct {
 	Store    *store.Store
 	Notifier *notify.Notifier
+	// SurveyCalls sizes the daily survey call list (SampleSurveyCalls).
+	SurveyCalls store.SurveySampling
 }
 
 // RecordChange projects one workflow step: the ticket row (guarded by version,

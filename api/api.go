@@ -85,6 +85,10 @@ type Options struct {
 	// (the app polls it); nil builds one over Store that loads at first use
 	// and follows only this API's own writes.
 	FAQ *faq.Index
+	// SurveyCalls sizes a day's survey call list built on request
+	// (POST /survey-calls/sample), as the daily schedule sizes it; zero
+	// values take the defaults.
+	SurveyCalls store.SurveySampling
 }
 
 // temporalAPI is the part of the Temporal client the API uses; narrow so
@@ -135,6 +139,8 @@ type API struct {
 	// not limited: agents search all day behind one address).
 	faqLimiter *ipLimiter
 	faq        *faq.Index
+	// surveySampling: Options.SurveyCalls.
+	surveySampling store.SurveySampling
 	// codeLimiter guards one-time code requests and sign-ins per client
 	// address; the per-mobile throttle and attempt count are in the store.
 	codeLimiter *ipLimiter
@@ -185,6 +191,8 @@ func newAPI(opts Options, tc temporalAPI) (*API, error) {
 		perTicket:    opts.AttachmentsPerTicket,
 		outboxInFull: opts.OutboxInFull,
 		faq:          opts.FAQ,
+
+		surveySampling: opts.SurveyCalls.OrDefault(),
 	}
 	if a.maxFile <= 0 {
 		a.maxFile = attachments.DefaultMaxBytes
@@ -276,7 +284,7 @@ func (a *API) routes() (http.Handler, error) {
 
 	v1.POST("/tickets", a.optionalAuth(), a.createTicket)
 	staff := v1.Group("", a.requireAuth())
-	staff.GET("/tickets", a.listTickets)
+	staff.GET("/tickets", a.refuseRole(domain.RoleSurveyAgent), a.listTickets)
 	staff.GET("/tickets/:number", a.getTicket)
 	staff.POST("/tickets/:number/responses", a.respond)
 	staff.POST("/tickets/:number/notes", a.addNote)
@@ -317,6 +325,11 @@ func (a *API) routes() (http.Handler, error) {
 	inbox.GET("", a.listNotifications)
 	inbox.GET("/unread-count", a.unreadNotifications)
 	inbox.POST("/read", a.markNotificationsRead)
+	// Gin matches /survey-calls/summary and /survey-calls/sample before /survey-calls/:id.
+	staff.GET("/survey-calls", a.requireRole(domain.RoleSurveyAgent, domain.RoleSupervisor, domain.RoleAdmin), a.listSurveyCalls)
+	staff.GET("/survey-calls/summary", a.requireRole(domain.RoleAdmin, domain.RoleSupervisor, domain.RoleMinisterOffice), a.surveySummary)
+	staff.POST("/survey-calls/sample", a.requireRole(domain.RoleAdmin, domain.RoleSupervisor), a.sampleSurveyCalls)
+	staff.POST("/survey-calls/:id/outcome", a.requireRole(domain.RoleSurveyAgent), a.recordSurveyOutcome)
 
 	// The beneficiary's routes: a tracking code, or for the two actions also
 	// a beneficiary session (tb_…) on their own tickets.

@@ -116,7 +116,7 @@ func mxSees(c mxCaller, o *mxObject) bool {
 		return o.entity == c.entity || o.responsible == c.entity
 	case domain.RoleSectorOfficial:
 		return mxSectorOf(o.entity) == c.entity || mxSectorOf(o.responsible) == c.entity
-	case domain.RoleAgent, domain.RoleReception:
+	case domain.RoleAgent, domain.RoleReception, domain.RoleSurveyAgent:
 		return false
 	}
 	return true
@@ -178,8 +178,13 @@ func mxRead(c mxCaller, o *mxObject) outcome {
 }
 
 // mxInbox: the inbox lists exactly what the detail admits (one rule,
-// authz.ReadScope = authz.Decide(Read)).
-func mxInbox(c mxCaller, o *mxObject) outcome { return mxRead(c, o) }
+// authz.ReadScope = authz.Decide(Read)); a survey agent has none.
+func mxInbox(c mxCaller, o *mxObject) outcome {
+	if c.staff() && c.role == domain.RoleSurveyAgent {
+		return forbid
+	}
+	return mxRead(c, o)
+}
 
 // mxCoordinatorOf names the coordinator account the matrix keeps for entity.
 func mxCoordinatorOf(entity string) string { return "mx-coord-" + strings.ToLower(entity) }
@@ -348,12 +353,12 @@ func mxUpload(purpose string) func(*matrix, mxCaller, *mxObject) (any, map[strin
 
 // mxFile: anyone may file on the portal; a token that matches nobody (a
 // beneficiary session included: it is no staff token) is refused rather than
-// treated as anonymous; auditors only read.
+// treated as anonymous; auditors only read; survey agents only call.
 func mxFile(c mxCaller, _ *mxObject) outcome {
 	switch {
 	case c.forged, c.bsession:
 		return unauth
-	case c.role == domain.RoleAuditor:
+	case c.role == domain.RoleAuditor, c.role == domain.RoleSurveyAgent:
 		return forbid
 	}
 	return allow
@@ -574,6 +579,22 @@ var mxRules = map[string]mxRule{
 	"POST /api/v1/notifications/read": {expect: mxPerson, body: func(*matrix, mxCaller, *mxObject) (any, map[string]string) {
 		return map[string]any{"all": true}, nil
 	}},
+	// The survey call list: worked by survey agents, reviewed by the
+	// supervisor and admins; the summary for officials; outcomes recorded by
+	// survey agents only (call 999 does not exist: past authorization, 404).
+	"GET /api/v1/survey-calls":         {expect: mxRoles(domain.RoleSurveyAgent, domain.RoleSupervisor, domain.RoleAdmin)},
+	"GET /api/v1/survey-calls/summary": {expect: mxRoles(domain.RoleAdmin, domain.RoleSupervisor, domain.RoleMinisterOffice)},
+	"POST /api/v1/survey-calls/sample": {expect: mxRoles(domain.RoleAdmin, domain.RoleSupervisor)},
+	"POST /api/v1/survey-calls/:id/outcome": {params: map[string]string{"id": "999"},
+		expect: func(c mxCaller, o *mxObject) outcome {
+			if r := mxRoles(domain.RoleSurveyAgent)(c, o); r != allow {
+				return r
+			}
+			return hidden
+		},
+		body: func(*matrix, mxCaller, *mxObject) (any, map[string]string) {
+			return map[string]any{"outcome": "declined"}, nil
+		}},
 	// The FAQ bank (newMatrix stores entries 1 and 2): read and marked
 	// helpful by anyone, written by admins only (entry 2 is the one deleted).
 	"GET /api/v1/faq/search":       {expect: mxFAQ, query: "q=Noor+results"},
@@ -675,6 +696,7 @@ var mxCallers = []mxCaller{
 	{name: "minister_office", token: testTokens["minister"], role: domain.RoleMinisterOffice},
 	{name: "admin", token: testTokens["admin"], role: domain.RoleAdmin},
 	{name: "auditor", token: testTokens["auditor"], role: domain.RoleAuditor},
+	{name: "survey_agent", token: testTokens["survey"], role: domain.RoleSurveyAgent},
 	// An integration token (store.APIToken) acts exactly like a configured
 	// token of its role and entity.
 	{name: "integration token coordinator@KSU", token: mxIntegrationToken, role: domain.RoleCoordinator, entity: "KSU"},

@@ -176,6 +176,7 @@ var testTokens = map[string]string{
 	"auditor":        "tok-auditor",
 	"coord-elsewher": "tok-coord-elsewhere",
 	"reception":      "tok-reception",
+	"survey":         "tok-survey",
 }
 
 func testCredentials() []Credential {
@@ -196,6 +197,7 @@ func testCredentials() []Credential {
 		cred("auditor", domain.RoleAuditor, ""),
 		cred("coord-elsewher", domain.RoleCoordinator, "UQU"),
 		cred("reception", domain.RoleReception, ""),
+		cred("survey", domain.RoleSurveyAgent, ""),
 	}
 }
 

@@ -59,6 +59,7 @@ const (
 	codeMeetingNotBooked     = "meeting_not_booked"      // = workflows.ErrMeetingNotBooked
 	codeMeetingNotYet        = "meeting_not_yet"         // = workflows.ErrMeetingNotYet
 	codeMeetingTooSoon       = "meeting_too_soon"        // = workflows.ErrMeetingTooSoon
+	codeSurveyCallFinal      = "survey_call_final"
 	codeTrackingCodeRequired = "tracking_code_required"
 	codeInvalidCredentials   = "invalid_credentials"
 	codeInvalidRefreshToken  = "invalid_refresh_token"
@@ -254,6 +255,10 @@ var problemTexts = map[string]problemText{
 	codeNoFollowUp: {
 		text{"لا توجد متابعة جودة مفتوحة", "No open quality follow-up"},
 		text{"لا توجد متابعة جودة مفتوحة على هذا الطلب.", "This ticket has no open quality follow-up."},
+	},
+	codeSurveyCallFinal: {
+		text{"نتيجة الاتصال مسجلة نهائياً", "Call outcome already final"},
+		text{"سُجّلت لهذا الاتصال نتيجة نهائية ولا يمكن تغييرها.", "This call already has its final outcome, which cannot be changed."},
 	},
 	codeNotResponsible: {
 		text{"لا يمكنك الرد على هذا الاعتراض", "Not yours to answer"},

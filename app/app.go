@@ -128,7 +128,7 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		if opts.WrapOutbox != nil {
 			outbox = opts.WrapOutbox(outbox)
 		}
-		acts := &activities.Activities{Store: a.Store, Notifier: notify.New(outbox, log)}
+		acts := &activities.Activities{Store: a.Store, Notifier: notify.New(outbox, log), SurveyCalls: surveySampling(opts.Config)}
 		a.worker = worker.New(a.Client, acts, worker.Options{
 			MaxConcurrentActivities: opts.Config.Worker.MaxConcurrentActivities,
 			MaxConcurrentWorkflows:  opts.Config.Worker.MaxConcurrentWorkflows,
@@ -173,6 +173,7 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 			AttachmentsPerTicket: opts.Config.Attachments.MaxPerTicket,
 			OutboxInFull:         opts.Dev,
 			FAQ:                  a.FAQ,
+			SurveyCalls:          surveySampling(opts.Config),
 			Ready: func(ctx context.Context) error {
 				_, err := a.Client.CheckHealth(ctx, &client.CheckHealthRequest{})
 				return err
@@ -217,6 +218,11 @@ func (a *App) Run(ctx context.Context) error {
 			return fmt.Errorf("starting the worker: %w", err)
 		}
 		defer a.worker.Stop()
+		if err := a.ensureSurveySchedule(ctx); err != nil {
+			// Tickets do not depend on it: say so loudly and carry on; an
+			// operator can build a day's list through the API meanwhile.
+			a.log.Error("survey call schedule not in place", "error", err)
+		}
 	}
 	if a.dispatcher != nil {
 		dctx, stopDispatch := context.WithCancel(ctx)

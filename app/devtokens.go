@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/tawasul/tawasul/api"
 	"github.com/tawasul/tawasul/domain"
@@ -33,31 +34,33 @@ var devScope = map[domain.Role]string{
 
 // DevTokens returns one token per staff role. With a data directory they are
 // kept in dev-tokens.json (mode 0600) so a restart keeps them; in memory mode
-// they are new every start.
+// they are new every start. A role added since the file was written (the
+// survey agent, say) gets its token added to the file.
 func DevTokens(dataDir string, memory bool) ([]DevToken, error) {
 	path := filepath.Join(dataDir, "dev-tokens.json")
+	var ts []DevToken
 	if !memory {
 		b, err := os.ReadFile(path)
 		if err == nil {
-			var ts []DevToken
 			if err := json.Unmarshal(b, &ts); err != nil {
 				return nil, fmt.Errorf("reading %s: %w", path, err)
 			}
-			return ts, nil
-		}
-		if !errors.Is(err, fs.ErrNotExist) {
+		} else if !errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("reading %s: %w", path, err)
 		}
 	}
-	var ts []DevToken
+	kept := len(ts)
 	for _, r := range domain.StaffRoles() {
+		if slices.ContainsFunc(ts, func(t DevToken) bool { return t.Role == r }) {
+			continue
+		}
 		b := make([]byte, 24)
 		if _, err := rand.Read(b); err != nil {
 			return nil, err
 		}
 		ts = append(ts, DevToken{Name: "demo-" + string(r), Token: "dev_" + hex.EncodeToString(b), Role: r, Entity: devScope[r]})
 	}
-	if !memory {
+	if !memory && len(ts) > kept {
 		b, _ := json.MarshalIndent(ts, "", "  ")
 		if err := os.MkdirAll(dataDir, 0o700); err != nil {
 			return nil, fmt.Errorf("creating %s: %w", dataDir, err)

@@ -131,8 +131,11 @@ func EntityScoped(r domain.Role) bool {
 }
 
 // MayFile reports whether a staff role may file tickets for beneficiaries:
-// every staff role but the auditor, who only reads.
-func MayFile(r domain.Role) bool { return r.ValidStaff() && r != domain.RoleAuditor }
+// every staff role but the auditor, who only reads, and the survey agent,
+// whose work is the call list and not tickets.
+func MayFile(r domain.Role) bool {
+	return r.ValidStaff() && r != domain.RoleAuditor && r != domain.RoleSurveyAgent
+}
 
 // MaySetPriority reports whether a filer may choose a ticket's priority. A
 // beneficiary may not: priority orders the staff's work and picks the SLA.

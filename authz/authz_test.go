@@ -64,6 +64,7 @@ func TestDecide(t *testing.T) {
 		{"agent does not answer what it filed", authz.Subject{ID: "agent-1", Role: domain.RoleAgent}, authz.Respond, atKSU, authz.Forbidden},
 		{"another agent: hidden", authz.Subject{ID: "agent-2", Role: domain.RoleAgent}, authz.Read, atKSU, authz.Hidden},
 		{"reception: same rule", authz.Subject{ID: "agent-1", Role: domain.RoleReception}, authz.Read, atKSU, authz.Allowed},
+		{"survey agent sees no ticket, even one it filed", authz.Subject{ID: "agent-1", Role: domain.RoleSurveyAgent}, authz.Read, atKSU, authz.Hidden},
 		{"coordinator claims", sub(domain.RoleCoordinator, "KSU"), authz.Claim, atKSU, authz.Allowed},
 		{"manager does not claim", sub(domain.RoleCareCenterManager, "KSU"), authz.Claim, atKSU, authz.Forbidden},
 		{"manager assigns", sub(domain.RoleCareCenterManager, "KSU"), authz.Assign, atKSU, authz.Allowed},

@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/tawasul/tawasul/attachments"
+	"github.com/tawasul/tawasul/domain"
 )
 
 // Config is everything a Tawasul process needs.
@@ -43,7 +44,25 @@ type Config struct {
 
 	Attachments AttachmentsConfig `mapstructure:"attachments"`
 	Notify      NotifyConfig      `mapstructure:"notify"`
+	SurveyCalls SurveyCallsConfig `mapstructure:"survey_calls"`
 }
+
+// SurveyCallsConfig is the daily call list of the satisfaction survey: a
+// share of the tickets closed the day before, at most MaxPerDay, drawn at At
+// (local time of the policy's time zone) by a Temporal schedule.
+type SurveyCallsConfig struct {
+	// Enabled keeps the daily schedule running; off pauses it (an operator
+	// may still build a day's list through the API).
+	Enabled   bool    `mapstructure:"enabled"`
+	Share     float64 `mapstructure:"share"`
+	MaxPerDay int     `mapstructure:"max_per_day"`
+	// At is the local time of day, HH:MM, the list is drawn.
+	At string `mapstructure:"at"`
+}
+
+// maxSurveyCallsPerDay bounds max_per_day: far above what a survey team
+// calls in a day, low enough that a typo cannot flood the list.
+const maxSurveyCallsPerDay = 10000
 
 type HTTPConfig struct {
 	// TrustedProxies are the reverse proxies (IPs or CIDRs) whose
@@ -269,6 +288,10 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("notify.dispatch.backoff_max", time.Hour)
 	v.SetDefault("notify.dispatch.lease", 5*time.Minute)
 	v.SetDefault("notify.dispatch.max_age", 72*time.Hour)
+	v.SetDefault("survey_calls.enabled", true)
+	v.SetDefault("survey_calls.share", domain.SurveyDefaultShare)
+	v.SetDefault("survey_calls.max_per_day", domain.SurveyDefaultMaxPerDay)
+	v.SetDefault("survey_calls.at", "05:00")
 }
 
 // flagKeys maps command-line flags to configuration keys.
@@ -354,7 +377,7 @@ func Load(fs *pflag.FlagSet) (Config, error) {
 }
 
 var validRoles = []string{"agent", "coordinator", "care_center_manager", "entity_head", "sector_official",
-	"supervisor", "minister_office", "admin", "auditor", "reception"}
+	"supervisor", "minister_office", "admin", "auditor", "reception", "survey_agent"}
 
 // Validate reports every problem at once, so an operator fixes the file in one go.
 func (c Config) Validate() error {
@@ -425,6 +448,7 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New("temporal.tls: cert_file and key_file go together"))
 	}
 	errs = append(errs, c.Notify.validate()...)
+	errs = append(errs, c.SurveyCalls.validate()...)
 	if len(errs) > 0 {
 		return fmt.Errorf("invalid configuration: %w", errors.Join(errs...))
 	}
@@ -491,6 +515,29 @@ func (n NotifyConfig) validate() []error {
 		errs = append(errs, fmt.Errorf("notify.dispatch.lease: must be longer than the slowest provider timeout (%s)", slowest))
 	}
 	return errs
+}
+
+func (s SurveyCallsConfig) validate() []error {
+	var errs []error
+	if s.Share <= 0 || s.Share > 1 {
+		errs = append(errs, fmt.Errorf("survey_calls.share: %v is not in (0, 1]", s.Share))
+	}
+	if s.MaxPerDay < 1 || s.MaxPerDay > maxSurveyCallsPerDay {
+		errs = append(errs, fmt.Errorf("survey_calls.max_per_day: %d is not between 1 and %d", s.MaxPerDay, maxSurveyCallsPerDay))
+	}
+	if _, _, err := s.Clock(); err != nil {
+		errs = append(errs, err)
+	}
+	return errs
+}
+
+// Clock is At as hour and minute.
+func (s SurveyCallsConfig) Clock() (hour, minute int, err error) {
+	t, perr := time.Parse("15:04", s.At)
+	if perr != nil || len(s.At) != len("15:04") {
+		return 0, 0, fmt.Errorf("survey_calls.at: %q is not a time of day HH:MM", s.At)
+	}
+	return t.Hour(), t.Minute(), nil
 }
 
 // loopback reports whether host is this machine.

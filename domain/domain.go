@@ -152,6 +152,9 @@ const (
 	RoleAuditor           Role = "auditor"
 	// RoleReception files tickets for walk-in visitors.
 	RoleReception Role = "reception"
+	// RoleSurveyAgent calls a daily sample of beneficiaries whose tickets
+	// closed and records how it went; they see the call list, no ticket.
+	RoleSurveyAgent Role = "survey_agent"
 	// RoleBeneficiary is the person who filed, proven by the tracking code.
 	RoleBeneficiary Role = "beneficiary"
 	// RoleSystem stamps what the workflow does by itself (timers, escalation).
@@ -161,7 +164,7 @@ const (
 // StaffRoles lists the roles a configured token may carry.
 func StaffRoles() []Role {
 	return []Role{RoleAgent, RoleCoordinator, RoleCareCenterManager, RoleEntityHead, RoleSectorOfficial,
-		RoleSupervisor, RoleMinisterOffice, RoleAdmin, RoleAuditor, RoleReception}
+		RoleSupervisor, RoleMinisterOffice, RoleAdmin, RoleAuditor, RoleReception, RoleSurveyAgent}
 }
 
 func (r Role) ValidStaff() bool { return slices.Contains(StaffRoles(), r) }

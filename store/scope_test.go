@@ -38,6 +38,7 @@ func TestScopeAgreesWithDecide(t *testing.T) {
 		{ID: "min", Role: domain.RoleMinisterOffice},
 		{ID: "agent-1", Role: domain.RoleAgent},
 		{ID: "reception-1", Role: domain.RoleReception},
+		{ID: "agent-1", Role: domain.RoleSurveyAgent}, // the call list only, never a ticket
 		{ID: "c-ksu", Role: domain.RoleCoordinator, Entity: "KSU"},
 		{ID: "m-uqu", Role: domain.RoleCareCenterManager, Entity: "UQU"},
 		{ID: "h-jmm", Role: domain.RoleEntityHead, Entity: "UQU-JMM"},

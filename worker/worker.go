@@ -53,6 +53,7 @@ func Register(r sdkworker.Registry, acts *activities.Activities) {
 	r.RegisterWorkflowWithOptions(workflows.TicketWorkflow, workflow.RegisterOptions{Name: "TicketWorkflow"})
 	r.RegisterWorkflowWithOptions(workflows.EscalationWorkflow, workflow.RegisterOptions{Name: "EscalationWorkflow"})
 	r.RegisterWorkflowWithOptions(workflows.PolicyRolloutWorkflow, workflow.RegisterOptions{Name: "PolicyRolloutWorkflow"})
+	r.RegisterWorkflowWithOptions(workflows.SurveyCallsWorkflow, workflow.RegisterOptions{Name: workflows.SurveyCallsWorkflowName})
 	if acts == nil {
 		return
 	}
@@ -62,4 +63,5 @@ func Register(r sdkworker.Registry, acts *activities.Activities) {
 	r.RegisterActivityWithOptions(acts.Notify, activity.RegisterOptions{Name: workflows.ActivityNotify})
 	r.RegisterActivityWithOptions(acts.OpenTickets, activity.RegisterOptions{Name: workflows.ActivityOpenTickets})
 	r.RegisterActivityWithOptions(acts.SuggestAssignee, activity.RegisterOptions{Name: workflows.ActivitySuggestAssignee})
+	r.RegisterActivityWithOptions(acts.SampleSurveyCalls, activity.RegisterOptions{Name: workflows.ActivitySampleSurveyCalls})
 }
