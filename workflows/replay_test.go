@@ -21,7 +21,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Each workflow type must have at least one recorded history.
-	want := map[string]bool{"ticket_": false, "escalation_": false, "rollout_": false}
+	want := map[string]bool{"ticket_": false, "escalation_": false, "rollout_": false, "surveycalls_": false}
 	for _, f := range files {
 		for prefix := range want {
 			if strings.HasPrefix(filepath.Base(f), prefix) {
@@ -40,6 +40,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 			r.RegisterWorkflowWithOptions(workflows.TicketWorkflow, workflow.RegisterOptions{Name: "TicketWorkflow"})
 			r.RegisterWorkflowWithOptions(workflows.EscalationWorkflow, workflow.RegisterOptions{Name: "EscalationWorkflow"})
 			r.RegisterWorkflowWithOptions(workflows.PolicyRolloutWorkflow, workflow.RegisterOptions{Name: "PolicyRolloutWorkflow"})
+			r.RegisterWorkflowWithOptions(workflows.SurveyCallsWorkflow, workflow.RegisterOptions{Name: workflows.SurveyCallsWorkflowName})
 			if err := r.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {
 				t.Fatalf("replaying %s: %v", f, err)
 			}
