@@ -530,6 +530,17 @@ FAILURES=()
 ((FAILED_WF == 0)) || FAILURES+=("$FAILED_WF workflows failed, were cancelled, terminated or timed out")
 [[ $AUDIT == "audit chain intact"* ]] || FAILURES+=("audit log: $AUDIT")
 
+# What each process still running holds in memory now (VmRSS) and held at
+# most (VmHWM): with --mode intake every ticket is still open, so the
+# surviving worker's figures are its memory for that many open tickets.
+MEMORY=""
+for name in $(printf '%s\n' "${!PID[@]}" | sort); do
+	status=/proc/${PID[$name]}/status
+	alive "$name" && [[ -r $status ]] || continue
+	MEMORY+=$(awk -v n="$name" '$1 == "VmRSS:" { r = $2 } $1 == "VmHWM:" { h = $2 }
+		END { printf "%s %.0f MiB (peak %.0f); ", n, r / 1024, h / 1024 }' "$status")
+done
+
 read -r LIFECYCLES ELAPSED ERRORS RETRIES < <(jq -rs '[ (map(.ops[if .mode == "lifecycle" then "lifecycle" else "create" end].ok) | add),
 	(map(.elapsed_sec) | max), (map(.errors) | add), (map(.retries) | add) ] | @tsv' "$WORK"/loadgen-*.json)
 THROUGHPUT=$(awk -v n="$LIFECYCLES" -v s="$ELAPSED" 'BEGIN { printf "%.1f", (s > 0 ? n / s : 0) }')
@@ -548,6 +559,7 @@ UNIT=$([[ $MODE == lifecycle ]] && echo lifecycles/s || echo tickets/s)
 	printf '%-12s %s\n' kill "SIGKILL worker-1 and api-1 at ${KILL_SEC}s with $KILLED_AT_ROWS of $TICKETS tickets in; $RESTARTED back after ${RESTART_AFTER}s"
 	printf '%-12s %s\n' "end check" "accepted $ACCEPTED = rows $ROWS = ticket workflows $WF; tickets not $final_label $NOT_FINAL; workflows not $wf_label $WF_OFF; failed $FAILED_WF (after ${SETTLE_SEC}s)"
 	printf '%-12s %s\n' statuses "$STATUSES"
+	printf '%-12s %s\n' memory "${MEMORY%; }"
 	printf '%-12s %s\n' audit "$AUDIT"
 	printf '%-12s %s\n' total "$(since "$T0")s"
 	if ((${#FAILURES[@]})); then

@@ -896,7 +896,16 @@ func (t *ticket) escalate(ctx workflow.Context, level int) error {
 
 	var holder LevelHolder
 	in := ResolveLevelInput{Entity: t.ladderBase(), Role: lv.Role}
-	if err := workflow.ExecuteActivity(activityCtx(ctx), ActivityResolveLevel, in).Get(ctx, &holder); err != nil {
+	var resolve workflow.Future
+	if workflow.GetVersion(ctx, changeLocalResolve, workflow.DefaultVersion, 1) == 1 {
+		// A read of the hierarchy, run inside the workflow task that the
+		// deadline woke: no round trip through the task queue, which a burst
+		// of deadlines fills.
+		resolve = workflow.ExecuteLocalActivity(localActivityCtx(ctx), ActivityResolveLevel, in)
+	} else {
+		resolve = workflow.ExecuteActivity(activityCtx(ctx), ActivityResolveLevel, in)
+	}
+	if err := resolve.Get(ctx, &holder); err != nil {
 		// Only a non-retryable failure gets here (the entity left the
 		// hierarchy): the climb goes on, held by the ticket's own entity,
 		// rather than the ticket dying.
@@ -1218,6 +1227,20 @@ func (t *ticket) sendNotifications(ctx workflow.Context) error {
 		}
 	}
 	return nil
+}
+
+// localActivityCtx: a short read of our own database, run by the workflow
+// worker itself; retried like activityCtx (past the local retry threshold the
+// SDK keeps retrying through a timer, so an outage delays, never fails).
+func localActivityCtx(ctx workflow.Context) workflow.Context {
+	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout: 5 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    time.Minute,
+		},
+	})
 }
 
 // activityCtx: activities write to our own database; retry them for as long as

@@ -76,6 +76,9 @@ const (
 	// changeNotifyAssigned: the beneficiary is told when a coordinator first
 	// takes the ticket up, and the coordinator when someone else assigns it.
 	changeNotifyAssigned = "notify-assigned"
+	// changeLocalResolve: who holds the next rung is looked up by a local
+	// activity (in the workflow task), not a task-queue activity.
+	changeLocalResolve = "local-resolve-level"
 )
 
 // Stable error types carried by temporal.ApplicationError when a validator
