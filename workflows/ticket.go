@@ -1235,12 +1235,13 @@ func (t *ticket) sendNotifications(ctx workflow.Context) error {
 func localActivityCtx(ctx workflow.Context) workflow.Context {
 	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout: 5 * time.Second,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:    time.Second,
-			BackoffCoefficient: 2,
-			MaximumInterval:    time.Minute,
-		},
+		RetryPolicy:         retryUntilDone(),
 	})
+}
+
+// retryUntilDone retries with backoff up to a minute apart, without end.
+func retryUntilDone() *temporal.RetryPolicy {
+	return &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute}
 }
 
 // activityCtx: activities write to our own database; retry them for as long as
@@ -1250,10 +1251,6 @@ func localActivityCtx(ctx workflow.Context) workflow.Context {
 func activityCtx(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 10 * time.Second,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:    time.Second,
-			BackoffCoefficient: 2,
-			MaximumInterval:    time.Minute,
-		},
+		RetryPolicy:         retryUntilDone(),
 	})
 }
