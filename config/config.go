@@ -39,6 +39,7 @@ type Config struct {
 	Auth     AuthConfig     `mapstructure:"auth"`
 	Secrets  SecretsConfig  `mapstructure:"secrets"`
 	Log      LogConfig      `mapstructure:"log"`
+	Debug    DebugConfig    `mapstructure:"debug"`
 	Intake   IntakeConfig   `mapstructure:"intake"`
 	Worker   WorkerConfig   `mapstructure:"worker"`
 
@@ -138,6 +139,13 @@ type SecretsConfig struct {
 type LogConfig struct {
 	Level  string `mapstructure:"level"`  // debug, info, warn, error
 	Format string `mapstructure:"format"` // json, text
+}
+
+// DebugConfig holds what an operator turns on to look inside a process.
+type DebugConfig struct {
+	// PprofAddr, when set, serves Go's runtime profiles (net/http/pprof) on
+	// this address: keep it on localhost, it is unauthenticated.
+	PprofAddr string `mapstructure:"pprof_addr"`
 }
 
 type IntakeConfig struct {
@@ -252,6 +260,7 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("secrets.tracking", "")
 	v.SetDefault("log.level", "info")
 	v.SetDefault("log.format", "json")
+	v.SetDefault("debug.pprof_addr", "")
 	v.SetDefault("intake.per_minute", 30)
 	v.SetDefault("worker.max_concurrent_activities", 0)
 	v.SetDefault("worker.max_concurrent_workflows", 0)

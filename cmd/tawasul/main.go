@@ -108,6 +108,13 @@ func run(ctx context.Context, cmd string, args []string) error {
 	}
 	log := logging.New(os.Stderr, cfg.Log.Level, cfg.Log.Format)
 	slog.SetDefault(log)
+	if cfg.Debug.PprofAddr != "" {
+		_, stop, err := servePprof(cfg.Debug.PprofAddr, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 
 	switch cmd {
 	case "dev":
