@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -19,7 +20,11 @@ import (
 // transport error, 429, 5xx) with the very same bytes and headers, so a
 // create's Idempotency-Key makes a retry a replay, never a second ticket.
 type Client struct {
-	base    string
+	// bases are the APIs calls go to: each call starts at the next one in
+	// turn and a retry moves on to the one after, so a dead API costs a
+	// retry, not the call (several replicas behind no balancer).
+	bases   []string
+	next    atomic.Uint64
 	http    *http.Client
 	retries int
 	backoff time.Duration
@@ -27,14 +32,21 @@ type Client struct {
 	sleep func(context.Context, time.Duration) error
 }
 
-// NewClient talks to target (e.g. http://127.0.0.1:8080) with up to conns
-// connections kept open, timeout per attempt and retries per call.
+// NewClient talks to target (e.g. http://127.0.0.1:8080, or several base
+// URLs separated by commas) with up to conns connections kept open per API,
+// timeout per attempt and retries per call.
 func NewClient(target string, conns int, timeout time.Duration, retries int) *Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConns = conns * 2
+	tr.MaxIdleConns = conns * 2 * max(1, strings.Count(target, ",")+1)
 	tr.MaxIdleConnsPerHost = conns * 2
+	var bases []string
+	for _, b := range strings.Split(target, ",") {
+		if b = strings.TrimRight(strings.TrimSpace(b), "/"); b != "" {
+			bases = append(bases, b)
+		}
+	}
 	return &Client{
-		base:    strings.TrimRight(target, "/"),
+		bases:   bases,
 		http:    &http.Client{Transport: tr, Timeout: timeout},
 		retries: retries,
 		backoff: 200 * time.Millisecond,
@@ -87,9 +99,14 @@ func (cl *Client) Do(ctx context.Context, c Call) Result {
 	}
 	began := time.Now()
 	var res Result
+	first := cl.next.Add(1) - 1
 	for attempt := 0; ; attempt++ {
 		var wait time.Duration
-		res, wait = cl.once(ctx, c, body)
+		base := ""
+		if n := uint64(len(cl.bases)); n > 0 {
+			base = cl.bases[(first+uint64(attempt))%n]
+		}
+		res, wait = cl.once(ctx, base, c, body)
 		res.Attempts = attempt + 1
 		if res.OK() || !retryable(res) || attempt >= cl.retries || ctx.Err() != nil {
 			break
@@ -105,12 +122,12 @@ func (cl *Client) Do(ctx context.Context, c Call) Result {
 	return res
 }
 
-func (cl *Client) once(ctx context.Context, c Call, body []byte) (Result, time.Duration) {
+func (cl *Client) once(ctx context.Context, base string, c Call, body []byte) (Result, time.Duration) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
-	req, err := http.NewRequestWithContext(ctx, c.Method, cl.base+c.Path, rd)
+	req, err := http.NewRequestWithContext(ctx, c.Method, base+c.Path, rd)
 	if err != nil {
 		return Result{Class: "request", Code: err.Error()}, 0
 	}

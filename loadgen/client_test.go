@@ -137,3 +137,55 @@ func TestClientGivesUp(t *testing.T) {
 		t.Fatalf("waits %v: Retry-After not honoured", waits)
 	}
 }
+
+// Several APIs: calls take turns, and a retry goes to the next API, so a
+// dead one costs an attempt, never the call; the Idempotency-Key travels
+// with the retry to the other replica.
+func TestClientSpreadsOverTargetsAndFailsOver(t *testing.T) {
+	var mu sync.Mutex
+	hits := map[string]int{}
+	keys := map[string]string{}
+	serve := func(name string) *httptest.Server {
+		return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			hits[name]++
+			keys[name] = r.Header.Get("Idempotency-Key")
+			mu.Unlock()
+			w.WriteHeader(200)
+			fmt.Fprint(w, `{}`)
+		}))
+	}
+	a, b := serve("a"), serve("b")
+	defer a.Close()
+	defer b.Close()
+	dead := httptest.NewServer(http.NotFoundHandler())
+	dead.Close() // nothing listens there any more
+
+	cl := NewClient(a.URL+", "+b.URL+"/", 2, 5*time.Second, 3)
+	cl.sleep = func(context.Context, time.Duration) error { return nil }
+	for range 10 {
+		if res := cl.Do(context.Background(), Call{Method: "GET", Path: "/x"}); !res.OK() || res.Attempts != 1 {
+			t.Fatalf("result %+v", res)
+		}
+	}
+	if hits["a"] != 5 || hits["b"] != 5 {
+		t.Fatalf("calls per API %v, want 5 and 5", hits)
+	}
+
+	cl = NewClient(dead.URL+","+b.URL, 2, 5*time.Second, 3)
+	cl.sleep = func(context.Context, time.Duration) error { return nil }
+	for i := range 4 {
+		res := cl.Do(context.Background(), Call{Method: "POST", Path: "/x", Body: map[string]string{},
+			Header: map[string]string{"Idempotency-Key": fmt.Sprintf("k-%d", i)}})
+		if !res.OK() {
+			t.Fatalf("call %d failed over no API: %+v", i, res)
+		}
+		// Calls that began at the dead API needed a second attempt.
+		if want := 1 + (i+1)%2; res.Attempts != want {
+			t.Errorf("call %d: %d attempts, want %d", i, res.Attempts, want)
+		}
+	}
+	if keys["b"] != "k-3" {
+		t.Errorf("last key at the live API %q", keys["b"])
+	}
+}

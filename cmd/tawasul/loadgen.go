@@ -47,7 +47,7 @@ func loadgenFlags() *pflag.FlagSet {
 		fmt.Fprint(os.Stderr, loadgenUsage)
 		fs.PrintDefaults()
 	}
-	fs.String("target", "http://127.0.0.1:8080", "base URL of the running system's HTTP API")
+	fs.String("target", "http://127.0.0.1:8080", "base URL of the running system's HTTP API (several, comma-separated: taken in turn, a retry goes to the next)")
 	fs.IntP("count", "n", 100, "tickets (or lifecycles) to run")
 	fs.IntP("concurrency", "c", 8, "requests in flight at once")
 	fs.Float64("rate", 0, "soak: filings per second")
