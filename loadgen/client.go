@@ -80,6 +80,9 @@ type Result struct {
 	Code     string // the problem document's code on failure
 	Class    string // "" on success, else what ErrorClass says
 	Attempts int
+	// Retried lists the class of each failed attempt that was retried
+	// (what the retries were for, whatever the call's final outcome).
+	Retried  []string
 	Replayed bool // the API answered Idempotent-Replayed
 	Latency  time.Duration
 	Body     []byte
@@ -99,6 +102,7 @@ func (cl *Client) Do(ctx context.Context, c Call) Result {
 	}
 	began := time.Now()
 	var res Result
+	var retried []string
 	first := cl.next.Add(1) - 1
 	for attempt := 0; ; attempt++ {
 		var wait time.Duration
@@ -111,6 +115,7 @@ func (cl *Client) Do(ctx context.Context, c Call) Result {
 		if res.OK() || !retryable(res) || attempt >= cl.retries || ctx.Err() != nil {
 			break
 		}
+		retried = append(retried, res.Class)
 		if wait <= 0 {
 			wait = cl.backoff << min(attempt, 5)
 		}
@@ -119,6 +124,7 @@ func (cl *Client) Do(ctx context.Context, c Call) Result {
 		}
 	}
 	res.Latency = time.Since(began)
+	res.Retried = retried
 	return res
 }
 

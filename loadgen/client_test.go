@@ -100,6 +100,9 @@ func TestClientRetriesWithTheSameKey(t *testing.T) {
 	if !res.OK() || res.Status != 201 || res.Attempts < 2 || !res.Replayed || len(keys) != 3 {
 		t.Fatalf("result %+v after %d calls", res, len(keys))
 	}
+	if len(res.Retried) != res.Attempts-1 || res.Retried[0] != "503 temporal_unavailable" {
+		t.Fatalf("retried attempts %q of %d", res.Retried, res.Attempts)
+	}
 	for i := range keys {
 		if keys[i] != "lg-x-000001" || bodies[i] != bodies[0] {
 			t.Fatalf("attempt %d sent key %q body %q", i, keys[i], bodies[i])
@@ -112,10 +115,12 @@ func TestClientRetriesWithTheSameKey(t *testing.T) {
 	}
 
 	rec := NewRecorder()
-	rec.Add("create", Result{Attempts: 3, Replayed: true, Latency: time.Millisecond})
-	rec.Add("create", Result{Attempts: 1, Class: "422 validation_failed", Status: 422})
+	rec.Add("create", Result{Attempts: 3, Replayed: true, Latency: time.Millisecond,
+		Retried: []string{"503 temporal_unavailable", "transport"}})
+	rec.Add("create", Result{Attempts: 2, Class: "422 validation_failed", Status: 422, Retried: []string{"503 temporal_unavailable"}})
 	op := rec.Report()["create"]
-	if op.OK != 1 || op.Retries != 2 || op.Replays != 1 || op.Errors["422 validation_failed"] != 1 || rec.Errors() != 1 {
+	if op.OK != 1 || op.Retries != 3 || op.Replays != 1 || op.Errors["422 validation_failed"] != 1 || rec.Errors() != 1 ||
+		op.RetriedBy["503 temporal_unavailable"] != 2 || op.RetriedBy["transport"] != 1 {
 		t.Fatalf("recorded %+v", op)
 	}
 }

@@ -3,6 +3,7 @@ package loadgen
 import (
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"strings"
 	"sync"
@@ -24,6 +25,7 @@ type opStats struct {
 	retries int
 	replays int
 	errors  map[string]int
+	retried map[string]int // class of each retried attempt
 	hist    Histogram
 }
 
@@ -34,10 +36,13 @@ func (rc *Recorder) Add(op string, r Result) {
 	rc.mu.Lock()
 	s := rc.ops[op]
 	if s == nil {
-		s = &opStats{errors: map[string]int{}}
+		s = &opStats{errors: map[string]int{}, retried: map[string]int{}}
 		rc.ops[op] = s
 	}
 	s.retries += r.Attempts - 1
+	for _, c := range r.Retried {
+		s.retried[c]++
+	}
 	if r.Replayed {
 		s.replays++
 	}
@@ -70,8 +75,10 @@ type OpReport struct {
 	OK      int            `json:"ok"`
 	Errors  map[string]int `json:"errors"`
 	Retries int            `json:"retries"`
-	Replays int            `json:"idempotent_replays"`
-	Latency Stats          `json:"latency"`
+	// RetriedBy counts the retried attempts by what failed them.
+	RetriedBy map[string]int `json:"retried_by,omitempty"`
+	Replays   int            `json:"idempotent_replays"`
+	Latency   Stats          `json:"latency"`
 }
 
 func (rc *Recorder) Report() map[string]OpReport {
@@ -79,11 +86,8 @@ func (rc *Recorder) Report() map[string]OpReport {
 	defer rc.mu.Unlock()
 	out := make(map[string]OpReport, len(rc.ops))
 	for name, s := range rc.ops {
-		errs := make(map[string]int, len(s.errors))
-		for k, v := range s.errors {
-			errs[k] = v
-		}
-		out[name] = OpReport{OK: s.ok, Errors: errs, Retries: s.retries, Replays: s.replays, Latency: s.hist.Stats()}
+		out[name] = OpReport{OK: s.ok, Errors: maps.Clone(s.errors), Retries: s.retries, RetriedBy: maps.Clone(s.retried),
+			Replays: s.replays, Latency: s.hist.Stats()}
 	}
 	return out
 }

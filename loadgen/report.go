@@ -34,6 +34,8 @@ type Report struct {
 	ErrorsByCode map[string]int `json:"errors_by_code"`
 	Errors       int            `json:"errors"`
 	Retries      int            `json:"retries"`
+	// RetriedBy sums every operation's retried attempts by what failed them.
+	RetriedBy map[string]int `json:"retried_by,omitempty"`
 
 	MixSent        *MixReport       `json:"mix_sent,omitempty"`
 	TestPolicy     int              `json:"test_policy_version,omitempty"`
@@ -84,6 +86,12 @@ func (rep *Report) finish(rc *Recorder, maxErrors int) {
 			rep.Errors += n
 		}
 		rep.Retries += op.Retries
+		for class, n := range op.RetriedBy {
+			if rep.RetriedBy == nil {
+				rep.RetriedBy = map[string]int{}
+			}
+			rep.RetriedBy[class] += n
+		}
 	}
 	if c := rep.Ceiling; c != nil && rep.Throughput > 0 {
 		rep.Ratios = map[string]float64{}
@@ -183,7 +191,11 @@ func (rep *Report) WritePlain(w io.Writer) {
 			p("  "+name, "%d ok  %s", op.OK, latencyLine(op.Latency))
 		}
 		p("errors", "%s", errorsLine(rep.ErrorsByCode))
-		p("retries", "%d (every retry reuses its Idempotency-Key)", rep.Retries)
+		if rep.Retries > 0 {
+			p("retries", "%d, after %s (every retry reuses its Idempotency-Key)", rep.Retries, errorsLine(rep.RetriedBy))
+		} else {
+			p("retries", "0 (every retry reuses its Idempotency-Key)")
+		}
 	}
 	if m := rep.MixSent; m != nil {
 		p("mix", "kinds %s", shares(m.Kinds))
