@@ -405,6 +405,15 @@ func (r resp) expectProblem(status int, code string) Problem {
 	return p
 }
 
+// fieldCodes maps a problem's field errors to their codes.
+func fieldCodes(p Problem) map[string]string {
+	out := map[string]string{}
+	for _, e := range p.Errors {
+		out[e.Field] = e.Code
+	}
+	return out
+}
+
 func (r resp) expect(status int) {
 	r.t.Helper()
 	if r.Code != status {

@@ -15,14 +15,6 @@ import (
 	"github.com/tawasul/tawasul/workflows"
 )
 
-func fieldCodes(p Problem) map[string]string {
-	out := map[string]string{}
-	for _, e := range p.Errors {
-		out[e.Field] = e.Code
-	}
-	return out
-}
-
 // A request to meet the minister goes to the ministry, whatever entity the
 // filing names; a named entity that does not exist is still refused.
 func TestMeetingRequestsGoToTheMinistry(t *testing.T) {

@@ -8,7 +8,6 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/tawasul/tawasul/activities"
 	"github.com/tawasul/tawasul/workflows"
@@ -47,13 +46,10 @@ func New(c client.Client, acts *activities.Activities, opts Options) sdkworker.W
 	return w
 }
 
-// Register puts the workflows and (when acts != nil) the activities on r. The
-// replay tests call it with acts == nil: replay needs the workflows only.
+// Register puts the workflows (workflows.Register, which the replay test
+// calls too) and, when acts != nil, the activities on r.
 func Register(r sdkworker.Registry, acts *activities.Activities) {
-	r.RegisterWorkflowWithOptions(workflows.TicketWorkflow, workflow.RegisterOptions{Name: "TicketWorkflow"})
-	r.RegisterWorkflowWithOptions(workflows.EscalationWorkflow, workflow.RegisterOptions{Name: "EscalationWorkflow"})
-	r.RegisterWorkflowWithOptions(workflows.PolicyRolloutWorkflow, workflow.RegisterOptions{Name: "PolicyRolloutWorkflow"})
-	r.RegisterWorkflowWithOptions(workflows.SurveyCallsWorkflow, workflow.RegisterOptions{Name: workflows.SurveyCallsWorkflowName})
+	workflows.Register(r)
 	if acts == nil {
 		return
 	}
