@@ -12,6 +12,7 @@ import (
 // expires. The parent cancels it the moment the ticket is answered.
 func EscalationWorkflow(ctx workflow.Context, in EscalationInput) (EscalationResult, error) {
 	id := workflow.GetInfo(ctx).WorkflowExecution.ID
+	local := workflow.GetVersion(ctx, changeLocalSteps, workflow.DefaultVersion, 1) == 1
 	notify := func(template string) error {
 		n := Notification{
 			Key:          fmt.Sprintf("%s/%s", id, template),
@@ -27,7 +28,7 @@ func EscalationWorkflow(ctx workflow.Context, in EscalationInput) (EscalationRes
 				"due_at":  in.DueAt.UTC().Format("2006-01-02T15:04:05Z07:00"),
 			},
 		}
-		return workflow.ExecuteActivity(activityCtx(ctx), ActivityNotify, n).Get(ctx, nil)
+		return step(ctx, local, ActivityNotify, n).Get(ctx, nil)
 	}
 	if err := notify("escalation_assigned"); err != nil {
 		return EscalationResult{}, fmt.Errorf("notifying level %d: %w", in.Level, err)

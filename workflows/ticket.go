@@ -23,6 +23,7 @@ func TicketWorkflow(ctx workflow.Context, in TicketInput) (TicketState, error) {
 		return TicketState{}, err
 	}
 	t.ordered = workflow.GetVersion(ctx, changeMessagesAfterFiling, workflow.DefaultVersion, 1) == 1
+	t.local = workflow.GetVersion(ctx, changeLocalSteps, workflow.DefaultVersion, 1) == 1
 	if err := t.setup(ctx); err != nil {
 		return TicketState{}, err
 	}
@@ -56,6 +57,8 @@ type ticket struct {
 	// arrive with the very first task wait for it when ordered, so nothing
 	// precedes "created" on the timeline.
 	ready, ordered bool
+	// local: the database steps run as local activities (changeLocalSteps).
+	local bool
 }
 
 // rung is one running escalation child.
@@ -317,7 +320,7 @@ func (t *ticket) object(ctx workflow.Context, req ObjectRequest) (TicketState, e
 	t.changes++
 
 	var reviewer LevelHolder
-	if err := workflow.ExecuteActivity(activityCtx(ctx), ActivityReviewEntity, answering).Get(ctx, &reviewer); err != nil {
+	if err := step(ctx, t.local, ActivityReviewEntity, answering).Get(ctx, &reviewer); err != nil {
 		// Only a non-retryable failure (an entity gone from the hierarchy) gets
 		// here: the answering entity reviews rather than nobody.
 		workflow.GetLogger(ctx).Error("no reviewer found; the answering entity reviews", "entity", answering, "error", err.Error())
@@ -526,14 +529,22 @@ func (t *ticket) transfer(ctx workflow.Context, req TransferRequest) (TicketStat
 // in the entity's unassigned queue for a coordinator to claim: assignment
 // helps the work along but must never hold a ticket up.
 func (t *ticket) autoAssign(ctx workflow.Context, entity string) {
-	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 10 * time.Second,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second, MaximumAttempts: 5,
-		},
-	})
+	retry := &temporal.RetryPolicy{
+		InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second, MaximumAttempts: 5,
+	}
+	var suggest workflow.Future
+	in := SuggestAssigneeInput{Entity: entity}
+	if t.local {
+		lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+			ScheduleToCloseTimeout: localRetryHorizon, StartToCloseTimeout: 10 * time.Second, RetryPolicy: retry,
+		})
+		suggest = workflow.ExecuteLocalActivity(lctx, ActivitySuggestAssignee, in)
+	} else {
+		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 10 * time.Second, RetryPolicy: retry})
+		suggest = workflow.ExecuteActivity(actx, ActivitySuggestAssignee, in)
+	}
 	var who Actor
-	if err := workflow.ExecuteActivity(actx, ActivitySuggestAssignee, SuggestAssigneeInput{Entity: entity}).Get(ctx, &who); err != nil {
+	if err := suggest.Get(ctx, &who); err != nil {
 		workflow.GetLogger(ctx).Warn("no assignee suggested; left for a claim", "entity", entity, "error", err.Error())
 		return
 	}
@@ -1194,7 +1205,7 @@ func (t *ticket) flush(ctx workflow.Context) error {
 	st.Responses = append([]Response(nil), t.st.Responses...)
 	ch := Change{State: st, Events: t.pending}
 	t.pending = nil
-	if err := workflow.ExecuteActivity(activityCtx(ctx), ActivityRecordChange, ch).Get(ctx, nil); err != nil {
+	if err := step(ctx, t.local, ActivityRecordChange, ch).Get(ctx, nil); err != nil {
 		return fmt.Errorf("recording ticket change v%d: %w", st.Version, err)
 	}
 	return nil
@@ -1222,22 +1233,43 @@ func (t *ticket) sendNotifications(ctx workflow.Context) error {
 	for len(t.outbox) > 0 {
 		n := t.outbox[0]
 		t.outbox = t.outbox[1:]
-		if err := workflow.ExecuteActivity(activityCtx(ctx), ActivityNotify, n).Get(ctx, nil); err != nil {
+		if err := step(ctx, t.local, ActivityNotify, n).Get(ctx, nil); err != nil {
 			return fmt.Errorf("notifying %s (%s): %w", n.Audience, n.Template, err)
 		}
 	}
 	return nil
 }
 
-// localActivityCtx: a short read of our own database, run by the workflow
-// worker itself; retried like activityCtx (past the local retry threshold the
-// SDK keeps retrying through a timer, so an outage delays, never fails).
+// step runs one database step of a workflow: a local activity when local
+// (changeLocalSteps), else a task-queue activity, as histories recorded
+// before the change expect.
+func step(ctx workflow.Context, local bool, activity string, arg any) workflow.Future {
+	if local {
+		return workflow.ExecuteLocalActivity(localActivityCtx(ctx), activity, arg)
+	}
+	return workflow.ExecuteActivity(activityCtx(ctx), activity, arg)
+}
+
+// localActivityCtx: a short read or write of our own database, run by the
+// workflow worker itself; retried like activityCtx (past the local retry
+// threshold the SDK keeps retrying through a timer, so an outage delays,
+// never fails). A worker that dies mid-step loses its workflow task, which
+// the server hands to another worker after the task's timeout.
 func localActivityCtx(ctx workflow.Context) workflow.Context {
 	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
-		StartToCloseTimeout: 5 * time.Second,
-		RetryPolicy:         retryUntilDone(),
+		// Left unset, the SDK takes the schedule-to-close timeout from the
+		// start-to-close one, and a local activity stops retrying after its
+		// first 10 s: an outage would fail the step (a rung's holder would
+		// fall back to the ticket's entity). Retrying must outlast the outage.
+		ScheduleToCloseTimeout: localRetryHorizon,
+		StartToCloseTimeout:    10 * time.Second,
+		RetryPolicy:            retryUntilDone(),
 	})
 }
+
+// localRetryHorizon bounds a local activity's retries in time; in effect
+// never (the retry policy's attempts, where set, end them first).
+const localRetryHorizon = 10 * 365 * 24 * time.Hour
 
 // retryUntilDone retries with backoff up to a minute apart, without end.
 func retryUntilDone() *temporal.RetryPolicy {

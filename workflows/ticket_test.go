@@ -105,6 +105,9 @@ func (r *recorder) RecordChange(ctx context.Context, ch workflows.Change) error 
 }
 
 func (r *recorder) ResolveLevel(ctx context.Context, in workflows.ResolveLevelInput) (workflows.LevelHolder, error) {
+	if err := r.fail(workflows.ActivityResolveLevel); err != nil {
+		return workflows.LevelHolder{}, err
+	}
 	e := in.Entity
 	switch domain.LadderScope(in.Role) {
 	case domain.ScopeSector:
@@ -517,6 +520,34 @@ func TestActivityFailureIsRetried(t *testing.T) {
 	st := h.run()
 	if st.Status != domain.StatusWithdrawn || len(h.rec.eventsOf(workflows.EventCreated)) != 1 {
 		t.Fatalf("after retry: %+v, events %+v", st, h.rec.events())
+	}
+}
+
+// A database outage of minutes while the sector's rung is looked up and
+// recorded delays the escalation; it neither fails the lookup (which would
+// hand the rung to the ticket's own entity) nor the ticket. Local activities
+// stop retrying after their schedule-to-close timeout, which the SDK sets to
+// the start-to-close one unless told otherwise.
+func TestLongOutageDelaysTheEscalation(t *testing.T) {
+	h := newHarness(t, at(11, 22, 10, 0))
+	h.env.RegisterDelayedCallback(func() {
+		h.rec.mu.Lock()
+		defer h.rec.mu.Unlock()
+		// Backing off 1, 2, 4 … 60 s: some seven minutes of failures each.
+		h.rec.failMany[workflows.ActivityResolveLevel] = 12
+		h.rec.failMany[workflows.ActivityRecordChange] = 12
+	}, at(11, 25, 9, 0).Sub(h.t0))
+	h.update(at(12, 20, 10, 0), workflows.UpdateWithdraw, workflows.WithdrawRequest{Reason: "no answer"})
+	st := h.run()
+	esc := h.rec.eventsOf(workflows.EventEscalated)
+	if len(esc) != 5 || esc[2].Entity != "UNIV" || esc[2].Level != 3 {
+		t.Fatalf("escalations after the outage: %+v", esc)
+	}
+	if late := esc[2].At.Sub(at(11, 25, 10, 0)); late < 5*time.Minute || late > 10*time.Minute {
+		t.Errorf("the sector's rung started %v after its time, want the outage's length", late)
+	}
+	if st.Status != domain.StatusWithdrawn || st.EscalationLevel != 5 {
+		t.Fatalf("final state: %+v", st)
 	}
 }
 

@@ -79,6 +79,13 @@ const (
 	// changeLocalResolve: who holds the next rung is looked up by a local
 	// activity (in the workflow task), not a task-queue activity.
 	changeLocalResolve = "local-resolve-level"
+	// changeLocalSteps: every step of the ticket (and of a rung) that reads
+	// or writes our own database — the projection, the outbox, the lookups —
+	// runs as a local activity inside the workflow task that asked for it.
+	// A task-queue activity costs a round trip through the server (three
+	// history events, two more workflow tasks); a burst of deadlines or a
+	// crowd of answers paid that several times per step.
+	changeLocalSteps = "local-steps"
 )
 
 // Stable error types carried by temporal.ApplicationError when a validator
