@@ -1,10 +1,15 @@
 package workflows_test
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/tawasul/tawasul/workflows"
@@ -42,4 +47,68 @@ func TestReplayRecordedHistories(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A history recorded for a change (named *_local_steps.json for
+// changeLocalSteps) takes the change's path: its version marker is there, and
+// no database step went through the task queue. Without this, a recording made
+// by old code under the new name would replay and prove nothing.
+func TestRecordedHistoriesOfLocalSteps(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "*_local_steps.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 3 {
+		t.Fatalf("want the ticket's paths recorded with local steps, found %v", files)
+	}
+	for _, f := range files {
+		h := readHistory(t, f)
+		if !hasVersionMarker(t, h, "local-steps") {
+			t.Errorf("%s: no local-steps version marker", f)
+		}
+		for _, e := range h.Events {
+			if a := e.GetActivityTaskScheduledEventAttributes(); a != nil {
+				switch a.ActivityType.GetName() {
+				case workflows.ActivityRecordChange, workflows.ActivityNotify, workflows.ActivityResolveLevel,
+					workflows.ActivityReviewEntity, workflows.ActivitySuggestAssignee:
+					t.Errorf("%s: event %d schedules %s on the task queue", f, e.EventId, a.ActivityType.GetName())
+				}
+			}
+		}
+	}
+}
+
+func readHistory(t *testing.T, path string) *historypb.History {
+	t.Helper()
+	fh, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	h, err := client.HistoryFromJSON(fh, client.HistoryJSONOptions{})
+	if err != nil {
+		t.Fatalf("reading %s: %v", path, err)
+	}
+	return h
+}
+
+func hasVersionMarker(t *testing.T, h *historypb.History, changeID string) bool {
+	t.Helper()
+	for _, e := range h.Events {
+		if e.EventType != enumspb.EVENT_TYPE_MARKER_RECORDED {
+			continue
+		}
+		m := e.GetMarkerRecordedEventAttributes()
+		if m.MarkerName != "Version" {
+			continue
+		}
+		var id string
+		if err := converter.GetDefaultDataConverter().FromPayloads(m.Details["change-id"], &id); err != nil {
+			t.Fatalf("event %d: change id: %v", e.EventId, err)
+		}
+		if id == changeID {
+			return true
+		}
+	}
+	return false
 }
