@@ -135,6 +135,7 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 			WorkflowPollers:         opts.Config.Worker.WorkflowPollers,
 			ActivityPollers:         opts.Config.Worker.ActivityPollers,
 			CacheSize:               opts.Config.Worker.CacheSize,
+			AutoscalePollers:        opts.Config.Worker.AutoscalePollers,
 		})
 		if opts.Config.Notify.Dispatch.Enabled {
 			if a.dispatcher, err = newDispatcher(opts.Config.Notify, a.Store, log, opts.Dev); err != nil {

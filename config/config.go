@@ -162,6 +162,10 @@ type WorkerConfig struct {
 	WorkflowPollers int `mapstructure:"workflow_pollers"`
 	ActivityPollers int `mapstructure:"activity_pollers"`
 	CacheSize       int `mapstructure:"cache_size"`
+	// AutoscalePollers lets the worker add long polls while the server
+	// reports a backlog and drop them when it is idle; the two poller
+	// counts are then the most it opens (0 = the SDK's 100).
+	AutoscalePollers bool `mapstructure:"autoscale_pollers"`
 }
 
 // AttachmentsConfig bounds and places the documents attached to tickets.
@@ -267,6 +271,7 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("worker.workflow_pollers", 0)
 	v.SetDefault("worker.activity_pollers", 0)
 	v.SetDefault("worker.cache_size", 0)
+	v.SetDefault("worker.autoscale_pollers", false)
 	v.SetDefault("attachments.dir", "")
 	v.SetDefault("attachments.max_bytes", attachments.DefaultMaxBytes)
 	v.SetDefault("attachments.max_per_ticket", attachments.DefaultPerTicket)

@@ -47,11 +47,12 @@ func TestPrecedence(t *testing.T) {
 
 	t.Setenv("TAWASUL_ADDR", "127.0.0.1:9100")
 	t.Setenv("TAWASUL_TEMPORAL_NAMESPACE", "envns")
+	t.Setenv("TAWASUL_WORKER_AUTOSCALE_POLLERS", "true")
 	c, err = load(t, "--config", file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Addr != "127.0.0.1:9100" || c.Temporal.Namespace != "envns" || c.Intake.PerMinute != 5 {
+	if c.Addr != "127.0.0.1:9100" || c.Temporal.Namespace != "envns" || c.Intake.PerMinute != 5 || !c.Worker.AutoscalePollers {
 		t.Fatalf("env did not override file: %+v", c)
 	}
 

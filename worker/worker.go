@@ -26,6 +26,10 @@ type Options struct {
 	// memory between tasks (the sticky cache, the SDK's default 10,000). It
 	// is a per-process setting: the first worker built sets it.
 	CacheSize int
+	// AutoscalePollers: the server's backlog reports drive how many polls
+	// are open, from 1 up to WorkflowPollers / ActivityPollers (0 = the
+	// SDK's 100), instead of a fixed count.
+	AutoscalePollers bool
 }
 
 var setCacheSize sync.Once
@@ -36,14 +40,29 @@ func New(c client.Client, acts *activities.Activities, opts Options) sdkworker.W
 	if opts.CacheSize > 0 {
 		setCacheSize.Do(func() { sdkworker.SetStickyWorkflowCacheSize(opts.CacheSize) })
 	}
-	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{
-		MaxConcurrentActivityExecutionSize:     opts.MaxConcurrentActivities,
-		MaxConcurrentWorkflowTaskExecutionSize: opts.MaxConcurrentWorkflows,
-		MaxConcurrentWorkflowTaskPollers:       opts.WorkflowPollers,
-		MaxConcurrentActivityTaskPollers:       opts.ActivityPollers,
-	})
+	w := sdkworker.New(c, workflows.TaskQueue, sdkOptions(opts))
 	Register(w, acts)
 	return w
+}
+
+func sdkOptions(opts Options) sdkworker.Options {
+	o := sdkworker.Options{
+		MaxConcurrentActivityExecutionSize:     opts.MaxConcurrentActivities,
+		MaxConcurrentWorkflowTaskExecutionSize: opts.MaxConcurrentWorkflows,
+	}
+	if !opts.AutoscalePollers {
+		o.MaxConcurrentWorkflowTaskPollers = opts.WorkflowPollers
+		o.MaxConcurrentActivityTaskPollers = opts.ActivityPollers
+		return o
+	}
+	// The SDK refuses a fixed count beside a behavior: the counts become maxima.
+	o.WorkflowTaskPollerBehavior = sdkworker.NewPollerBehaviorAutoscaling(sdkworker.PollerBehaviorAutoscalingOptions{
+		MaximumNumberOfPollers: opts.WorkflowPollers,
+	})
+	o.ActivityTaskPollerBehavior = sdkworker.NewPollerBehaviorAutoscaling(sdkworker.PollerBehaviorAutoscalingOptions{
+		MaximumNumberOfPollers: opts.ActivityPollers,
+	})
+	return o
 }
 
 // Register puts the workflows (workflows.Register, which the replay test
