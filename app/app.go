@@ -132,10 +132,12 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		a.worker = worker.New(a.Client, acts, worker.Options{
 			MaxConcurrentActivities: opts.Config.Worker.MaxConcurrentActivities,
 			MaxConcurrentWorkflows:  opts.Config.Worker.MaxConcurrentWorkflows,
+			MaxConcurrentLocal:      opts.Config.Worker.MaxConcurrentLocalActivities,
 			WorkflowPollers:         opts.Config.Worker.WorkflowPollers,
 			ActivityPollers:         opts.Config.Worker.ActivityPollers,
 			CacheSize:               opts.Config.Worker.CacheSize,
 			AutoscalePollers:        opts.Config.Worker.AutoscalePollers,
+			StickyTimeout:           opts.Config.Worker.StickyTimeout,
 		})
 		if opts.Config.Notify.Dispatch.Enabled {
 			if a.dispatcher, err = newDispatcher(opts.Config.Notify, a.Store, log, opts.Dev); err != nil {

@@ -156,6 +156,9 @@ type IntakeConfig struct {
 type WorkerConfig struct {
 	MaxConcurrentActivities int `mapstructure:"max_concurrent_activities"`
 	MaxConcurrentWorkflows  int `mapstructure:"max_concurrent_workflows"`
+	// MaxConcurrentLocalActivities bounds the ticket steps (projection,
+	// outbox, lookups) the worker runs at once; the rest wait in order.
+	MaxConcurrentLocalActivities int `mapstructure:"max_concurrent_local_activities"`
 	// WorkflowPollers and ActivityPollers: long polls on the task queue
 	// (0 = the SDK's 2); CacheSize: tickets kept in the worker's memory
 	// between tasks (0 = the SDK's 10,000).
@@ -166,6 +169,14 @@ type WorkerConfig struct {
 	// reports a backlog and drop them when it is idle; the two poller
 	// counts are then the most it opens (0 = the SDK's 100).
 	AutoscalePollers bool `mapstructure:"autoscale_pollers"`
+	// StickyTimeout: how long a ticket's next task waits for the worker
+	// that holds its state before any worker may take it (0 = the SDK's
+	// 5 s). 30 s by default: in a burst of deadlines the SDK's 5 s sent most
+	// tasks to the shared queue, where each costs a replay of its history
+	// (BENCHMARKS.md). A worker gone for 10 s gets no new tasks there anyway
+	// (the server sends them to the shared queue at once); only those
+	// already queued for it wait the full timeout.
+	StickyTimeout time.Duration `mapstructure:"sticky_timeout"`
 }
 
 // AttachmentsConfig bounds and places the documents attached to tickets.
@@ -268,10 +279,12 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("intake.per_minute", 30)
 	v.SetDefault("worker.max_concurrent_activities", 0)
 	v.SetDefault("worker.max_concurrent_workflows", 0)
+	v.SetDefault("worker.max_concurrent_local_activities", 0)
 	v.SetDefault("worker.workflow_pollers", 0)
 	v.SetDefault("worker.activity_pollers", 0)
 	v.SetDefault("worker.cache_size", 0)
 	v.SetDefault("worker.autoscale_pollers", false)
+	v.SetDefault("worker.sticky_timeout", 30*time.Second)
 	v.SetDefault("attachments.dir", "")
 	v.SetDefault("attachments.max_bytes", attachments.DefaultMaxBytes)
 	v.SetDefault("attachments.max_per_ticket", attachments.DefaultPerTicket)

@@ -32,7 +32,8 @@ func TestPrecedence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Addr != "127.0.0.1:8080" || c.Temporal.Namespace != "default" || c.Intake.PerMinute != 30 {
+	if c.Addr != "127.0.0.1:8080" || c.Temporal.Namespace != "default" || c.Intake.PerMinute != 30 ||
+		c.Worker.StickyTimeout != 30*time.Second {
 		t.Fatalf("defaults not applied: %+v", c)
 	}
 

@@ -4,6 +4,7 @@ package worker
 
 import (
 	"sync"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
@@ -17,6 +18,9 @@ import (
 type Options struct {
 	MaxConcurrentActivities int
 	MaxConcurrentWorkflows  int
+	// MaxConcurrentLocal bounds the local activities (a ticket's database
+	// steps) running at once; the others queue in the worker in order.
+	MaxConcurrentLocal int
 	// WorkflowPollers and ActivityPollers are the long polls kept open on the
 	// task queue (the SDK's default is 2 each): when many timers fire at once
 	// (a burst of deadlines) the tasks wait for a poller, not for the CPU.
@@ -30,6 +34,10 @@ type Options struct {
 	// are open, from 1 up to WorkflowPollers / ActivityPollers (0 = the
 	// SDK's 100), instead of a fixed count.
 	AutoscalePollers bool
+	// StickyTimeout is how long a ticket's next workflow task waits on this
+	// worker's own queue before it goes to any worker (which must replay
+	// the ticket's history first); 0 keeps the SDK's 5 s.
+	StickyTimeout time.Duration
 }
 
 var setCacheSize sync.Once
@@ -47,8 +55,10 @@ func New(c client.Client, acts *activities.Activities, opts Options) sdkworker.W
 
 func sdkOptions(opts Options) sdkworker.Options {
 	o := sdkworker.Options{
-		MaxConcurrentActivityExecutionSize:     opts.MaxConcurrentActivities,
-		MaxConcurrentWorkflowTaskExecutionSize: opts.MaxConcurrentWorkflows,
+		MaxConcurrentActivityExecutionSize:      opts.MaxConcurrentActivities,
+		MaxConcurrentWorkflowTaskExecutionSize:  opts.MaxConcurrentWorkflows,
+		MaxConcurrentLocalActivityExecutionSize: opts.MaxConcurrentLocal,
+		StickyScheduleToStartTimeout:            opts.StickyTimeout,
 	}
 	if !opts.AutoscalePollers {
 		o.MaxConcurrentWorkflowTaskPollers = opts.WorkflowPollers
