@@ -24,6 +24,7 @@ func TicketWorkflow(ctx workflow.Context, in TicketInput) (TicketState, error) {
 	}
 	t.ordered = workflow.GetVersion(ctx, changeMessagesAfterFiling, workflow.DefaultVersion, 1) == 1
 	t.local = workflow.GetVersion(ctx, changeLocalSteps, workflow.DefaultVersion, 1) == 1
+	t.oneListener = workflow.GetVersion(ctx, changeOneListener, workflow.DefaultVersion, 1) == 1
 	if err := t.setup(ctx); err != nil {
 		return TicketState{}, err
 	}
@@ -59,6 +60,17 @@ type ticket struct {
 	ready, ordered bool
 	// local: the database steps run as local activities (changeLocalSteps).
 	local bool
+	// oneListener: signals are taken by one coroutine over inbox
+	// (changeOneListener), not one per message kind.
+	oneListener bool
+	inbox       []signalInbox
+}
+
+// signalInbox is one message kind's signal channel as the single listener
+// sees it.
+type signalInbox struct {
+	waiting func() bool                 // a signal is queued
+	take    func(workflow.Context) bool // handles one queued signal, if any
 }
 
 // rung is one running escalation child.
@@ -162,7 +174,36 @@ func (t *ticket) setup(ctx workflow.Context) error {
 		}
 		t.drains = append(t.drains, drain)
 	}
+	if t.oneListener {
+		t.listenForSignals(ctx)
+	}
 	return nil
+}
+
+// listenForSignals handles the signals of every message kind, one at a
+// time, oldest kind first (the order of registration).
+func (t *ticket) listenForSignals(ctx workflow.Context) {
+	waiting := func() bool {
+		for _, in := range t.inbox {
+			if in.waiting() {
+				return true
+			}
+		}
+		return false
+	}
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			// While the run is closing, signals stay queued for its drain.
+			if err := workflow.Await(ctx, func() bool { return !t.closing && t.messagesOpen() && waiting() }); err != nil {
+				return
+			}
+			for _, in := range t.inbox {
+				if in.take(ctx) {
+					break
+				}
+			}
+		}
+	})
 }
 
 // registerMessage registers one action both as an Update (the API's path: the
@@ -202,18 +243,27 @@ func registerMessage[R any](ctx workflow.Context, t *ticket, name string,
 		}
 		return true
 	}
-	workflow.Go(ctx, func(ctx workflow.Context) {
-		for {
-			// While the run is closing, signals stay queued for its drain.
-			if err := workflow.Await(ctx, func() bool { return !t.closing && ch.Len() > 0 && t.messagesOpen() }); err != nil {
-				return
-			}
-			var req R
-			if ch.ReceiveAsync(&req) {
-				apply(ctx, req)
-			}
+	take := func(ctx workflow.Context) bool {
+		var req R
+		if !ch.ReceiveAsync(&req) {
+			return false
 		}
-	})
+		apply(ctx, req)
+		return true
+	}
+	if t.oneListener {
+		t.inbox = append(t.inbox, signalInbox{waiting: func() bool { return ch.Len() > 0 }, take: take})
+	} else {
+		workflow.Go(ctx, func(ctx workflow.Context) {
+			for {
+				// While the run is closing, signals stay queued for its drain.
+				if err := workflow.Await(ctx, func() bool { return !t.closing && ch.Len() > 0 && t.messagesOpen() }); err != nil {
+					return
+				}
+				take(ctx)
+			}
+		})
+	}
 	drain := func(ctx workflow.Context) bool {
 		accepted := false
 		for {

@@ -480,6 +480,25 @@ func TestRespondBySignal(t *testing.T) {
 	}
 }
 
+// Signals of several kinds, one kind twice, are each handled once by the
+// one listener: both notes, the answer, then the withdrawal.
+func TestSignalsOfSeveralKinds(t *testing.T) {
+	h := newHarness(t, at(11, 22, 10, 0))
+	h.env.RegisterDelayedCallback(func() {
+		h.env.SignalWorkflow(workflows.UpdateNote, workflows.NoteRequest{Actor: coordinatorKSU, Message: "first"})
+		h.env.SignalWorkflow(workflows.UpdateNote, workflows.NoteRequest{Actor: coordinatorKSU, Message: "second"})
+		h.env.SignalWorkflow(workflows.UpdateRespond, respond("KSU", "by signal"))
+		h.env.SignalWorkflow(workflows.UpdateWithdraw, workflows.WithdrawRequest{Reason: "too late"})
+	}, time.Hour)
+	st := h.run()
+	if len(st.Responses) != 1 || st.Status != domain.StatusWithdrawn {
+		t.Fatalf("after the signals: %+v", st)
+	}
+	if n := len(h.rec.eventsOf(workflows.EventNote)); n != 2 {
+		t.Fatalf("want both notes, got %d", n)
+	}
+}
+
 // The read-model projection always moves forward: every projection carries a
 // distinct version (activities may run concurrently, so arrival order is not
 // version order; the store keeps the highest), the highest carries the final

@@ -86,6 +86,11 @@ const (
 	// history events, two more workflow tasks); a burst of deadlines or a
 	// crowd of answers paid that several times per step.
 	changeLocalSteps = "local-steps"
+	// changeOneListener: one coroutine takes the signals of every message
+	// kind, in registration order, one at a time, instead of a coroutine per
+	// kind: fourteen idle goroutines per ticket in the worker's cache were
+	// most of its memory (BENCHMARKS.md).
+	changeOneListener = "one-signal-listener"
 )
 
 // Stable error types carried by temporal.ApplicationError when a validator
