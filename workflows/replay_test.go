@@ -50,7 +50,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 }
 
 // A history recorded for a change (named *_local_steps.json for
-// changeLocalSteps) takes the change's path: its version marker is there, and
+// changeLocalSteps, with changeOneListener in tickets) takes the change's path: its version marker is there, and
 // no database step went through the task queue. Without this, a recording made
 // by old code under the new name would replay and prove nothing.
 func TestRecordedHistoriesOfLocalSteps(t *testing.T) {
@@ -65,6 +65,10 @@ func TestRecordedHistoriesOfLocalSteps(t *testing.T) {
 		h := readHistory(t, f)
 		if !hasVersionMarker(t, h, "local-steps") {
 			t.Errorf("%s: no local-steps version marker", f)
+		}
+		// The two changes land together: a ticket recorded since has both.
+		if strings.HasPrefix(filepath.Base(f), "ticket_") && !hasVersionMarker(t, h, "one-signal-listener") {
+			t.Errorf("%s: no one-signal-listener version marker", f)
 		}
 		for _, e := range h.Events {
 			if a := e.GetActivityTaskScheduledEventAttributes(); a != nil {
