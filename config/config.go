@@ -161,7 +161,11 @@ type WorkerConfig struct {
 	MaxConcurrentLocalActivities int `mapstructure:"max_concurrent_local_activities"`
 	// WorkflowPollers and ActivityPollers: long polls on the task queue
 	// (0 = the SDK's 2); CacheSize: tickets kept in the worker's memory
-	// between tasks (0 = the SDK's 10,000).
+	// between tasks. A cached ticket costs the worker about 90 KB (its
+	// workflow state, three coroutines' stacks, the collector's headroom;
+	// BENCHMARKS.md): the SDK's 10,000 took a worker past 1 GiB, 3,000 keeps
+	// it under 512 MiB however many tickets are open. A ticket not cached
+	// replays its history (tens of events) at its next task.
 	WorkflowPollers int `mapstructure:"workflow_pollers"`
 	ActivityPollers int `mapstructure:"activity_pollers"`
 	CacheSize       int `mapstructure:"cache_size"`
@@ -282,7 +286,7 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("worker.max_concurrent_local_activities", 0)
 	v.SetDefault("worker.workflow_pollers", 0)
 	v.SetDefault("worker.activity_pollers", 0)
-	v.SetDefault("worker.cache_size", 0)
+	v.SetDefault("worker.cache_size", 3000)
 	v.SetDefault("worker.autoscale_pollers", false)
 	v.SetDefault("worker.sticky_timeout", 30*time.Second)
 	v.SetDefault("attachments.dir", "")

@@ -33,7 +33,7 @@ func TestPrecedence(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Addr != "127.0.0.1:8080" || c.Temporal.Namespace != "default" || c.Intake.PerMinute != 30 ||
-		c.Worker.StickyTimeout != 30*time.Second {
+		c.Worker.StickyTimeout != 30*time.Second || c.Worker.CacheSize != 3000 {
 		t.Fatalf("defaults not applied: %+v", c)
 	}
 

@@ -9,6 +9,8 @@
 #   deploy/topology.sh                      # 2000 lifecycles, 8 in flight per API, 4 history shards
 #   deploy/topology.sh -n 200 -c 4          # the CI smoke's size (e2e/topology_test.go)
 #   deploy/topology.sh --shards 16 --workers 3 --apis 3 --keep
+#   deploy/topology.sh --mode intake -n 100000 -c 16 --profile   # worker memory, heap profiles kept
+#   deploy/topology.sh --mode burst -n 10000 -c 32               # escalation lateness, nothing killed
 #
 # Needs: go (run from anywhere inside the repository), psql, curl, jq, and
 # PostgreSQL reachable as TOPOLOGY_PG_USER on TOPOLOGY_PG_HOST:TOPOLOGY_PG_PORT
@@ -19,13 +21,20 @@ usage() {
 	cat <<'EOF'
 usage: deploy/topology.sh [flags]
 
-  -n, --tickets N          lifecycles (or filings with --mode intake), split over the APIs  [TOPOLOGY_TICKETS, 2000]
+  -n, --tickets N          lifecycles (or filings with --mode intake/burst), split over the APIs [TOPOLOGY_TICKETS, 2000]
   -c, --concurrency C      requests in flight per API                                       [TOPOLOGY_CONCURRENCY, 8]
       --shards S           Temporal history shards (fixed when the database is created)     [TOPOLOGY_SHARDS, 4]
+      --partitions P       partitions of each task queue (Temporal's default is 4)          [TOPOLOGY_PARTITIONS, 1]
       --workers W          tawasul worker processes (at least 2)                            [TOPOLOGY_WORKERS, 2]
       --apis A             tawasul api processes (at least 2)                               [TOPOLOGY_APIS, 2]
-      --mode M             lifecycle (file, answer, object, withdraw, close) or intake      [TOPOLOGY_MODE, lifecycle]
-      --kill-at F          SIGKILL worker 1 and API 1 when this share of the tickets is in  [TOPOLOGY_KILL_AT, 0.3]
+      --mode M             lifecycle (file, answer, object, withdraw, close), intake, or     [TOPOLOGY_MODE, lifecycle]
+                           burst (deadlines together, escalation lateness; one generator
+                           spread over every API)
+      --kill-at F          SIGKILL worker 1 and API 1 when this share of the tickets is in; [TOPOLOGY_KILL_AT, 0.3;
+                           0 kills nothing                                                   burst: 0]
+      --burst-allowance D  burst: the test policy's first-response allowance               [TOPOLOGY_BURST_ALLOWANCE, 2m]
+      --profile            serve each worker's runtime profiles (debug.pprof_addr) and keep
+                           a heap profile of each surviving worker at the end in WORK/profiles
       --restart-after S    seconds until the killed API is started again                   [TOPOLOGY_RESTART_AFTER, 3]
       --restart-worker     start the killed worker again too (default: the survivors finish)
       --objection-window S seconds of the run's objection window, so answered tickets close [TOPOLOGY_OBJECTION_WINDOW, 60]
@@ -41,10 +50,13 @@ EOF
 TICKETS=${TOPOLOGY_TICKETS:-2000}
 CONCURRENCY=${TOPOLOGY_CONCURRENCY:-8}
 SHARDS=${TOPOLOGY_SHARDS:-4}
+PARTITIONS=${TOPOLOGY_PARTITIONS:-1}
 WORKERS=${TOPOLOGY_WORKERS:-2}
 APIS=${TOPOLOGY_APIS:-2}
 MODE=${TOPOLOGY_MODE:-lifecycle}
-KILL_AT=${TOPOLOGY_KILL_AT:-0.3}
+KILL_AT=${TOPOLOGY_KILL_AT:-}
+BURST_ALLOWANCE=${TOPOLOGY_BURST_ALLOWANCE:-2m}
+PROFILE=0
 RESTART_AFTER=${TOPOLOGY_RESTART_AFTER:-3}
 RESTART_WORKER=0
 OBJECTION_WINDOW=${TOPOLOGY_OBJECTION_WINDOW:-60}
@@ -60,12 +72,15 @@ while (($#)); do
 	-n | --tickets) TICKETS=$2; shift 2 ;;
 	-c | --concurrency) CONCURRENCY=$2; shift 2 ;;
 	--shards) SHARDS=$2; shift 2 ;;
+	--partitions) PARTITIONS=$2; shift 2 ;;
 	--workers) WORKERS=$2; shift 2 ;;
 	--apis) APIS=$2; shift 2 ;;
 	--mode) MODE=$2; shift 2 ;;
 	--kill-at) KILL_AT=$2; shift 2 ;;
 	--restart-after) RESTART_AFTER=$2; shift 2 ;;
 	--restart-worker) RESTART_WORKER=1; shift ;;
+	--burst-allowance) BURST_ALLOWANCE=$2; shift 2 ;;
+	--profile) PROFILE=1; shift ;;
 	--objection-window) OBJECTION_WINDOW=$2; shift 2 ;;
 	--work-dir) WORK=$2; shift 2 ;;
 	--tawasul-bin) TAWASUL_BIN=$2; shift 2 ;;
@@ -80,13 +95,17 @@ log() { printf '%s  %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
-for v in TICKETS CONCURRENCY SHARDS WORKERS APIS RESTART_AFTER OBJECTION_WINDOW; do
+for v in TICKETS CONCURRENCY SHARDS PARTITIONS WORKERS APIS RESTART_AFTER OBJECTION_WINDOW; do
 	[[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number, not '${!v}'"
 done
 ((WORKERS >= 2 && APIS >= 2)) || die "one worker and one API are killed: run at least 2 of each"
-((TICKETS >= APIS && CONCURRENCY >= 1 && SHARDS >= 1)) || die "need at least one ticket per API, concurrency and shards ≥ 1"
-[[ $MODE == lifecycle || $MODE == intake ]] || die "--mode is lifecycle or intake"
-awk -v f="$KILL_AT" 'BEGIN { exit !(f > 0 && f < 1) }' || die "--kill-at is a share between 0 and 1"
+((TICKETS >= APIS && CONCURRENCY >= 1 && SHARDS >= 1 && PARTITIONS >= 1)) || die "need at least one ticket per API, concurrency and shards ≥ 1"
+[[ $MODE == lifecycle || $MODE == intake || $MODE == burst ]] || die "--mode is lifecycle, intake or burst"
+# A burst measures how late escalations fire: a kill would measure the
+# restart instead, so by default nothing is killed.
+[[ -n $KILL_AT ]] || KILL_AT=$([[ $MODE == burst ]] && echo 0 || echo 0.3)
+awk -v f="$KILL_AT" 'BEGIN { exit !(f >= 0 && f < 1) }' || die "--kill-at is a share from 0 (no kill) to below 1"
+KILL=$(awk -v f="$KILL_AT" 'BEGIN { print (f > 0) }')
 for tool in go psql curl jq; do
 	command -v "$tool" >/dev/null || die "$tool is not installed"
 done
@@ -126,7 +145,7 @@ stop_all() {
 	((${#PID[@]})) || return 0
 	# Clients first, the Temporal server last: workers and APIs shut down
 	# cleanly only while it still answers.
-	for group in loadgen api worker temporal; do
+	for group in sampler loadgen api worker temporal; do
 		for name in "${!PID[@]}"; do
 			[[ $name == "$group"* ]] || continue
 			kill -TERM "${PID[$name]}" 2>/dev/null || true
@@ -158,7 +177,7 @@ cleanup() {
 			sql postgres "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null || log "could not drop $db"
 		done
 		((${#DATABASES_CREATED[@]})) && log "dropped ${DATABASES_CREATED[*]}"
-		if ((rc == 0 && OWN_WORK)); then
+		if ((rc == 0 && OWN_WORK && !PROFILE)); then
 			rm -rf "$WORK"
 		elif ((rc != 0)); then
 			rm -rf "$BIN" # hundreds of MB; the logs are what explains a failure
@@ -276,11 +295,20 @@ pick_port M_FRONTEND
 pick_port M_HISTORY
 pick_port M_MATCHING
 pick_port M_WORKER
-cat >"$WORK/dynamicconfig.yaml" <<'EOF'
+cat >"$WORK/dynamicconfig.yaml" <<EOF
 # The end check counts workflows through visibility in batches; the default
 # of 10 visibility requests per second per namespace would throttle it.
 frontend.namespaceRPS.visibility:
   - value: 100
+# A partition with no poller of its own forwards its tasks to the root
+# partition at most matching.forwarderMaxRatePerSecond (10) a second. With a
+# few pollers per worker and Temporal's 4 partitions, a ticket's first task
+# waited there (9 tickets/s reached the workers while the APIs took 85/s;
+# BENCHMARKS.md). Partitions pay off with many pollers on many hosts.
+matching.numTaskqueueReadPartitions:
+  - value: $PARTITIONS
+matching.numTaskqueueWritePartitions:
+  - value: $PARTITIONS
 EOF
 cat >"$WORK/temporal.yaml" <<EOF
 log:
@@ -384,9 +412,17 @@ for c in migrate seed; do
 	"${TW[@]}" "$c" --config "$WORK/tawasul.yaml" >>"$LOGS/$c.log" 2>&1 || { cat "$LOGS/$c.log" >&2; die "tawasul $c failed"; }
 done
 
+declare -a PPROF_ADDR=()
 for ((i = 1; i <= WORKERS; i++)); do
-	start "worker-$i" "$LOGS/worker-$i.log" "${TW[@]}" worker --config "$WORK/tawasul.yaml"
+	prof=()
+	if ((PROFILE)); then
+		pick_port p
+		PPROF_ADDR[i]=127.0.0.1:$p
+		prof=(env "TAWASUL_DEBUG_PPROF_ADDR=${PPROF_ADDR[i]}")
+	fi
+	start "worker-$i" "$LOGS/worker-$i.log" "${prof[@]}" "${TW[@]}" worker --config "$WORK/tawasul.yaml"
 done
+((PROFILE)) && log "worker profiles: $(for ((i = 1; i <= WORKERS; i++)); do printf 'worker-%d http://%s/debug/pprof/ ' "$i" "${PPROF_ADDR[i]}"; done)"
 declare -a API_ADDR=()
 for ((i = 1; i <= APIS; i++)); do
 	pick_port p
@@ -420,64 +456,101 @@ if [[ $MODE == lifecycle ]]; then
 	log "policy v$(jq -r .version "$WORK/policy.json"): objection window $(jq -r .objection_window "$WORK/policy.json")"
 fi
 
+# What each worker holds in memory as the tickets come in: a line every 10 s
+# (seconds since the load began, tickets in the read model, tickets whose
+# workflow has recorded its first change, each worker's VmRSS in MiB), in
+# WORK/memory.tsv. The API writes a ticket's row; its workflow's first task,
+# run by a worker, projects version 1: the gap is the workers' backlog.
+sample_memory() {
+	local t0=$1 i rss line
+	while :; do
+		line="$(since "$t0")\t$(sql "$DB_TAWASUL" "SELECT count(*) || E'\t' || count(*) FILTER (WHERE version > 0) FROM tickets" 2>/dev/null || printf -- '-\t-')"
+		for ((i = 1; i <= WORKERS; i++)); do
+			rss=$(awk '$1 == "VmRSS:" { printf "%.0f", $2 / 1024 }' "/proc/${PID[worker-$i]}/status" 2>/dev/null || true)
+			line+="\t${rss:--}"
+		done
+		printf '%b\n' "$line" >>"$WORK/memory.tsv"
+		sleep 10
+	done
+}
+
 # 6. Load: one generator per API, at the same time. Retries reuse their
 # Idempotency-Key, so a request cut by the kill is replayed, never doubled;
 # eight of them span the restart of the killed API and the 30 s an activity
-# held by the killed worker takes to time out.
+# held by the killed worker takes to time out. A burst is one generator
+# spread over every API: it sets one test policy, and its lateness figures
+# are of every deadline together.
 export TAWASUL_LOADGEN_TOKEN=$AGENT_TOKEN TAWASUL_LOADGEN_ADMIN_TOKEN=$ADMIN_TOKEN
-per=$((TICKETS / APIS))
+GENERATORS=$APIS
+[[ $MODE == burst ]] && GENERATORS=1
+per=$((TICKETS / GENERATORS))
 t=$(now)
 LOAD_T0=$t
-for ((i = 1; i <= APIS; i++)); do
+printf 'seconds\ttickets\tprojected%s\n' "$(for ((i = 1; i <= WORKERS; i++)); do printf '\tworker-%d_MiB' "$i"; done)" >"$WORK/memory.tsv"
+sample_memory "$LOAD_T0" &
+PID[sampler]=$!
+for ((i = 1; i <= GENERATORS; i++)); do
 	n=$per
-	((i == 1)) && n=$((TICKETS - per * (APIS - 1)))
+	((i == 1)) && n=$((TICKETS - per * (GENERATORS - 1)))
+	target=http://${API_ADDR[i]}
+	extra=(--objections 0.15 --withdrawals 0.10)
+	if [[ $MODE == burst ]]; then
+		target=$(printf 'http://%s,' "${API_ADDR[@]}")
+		target=${target%,}
+		extra=(--burst-allowance "$BURST_ALLOWANCE")
+	fi
 	start "loadgen-$i" "$LOGS/loadgen-$i.log" sh -c 'exec "$0" "$@" >"'"$WORK/loadgen-$i.json"'"' \
-		"${TW[@]}" loadgen "$MODE" --config "$WORK/tawasul.yaml" --target "http://${API_ADDR[i]}" \
+		"${TW[@]}" loadgen "$MODE" --config "$WORK/tawasul.yaml" --target "$target" \
 		-n "$n" -c "$CONCURRENCY" --seed "$i" --run-id "${SUFFIX}a$i" --retries 8 --settle 120s \
-		--read-model db --objections 0.15 --withdrawals 0.10 --json
+		--read-model db "${extra[@]}" --json
 done
 
 # 7. Mid-run: when the share --kill-at of the tickets is in the read model,
 # SIGKILL worker 1 and API 1. API 1 comes back after --restart-after seconds
 # (its generator has no other address); worker 1 stays down unless
-# --restart-worker, so the survivors carry the rest.
-kill_at=$(awk -v n="$TICKETS" -v f="$KILL_AT" 'BEGIN { printf "%d", n * f }')
-((kill_at >= 1)) || kill_at=1
-rows=0
-deadline=$((SECONDS + 600))
-while ((rows < kill_at)); do
-	rows=$(sql "$DB_TAWASUL" "SELECT count(*) FROM tickets")
-	running=0
-	for ((i = 1; i <= APIS; i++)); do alive "loadgen-$i" && running=$((running + 1)); done
-	((running == APIS)) || die "a load generator ended before the kill ($rows of $TICKETS tickets in): not mid-run"
-	((SECONDS < deadline)) || die "only $rows tickets after 10 minutes"
-	sleep 0.2
-done
-KILL_SEC=$(since "$LOAD_T0")
-kill -KILL "${PID[worker-1]}" "${PID[api-1]}"
-wait "${PID[worker-1]}" 2>/dev/null || true
-wait "${PID[api-1]}" 2>/dev/null || true
-KILLED_AT_ROWS=$(sql "$DB_TAWASUL" "SELECT count(*) FROM tickets")
-log "SIGKILL worker-1 and api-1 at ${KILL_SEC}s, $KILLED_AT_ROWS of $TICKETS tickets in"
-sleep "$RESTART_AFTER"
-restart api-1
-RESTARTED=api-1
-if ((RESTART_WORKER)); then
-	restart worker-1
-	RESTARTED+=" worker-1"
+# --restart-worker, so the survivors carry the rest. --kill-at 0 kills nothing.
+if ((KILL)); then
+	kill_at=$(awk -v n="$TICKETS" -v f="$KILL_AT" 'BEGIN { printf "%d", n * f }')
+	((kill_at >= 1)) || kill_at=1
+	rows=0
+	deadline=$((SECONDS + 600))
+	while ((rows < kill_at)); do
+		rows=$(sql "$DB_TAWASUL" "SELECT count(*) FROM tickets")
+		running=0
+		for ((i = 1; i <= GENERATORS; i++)); do alive "loadgen-$i" && running=$((running + 1)); done
+		((running == GENERATORS)) || die "a load generator ended before the kill ($rows of $TICKETS tickets in): not mid-run"
+		((SECONDS < deadline)) || die "only $rows tickets after 10 minutes"
+		sleep 0.2
+	done
+	KILL_SEC=$(since "$LOAD_T0")
+	kill -KILL "${PID[worker-1]}" "${PID[api-1]}"
+	wait "${PID[worker-1]}" 2>/dev/null || true
+	wait "${PID[api-1]}" 2>/dev/null || true
+	KILLED_AT_ROWS=$(sql "$DB_TAWASUL" "SELECT count(*) FROM tickets")
+	log "SIGKILL worker-1 and api-1 at ${KILL_SEC}s, $KILLED_AT_ROWS of $TICKETS tickets in"
+	sleep "$RESTART_AFTER"
+	restart api-1
+	RESTARTED=api-1
+	if ((RESTART_WORKER)); then
+		restart worker-1
+		RESTARTED+=" worker-1"
+	fi
+	wait_for 60 "api-1 after restart" api-1 curl -fsS "http://${API_ADDR[1]}/readyz"
+	log "$RESTARTED started again"
+	KILL_LINE="SIGKILL worker-1 and api-1 at ${KILL_SEC}s with $KILLED_AT_ROWS of $TICKETS tickets in; $RESTARTED back after ${RESTART_AFTER}s"
+else
+	KILL_LINE="none (--kill-at 0)"
 fi
-wait_for 60 "api-1 after restart" api-1 curl -fsS "http://${API_ADDR[1]}/readyz"
-log "$RESTARTED started again"
 
 # 8. The generators finish, each with its own end check (accepted == rows ==
 # workflows for its run, none lost, none doubled).
 LOAD_RC=0
-for ((i = 1; i <= APIS; i++)); do
+for ((i = 1; i <= GENERATORS; i++)); do
 	wait "${PID[loadgen-$i]}" || LOAD_RC=$?
 	unset "PID[loadgen-$i]"
 done
 LOAD_SEC=$(since "$t")
-for ((i = 1; i <= APIS; i++)); do
+for ((i = 1; i <= GENERATORS; i++)); do
 	jq -e . "$WORK/loadgen-$i.json" >/dev/null 2>&1 || { tail -n 30 "$LOGS/loadgen-$i.log" >&2; die "loadgen-$i wrote no report"; }
 done
 
@@ -494,9 +567,18 @@ if [[ $MODE == lifecycle ]]; then
 	want_wf="status <> 2" # COMPLETED
 	wf_label=completed
 	settle=$((OBJECTION_WINDOW + 120))
+elif [[ $MODE == intake ]]; then
+	# Held means each workflow has run its first task (projected version 1):
+	# the API's acceptance alone leaves that task in Temporal's queue.
+	want_final="status <> 'open' OR version = 0"
+	final_label="open and recorded by their workflow"
+	want_wf="status <> 1" # RUNNING
+	wf_label=running
+	settle=$((60 + TICKETS / 10))
 else
-	want_final="status <> 'open'"
-	final_label=open
+	# Nobody answers a burst's tickets: each stays open, escalated.
+	want_final="status IN ('closed', 'withdrawn') OR version = 0"
+	final_label="still unanswered"
 	want_wf="status <> 1" # RUNNING
 	wf_label=running
 	settle=60
@@ -535,11 +617,26 @@ FAILURES=()
 # surviving worker's figures are its memory for that many open tickets.
 MEMORY=""
 for name in $(printf '%s\n' "${!PID[@]}" | sort); do
+	[[ $name == sampler ]] && continue
 	status=/proc/${PID[$name]}/status
 	alive "$name" && [[ -r $status ]] || continue
 	MEMORY+=$(awk -v n="$name" '$1 == "VmRSS:" { r = $2 } $1 == "VmHWM:" { h = $2 }
 		END { printf "%s %.0f MiB (peak %.0f); ", n, r / 1024, h / 1024 }' "$status")
 done
+
+# The heap profiles (Go's view: what is live, by allocating function) of
+# the workers still running, to read with `go tool pprof -top FILE`.
+PROFILES=""
+if ((PROFILE)); then
+	mkdir -p "$WORK/profiles"
+	for ((i = 1; i <= WORKERS; i++)); do
+		alive "worker-$i" || continue
+		curl -fsS -o "$WORK/profiles/worker-$i.heap" "http://${PPROF_ADDR[i]}/debug/pprof/heap" &&
+			curl -fsS -o "$WORK/profiles/worker-$i.goroutines" "http://${PPROF_ADDR[i]}/debug/pprof/goroutine?debug=1" &&
+			PROFILES+="$WORK/profiles/worker-$i.heap, $(head -n 1 "$WORK/profiles/worker-$i.goroutines" | awk '{ print $NF }') goroutines; " ||
+			log "could not read worker-$i's profiles"
+	done
+fi
 
 read -r LIFECYCLES ELAPSED ERRORS RETRIES < <(jq -rs '[ (map(.ops[if .mode == "lifecycle" then "lifecycle" else "create" end].ok) | add),
 	(map(.elapsed_sec) | max), (map(.errors) | add), (map(.retries) | add) ] | @tsv' "$WORK"/loadgen-*.json)
@@ -552,14 +649,16 @@ UNIT=$([[ $MODE == lifecycle ]] && echo lifecycles/s || echo tickets/s)
 	printf '%-12s %s\n' topology "Temporal $TEMPORAL_VERSION (frontend, history, matching, worker in one process) on PostgreSQL, $SHARDS history shards; $WORKERS workers, $APIS APIs"
 	printf '%-12s %s\n' setup "build ${BUILD_SEC}s, schema ${SCHEMA_SEC}s, Temporal ready ${TEMPORAL_SEC}s, tawasul ready ${TAWASUL_SEC}s"
 	printf '%-12s %s\n' load "$MODE, $TICKETS over $APIS APIs at concurrency $CONCURRENCY each, in ${LOAD_SEC}s (generators' end checks included)"
-	for ((i = 1; i <= APIS; i++)); do
-		jq -r --arg api "api-$i" '"  \($api)       \(.filings) \(.mode), \(.throughput) \(.throughput_unit), p50 \(.latency.p50_ms) ms, p99 \(.latency.p99_ms) ms, \(.errors) errors, \(.retries) retries; check: accepted \(.check.accepted) rows \(.check.rows) workflows \(.check.workflows) (\(.check.temporal)) → \(if .check.passed then "passed" else "FAILED" end)"' "$WORK/loadgen-$i.json"
+	for ((i = 1; i <= GENERATORS; i++)); do
+		jq -r --arg api "$([[ $MODE == burst ]] && echo "${APIS} APIs" || echo "api-$i")" '"  \($api)       \(.filings) \(.mode), \(.throughput) \(.throughput_unit), p50 \(.latency.p50_ms) ms, p99 \(.latency.p99_ms) ms, \(.errors) errors, \(.retries) retries; check: accepted \(.check.accepted) rows \(.check.rows) workflows \(.check.workflows) (\(.check.temporal)) → \(if .check.passed then "passed" else "FAILED" end)"' "$WORK/loadgen-$i.json"
 	done
 	printf '%-12s %s\n' throughput "$THROUGHPUT $UNIT through $APIS APIs ($LIFECYCLES in ${ELAPSED}s), $ERRORS errors, $RETRIES retries"
-	printf '%-12s %s\n' kill "SIGKILL worker-1 and api-1 at ${KILL_SEC}s with $KILLED_AT_ROWS of $TICKETS tickets in; $RESTARTED back after ${RESTART_AFTER}s"
+	printf '%-12s %s\n' kill "$KILL_LINE"
 	printf '%-12s %s\n' "end check" "accepted $ACCEPTED = rows $ROWS = ticket workflows $WF; tickets not $final_label $NOT_FINAL; workflows not $wf_label $WF_OFF; failed $FAILED_WF (after ${SETTLE_SEC}s)"
 	printf '%-12s %s\n' statuses "$STATUSES"
-	printf '%-12s %s\n' memory "${MEMORY%; }"
+	printf '%-12s %s\n' memory "${MEMORY%; } (samples: $WORK/memory.tsv)"
+	[[ -n $PROFILES ]] && printf '%-12s %s\n' profiles "${PROFILES%; }"
+	[[ $MODE == burst ]] && jq -r '"burst        \(.burst.escalated) escalated, \(.burst.not_escalated) not; deadlines over \(.burst.deadline_spread_sec)s; lateness p50 \(.burst.lateness.p50_ms) ms, p99 \(.burst.lateness.p99_ms) ms, max \(.burst.lateness.max_ms) ms"' "$WORK/loadgen-1.json"
 	printf '%-12s %s\n' audit "$AUDIT"
 	printf '%-12s %s\n' total "$(since "$T0")s"
 	if ((${#FAILURES[@]})); then
