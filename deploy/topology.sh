@@ -24,7 +24,7 @@ usage: deploy/topology.sh [flags]
   -n, --tickets N          lifecycles (or filings with --mode intake/burst), split over the APIs [TOPOLOGY_TICKETS, 2000]
   -c, --concurrency C      requests in flight per API                                       [TOPOLOGY_CONCURRENCY, 8]
       --shards S           Temporal history shards (fixed when the database is created)     [TOPOLOGY_SHARDS, 4]
-      --partitions P       partitions of each task queue (Temporal's default is 4)          [TOPOLOGY_PARTITIONS, 1]
+      --partitions P       partitions of each task queue (Temporal's default)               [TOPOLOGY_PARTITIONS, 4]
       --workers W          tawasul worker processes (at least 2)                            [TOPOLOGY_WORKERS, 2]
       --apis A             tawasul api processes (at least 2)                               [TOPOLOGY_APIS, 2]
       --mode M             lifecycle (file, answer, object, withdraw, close), intake, or     [TOPOLOGY_MODE, lifecycle]
@@ -33,8 +33,9 @@ usage: deploy/topology.sh [flags]
       --kill-at F          SIGKILL worker 1 and API 1 when this share of the tickets is in; [TOPOLOGY_KILL_AT, 0.3;
                            0 kills nothing                                                   burst: 0]
       --burst-allowance D  burst: the test policy's first-response allowance               [TOPOLOGY_BURST_ALLOWANCE, 2m]
-      --profile            serve each worker's runtime profiles (debug.pprof_addr) and keep
-                           a heap profile of each surviving worker at the end in WORK/profiles
+      --profile            serve the Temporal server's and each worker's runtime profiles
+                           (addresses in the log) and keep a heap profile of each surviving
+                           worker at the end in WORK/profiles
       --restart-after S    seconds until the killed API is started again                   [TOPOLOGY_RESTART_AFTER, 3]
       --restart-worker     start the killed worker again too (default: the survivors finish)
       --objection-window S seconds of the run's objection window, so answered tickets close [TOPOLOGY_OBJECTION_WINDOW, 60]
@@ -50,7 +51,7 @@ EOF
 TICKETS=${TOPOLOGY_TICKETS:-2000}
 CONCURRENCY=${TOPOLOGY_CONCURRENCY:-8}
 SHARDS=${TOPOLOGY_SHARDS:-4}
-PARTITIONS=${TOPOLOGY_PARTITIONS:-1}
+PARTITIONS=${TOPOLOGY_PARTITIONS:-4}
 WORKERS=${TOPOLOGY_WORKERS:-2}
 APIS=${TOPOLOGY_APIS:-2}
 MODE=${TOPOLOGY_MODE:-lifecycle}
@@ -300,16 +301,19 @@ cat >"$WORK/dynamicconfig.yaml" <<EOF
 # of 10 visibility requests per second per namespace would throttle it.
 frontend.namespaceRPS.visibility:
   - value: 100
-# A partition with no poller of its own forwards its tasks to the root
-# partition at most matching.forwarderMaxRatePerSecond (10) a second. With a
-# few pollers per worker and Temporal's 4 partitions, a ticket's first task
-# waited there (9 tickets/s reached the workers while the APIs took 85/s;
-# BENCHMARKS.md). Partitions pay off with many pollers on many hosts.
+# Partitions of a task queue: Temporal's default of 4 pays off with many
+# pollers on many hosts. 1 was measured against the backlog of first tasks
+# under intake load (BENCHMARKS.md) and made no difference.
 matching.numTaskqueueReadPartitions:
   - value: $PARTITIONS
 matching.numTaskqueueWritePartitions:
   - value: $PARTITIONS
 EOF
+TEMPORAL_PPROF=""
+if ((PROFILE)); then
+	pick_port TEMPORAL_PPROF_PORT
+	TEMPORAL_PPROF="  pprof: {port: $TEMPORAL_PPROF_PORT}"
+fi
 cat >"$WORK/temporal.yaml" <<EOF
 log:
   stdout: true
@@ -342,6 +346,7 @@ persistence:
         maxIdleConns: 10
         maxConnLifetime: 1h
 global:
+$TEMPORAL_PPROF
   membership:
     maxJoinDuration: 30s
     broadcastAddress: 127.0.0.1
@@ -422,6 +427,7 @@ for ((i = 1; i <= WORKERS; i++)); do
 	fi
 	start "worker-$i" "$LOGS/worker-$i.log" "${prof[@]}" "${TW[@]}" worker --config "$WORK/tawasul.yaml"
 done
+((PROFILE)) && log "Temporal server profiles: http://127.0.0.1:$TEMPORAL_PPROF_PORT/debug/pprof/"
 ((PROFILE)) && log "worker profiles: $(for ((i = 1; i <= WORKERS; i++)); do printf 'worker-%d http://%s/debug/pprof/ ' "$i" "${PPROF_ADDR[i]}"; done)"
 declare -a API_ADDR=()
 for ((i = 1; i <= APIS; i++)); do
@@ -578,10 +584,10 @@ elif [[ $MODE == intake ]]; then
 else
 	# Nobody answers a burst's tickets: each stays open, escalated.
 	want_final="status IN ('closed', 'withdrawn') OR version = 0"
-	final_label="still unanswered"
+	final_label="unanswered and recorded by their workflow"
 	want_wf="status <> 1" # RUNNING
 	wf_label=running
-	settle=60
+	settle=$((60 + TICKETS / 10))
 fi
 vis() { sql "$DB_VISIBILITY" "SELECT count(DISTINCT workflow_id) FROM executions_visibility WHERE workflow_type_name = 'TicketWorkflow' $1"; }
 deadline=$((SECONDS + settle))
