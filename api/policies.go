@@ -10,9 +10,12 @@ import (
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
+	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/tawasul/tawasul/normalize"
 	"github.com/tawasul/tawasul/sla"
@@ -262,20 +265,56 @@ func (a *API) rolloutProgress(c *gin.Context) {
 	}
 	qctx, cancel := context.WithTimeout(c.Request.Context(), a.updateTO)
 	defer cancel()
-	v, err := a.temporal.QueryWorkflow(qctx, workflows.PolicyRolloutWorkflowID(p.Version), "", workflows.QueryRolloutProgress)
+	id := workflows.PolicyRolloutWorkflowID(p.Version)
+	v, err := a.temporal.QueryWorkflow(qctx, id, "", workflows.QueryRolloutProgress)
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {
 		writeProblem(c, problem(http.StatusNotFound, codeNotFound))
 		return
-	} else if err != nil {
-		a.log.Warn("roll-out progress unavailable", "version", p.Version, "error", err)
-		writeProblem(c, problem(http.StatusServiceUnavailable, codeTemporalUnavailable))
-		return
 	}
 	var progress workflows.RolloutProgress
+	if err != nil {
+		// A finished roll-out answers a query only after a worker has
+		// replayed it, which a busy worker may not do in time; its result
+		// is the same progress and needs no worker.
+		done, ok, rerr := a.closedRolloutProgress(qctx, id)
+		if rerr != nil || !ok {
+			a.log.Warn("roll-out progress unavailable", "version", p.Version, "error", err, "result_error", rerr)
+			writeProblem(c, problem(http.StatusServiceUnavailable, codeTemporalUnavailable))
+			return
+		}
+		writeJSON(c, http.StatusOK, done)
+		return
+	}
 	if err := v.Get(&progress); err != nil {
 		a.fail(c, fmt.Errorf("decode roll-out progress: %w", err))
 		return
 	}
 	writeJSON(c, http.StatusOK, progress)
+}
+
+// closedRolloutProgress reads a completed roll-out's result from the close
+// event of its latest run; ok is false while the roll-out still runs (or
+// ended without a result).
+func (a *API) closedRolloutProgress(ctx context.Context, id string) (workflows.RolloutProgress, bool, error) {
+	var progress workflows.RolloutProgress
+	resp, err := a.temporal.GetWorkflowExecutionHistory(ctx, &workflowservice.GetWorkflowExecutionHistoryRequest{
+		Namespace:              a.namespace,
+		Execution:              &commonpb.WorkflowExecution{WorkflowId: id},
+		HistoryEventFilterType: enums.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT,
+	})
+	if err != nil {
+		return progress, false, fmt.Errorf("reading the roll-out's close event: %w", err)
+	}
+	for _, e := range resp.GetHistory().GetEvents() {
+		attrs := e.GetWorkflowExecutionCompletedEventAttributes()
+		if attrs == nil {
+			continue
+		}
+		if err := converter.GetDefaultDataConverter().FromPayloads(attrs.GetResult(), &progress); err != nil {
+			return progress, false, fmt.Errorf("decoding the roll-out's result: %w", err)
+		}
+		return progress, true, nil
+	}
+	return progress, false, nil
 }

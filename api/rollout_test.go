@@ -2,8 +2,14 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"testing"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/tawasul/tawasul/workflows"
 )
@@ -52,5 +58,43 @@ func TestPolicyRollout(t *testing.T) {
 	g.json(&p)
 	if p.Sent != 40 || p.Finished {
 		t.Fatalf("progress: %+v", p)
+	}
+
+	// The query fails (no worker replays the finished roll-out in time):
+	// while the roll-out has no close event, 503; once it has completed, its
+	// result answers.
+	closed := false
+	f.tc.mu.Lock()
+	f.tc.query = func(string, string) (any, error) { return nil, errors.New("query timed out") }
+	f.tc.history = func(r *workflowservice.GetWorkflowExecutionHistoryRequest) (*workflowservice.GetWorkflowExecutionHistoryResponse, error) {
+		if r.GetExecution().GetWorkflowId() != "policy-rollout-v1" || r.GetHistoryEventFilterType() != enumspb.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT {
+			t.Errorf("history request %v", r)
+		}
+		if !closed {
+			return &workflowservice.GetWorkflowExecutionHistoryResponse{History: &historypb.History{}}, nil
+		}
+		result, err := converter.GetDefaultDataConverter().ToPayloads(workflows.RolloutProgress{Version: 1, Sent: 101, Finished: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &workflowservice.GetWorkflowExecutionHistoryResponse{History: &historypb.History{Events: []*historypb.HistoryEvent{{
+			EventType: enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+			Attributes: &historypb.HistoryEvent_WorkflowExecutionCompletedEventAttributes{
+				WorkflowExecutionCompletedEventAttributes: &historypb.WorkflowExecutionCompletedEventAttributes{Result: result},
+			},
+		}}}}, nil
+	}
+	f.tc.mu.Unlock()
+	f.do(req{method: "GET", path: "/api/v1/policies/1/rollout", token: admin}).
+		expectProblem(http.StatusServiceUnavailable, codeTemporalUnavailable)
+	f.tc.mu.Lock()
+	closed = true
+	f.tc.mu.Unlock()
+	p = workflows.RolloutProgress{}
+	g = f.do(req{method: "GET", path: "/api/v1/policies/1/rollout", token: admin})
+	g.expect(http.StatusOK)
+	g.json(&p)
+	if p.Sent != 101 || !p.Finished {
+		t.Fatalf("progress of the finished roll-out: %+v", p)
 	}
 }
