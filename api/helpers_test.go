@@ -91,6 +91,9 @@ func (f *fakeTemporal) GetWorkflowExecutionHistory(ctx context.Context, req *wor
 	if fn == nil {
 		return nil, errors.New("fake: no history configured")
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err // as a gRPC call made with a spent context
+	}
 	return fn(req)
 }
 

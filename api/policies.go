@@ -276,17 +276,18 @@ func (a *API) rolloutProgress(c *gin.Context) {
 	if err != nil {
 		// A finished roll-out answers a query only after a worker has
 		// replayed it, which a busy worker may not do in time; its result
-		// is the same progress and needs no worker.
-		done, ok, rerr := a.closedRolloutProgress(qctx, id)
-		if rerr != nil || !ok {
+		// is the same progress and needs no worker. The query may have used
+		// up qctx: the result gets its own time.
+		rctx, rcancel := context.WithTimeout(c.Request.Context(), a.updateTO)
+		defer rcancel()
+		var ok bool
+		var rerr error
+		if progress, ok, rerr = a.closedRolloutProgress(rctx, id); rerr != nil || !ok {
 			a.log.Warn("roll-out progress unavailable", "version", p.Version, "error", err, "result_error", rerr)
 			writeProblem(c, problem(http.StatusServiceUnavailable, codeTemporalUnavailable))
 			return
 		}
-		writeJSON(c, http.StatusOK, done)
-		return
-	}
-	if err := v.Get(&progress); err != nil {
+	} else if err := v.Get(&progress); err != nil {
 		a.fail(c, fmt.Errorf("decode roll-out progress: %w", err))
 		return
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"testing"
+	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
@@ -89,6 +90,11 @@ func TestPolicyRollout(t *testing.T) {
 		expectProblem(http.StatusServiceUnavailable, codeTemporalUnavailable)
 	f.tc.mu.Lock()
 	closed = true
+	// The query runs out the whole wait, as it does when no worker replays.
+	f.tc.query = func(string, string) (any, error) {
+		time.Sleep(f.api.updateTO + 100*time.Millisecond)
+		return nil, context.DeadlineExceeded
+	}
 	f.tc.mu.Unlock()
 	p = workflows.RolloutProgress{}
 	g = f.do(req{method: "GET", path: "/api/v1/policies/1/rollout", token: admin})
