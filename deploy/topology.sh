@@ -199,11 +199,13 @@ start() {
 	CMDLINE[$name]=$(printf '%q ' "$@")
 	"$@" >>"$logf" 2>&1 &
 	PID[$name]=$!
+	echo "$!" >"$WORK/$name.pid"
 }
 restart() {
 	local name=$1
 	eval "${CMDLINE[$name]}" '>>"$LOGS/$name.log" 2>&1 &'
 	PID[$name]=$!
+	echo "$!" >"$WORK/$name.pid"
 }
 alive() { kill -0 "${PID[$1]}" 2>/dev/null; }
 
@@ -467,12 +469,15 @@ fi
 # workflow has recorded its first change, each worker's VmRSS in MiB), in
 # WORK/memory.tsv. The API writes a ticket's row; its workflow's first task,
 # run by a worker, projects version 1: the gap is the workers' backlog.
+# The sampler runs in a subshell with a copy of PID, so it reads each
+# worker's pid from its file: a restarted worker keeps its column.
 sample_memory() {
-	local t0=$1 i rss line
+	local t0=$1 i rss line pid
 	while :; do
 		line="$(since "$t0")\t$(sql "$DB_TAWASUL" "SELECT count(*) || E'\t' || count(*) FILTER (WHERE version > 0) FROM tickets" 2>/dev/null || printf -- '-\t-')"
 		for ((i = 1; i <= WORKERS; i++)); do
-			rss=$(awk '$1 == "VmRSS:" { printf "%.0f", $2 / 1024 }' "/proc/${PID[worker-$i]}/status" 2>/dev/null || true)
+			pid=$(cat "$WORK/worker-$i.pid" 2>/dev/null || true)
+			rss=$(awk '$1 == "VmRSS:" { printf "%.0f", $2 / 1024 }' "/proc/$pid/status" 2>/dev/null || true)
 			line+="\t${rss:--}"
 		done
 		printf '%b\n' "$line" >>"$WORK/memory.tsv"
