@@ -32,7 +32,10 @@ usage: deploy/topology.sh [flags]
                            spread over every API)
       --kill-at F          SIGKILL worker 1 and API 1 when this share of the tickets is in; [TOPOLOGY_KILL_AT, 0.3;
                            0 kills nothing                                                   burst: 0]
-      --burst-allowance D  burst: the test policy's first-response allowance               [TOPOLOGY_BURST_ALLOWANCE, 2m]
+      --burst-allowance D  burst: the deadlines fall this long after the start, rounded up  [TOPOLOGY_BURST_ALLOWANCE, 2m]
+                           to the minute (loadgen's --burst-allowance)
+      --ceiling            burst: first measure bare timers due at the same instant on the
+                           same server (loadgen --with-ceiling), and print the ratio
       --profile            serve the Temporal server's and each worker's runtime profiles
                            (addresses in the log) and keep a heap profile of each surviving
                            worker at the end in WORK/profiles
@@ -58,6 +61,7 @@ MODE=${TOPOLOGY_MODE:-lifecycle}
 KILL_AT=${TOPOLOGY_KILL_AT:-}
 BURST_ALLOWANCE=${TOPOLOGY_BURST_ALLOWANCE:-2m}
 PROFILE=0
+CEILING=0
 RESTART_AFTER=${TOPOLOGY_RESTART_AFTER:-3}
 RESTART_WORKER=0
 OBJECTION_WINDOW=${TOPOLOGY_OBJECTION_WINDOW:-60}
@@ -82,6 +86,7 @@ while (($#)); do
 	--restart-worker) RESTART_WORKER=1; shift ;;
 	--burst-allowance) BURST_ALLOWANCE=$2; shift 2 ;;
 	--profile) PROFILE=1; shift ;;
+	--ceiling) CEILING=1; shift ;;
 	--objection-window) OBJECTION_WINDOW=$2; shift 2 ;;
 	--work-dir) WORK=$2; shift 2 ;;
 	--tawasul-bin) TAWASUL_BIN=$2; shift 2 ;;
@@ -102,6 +107,7 @@ done
 ((WORKERS >= 2 && APIS >= 2)) || die "one worker and one API are killed: run at least 2 of each"
 ((TICKETS >= APIS && CONCURRENCY >= 1 && SHARDS >= 1 && PARTITIONS >= 1)) || die "need at least one ticket per API, concurrency and shards ≥ 1"
 [[ $MODE == lifecycle || $MODE == intake || $MODE == burst ]] || die "--mode is lifecycle, intake or burst"
+((CEILING == 0)) || [[ $MODE == burst ]] || die "--ceiling is for --mode burst (with one generator per API, a ceiling would be measured under the others' load)"
 # A burst measures how late escalations fire: a kill would measure the
 # restart instead, so by default nothing is killed.
 [[ -n $KILL_AT ]] || KILL_AT=$([[ $MODE == burst ]] && echo 0 || echo 0.3)
@@ -510,6 +516,8 @@ for ((i = 1; i <= GENERATORS; i++)); do
 		target=${target%,}
 		extra=(--burst-allowance "$BURST_ALLOWANCE")
 	fi
+	# A burst has one generator (above), which measures its ceiling first.
+	((CEILING && i == 1)) && extra+=(--with-ceiling)
 	start "loadgen-$i" "$LOGS/loadgen-$i.log" sh -c 'exec "$0" "$@" >"'"$WORK/loadgen-$i.json"'"' \
 		"${TW[@]}" loadgen "$MODE" --config "$WORK/tawasul.yaml" --target "$target" \
 		-n "$n" -c "$CONCURRENCY" --seed "$i" --run-id "${SUFFIX}a$i" --retries 8 --settle 120s \
@@ -670,6 +678,7 @@ UNIT=$([[ $MODE == lifecycle ]] && echo lifecycles/s || echo tickets/s)
 	printf '%-12s %s\n' memory "${MEMORY%; } (samples: $WORK/memory.tsv)"
 	[[ -n $PROFILES ]] && printf '%-12s %s\n' profiles "${PROFILES%; }"
 	[[ $MODE == burst ]] && jq -r '"burst        \(.burst.escalated) escalated, \(.burst.not_escalated) not; deadlines over \(.burst.deadline_spread_sec)s; lateness p50 \(.burst.lateness.p50_ms) ms, p99 \(.burst.lateness.p99_ms) ms, max \(.burst.lateness.max_ms) ms"' "$WORK/loadgen-1.json"
+	[[ $MODE == burst ]] && ((CEILING)) && jq -r '"ceiling      \(.timer_ceiling.fired) bare timers fired; lateness p50 \(.timer_ceiling.lateness.p50_ms) ms, p99 \(.timer_ceiling.lateness.p99_ms) ms, max \(.timer_ceiling.lateness.max_ms) ms; ratio of the p99s \(.ratios.burst_p99_lateness_per_timer_p99)"' "$WORK/loadgen-1.json"
 	printf '%-12s %s\n' audit "$AUDIT"
 	printf '%-12s %s\n' total "$(since "$T0")s"
 	if ((${#FAILURES[@]})); then

@@ -56,6 +56,21 @@ func TestLoadgen(t *testing.T) {
 		t.Errorf("%d objections accepted for %d objected tickets", got, f[loadgen.FateObjected])
 	}
 
+	// A burst (deadlines a few seconds after each filing, so the test need
+	// not wait for a minute boundary) measured against bare timers.
+	burst := base
+	burst.Mode, burst.N, burst.RunID = loadgen.ModeBurst, 20, "e2eburst"
+	burst.BurstAllowance, burst.WithCeiling, burst.Check = 5*time.Second, true, false
+	rep, err = loadgen.Run(ctx, burst)
+	if err != nil {
+		t.Fatalf("burst run: %v", err)
+	}
+	b, tc := rep.Burst, rep.TimerCeiling
+	if !rep.Passed || b == nil || b.Aligned || b.Escalated != 20 || tc == nil || tc.Fired != 20 || tc.Lateness.Count != 20 ||
+		rep.Ratios["burst_p99_lateness_per_timer_p99"] <= 0 {
+		t.Fatalf("burst: %s\n%+v\n%+v", rep.Summary(), b, tc)
+	}
+
 	// The intake run's tickets, plus one number nobody filed: the check
 	// must name it, missing from the read model and from Temporal.
 	rows, err := rm.RunRows(ctx, "e2eintake")

@@ -21,6 +21,7 @@ const (
 	ceilingNoop      = "LoadgenNoop"
 	ceilingLife      = "LoadgenLifecycle"
 	ceilingStep      = "LoadgenStep"
+	ceilingTimer     = "LoadgenTimer"
 	ceilingSignal    = "respond"
 )
 
@@ -39,6 +40,31 @@ func lifecycleWorkflow(ctx workflow.Context) error {
 }
 
 func ceilingStepActivity(context.Context, string) error { return nil }
+
+// timerWorkflow is a deadline at its smallest: wait until at, then say how
+// late the workflow task that the timer woke ran. A first task that runs
+// after at (the start was queued) counts as late too, as a ticket's does.
+func timerWorkflow(ctx workflow.Context, at time.Time) (time.Duration, error) {
+	if d := at.Sub(workflow.Now(ctx)); d > 0 {
+		if err := workflow.Sleep(ctx, d); err != nil {
+			return 0, err
+		}
+	}
+	return workflow.Now(ctx).Sub(at), nil
+}
+
+// ceilingWorker runs the ceiling's workflows on its own task queue.
+func ceilingWorker(tc client.Client) (sdkworker.Worker, error) {
+	w := sdkworker.New(tc, CeilingTaskQueue, sdkworker.Options{})
+	w.RegisterWorkflowWithOptions(noopWorkflow, workflow.RegisterOptions{Name: ceilingNoop})
+	w.RegisterWorkflowWithOptions(lifecycleWorkflow, workflow.RegisterOptions{Name: ceilingLife})
+	w.RegisterWorkflowWithOptions(timerWorkflow, workflow.RegisterOptions{Name: ceilingTimer})
+	w.RegisterActivityWithOptions(ceilingStepActivity, activity.RegisterOptions{Name: ceilingStep})
+	if err := w.Start(); err != nil {
+		return nil, fmt.Errorf("starting the ceiling worker: %w", err)
+	}
+	return w, nil
+}
 
 // CeilingReport is what the server managed without Tawasul.
 type CeilingReport struct {
@@ -59,12 +85,9 @@ type CeilingReport struct {
 // MeasureCeiling runs n no-op starts, then n minimal lifecycles, each at
 // concurrency c, with a worker it starts and stops itself.
 func MeasureCeiling(ctx context.Context, tc client.Client, runID string, n, c int, prog *Progress) (*CeilingReport, error) {
-	w := sdkworker.New(tc, CeilingTaskQueue, sdkworker.Options{})
-	w.RegisterWorkflowWithOptions(noopWorkflow, workflow.RegisterOptions{Name: ceilingNoop})
-	w.RegisterWorkflowWithOptions(lifecycleWorkflow, workflow.RegisterOptions{Name: ceilingLife})
-	w.RegisterActivityWithOptions(ceilingStepActivity, activity.RegisterOptions{Name: ceilingStep})
-	if err := w.Start(); err != nil {
-		return nil, fmt.Errorf("starting the ceiling worker: %w", err)
+	w, err := ceilingWorker(tc)
+	if err != nil {
+		return nil, err
 	}
 	defer w.Stop()
 
@@ -126,6 +149,80 @@ func MeasureCeiling(ctx context.Context, tc client.Client, runID string, n, c in
 	rep.LifecycleErrors = int(failed.Load())
 	rep.LifecyclesPerSec = rate(done.Load(), el)
 	rep.LifecycleLatency = lives.Stats()
+	return rep, ctx.Err()
+}
+
+// TimerCeiling is how late the same server wakes n bare workflows whose
+// timers fall due together: the floor under a burst's escalation lateness.
+type TimerCeiling struct {
+	TaskQueue   string `json:"task_queue"`
+	N           int    `json:"n"`
+	Concurrency int    `json:"concurrency"`
+	// Deadline is the one instant every timer fell due at; zero when each
+	// was due a fixed time after its own start.
+	Deadline     time.Time `json:"deadline,omitzero"`
+	StartsPerSec float64   `json:"starts_per_sec"`
+	StartErrors  int       `json:"start_errors"`
+	// StartsEndedSec is when the last start returned, after the first; the
+	// deadline should lie beyond it.
+	StartsEndedSec float64 `json:"starts_ended_sec"`
+	Fired          int     `json:"fired"`
+	Lateness       Stats   `json:"lateness"`
+}
+
+// MeasureTimerCeiling starts n workflows at concurrency c whose timers all
+// fall due at `at` (one instant, as an aligned burst's deadlines) or, with
+// each set, at the start plus each (as an unaligned burst's), and reads how
+// late each woke.
+func MeasureTimerCeiling(ctx context.Context, tc client.Client, runID string, n, c int, at time.Time,
+	each time.Duration, prog *Progress) (*TimerCeiling, error) {
+	w, err := ceilingWorker(tc)
+	if err != nil {
+		return nil, err
+	}
+	defer w.Stop()
+	rep := &TimerCeiling{TaskQueue: CeilingTaskQueue, N: n, Concurrency: c}
+	if each <= 0 {
+		rep.Deadline = at
+	}
+	var done, failed atomic.Int64
+	runs := make([]client.WorkflowRun, n)
+	prog.Start("ceiling:timers", n, time.Time{}, done.Load, failed.Load)
+	el := pool(ctx, n, c, func(ctx context.Context, i int) {
+		due := at
+		if each > 0 {
+			due = time.Now().Add(each)
+		}
+		o := client.StartWorkflowOptions{ID: fmt.Sprintf("loadgen-%s-timer-%d", runID, i), TaskQueue: CeilingTaskQueue}
+		run, err := tc.ExecuteWorkflow(ctx, o, ceilingTimer, due)
+		if err != nil {
+			failed.Add(1)
+			return
+		}
+		runs[i] = run
+		done.Add(1)
+	})
+	prog.Stop()
+	rep.StartErrors = int(failed.Load())
+	rep.StartsPerSec = rate(done.Load(), el)
+	rep.StartsEndedSec = round2(el.Seconds())
+
+	var late Histogram
+	var fired atomic.Int64
+	prog.Start("ceiling:fired", int(done.Load()), at, fired.Load, nil)
+	pool(ctx, n, c, func(ctx context.Context, i int) {
+		if runs[i] == nil {
+			return
+		}
+		var d time.Duration
+		if runs[i].Get(ctx, &d) == nil {
+			late.Record(d)
+			fired.Add(1)
+		}
+	})
+	prog.Stop()
+	rep.Fired = int(fired.Load())
+	rep.Lateness = late.Stats()
 	return rep, ctx.Err()
 }
 

@@ -106,3 +106,32 @@ func TestProgressLines(t *testing.T) {
 		t.Fatalf("terminal progress: %q", b.String())
 	}
 }
+
+// A burst's ratio is its p99 lateness over the bare timers' p99, and a
+// timer ceiling whose timers did not all fire fails the run.
+func TestReportBurstAgainstTimerCeiling(t *testing.T) {
+	rec := NewRecorder()
+	rec.Add("create", Result{Attempts: 1, Latency: 10 * time.Millisecond})
+	rep := &Report{Mode: ModeBurst, Filings: 1}
+	rep.Burst = &BurstReport{Aligned: true, Escalated: 1, Lateness: Stats{Count: 1, P99MS: 3000}}
+	rep.TimerCeiling = &TimerCeiling{N: 2, Fired: 2, Lateness: Stats{Count: 2, P99MS: 1200}}
+	rep.finish(rec, 0)
+	if !rep.Passed || rep.Ratios["burst_p99_lateness_per_timer_p99"] != 2.5 {
+		t.Fatalf("passed %v, ratios %v, failures %v", rep.Passed, rep.Ratios, rep.Failures)
+	}
+	var b bytes.Buffer
+	rep.WritePlain(&b)
+	for _, want := range []string{"2 bare timers", "2 fired; lateness", "burst_p99_lateness_per_timer_p99 2.50",
+		"ceiling_lateness_p99=1.20s"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, b.String())
+		}
+	}
+
+	rep = &Report{Mode: ModeBurst, Filings: 1}
+	rep.TimerCeiling = &TimerCeiling{N: 2, Fired: 1}
+	rep.finish(rec, 0)
+	if rep.Passed {
+		t.Fatal("a timer ceiling with a timer that never fired passed")
+	}
+}

@@ -52,8 +52,11 @@ type Options struct {
 	// ObjectionWindow, when positive, makes lifecycle save a policy with this
 	// window so answered tickets close within the run (restored after).
 	ObjectionWindow time.Duration
-	// BurstAllowance is the first-response allowance of the burst policy.
+	// BurstAllowance is how long after the run's start the burst's
+	// deadlines fall (aligned), or each ticket's allowance (not aligned).
 	BurstAllowance time.Duration
+	// BurstAligned puts every burst deadline on the same instant (alignBurst).
+	BurstAligned bool
 
 	Timeout   time.Duration // per HTTP attempt
 	Retries   int
@@ -148,7 +151,19 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	// The ceiling goes first, on a server with nothing of this run in it:
 	// after the run, Tawasul's worker is still projecting the tickets just
 	// filed and would be measured along with Temporal.
-	if o.Mode == ModeCeiling || o.WithCeiling {
+	if o.Mode == ModeBurst && o.WithCeiling {
+		// A burst's ceiling is bare timers falling due as its deadlines will.
+		var each time.Duration
+		if !o.BurstAligned {
+			each = o.BurstAllowance
+		}
+		at := burstDeadline(time.Now(), o.BurstAllowance)
+		c, err := MeasureTimerCeiling(ctx, o.Temporal, o.RunID, o.CeilingN, o.Concurrency, at, each, r.prog)
+		if err != nil {
+			return r.rep, fmt.Errorf("measuring the timer ceiling: %w", err)
+		}
+		r.rep.TimerCeiling = c
+	} else if o.Mode == ModeCeiling || o.WithCeiling {
 		c, err := MeasureCeiling(ctx, o.Temporal, o.RunID, o.CeilingN, o.Concurrency, r.prog)
 		if err != nil {
 			return r.rep, fmt.Errorf("measuring the ceiling: %w", err)
@@ -435,124 +450,4 @@ func (r *runner) chain(ctx context.Context, seq int, fate Fate) bool {
 	// The review sits one level above the entity that answered; the admin
 	// may answer anywhere.
 	return respond(r.o.AdminToken, "review")
-}
-
-// BurstReport is how late escalations fire when many deadlines fall together.
-type BurstReport struct {
-	Allowance      string    `json:"allowance"`
-	TestPolicy     int       `json:"test_policy_version"`
-	FirstDeadline  time.Time `json:"first_deadline"`
-	LastDeadline   time.Time `json:"last_deadline"`
-	SpreadSec      float64   `json:"deadline_spread_sec"`
-	Escalated      int       `json:"escalated"`
-	NotEscalated   int       `json:"not_escalated"`
-	Lateness       Stats     `json:"lateness"`
-	PolicyRestored int       `json:"policy_restored_version,omitempty"`
-}
-
-// burst files N tickets under a policy whose first answer is due after a
-// short allowance on the 24x7 clock, so their deadlines fall in the same
-// minute; nobody answers; then it measures how late each escalation was
-// recorded after its deadline.
-func (r *runner) burst(ctx context.Context) (*BurstReport, error) {
-	o := r.o
-	restore, v, err := r.setPolicy(ctx, func(p *sla.Policy) {
-		for i := range p.Responses {
-			p.Responses[i].Allowance = sla.Allowance{Duration: o.BurstAllowance}
-			p.Responses[i].Clock = sla.ClockAroundTheClock
-		}
-	})
-	if err != nil {
-		return nil, err
-	}
-	b := &BurstReport{Allowance: sla.Allowance{Duration: o.BurstAllowance}.String(), TestPolicy: v}
-	r.rep.TestPolicy = v
-	el := r.phase(ctx, "burst", o.N, func(ctx context.Context, i int) bool { return r.create(ctx, i) })
-	r.rep.throughput(r.rec, "create", el, "tickets/s")
-	if err := restore(context.WithoutCancel(ctx)); err != nil {
-		r.rep.Failures = append(r.rep.Failures, "restoring the policy: "+err.Error())
-	}
-	b.PolicyRestored = r.rep.PolicyRestored
-
-	due := map[string]time.Time{}
-	for i := range o.N {
-		c, ok := r.acc.Get(i)
-		if !ok {
-			continue
-		}
-		due[c.Number] = c.SLADueAt
-		if b.FirstDeadline.IsZero() || c.SLADueAt.Before(b.FirstDeadline) {
-			b.FirstDeadline = c.SLADueAt
-		}
-		if c.SLADueAt.After(b.LastDeadline) {
-			b.LastDeadline = c.SLADueAt
-		}
-	}
-	b.SpreadSec = round2(b.LastDeadline.Sub(b.FirstDeadline).Seconds())
-	if len(due) == 0 {
-		return b, nil
-	}
-
-	r.prog.Start("deadlines", 0, b.LastDeadline, nil, nil)
-	err = sleepCtx(ctx, time.Until(b.LastDeadline))
-	r.prog.Stop()
-	if err != nil {
-		return b, err
-	}
-	var late Histogram
-	pending := make([]string, 0, len(due))
-	for n := range due {
-		pending = append(pending, n)
-	}
-	giveUp := time.Now().Add(o.Settle + time.Minute)
-	var seen atomic.Int64
-	r.prog.Start("escalation", len(pending), time.Time{}, seen.Load, nil)
-	// The workflow stamps each escalation's time itself, so how soon this
-	// reads it changes nothing measured; a few gentle readers, rounds 5 s
-	// apart, keep the reading from competing with the escalations.
-	readers := min(o.Concurrency, 4)
-	for len(pending) > 0 && time.Now().Before(giveUp) && ctx.Err() == nil {
-		var mu sync.Mutex
-		var still []string
-		pool(ctx, len(pending), readers, func(ctx context.Context, i int) {
-			at, ok := r.escalatedAt(ctx, pending[i])
-			mu.Lock()
-			defer mu.Unlock()
-			if !ok {
-				still = append(still, pending[i])
-				return
-			}
-			late.Record(at.Sub(due[pending[i]]))
-			seen.Add(1)
-		})
-		pending = still
-		if len(pending) > 0 {
-			_ = sleepCtx(ctx, 5*time.Second)
-		}
-	}
-	r.prog.Stop()
-	b.Escalated, b.NotEscalated = int(late.Count()), len(pending)
-	b.Lateness = late.Stats()
-	return b, nil
-}
-
-// escalatedAt reads the ticket's timeline for its first escalation.
-func (r *runner) escalatedAt(ctx context.Context, number string) (time.Time, bool) {
-	var t struct {
-		Timeline []struct {
-			Type string    `json:"type"`
-			At   time.Time `json:"at"`
-		} `json:"timeline"`
-	}
-	res := r.cl.Do(ctx, Call{Method: http.MethodGet, Path: "/api/v1/tickets/" + number, Token: r.o.AdminToken})
-	r.rec.Add("read", res)
-	if !res.OK() || json.Unmarshal(res.Body, &t) != nil {
-		return time.Time{}, false
-	}
-	for _, e := range t.Timeline {
-		if e.Type == "escalated" {
-			return e.At, true
-		}
-	}
-	return time.Time{}, false
 }
