@@ -10,7 +10,7 @@
 #   deploy/topology.sh -n 200 -c 4          # the CI smoke's size (e2e/topology_test.go)
 #   deploy/topology.sh --shards 16 --workers 3 --apis 3 --keep
 #   deploy/topology.sh --mode intake -n 100000 -c 16 --profile   # worker memory, heap profiles kept
-#   deploy/topology.sh --mode burst -n 10000 -c 32               # escalation lateness, nothing killed
+#   deploy/topology.sh --mode burst -n 10000 -c 32 --ceiling     # escalation lateness against bare timers
 #
 # Needs: go (run from anywhere inside the repository), psql, curl, jq, and
 # PostgreSQL reachable as TOPOLOGY_PG_USER on TOPOLOGY_PG_HOST:TOPOLOGY_PG_PORT
