@@ -46,14 +46,11 @@ func burstDeadline(now time.Time, allowance time.Duration) time.Time {
 // local day (the office would have to open within the last hour before
 // midnight): the caller then counts the allowance on the 24x7 clock.
 func alignBurst(p *sla.Policy, due time.Time) bool {
-	loc, err := time.LoadLocation(p.Calendar.TimeZone)
-	if err != nil {
+	if !alignable(p.Calendar.TimeZone, due) {
 		return false
 	}
+	loc, _ := time.LoadLocation(p.Calendar.TimeZone) // alignable loaded it
 	open := due.Add(-time.Minute).In(loc)
-	if open.Hour() >= 23 {
-		return false
-	}
 	p.Calendar.WorkDays = []time.Weekday{time.Sunday, time.Monday, time.Tuesday, time.Wednesday,
 		time.Thursday, time.Friday, time.Saturday}
 	p.Calendar.OpensAt = open.Format("15:04")
@@ -64,6 +61,13 @@ func alignBurst(p *sla.Policy, due time.Time) bool {
 		p.Responses[i].Clock = sla.ClockBusiness
 	}
 	return true
+}
+
+// alignable says whether a burst's office can open one minute before due
+// and still close the same local day in time zone tz.
+func alignable(tz string, due time.Time) bool {
+	loc, err := time.LoadLocation(tz)
+	return err == nil && due.Add(-time.Minute).In(loc).Hour() < 23
 }
 
 // burst files N tickets under a test policy that makes their first answers

@@ -53,12 +53,37 @@ func timerWorkflow(ctx workflow.Context, at time.Time) (time.Duration, error) {
 	return workflow.Now(ctx).Sub(at), nil
 }
 
-// ceilingWorker runs the ceiling's workflows on its own task queue.
-func ceilingWorker(tc client.Client) (sdkworker.Worker, error) {
-	w := sdkworker.New(tc, CeilingTaskQueue, sdkworker.Options{})
+// Ceiling measures the server with no Tawasul logic, from this process.
+type Ceiling struct {
+	Temporal    client.Client
+	RunID       string
+	N           int
+	Concurrency int
+	// Pollers is the ceiling worker's workflow and activity task pollers
+	// (0: the SDK's default, as Tawasul's worker has unless configured):
+	// with too few, the figures would be the worker's, not the server's.
+	Pollers  int
+	Progress *Progress
+}
+
+// worker runs the ceiling's workflows on their own task queue; fired counts
+// the bare timers that woke, for the progress bar.
+func (m Ceiling) worker(fired *atomic.Int64) (sdkworker.Worker, error) {
+	w := sdkworker.New(m.Temporal, CeilingTaskQueue, sdkworker.Options{
+		MaxConcurrentWorkflowTaskPollers: m.Pollers,
+		MaxConcurrentActivityTaskPollers: m.Pollers,
+	})
 	w.RegisterWorkflowWithOptions(noopWorkflow, workflow.RegisterOptions{Name: ceilingNoop})
 	w.RegisterWorkflowWithOptions(lifecycleWorkflow, workflow.RegisterOptions{Name: ceilingLife})
-	w.RegisterWorkflowWithOptions(timerWorkflow, workflow.RegisterOptions{Name: ceilingTimer})
+	w.RegisterWorkflowWithOptions(func(ctx workflow.Context, at time.Time) (time.Duration, error) {
+		late, err := timerWorkflow(ctx, at)
+		// Progress only, never part of a result: a task that fails after
+		// this line and runs again counts twice.
+		if err == nil && !workflow.IsReplaying(ctx) {
+			fired.Add(1)
+		}
+		return late, err
+	}, workflow.RegisterOptions{Name: ceilingTimer})
 	w.RegisterActivityWithOptions(ceilingStepActivity, activity.RegisterOptions{Name: ceilingStep})
 	if err := w.Start(); err != nil {
 		return nil, fmt.Errorf("starting the ceiling worker: %w", err)
@@ -82,14 +107,15 @@ type CeilingReport struct {
 	LifecycleErrors  int     `json:"lifecycle_errors"`
 }
 
-// MeasureCeiling runs n no-op starts, then n minimal lifecycles, each at
-// concurrency c, with a worker it starts and stops itself.
-func MeasureCeiling(ctx context.Context, tc client.Client, runID string, n, c int, prog *Progress) (*CeilingReport, error) {
-	w, err := ceilingWorker(tc)
+// Measure runs N no-op starts, then N minimal lifecycles, each at the
+// concurrency, with a worker it starts and stops itself.
+func (m Ceiling) Measure(ctx context.Context) (*CeilingReport, error) {
+	w, err := m.worker(new(atomic.Int64))
 	if err != nil {
 		return nil, err
 	}
 	defer w.Stop()
+	tc, runID, n, c, prog := m.Temporal, m.RunID, m.N, m.Concurrency, m.Progress
 
 	rep := &CeilingReport{TaskQueue: CeilingTaskQueue, N: n, Concurrency: c}
 	opts := func(kind string, i int) client.StartWorkflowOptions {
@@ -170,17 +196,17 @@ type TimerCeiling struct {
 	Lateness       Stats   `json:"lateness"`
 }
 
-// MeasureTimerCeiling starts n workflows at concurrency c whose timers all
-// fall due at `at` (one instant, as an aligned burst's deadlines) or, with
-// each set, at the start plus each (as an unaligned burst's), and reads how
-// late each woke.
-func MeasureTimerCeiling(ctx context.Context, tc client.Client, runID string, n, c int, at time.Time,
-	each time.Duration, prog *Progress) (*TimerCeiling, error) {
-	w, err := ceilingWorker(tc)
+// Timers starts N workflows at the concurrency whose timers all fall due at
+// `at` (one instant, as an aligned burst's deadlines) or, with each set, at
+// the start plus each (as an unaligned burst's), and reads how late each woke.
+func (m Ceiling) Timers(ctx context.Context, at time.Time, each time.Duration) (*TimerCeiling, error) {
+	var fired atomic.Int64
+	w, err := m.worker(&fired)
 	if err != nil {
 		return nil, err
 	}
 	defer w.Stop()
+	tc, runID, n, c, prog := m.Temporal, m.RunID, m.N, m.Concurrency, m.Progress
 	rep := &TimerCeiling{TaskQueue: CeilingTaskQueue, N: n, Concurrency: c}
 	if each <= 0 {
 		rep.Deadline = at
@@ -207,9 +233,10 @@ func MeasureTimerCeiling(ctx context.Context, tc client.Client, runID string, n,
 	rep.StartsPerSec = rate(done.Load(), el)
 	rep.StartsEndedSec = round2(el.Seconds())
 
+	// The bar counts the timers as the worker sees them wake; the results
+	// below are read in index order, c at a time, and would lag far behind.
 	var late Histogram
-	var fired atomic.Int64
-	prog.Start("ceiling:fired", int(done.Load()), at, fired.Load, nil)
+	prog.Start("ceiling:fired", int(done.Load()), at, func() int64 { return min(fired.Load(), done.Load()) }, nil)
 	pool(ctx, n, c, func(ctx context.Context, i int) {
 		if runs[i] == nil {
 			return
@@ -217,11 +244,10 @@ func MeasureTimerCeiling(ctx context.Context, tc client.Client, runID string, n,
 		var d time.Duration
 		if runs[i].Get(ctx, &d) == nil {
 			late.Record(d)
-			fired.Add(1)
 		}
 	})
 	prog.Stop()
-	rep.Fired = int(fired.Load())
+	rep.Fired = int(late.Count())
 	rep.Lateness = late.Stats()
 	return rep, ctx.Err()
 }

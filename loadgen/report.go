@@ -108,7 +108,11 @@ func (rep *Report) finish(rc *Recorder, maxErrors int) {
 			}
 		}
 	}
-	if c, b := rep.TimerCeiling, rep.Burst; c != nil && b != nil && c.Lateness.P99MS > 0 && b.Escalated > 0 {
+	// A ceiling whose timers shared one instant measures an aligned burst
+	// only (the instant can cross the policy's last hour of the day while
+	// the ceiling runs, and the burst then falls back to spread deadlines).
+	if c, b := rep.TimerCeiling, rep.Burst; c != nil && b != nil && c.Lateness.P99MS > 0 && b.Escalated > 0 &&
+		c.Deadline.IsZero() != b.Aligned {
 		// Lateness is better lower: this ratio is how many times the
 		// platform's own p99 a ticket's escalation took (1 = no cost).
 		rep.Ratios = map[string]float64{"burst_p99_lateness_per_timer_p99": round2(b.Lateness.P99MS / c.Lateness.P99MS)}
@@ -270,6 +274,9 @@ func (rep *Report) WritePlain(w io.Writer) {
 		p("", "%d fired; lateness %s", c.Fired, latencyLine(c.Lateness))
 		for _, k := range sortedKeys(rep.Ratios) {
 			p("ratio", "%s %.2f", k, rep.Ratios[k])
+		}
+		if b := rep.Burst; b != nil && c.Deadline.IsZero() == b.Aligned {
+			p("ratio", "none: the bare timers and the burst's deadlines fell due in different ways")
 		}
 	}
 	for _, f := range rep.Failures {

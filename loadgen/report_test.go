@@ -114,7 +114,8 @@ func TestReportBurstAgainstTimerCeiling(t *testing.T) {
 	rec.Add("create", Result{Attempts: 1, Latency: 10 * time.Millisecond})
 	rep := &Report{Mode: ModeBurst, Filings: 1}
 	rep.Burst = &BurstReport{Aligned: true, Escalated: 1, Lateness: Stats{Count: 1, P99MS: 3000}}
-	rep.TimerCeiling = &TimerCeiling{N: 2, Fired: 2, Lateness: Stats{Count: 2, P99MS: 1200}}
+	instant := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	rep.TimerCeiling = &TimerCeiling{N: 2, Fired: 2, Deadline: instant, Lateness: Stats{Count: 2, P99MS: 1200}}
 	rep.finish(rec, 0)
 	if !rep.Passed || rep.Ratios["burst_p99_lateness_per_timer_p99"] != 2.5 {
 		t.Fatalf("passed %v, ratios %v, failures %v", rep.Passed, rep.Ratios, rep.Failures)
@@ -125,6 +126,27 @@ func TestReportBurstAgainstTimerCeiling(t *testing.T) {
 		"ceiling_lateness_p99=1.20s"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, b.String())
+		}
+	}
+
+	// Timers on one instant do not measure a burst whose deadlines were
+	// spread (it fell back from alignment after the ceiling ran), nor the
+	// other way round: no ratio then.
+	for _, c := range []struct {
+		aligned  bool
+		deadline time.Time
+	}{{false, instant}, {true, time.Time{}}} {
+		rep = &Report{Mode: ModeBurst, Filings: 1}
+		rep.Burst = &BurstReport{Aligned: c.aligned, Escalated: 1, Lateness: Stats{Count: 1, P99MS: 3000}}
+		rep.TimerCeiling = &TimerCeiling{N: 2, Fired: 2, Deadline: c.deadline, Lateness: Stats{Count: 2, P99MS: 1200}}
+		rep.finish(rec, 0)
+		if _, ok := rep.Ratios["burst_p99_lateness_per_timer_p99"]; ok || !rep.Passed {
+			t.Errorf("burst aligned %v, ceiling deadline %v: ratios %v, passed %v", c.aligned, c.deadline, rep.Ratios, rep.Passed)
+		}
+		b.Reset()
+		rep.WritePlain(&b)
+		if !strings.Contains(b.String(), "none: the bare timers and the burst") {
+			t.Errorf("burst aligned %v: the output does not say why there is no ratio:\n%s", c.aligned, b.String())
 		}
 	}
 

@@ -66,6 +66,8 @@ type Options struct {
 	// WithCeiling measures the ceiling before the run (always in ceiling mode).
 	WithCeiling bool
 	CeilingN    int
+	// CeilingPollers is the ceiling worker's pollers (0: the SDK's default).
+	CeilingPollers int
 
 	Temporal  client.Client // for the check and the ceiling; nil skips both
 	ReadModel ReadModel     // nil reads through the API
@@ -152,19 +154,27 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	// after the run, Tawasul's worker is still projecting the tickets just
 	// filed and would be measured along with Temporal.
 	if o.Mode == ModeBurst && o.WithCeiling {
-		// A burst's ceiling is bare timers falling due as its deadlines will.
+		// A burst's ceiling is bare timers falling due as its deadlines will,
+		// so whether they share one instant is decided here, once, for both.
+		at := burstDeadline(time.Now(), o.BurstAllowance)
+		if o.BurstAligned {
+			var p sla.Policy
+			if err := r.cl.GetJSON(ctx, "/api/v1/policies/current", o.AdminToken, &p); err != nil {
+				return r.rep, fmt.Errorf("reading the policy in force: %w", err)
+			}
+			r.o.BurstAligned = alignable(p.Calendar.TimeZone, at)
+		}
 		var each time.Duration
-		if !o.BurstAligned {
+		if !r.o.BurstAligned {
 			each = o.BurstAllowance
 		}
-		at := burstDeadline(time.Now(), o.BurstAllowance)
-		c, err := MeasureTimerCeiling(ctx, o.Temporal, o.RunID, o.CeilingN, o.Concurrency, at, each, r.prog)
+		c, err := r.ceiling().Timers(ctx, at, each)
 		if err != nil {
 			return r.rep, fmt.Errorf("measuring the timer ceiling: %w", err)
 		}
 		r.rep.TimerCeiling = c
 	} else if o.Mode == ModeCeiling || o.WithCeiling {
-		c, err := MeasureCeiling(ctx, o.Temporal, o.RunID, o.CeilingN, o.Concurrency, r.prog)
+		c, err := r.ceiling().Measure(ctx)
 		if err != nil {
 			return r.rep, fmt.Errorf("measuring the ceiling: %w", err)
 		}
@@ -187,6 +197,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	r.rep.finish(r.rec, o.MaxErrors)
 	return r.rep, nil
+}
+
+func (r *runner) ceiling() Ceiling {
+	return Ceiling{Temporal: r.o.Temporal, RunID: r.o.RunID, N: r.o.CeilingN, Concurrency: r.o.Concurrency,
+		Pollers: r.o.CeilingPollers, Progress: r.prog}
 }
 
 // drive runs the mode, then the end check.

@@ -70,6 +70,7 @@ func loadgenFlags() *pflag.FlagSet {
 	fs.String("read-model", "auto", "end check reads rows from: db, api, or auto (db when the configured database is reachable)")
 	fs.Bool("with-ceiling", false, "also measure the Temporal ceiling (first, on a quiet server)")
 	fs.Int("ceiling-n", 0, "ceiling: workflows per measurement (default -n)")
+	fs.Int("ceiling-pollers", 0, "ceiling: the ceiling worker's workflow and activity task pollers (default: the SDK's, as Tawasul's worker)")
 	fs.Bool("json", false, "print the report as one JSON document")
 	return fs
 }
@@ -156,6 +157,7 @@ func loadgenOptions(fs *pflag.FlagSet) (loadgen.Options, error) {
 	o.Settle, _ = fs.GetDuration("settle")
 	o.WithCeiling, _ = fs.GetBool("with-ceiling")
 	o.CeilingN, _ = fs.GetInt("ceiling-n")
+	o.CeilingPollers, _ = fs.GetInt("ceiling-pollers")
 
 	o.RunID = get("run-id")
 	if o.RunID == "" {
