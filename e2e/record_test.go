@@ -16,7 +16,8 @@ import (
 // when TAWASUL_RECORD_HISTORIES=1, so the replay tests in workflows/ can prove
 // later code still replays what this code recorded. Recording is a deliberate
 // act (after a deliberate workflow change, behind workflow.GetVersion), never
-// part of an ordinary run.
+// part of an ordinary run. TAWASUL_RECORD_SUFFIX names the change
+// (<name><suffix>.json), so the histories of the code before it stay beside.
 func recordHistory(t *testing.T, c client.Client, workflowID, name string) {
 	t.Helper()
 	if os.Getenv("TAWASUL_RECORD_HISTORIES") != "1" {
@@ -35,7 +36,7 @@ func recordHistory(t *testing.T, c client.Client, workflowID, name string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join("..", "workflows", "testdata", name+".json")
+	path := filepath.Join("..", "workflows", "testdata", name+os.Getenv("TAWASUL_RECORD_SUFFIX")+".json")
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}

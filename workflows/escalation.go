@@ -12,7 +12,7 @@ import (
 // expires. The parent cancels it the moment the ticket is answered.
 func EscalationWorkflow(ctx workflow.Context, in EscalationInput) (EscalationResult, error) {
 	id := workflow.GetInfo(ctx).WorkflowExecution.ID
-	local := workflow.GetVersion(ctx, changeLocalSteps, workflow.DefaultVersion, 1) == 1
+	local := in.Baseline || workflow.GetVersion(ctx, changeLocalSteps, workflow.DefaultVersion, 1) == 1
 	notify := func(template string) error {
 		n := Notification{
 			Key:          fmt.Sprintf("%s/%s", id, template),

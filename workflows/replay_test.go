@@ -3,6 +3,7 @@ package workflows_test
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -70,13 +71,58 @@ func TestRecordedHistoriesOfLocalSteps(t *testing.T) {
 		if strings.HasPrefix(filepath.Base(f), "ticket_") && !hasVersionMarker(t, h, "one-signal-listener") {
 			t.Errorf("%s: no one-signal-listener version marker", f)
 		}
+		noDatabaseStepQueued(t, f, h)
+	}
+}
+
+// A history recorded on the baseline (*_baseline.json) carries one version
+// marker and one search-attribute upsert in a ticket, the baseline's, and none
+// in a rung, and still takes every change before it (local steps among them).
+// Without this, a recording made by older code under the new name would replay
+// and prove nothing.
+func TestRecordedHistoriesOfTheBaseline(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "*_baseline.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tickets, rungs int
+	for _, f := range files {
+		h := readHistory(t, f)
+		markers, upserts := versionMarkers(t, h), 0
 		for _, e := range h.Events {
-			if a := e.GetActivityTaskScheduledEventAttributes(); a != nil {
-				switch a.ActivityType.GetName() {
-				case workflows.ActivityRecordChange, workflows.ActivityNotify, workflows.ActivityResolveLevel,
-					workflows.ActivityReviewEntity, workflows.ActivitySuggestAssignee:
-					t.Errorf("%s: event %d schedules %s on the task queue", f, e.EventId, a.ActivityType.GetName())
-				}
+			if e.EventType == enumspb.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES {
+				upserts++
+			}
+		}
+		switch base := filepath.Base(f); {
+		case strings.HasPrefix(base, "ticket_"):
+			tickets++
+			if len(markers) != 1 || markers[0] != "baseline-2026-12" || upserts != 1 {
+				t.Errorf("%s: version markers %v and %d upserts, want the baseline's alone", f, markers, upserts)
+			}
+		case strings.HasPrefix(base, "escalation_"):
+			rungs++
+			if len(markers) != 0 || upserts != 0 {
+				t.Errorf("%s: version markers %v and %d upserts in a rung of a baseline ticket", f, markers, upserts)
+			}
+		}
+		noDatabaseStepQueued(t, f, h)
+	}
+	if tickets < 3 || rungs < 1 {
+		t.Fatalf("want the ticket's paths and a rung recorded on the baseline, found %v", files)
+	}
+}
+
+// noDatabaseStepQueued fails t for a database step scheduled on the task
+// queue: since the local steps they run inside the workflow task.
+func noDatabaseStepQueued(t *testing.T, f string, h *historypb.History) {
+	t.Helper()
+	for _, e := range h.Events {
+		if a := e.GetActivityTaskScheduledEventAttributes(); a != nil {
+			switch a.ActivityType.GetName() {
+			case workflows.ActivityRecordChange, workflows.ActivityNotify, workflows.ActivityResolveLevel,
+				workflows.ActivityReviewEntity, workflows.ActivitySuggestAssignee:
+				t.Errorf("%s: event %d schedules %s on the task queue", f, e.EventId, a.ActivityType.GetName())
 			}
 		}
 	}
@@ -98,6 +144,13 @@ func readHistory(t *testing.T, path string) *historypb.History {
 
 func hasVersionMarker(t *testing.T, h *historypb.History, changeID string) bool {
 	t.Helper()
+	return slices.Contains(versionMarkers(t, h), changeID)
+}
+
+// versionMarkers lists the change IDs of h's version markers, in order.
+func versionMarkers(t *testing.T, h *historypb.History) []string {
+	t.Helper()
+	var ids []string
 	for _, e := range h.Events {
 		if e.EventType != enumspb.EVENT_TYPE_MARKER_RECORDED {
 			continue
@@ -110,9 +163,7 @@ func hasVersionMarker(t *testing.T, h *historypb.History, changeID string) bool 
 		if err := converter.GetDefaultDataConverter().FromPayloads(m.Details["change-id"], &id); err != nil {
 			t.Fatalf("event %d: change id: %v", e.EventId, err)
 		}
-		if id == changeID {
-			return true
-		}
+		ids = append(ids, id)
 	}
-	return false
+	return ids
 }

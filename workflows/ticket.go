@@ -22,9 +22,10 @@ func TicketWorkflow(ctx workflow.Context, in TicketInput) (TicketState, error) {
 	if err != nil {
 		return TicketState{}, err
 	}
-	t.ordered = workflow.GetVersion(ctx, changeMessagesAfterFiling, workflow.DefaultVersion, 1) == 1
-	t.local = workflow.GetVersion(ctx, changeLocalSteps, workflow.DefaultVersion, 1) == 1
-	t.oneListener = workflow.GetVersion(ctx, changeOneListener, workflow.DefaultVersion, 1) == 1
+	t.baseline = workflow.GetVersion(ctx, changeBaseline, workflow.DefaultVersion, 1) == 1
+	t.ordered = t.changed(ctx, changeMessagesAfterFiling)
+	t.local = t.changed(ctx, changeLocalSteps)
+	t.oneListener = t.changed(ctx, changeOneListener)
 	if err := t.setup(ctx); err != nil {
 		return TicketState{}, err
 	}
@@ -64,6 +65,15 @@ type ticket struct {
 	// (changeOneListener), not one per message kind.
 	oneListener bool
 	inbox       []signalInbox
+	// baseline: every change before changeBaseline is in force without a
+	// marker of its own (changed).
+	baseline bool
+}
+
+// changed says whether change id is in force for this ticket: always on the
+// baseline; else by the change's own version marker, as before the baseline.
+func (t *ticket) changed(ctx workflow.Context, id string) bool {
+	return t.baseline || workflow.GetVersion(ctx, id, workflow.DefaultVersion, 1) == 1
 }
 
 // signalInbox is one message kind's signal channel as the single listener
@@ -383,7 +393,7 @@ func (t *ticket) object(ctx workflow.Context, req ObjectRequest) (TicketState, e
 			Message: "objection under review by " + reviewer.NameEN})
 		t.notifyBeneficiary("reopened", map[string]string{"entity": reviewer.Entity})
 		t.changes++
-		if workflow.GetVersion(ctx, changeAutoAssign, workflow.DefaultVersion, 1) == 1 {
+		if t.changed(ctx, changeAutoAssign) {
 			// The reviewing entity's own coordinator works the review.
 			t.st.AssignedTo, t.st.AssignedAt = "", nil
 			t.autoAssign(ctx, reviewer.Entity)
@@ -615,7 +625,7 @@ func (t *ticket) setAssignee(ctx workflow.Context, by, to Actor, note string) {
 		msg += " — " + note
 	}
 	t.event(ctx, Event{Type: EventAssigned, Actor: by, Entity: to.Entity, Public: false, Message: msg})
-	if workflow.GetVersion(ctx, changeNotifyAssigned, workflow.DefaultVersion, 1) == 1 {
+	if t.changed(ctx, changeNotifyAssigned) {
 		// The beneficiary hears that someone has taken the ticket up, not of
 		// every hand-over between coordinators; a coordinator hears of work
 		// someone else gave them (a claim needs no notice).
@@ -675,7 +685,7 @@ func (t *ticket) run(ctx workflow.Context, resume *Resume) (TicketState, error) 
 			Message: "channel " + string(t.in.Channel)})
 		t.ready = true
 		t.notifyBeneficiary("created", map[string]string{"sla_due_at": t.st.SLADueAt.Format(time.RFC3339)})
-		if workflow.GetVersion(ctx, changeAutoAssign, workflow.DefaultVersion, 1) == 1 {
+		if t.changed(ctx, changeAutoAssign) {
 			t.autoAssign(ctx, t.st.ResponsibleEntity)
 		}
 		if err := t.flush(ctx); err != nil {
@@ -744,7 +754,7 @@ func (t *ticket) run(ctx workflow.Context, resume *Resume) (TicketState, error) 
 	}
 	// A meeting offer nobody accepted was never served: nothing to rate.
 	lapsed := t.st.Meeting != nil && t.st.Meeting.Status == MeetingLapsed
-	if t.st.Status == domain.StatusClosed && !lapsed && workflow.GetVersion(ctx, changeSurvey, workflow.DefaultVersion, 1) == 1 {
+	if t.st.Status == domain.StatusClosed && !lapsed && t.changed(ctx, changeSurvey) {
 		if err := t.survey(ctx); err != nil {
 			return t.st, err
 		}
@@ -958,7 +968,7 @@ func (t *ticket) escalate(ctx workflow.Context, level int) error {
 	var holder LevelHolder
 	in := ResolveLevelInput{Entity: t.ladderBase(), Role: lv.Role}
 	var resolve workflow.Future
-	if workflow.GetVersion(ctx, changeLocalResolve, workflow.DefaultVersion, 1) == 1 {
+	if t.changed(ctx, changeLocalResolve) {
 		// A read of the hierarchy, run inside the workflow task that the
 		// deadline woke: no round trip through the task queue, which a burst
 		// of deadlines fills.
@@ -1024,7 +1034,7 @@ func (t *ticket) startRung(ctx workflow.Context, level int, lv sla.Level, holder
 	t.child = r
 	fut := workflow.ExecuteChildWorkflow(childCtx, EscalationWorkflow, EscalationInput{
 		Number: t.st.Number, Subject: t.in.Subject, Round: t.st.Round, Level: level,
-		Holder: holder, DueAt: due, RemindAt: remind,
+		Holder: holder, DueAt: due, RemindAt: remind, Baseline: t.baseline,
 	})
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		r.err = fut.Get(ctx, &r.result)

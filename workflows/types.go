@@ -91,6 +91,16 @@ const (
 	// kind: fourteen idle goroutines per ticket in the worker's cache were
 	// most of its memory (BENCHMARKS.md).
 	changeOneListener = "one-signal-listener"
+	// changeBaseline: every change above, taken as one. The SDK records each
+	// change's marker the first time a ticket's path meets it and upserts the
+	// TemporalChangeVersion search attribute beside it, which the server turns
+	// into one more visibility write: five to seven per ticket (four with the
+	// first workflow task) and two per escalation, more than the ticket's own
+	// start and close. A ticket on the baseline records this one marker and
+	// takes every change above without asking; its rungs are told so in
+	// their input (EscalationInput.Baseline) and ask nothing either. A ticket
+	// started before keeps asking change by change, as it always did.
+	changeBaseline = "baseline-2026-12"
 )
 
 // Stable error types carried by temporal.ApplicationError when a validator
@@ -609,6 +619,9 @@ type EscalationInput struct {
 	DueAt   time.Time   `json:"due_at"`
 	// RemindAt, when set and before DueAt, sends the holder a reminder.
 	RemindAt time.Time `json:"remind_at,omitempty"`
+	// Baseline: the ticket is on changeBaseline, so the rung takes every
+	// change without a version marker of its own.
+	Baseline bool `json:"baseline,omitempty"`
 }
 
 // EscalationResult says how a rung ended.
