@@ -348,6 +348,9 @@ type summaryJSON struct {
 	Overdue           bool            `json:"overdue"`
 	CreatedAt         time.Time       `json:"created_at"`
 	UpdatedAt         time.Time       `json:"updated_at"`
+	// Version is the projection's: 0 until the ticket's workflow has
+	// recorded it (its first workflow task), then one more per change.
+	Version int64 `json:"version"`
 }
 
 // meetingJSON is a request to meet the minister's slot, once one was offered
@@ -376,6 +379,7 @@ func summarize(t store.Ticket, now time.Time) summaryJSON {
 		Meeting:   meetingOf(t),
 		Overdue:   t.Status.Pending() && t.SLADueAt.Before(now),
 		CreatedAt: t.CreatedAt.UTC(), UpdatedAt: t.UpdatedAt.UTC(),
+		Version: t.Version,
 	}
 }
 

@@ -26,6 +26,8 @@ type Row struct {
 	Subject         string        `json:"subject"`
 	Status          domain.Status `json:"status"`
 	WorkflowStarted *bool         `json:"workflow_started,omitempty"` // unknown through the API
+	// Version is 0 until the ticket's workflow has recorded it.
+	Version int64 `json:"version"`
 }
 
 // ReadModel finds the rows of one run.
@@ -52,7 +54,7 @@ func (d DBReadModel) RunRows(ctx context.Context, runID string) ([]Row, error) {
 	out := make([]Row, 0, len(refs))
 	for _, r := range refs {
 		started := r.WorkflowStarted
-		out = append(out, Row{Number: r.Number, Subject: r.Subject, Status: r.Status, WorkflowStarted: &started})
+		out = append(out, Row{Number: r.Number, Subject: r.Subject, Status: r.Status, WorkflowStarted: &started, Version: r.Version})
 	}
 	return out, nil
 }

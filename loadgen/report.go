@@ -43,6 +43,7 @@ type Report struct {
 	Soak           *SoakReport      `json:"soak,omitempty"`
 	Burst          *BurstReport     `json:"burst,omitempty"`
 	Lifecycle      *LifecycleReport `json:"lifecycle,omitempty"`
+	Drain          *DrainReport     `json:"drain,omitempty"`
 	Check          *CheckReport     `json:"check,omitempty"`
 	Ceiling        *CeilingReport   `json:"ceiling,omitempty"`
 	// TimerCeiling is a burst's ceiling: bare timers due as its deadlines.
@@ -101,6 +102,11 @@ func (rep *Report) finish(rc *Recorder, maxErrors int) {
 		case "tickets/s":
 			if c.StartsPerSec > 0 {
 				rep.Ratios["intake_per_noop_start"] = round2(rep.Throughput / c.StartsPerSec)
+			}
+			// Workflows that ran against workflows that ran: the no-ops'
+			// completions, the tickets' first tasks recorded.
+			if d := rep.Drain; d != nil && d.Pending == 0 && d.Sec > 0 && c.NoopDrainSec > 0 {
+				rep.Ratios["intake_drained_per_noop_drained"] = round2(d.PerSec / (float64(c.N) / c.NoopDrainSec))
 			}
 		case "lifecycles/s":
 			if c.LifecyclesPerSec > 0 {
@@ -233,6 +239,16 @@ func (rep *Report) WritePlain(w io.Writer) {
 			b.FirstDeadline.Format(time.TimeOnly), b.LastDeadline.Format(time.TimeOnly), b.SpreadSec)
 		p("lateness", "%d escalated, %d not; %s", b.Escalated, b.NotEscalated, latencyLine(b.Lateness))
 	}
+	if d := rep.Drain; d != nil {
+		if d.Pending == 0 {
+			p("drain", "every ticket recorded by its workflow %.1fs after the first filing: %.1f tickets/s (read every %.0fs)",
+				d.Sec, d.PerSec, d.EverySec)
+		} else {
+			// A speed figure, not a check: the workflows run later, not never
+			// (the end check counts them).
+			p("drain", "%d recorded by their workflow, %d not yet when the wait (--settle) ended", d.Recorded, d.Pending)
+		}
+	}
 	if rep.PolicyRestored > 0 {
 		p("policy", "test policy v%d; the previous one saved again as v%d", rep.TestPolicy, rep.PolicyRestored)
 	}
@@ -300,6 +316,9 @@ func (rep *Report) Summary() string {
 	}
 	if c := rep.Check; c != nil {
 		fmt.Fprintf(&b, " check=%s(%d/%d/%d)", map[bool]string{true: "pass", false: "fail"}[c.Passed], c.Accepted, c.Rows, c.Workflows)
+	}
+	if d := rep.Drain; d != nil && d.Pending == 0 {
+		fmt.Fprintf(&b, " drained=%.1fs", d.Sec)
 	}
 	if bu := rep.Burst; bu != nil {
 		fmt.Fprintf(&b, " lateness_p99=%s", fmtMS(bu.Lateness.P99MS))

@@ -157,3 +157,41 @@ func TestReportBurstAgainstTimerCeiling(t *testing.T) {
 		t.Fatal("a timer ceiling with a timer that never fired passed")
 	}
 }
+
+// Intake's drain is held against the no-ops' drain (tickets per second
+// recorded by their workflow over no-ops per second completed); a drain the
+// wait did not see end gives no ratio, and says so.
+func TestReportIntakeDrain(t *testing.T) {
+	rec := NewRecorder()
+	rec.Add("create", Result{Attempts: 1, Latency: 10 * time.Millisecond})
+	rep := &Report{Mode: ModeIntake, Filings: 1}
+	rep.throughput(rec, "create", time.Second, "tickets/s")
+	rep.Ceiling = &CeilingReport{N: 2000, StartsPerSec: 4, NoopDrainSec: 10} // 200 no-ops/s completed
+	rep.Drain = &DrainReport{Sec: 20, PerSec: 100, EverySec: 1, Recorded: 2000}
+	rep.finish(rec, 0)
+	if !rep.Passed || rep.Ratios["intake_drained_per_noop_drained"] != 0.5 || rep.Ratios["intake_per_noop_start"] != 0.25 {
+		t.Fatalf("passed %v, ratios %v, failures %v", rep.Passed, rep.Ratios, rep.Failures)
+	}
+	var b bytes.Buffer
+	rep.WritePlain(&b)
+	for _, want := range []string{"every ticket recorded by its workflow 20.0s after the first filing: 100.0 tickets/s",
+		"intake_drained_per_noop_drained 0.50", "drained=20.0s"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, b.String())
+		}
+	}
+
+	rep = &Report{Mode: ModeIntake, Filings: 1}
+	rep.throughput(rec, "create", time.Second, "tickets/s")
+	rep.Ceiling = &CeilingReport{N: 2000, StartsPerSec: 4, NoopDrainSec: 10}
+	rep.Drain = &DrainReport{Recorded: 1990, Pending: 10}
+	rep.finish(rec, 0)
+	if _, ok := rep.Ratios["intake_drained_per_noop_drained"]; ok {
+		t.Fatalf("10 tickets not yet recorded: ratios %v", rep.Ratios)
+	}
+	b.Reset()
+	rep.WritePlain(&b)
+	if !strings.Contains(b.String(), "1990 recorded by their workflow, 10 not yet") {
+		t.Errorf("output does not say the drain did not end:\n%s", b.String())
+	}
+}

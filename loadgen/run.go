@@ -207,12 +207,24 @@ func (r *runner) ceiling() Ceiling {
 // drive runs the mode, then the end check.
 func (r *runner) drive(ctx context.Context) error {
 	o := r.o
+	rm := o.ReadModel
+	if rm == nil {
+		rm = APIReadModel{Client: r.cl, Token: o.AdminToken}
+		if o.AdminToken == "" {
+			rm = APIReadModel{Client: r.cl, Token: o.FileToken}
+		}
+	}
 	began := time.Now()
 	var expect func(string) []domain.Status
 	switch o.Mode {
 	case ModeIntake:
 		el := r.phase(ctx, "intake", o.N, func(ctx context.Context, i int) bool { return r.create(ctx, i) })
 		r.rep.throughput(r.rec, "create", el, "tickets/s")
+		d, err := r.drain(ctx, rm, began)
+		if err != nil {
+			return fmt.Errorf("reading the drain: %w", err)
+		}
+		r.rep.Drain = d
 	case ModeSoak:
 		r.rep.Soak = r.soak(ctx)
 	case ModeBurst:
@@ -230,13 +242,6 @@ func (r *runner) drive(ctx context.Context) error {
 	r.rep.MixSent = r.observedMix(r.rep.Filings)
 	if !o.Check {
 		return nil
-	}
-	rm := o.ReadModel
-	if rm == nil {
-		rm = APIReadModel{Client: r.cl, Token: o.AdminToken}
-		if o.AdminToken == "" {
-			rm = APIReadModel{Client: r.cl, Token: o.FileToken}
-		}
 	}
 	settle := o.Settle
 	if o.Mode == ModeLifecycle && o.ObjectionWindow > 0 {

@@ -14,6 +14,8 @@ type TicketRef struct {
 	Subject         string
 	Status          domain.Status
 	WorkflowStarted bool
+	// Version is 0 until the ticket's workflow has recorded it.
+	Version int64
 }
 
 // TicketRefsBySubject lists, in number order, the tickets whose subject
@@ -24,7 +26,7 @@ func (s *Store) TicketRefsBySubject(ctx context.Context, fragment string) ([]Tic
 	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(fragment)
 	var out []TicketRef
 	err := s.rdb.WithContext(ctx).Model(&Ticket{}).
-		Select("number, subject, status, workflow_started").
+		Select("number, subject, status, workflow_started, version").
 		Where(`subject LIKE ? ESCAPE '\'`, "%"+esc+"%").
 		Order("number").
 		Scan(&out).Error
