@@ -36,6 +36,8 @@ usage: deploy/topology.sh [flags]
                            to the minute (loadgen's --burst-allowance)
       --ceiling            burst: first measure bare timers due at the same instant on the
                            same server (loadgen --with-ceiling), and print the ratio
+      --ceiling-pollers N  the bare timers' worker's pollers (loadgen --ceiling-pollers;     [TOPOLOGY_CEILING_POLLERS, 0]
+                           0: the SDK's 2, as a tawasul worker by default)
       --profile            serve the Temporal server's and each worker's runtime profiles
                            (addresses in the log) and keep a heap profile of each surviving
                            worker at the end in WORK/profiles
@@ -62,6 +64,7 @@ KILL_AT=${TOPOLOGY_KILL_AT:-}
 BURST_ALLOWANCE=${TOPOLOGY_BURST_ALLOWANCE:-2m}
 PROFILE=0
 CEILING=0
+CEILING_POLLERS=${TOPOLOGY_CEILING_POLLERS:-0}
 RESTART_AFTER=${TOPOLOGY_RESTART_AFTER:-3}
 RESTART_WORKER=0
 OBJECTION_WINDOW=${TOPOLOGY_OBJECTION_WINDOW:-60}
@@ -87,6 +90,7 @@ while (($#)); do
 	--burst-allowance) BURST_ALLOWANCE=$2; shift 2 ;;
 	--profile) PROFILE=1; shift ;;
 	--ceiling) CEILING=1; shift ;;
+	--ceiling-pollers) CEILING_POLLERS=$2; shift 2 ;;
 	--objection-window) OBJECTION_WINDOW=$2; shift 2 ;;
 	--work-dir) WORK=$2; shift 2 ;;
 	--tawasul-bin) TAWASUL_BIN=$2; shift 2 ;;
@@ -101,7 +105,7 @@ log() { printf '%s  %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
-for v in TICKETS CONCURRENCY SHARDS PARTITIONS WORKERS APIS RESTART_AFTER OBJECTION_WINDOW; do
+for v in TICKETS CONCURRENCY SHARDS PARTITIONS WORKERS APIS RESTART_AFTER OBJECTION_WINDOW CEILING_POLLERS; do
 	[[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a whole number, not '${!v}'"
 done
 ((WORKERS >= 2 && APIS >= 2)) || die "one worker and one API are killed: run at least 2 of each"
@@ -517,7 +521,7 @@ for ((i = 1; i <= GENERATORS; i++)); do
 		extra=(--burst-allowance "$BURST_ALLOWANCE")
 	fi
 	# A burst has one generator (above), which measures its ceiling first.
-	((CEILING && i == 1)) && extra+=(--with-ceiling)
+	((CEILING && i == 1)) && extra+=(--with-ceiling --ceiling-pollers "$CEILING_POLLERS")
 	start "loadgen-$i" "$LOGS/loadgen-$i.log" sh -c 'exec "$0" "$@" >"'"$WORK/loadgen-$i.json"'"' \
 		"${TW[@]}" loadgen "$MODE" --config "$WORK/tawasul.yaml" --target "$target" \
 		-n "$n" -c "$CONCURRENCY" --seed "$i" --run-id "${SUFFIX}a$i" --retries 8 --settle 120s \
