@@ -52,6 +52,9 @@ type Server struct {
 	keepAlive *memoryKeepAlive // memory mode only
 	unlock    func() error     // file mode only
 	ports     []int            // handed out by pickFreePort
+	// readPartitions of every task queue: 1, or 0 (the server's default)
+	// while a data file still holds tasks written to other partitions.
+	readPartitions int
 
 	stopOnce sync.Once
 	stopErr  error
@@ -175,6 +178,7 @@ func (s *Server) openStore(ctx context.Context, opts Options) (*config.SQL, erro
 			return nil, err
 		}
 		store := sqlConfig("", name)
+		s.readPartitions = 1
 		// In memory mode the plugin creates the schema when it first connects,
 		// which CreateNamespaces does here.
 		return store, registerNamespace(store, clusterName, opts.Namespace)
@@ -190,6 +194,18 @@ func (s *Server) openStore(ctx context.Context, opts Options) (*config.SQL, erro
 	store := sqlConfig(dbPath, "")
 	if err := prepareFile(ctx, store); err != nil {
 		return nil, err
+	}
+	left, err := tasksInOtherPartitions(ctx, dbPath)
+	if err != nil {
+		return nil, err
+	}
+	s.readPartitions = 1
+	if left > 0 {
+		// Written by a build that spread tasks over four partitions: read
+		// all four until they are gone (new tasks go to the first only).
+		s.readPartitions = 0
+		opts.Logger.Info("devserver: tasks left in other task-queue partitions are read first; "+
+			"one partition from a later start", "tasks", left)
 	}
 	return store, registerNamespace(store, clusterName, opts.Namespace)
 }
@@ -245,7 +261,7 @@ func (s *Server) startTemporal(ctx context.Context, opts Options, store *config.
 		temporal.ForServices(temporal.DefaultServices),
 		temporal.WithStaticHosts(hosts),
 		temporal.WithLogger(newServerLogger(opts.Logger)),
-		temporal.WithDynamicConfigClient(dynamicConfig()),
+		temporal.WithDynamicConfigClient(dynamicConfig(s.readPartitions)),
 	)
 	if err != nil {
 		return fmt.Errorf("devserver: building Temporal: %w", err)
@@ -323,9 +339,9 @@ func serverConfig(store *config.SQL, services map[primitives.ServiceName]config.
 }
 
 // dynamicConfig tunes the server for one developer or one test binary on one
-// machine.
-func dynamicConfig() dynamicconfig.StaticClient {
-	return dynamicconfig.StaticClient{
+// machine; readPartitions > 0 sets every task queue's read partitions.
+func dynamicConfig(readPartitions int) dynamicconfig.StaticClient {
+	dc := dynamicconfig.StaticClient{
 		// Search attributes added through the operator API are usable at once
 		// instead of after the cache refresh (e2e tests add them and query).
 		dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key(): true,
@@ -341,7 +357,18 @@ func dynamicConfig() dynamicconfig.StaticClient {
 		// Default 128k cached workflows per host is sized for production
 		// memory; a developer machine needs far less.
 		dynamicconfig.HistoryCacheHostLevelMaxSize.Key(): 8192,
+		// One partition per task queue instead of four: partitions spread a
+		// queue over matching hosts, and this server has one. With four, a
+		// task waits in a partition that none of the worker's few pollers
+		// (the SDK's 2) is polling at the moment, and partitions hand tasks
+		// to one another at 10 a second: 10,000 timers falling due together
+		// took twice as long to reach the worker (BENCHMARKS.md).
+		dynamicconfig.MatchingNumTaskqueueWritePartitions.Key(): 1,
 	}
+	if readPartitions > 0 {
+		dc[dynamicconfig.MatchingNumTaskqueueReadPartitions.Key()] = readPartitions
+	}
+	return dc
 }
 
 // waitReady polls the frontend with an SDK client until the namespace can be

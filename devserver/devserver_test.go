@@ -24,6 +24,7 @@ import (
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
+	"go.temporal.io/server/common/dynamicconfig"
 	"go.temporal.io/server/common/log/tag"
 )
 
@@ -570,5 +571,68 @@ func TestTakenUIPortLeavesServerRunning(t *testing.T) {
 	defer w.Stop()
 	if out, err := runGreet(ctx, c, "without-ui", "x"); err != nil || out != "hello x" {
 		t.Errorf("workflow without UI: %q, %v", out, err)
+	}
+}
+
+// A data file whose backlog holds tasks of a queue's other partitions (a
+// build that wrote to four) is read on every partition until they are gone;
+// otherwise, and in memory, one partition.
+func TestReadPartitionsFollowTheBacklog(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path, _, err := dataPaths(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := prepareFile(ctx, sqlConfig(path, "")); err != nil {
+		t.Fatal(err)
+	}
+	open := func() int {
+		t.Helper()
+		s := &Server{}
+		if _, err := s.openStore(ctx, Options{DataDir: dir, Namespace: "default", Logger: testLogger(t)}); err != nil {
+			t.Fatal(err)
+		}
+		s.release()
+		return s.readPartitions
+	}
+	if got := open(); got != 1 {
+		t.Fatalf("empty backlog: read partitions %d, want 1", got)
+	}
+
+	db, err := openFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ns := make([]byte, 16)
+	for i, name := range []string{"tawasul", "/_sys/tawasul/2"} {
+		id := append(append(append([]byte{}, ns...), name...), 1)
+		if _, err := db.ExecContext(ctx, `INSERT INTO tasks (range_hash, task_queue_id, task_id, data, data_encoding)
+			VALUES (?, ?, ?, x'00', 'proto3')`, i, id, i+1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := tasksInOtherPartitions(ctx, path); err != nil || n != 1 {
+		t.Fatalf("tasks in other partitions = %d, %v; want 1", n, err)
+	}
+	if got := open(); got != 0 {
+		t.Fatalf("a task in partition 2: read partitions %d, want 0 (the server's default)", got)
+	}
+
+	m := &Server{}
+	if _, err := m.openStore(ctx, Options{Memory: true, Namespace: "default", Logger: testLogger(t)}); err != nil {
+		t.Fatal(err)
+	}
+	m.release()
+	if m.readPartitions != 1 {
+		t.Fatalf("memory: read partitions %d, want 1", m.readPartitions)
+	}
+	if dc := dynamicConfig(1); dc[dynamicconfig.MatchingNumTaskqueueReadPartitions.Key()] != 1 ||
+		dc[dynamicconfig.MatchingNumTaskqueueWritePartitions.Key()] != 1 {
+		t.Fatalf("dynamic config for one partition: %v", dc)
+	}
+	if _, ok := dynamicConfig(0)[dynamicconfig.MatchingNumTaskqueueReadPartitions.Key()]; ok {
+		t.Fatal("read partitions set while the backlog needs the default")
 	}
 }

@@ -225,3 +225,22 @@ func dataPaths(dir string) (dbPath, lockPath string, err error) {
 	}
 	return filepath.Join(abs, dbFileName), filepath.Join(abs, lockFileName), nil
 }
+
+// tasksInOtherPartitions counts the matching backlog's tasks queued in a
+// task queue's partitions other than the first: their persisted queue ids
+// carry the partition's name, "/_sys/<queue>/<n>".
+func tasksInOtherPartitions(ctx context.Context, path string) (int, error) {
+	db, err := openFile(path)
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	var n int
+	err = db.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM tasks WHERE instr(task_queue_id, CAST('/_sys/' AS BLOB)) > 0) +
+		(SELECT count(*) FROM tasks_v2 WHERE instr(task_queue_id, CAST('/_sys/' AS BLOB)) > 0)`).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("devserver: counting tasks in other partitions of %s: %w", path, err)
+	}
+	return n, nil
+}
