@@ -27,9 +27,6 @@ const topologyTickets = 120
 // with SIGKILL mid-run, and the end check. It is the one test that runs the
 // real server binary rather than the embedded one.
 func TestProductionTopology(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: the production topology takes a minute or two")
-	}
 	if runtime.GOOS == "windows" {
 		t.Skip("the topology script is bash and uses SIGKILL (machine lacks it)")
 	}

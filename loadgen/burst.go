@@ -46,11 +46,10 @@ func burstDeadline(now time.Time, allowance time.Duration) time.Time {
 // local day (the office would have to open within the last hour before
 // midnight): the caller then counts the allowance on the 24x7 clock.
 func alignBurst(p *sla.Policy, due time.Time) bool {
-	if !alignable(p.Calendar.TimeZone, due) {
+	open, ok := burstOpening(p.Calendar.TimeZone, due)
+	if !ok {
 		return false
 	}
-	loc, _ := time.LoadLocation(p.Calendar.TimeZone) // alignable loaded it
-	open := due.Add(-time.Minute).In(loc)
 	p.Calendar.WorkDays = []time.Weekday{time.Sunday, time.Monday, time.Tuesday, time.Wednesday,
 		time.Thursday, time.Friday, time.Saturday}
 	p.Calendar.OpensAt = open.Format("15:04")
@@ -63,11 +62,15 @@ func alignBurst(p *sla.Policy, due time.Time) bool {
 	return true
 }
 
-// alignable says whether a burst's office can open one minute before due
-// and still close the same local day in time zone tz.
-func alignable(tz string, due time.Time) bool {
+// burstOpening is when a burst's office opens, one minute before due in
+// time zone tz; ok is false when it could not then close the same local day.
+func burstOpening(tz string, due time.Time) (open time.Time, ok bool) {
 	loc, err := time.LoadLocation(tz)
-	return err == nil && due.Add(-time.Minute).In(loc).Hour() < 23
+	if err != nil {
+		return time.Time{}, false
+	}
+	open = due.Add(-time.Minute).In(loc)
+	return open, open.Hour() < 23
 }
 
 // burst files N tickets under a test policy that makes their first answers

@@ -54,8 +54,8 @@ func (r *runner) drain(ctx context.Context, rm ReadModel, began time.Time) (*Dra
 		recorded.Store(int64(n))
 		d.Recorded, d.Pending = n, len(want)-n
 		if d.Pending == 0 {
-			d.Sec = round2(time.Since(began).Seconds())
-			d.PerSec = rate(int64(n), time.Since(began))
+			el := time.Since(began)
+			d.Sec, d.PerSec = round2(el.Seconds()), rate(int64(n), el)
 			return d, nil
 		}
 		if time.Now().After(giveUp) {

@@ -158,11 +158,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		// so whether they share one instant is decided here, once, for both.
 		at := burstDeadline(time.Now(), o.BurstAllowance)
 		if o.BurstAligned {
-			var p sla.Policy
-			if err := r.cl.GetJSON(ctx, "/api/v1/policies/current", o.AdminToken, &p); err != nil {
-				return r.rep, fmt.Errorf("reading the policy in force: %w", err)
+			p, err := r.currentPolicy(ctx)
+			if err != nil {
+				return r.rep, err
 			}
-			r.o.BurstAligned = alignable(p.Calendar.TimeZone, at)
+			_, r.o.BurstAligned = burstOpening(p.Calendar.TimeZone, at)
 		}
 		var each time.Duration
 		if !r.o.BurstAligned {
@@ -319,9 +319,9 @@ func (r *runner) soak(ctx context.Context) *SoakReport {
 // returns a function that saves the previous one again (as a new version:
 // versions are never rewritten).
 func (r *runner) setPolicy(ctx context.Context, edit func(*sla.Policy)) (restore func(context.Context) error, version int, err error) {
-	var prev sla.Policy
-	if err := r.cl.GetJSON(ctx, "/api/v1/policies/current", r.o.AdminToken, &prev); err != nil {
-		return nil, 0, fmt.Errorf("reading the policy in force: %w", err)
+	prev, err := r.currentPolicy(ctx)
+	if err != nil {
+		return nil, 0, err
 	}
 	test := prev
 	test.Responses = append([]sla.ResponseRule(nil), prev.Responses...)
@@ -344,6 +344,14 @@ func (r *runner) setPolicy(ctx context.Context, edit func(*sla.Policy)) (restore
 		})
 		return err
 	}, saved.Version, nil
+}
+
+func (r *runner) currentPolicy(ctx context.Context) (sla.Policy, error) {
+	var p sla.Policy
+	if err := r.cl.GetJSON(ctx, "/api/v1/policies/current", r.o.AdminToken, &p); err != nil {
+		return sla.Policy{}, fmt.Errorf("reading the policy in force: %w", err)
+	}
+	return p, nil
 }
 
 func (r *runner) putPolicy(ctx context.Context, p sla.Policy) (sla.Policy, error) {
