@@ -79,7 +79,8 @@ func badCredentials() *apiError { return problem(http.StatusUnauthorized, codeIn
 // same 401. Failures count per case-folded username (store.RecordLoginFailure)
 // whatever the client address; the address itself is rate limited too.
 func (a *API) login(c *gin.Context) {
-	if a.rateLimited(c, a.loginLimiter) {
+	if err := a.rateLimit(c, a.limits.login); err != nil {
+		a.fail(c, err)
 		return
 	}
 	var in loginIn
@@ -116,7 +117,7 @@ func (a *API) login(c *gin.Context) {
 
 	acc, err := a.store.GetAccountByUsername(ctx, username)
 	if errors.Is(err, store.ErrNotFound) {
-		a.passwords.DummyVerify(in.Password)
+		a.auth.passwords.DummyVerify(in.Password)
 		failed("unknown")
 		return
 	} else if err != nil {
@@ -125,11 +126,11 @@ func (a *API) login(c *gin.Context) {
 	}
 	if acc.PasswordHash == ssoNoPassword {
 		// An account of the single sign-on has no password to guess.
-		a.passwords.DummyVerify(in.Password)
+		a.auth.passwords.DummyVerify(in.Password)
 		failed("sso")
 		return
 	}
-	ok, verr := a.passwords.Verify(acc.PasswordHash, in.Password)
+	ok, verr := a.auth.passwords.Verify(acc.PasswordHash, in.Password)
 	if verr != nil {
 		a.log.Error("stored password hash unreadable", "account", acc.Username, "error", verr)
 	}
@@ -201,7 +202,8 @@ type refreshIn struct {
 // refresh exchanges a refresh token for a new pair; the old refresh token
 // (and the access token issued with it) stop working.
 func (a *API) refresh(c *gin.Context) {
-	if a.rateLimited(c, a.loginLimiter) {
+	if err := a.rateLimit(c, a.limits.login); err != nil {
+		a.fail(c, err)
 		return
 	}
 	var in refreshIn
@@ -303,7 +305,7 @@ func (a *API) changePassword(c *gin.Context) {
 		return
 	}
 	now := a.now()
-	ok, _ := a.passwords.Verify(acc.PasswordHash, in.CurrentPassword)
+	ok, _ := a.auth.passwords.Verify(acc.PasswordHash, in.CurrentPassword)
 	if acc.Locked(now) {
 		writeProblem(c, badCredentials())
 		return
@@ -318,7 +320,7 @@ func (a *API) changePassword(c *gin.Context) {
 		writeProblem(c, badCredentials())
 		return
 	}
-	hash, err := a.passwords.Hash(in.NewPassword)
+	hash, err := a.auth.passwords.Hash(in.NewPassword)
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -380,7 +382,7 @@ func (a *API) checkRoleEntity(ctx context.Context, role domain.Role, entity stri
 	case entity == "" && authz.EntityScoped(role):
 		fe = append(fe, fieldErr{field: "entity", code: fieldRequired})
 	case entity != "":
-		if _, err := a.entities.find(ctx, entity); errors.Is(err, store.ErrNotFound) {
+		if _, err := a.entities.Find(ctx, entity); errors.Is(err, store.ErrNotFound) {
 			fe = append(fe, fieldErr{field: "entity", code: fieldUnknownEntity})
 		} else if err != nil {
 			return nil, err
@@ -415,7 +417,7 @@ func (a *API) createAccount(c *gin.Context) {
 		writeProblem(c, invalid(fe...))
 		return
 	}
-	hash, err := a.passwords.Hash(in.Password)
+	hash, err := a.auth.passwords.Hash(in.Password)
 	if err != nil {
 		a.fail(c, err)
 		return

@@ -17,16 +17,16 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"go.temporal.io/api/workflowservice/v1"
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
 
 	"github.com/tawasul/tawasul/attachments"
 	"github.com/tawasul/tawasul/auth/password"
+	"github.com/tawasul/tawasul/auth/trackcode"
 	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/entities"
 	"github.com/tawasul/tawasul/faq"
 	"github.com/tawasul/tawasul/store"
+	"github.com/tawasul/tawasul/tickets"
 )
 
 // Credential is one configured bearer token.
@@ -37,26 +37,22 @@ type Credential struct {
 	Entity    string // scope; "" for ministry-wide roles
 }
 
-// Options configure the API. Store and Temporal are required.
+// Options configure the API. Store and Tickets are required.
 type Options struct {
-	Store       *store.Store
-	Temporal    client.Client
+	Store *store.Store
+	// Tickets is the application core the API shares with every other front
+	// end: ticket use cases and every call to Temporal.
+	Tickets *tickets.Service
+	// Entities is the hierarchy cache the front ends share; nil builds one
+	// over Store.
+	Entities    *entities.Cache
 	Credentials []Credential
 	Logger      *slog.Logger
 	Now         func() time.Time // default time.Now
 	// IntakePerMinute limits anonymous POST /tickets per client IP (default 30).
 	IntakePerMinute int
-	// UpdateTimeout bounds a Temporal update, so a missing worker answers 503
-	// instead of hanging (default 10s).
-	UpdateTimeout time.Duration
-	// TrackingSecret is mixed into the key that seals tracking codes for
-	// idempotent replays; may be nil in tests.
-	TrackingSecret []byte
 	// Ready is an extra readiness check (e.g. Temporal reachable); nil = store ping only.
 	Ready func(ctx context.Context) error
-
-	// Namespace is the Temporal namespace, needed for raw history requests (default "default").
-	Namespace string
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed when
 	// finding the client IP for rate limiting; nil trusts none, so a client
 	// cannot dodge the limit by forging the header.
@@ -91,81 +87,77 @@ type Options struct {
 	SurveyCalls store.SurveySampling
 }
 
-// temporalAPI is the part of the Temporal client the API uses; narrow so
-// tests can substitute a recording fake.
-type temporalAPI interface {
-	ExecuteWorkflow(ctx context.Context, options client.StartWorkflowOptions, workflow any, args ...any) (client.WorkflowRun, error)
-	UpdateWorkflow(ctx context.Context, options client.UpdateWorkflowOptions) (client.WorkflowUpdateHandle, error)
-	GetWorkflowExecutionHistory(ctx context.Context, req *workflowservice.GetWorkflowExecutionHistoryRequest) (*workflowservice.GetWorkflowExecutionHistoryResponse, error)
-	QueryWorkflow(ctx context.Context, workflowID, runID, queryType string, args ...any) (converter.EncodedValue, error)
-}
-
-// sdkClient adapts client.Client to temporalAPI.
-type sdkClient struct{ client.Client }
-
-func (c sdkClient) GetWorkflowExecutionHistory(ctx context.Context, req *workflowservice.GetWorkflowExecutionHistoryRequest) (*workflowservice.GetWorkflowExecutionHistoryResponse, error) {
-	return c.WorkflowService().GetWorkflowExecutionHistory(ctx, req)
-}
-
 // API serves Tawasul over HTTP.
 type API struct {
-	store     *store.Store
-	temporal  temporalAPI
-	creds     []Credential
-	log       *slog.Logger
-	now       func() time.Time
-	perMinute int
-	updateTO  time.Duration
-	secret    []byte
-	ready     func(ctx context.Context) error
-	namespace string
-	proxies   []string
-	passwords *password.Hasher
-	oidc      *oidcLogin // nil: single sign-on not configured
+	store    *store.Store
+	tickets  *tickets.Service
+	entities *entities.Cache
+	// keys: the tracking secret's, for beneficiaries' sign-in codes and
+	// sessions and FAQ votes (tickets.Service.Keys).
+	keys  trackcode.Keys
+	log   *slog.Logger
+	now   func() time.Time
+	ready func(ctx context.Context) error
+
+	auth   staffAuth
+	limits limits
+	files  fileLimits
+	// faq is the FAQ bank's search index.
+	faq *faq.Index
+	// surveySampling: Options.SurveyCalls.
+	surveySampling store.SurveySampling
 	// outboxInFull: Options.OutboxInFull.
 	outboxInFull bool
 
-	files     attachments.Store // nil: attachments off
-	maxFile   int64
-	perTicket int
-
-	limiter *ipLimiter
-	// loginLimiter guards login and refresh per client address; the lockout
-	// per account (store.RecordLoginFailure) covers guesses spread over many.
-	loginLimiter *ipLimiter
-	// trackLimiter guards the beneficiary's routes (tracking code guesses and floods).
-	trackLimiter *ipLimiter
-	// faqLimiter guards the public FAQ routes per client address (staff are
-	// not limited: agents search all day behind one address).
-	faqLimiter *ipLimiter
-	faq        *faq.Index
-	// surveySampling: Options.SurveyCalls.
-	surveySampling store.SurveySampling
-	// codeLimiter guards one-time code requests and sign-ins per client
-	// address; the per-mobile throttle and attempt count are in the store.
-	codeLimiter *ipLimiter
-	// answerFloor is the least time a code request or sign-in takes
-	// (defaultAnswerFloor; tests shorten it).
-	answerFloor time.Duration
-	entities    entityCache
-	handler     http.Handler
+	proxies []string
+	handler http.Handler
 	// engine is the router behind handler, kept so tests can enumerate its
 	// routes (the authorization matrix) even if handler is ever wrapped.
 	engine *gin.Engine
 }
 
-// New validates opts and builds the router.
-func New(opts Options) (*API, error) {
-	if opts.Temporal == nil {
-		return nil, errors.New("api: Options.Temporal is required")
-	}
-	return newAPI(opts, sdkClient{opts.Temporal})
+// staffAuth is how staff sign in: configured tokens, accounts' passwords,
+// the ministry's single sign-on.
+type staffAuth struct {
+	creds     []Credential
+	passwords *password.Hasher
+	oidc      *oidcLogin // nil: single sign-on not configured
 }
 
-// newAPI is New with the Temporal dependency already narrowed (tests pass a fake).
-func newAPI(opts Options, tc temporalAPI) (*API, error) {
-	if opts.Store == nil {
+// limits are the per-address budgets of the routes the public reaches.
+type limits struct {
+	// intake guards anonymous filings.
+	intake *ipLimiter
+	// login guards login and refresh; the lockout per account
+	// (store.RecordLoginFailure) covers guesses spread over many addresses.
+	login *ipLimiter
+	// track guards the beneficiary's routes (tracking code guesses and floods).
+	track *ipLimiter
+	// faq guards the public FAQ routes (staff are not limited: agents search
+	// all day behind one address).
+	faq *ipLimiter
+	// code guards one-time code requests and sign-ins; the per-mobile
+	// throttle and attempt count are in the store.
+	code *ipLimiter
+	// answerFloor is the least time a code request or sign-in takes
+	// (defaultAnswerFloor; tests shorten it).
+	answerFloor time.Duration
+}
+
+// fileLimits: where attachments go and how many and how large they may be.
+type fileLimits struct {
+	store     attachments.Store // nil: attachments off
+	maxFile   int64
+	perTicket int
+}
+
+// New validates opts and builds the router.
+func New(opts Options) (*API, error) {
+	switch {
+	case opts.Store == nil:
 		return nil, errors.New("api: Options.Store is required")
+	case opts.Tickets == nil:
+		return nil, errors.New("api: Options.Tickets is required")
 	}
 	if err := checkCredentials(opts.Credentials); err != nil {
 		return nil, err
@@ -174,46 +166,33 @@ func newAPI(opts Options, tc temporalAPI) (*API, error) {
 		return nil, err
 	}
 	a := &API{
-		store:        opts.Store,
-		temporal:     tc,
-		creds:        append([]Credential(nil), opts.Credentials...),
-		log:          opts.Logger,
-		now:          opts.Now,
-		perMinute:    opts.IntakePerMinute,
-		updateTO:     opts.UpdateTimeout,
-		secret:       opts.TrackingSecret,
-		ready:        opts.Ready,
-		namespace:    opts.Namespace,
-		proxies:      opts.TrustedProxies,
-		passwords:    opts.Passwords,
-		files:        opts.Attachments,
-		maxFile:      opts.AttachmentMaxBytes,
-		perTicket:    opts.AttachmentsPerTicket,
-		outboxInFull: opts.OutboxInFull,
-		faq:          opts.FAQ,
-
+		store:          opts.Store,
+		tickets:        opts.Tickets,
+		entities:       opts.Entities,
+		keys:           opts.Tickets.Keys(),
+		log:            opts.Logger,
+		now:            opts.Now,
+		ready:          opts.Ready,
+		proxies:        opts.TrustedProxies,
+		auth:           staffAuth{creds: append([]Credential(nil), opts.Credentials...), passwords: opts.Passwords},
+		files:          fileLimits{store: opts.Attachments, maxFile: opts.AttachmentMaxBytes, perTicket: opts.AttachmentsPerTicket},
+		outboxInFull:   opts.OutboxInFull,
+		faq:            opts.FAQ,
 		surveySampling: opts.SurveyCalls.OrDefault(),
 	}
-	if a.maxFile <= 0 {
-		a.maxFile = attachments.DefaultMaxBytes
+	if a.files.maxFile <= 0 {
+		a.files.maxFile = attachments.DefaultMaxBytes
 	}
-	if a.perTicket <= 0 {
-		a.perTicket = attachments.DefaultPerTicket
+	if a.files.perTicket <= 0 {
+		a.files.perTicket = attachments.DefaultPerTicket
 	}
-	if a.passwords == nil {
+	if a.auth.passwords == nil {
 		h, err := password.New(password.Default)
 		if err != nil {
 			return nil, err
 		}
-		a.passwords = h
+		a.auth.passwords = h
 	}
-	loginPerMinute := opts.LoginPerMinute
-	if loginPerMinute <= 0 {
-		loginPerMinute = 10
-	}
-	a.loginLimiter = newIPLimiter(loginPerMinute)
-	a.codeLimiter = newIPLimiter(loginPerMinute)
-	a.answerFloor = defaultAnswerFloor
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
@@ -221,24 +200,30 @@ func newAPI(opts Options, tc temporalAPI) (*API, error) {
 		a.now = time.Now
 	}
 	if opts.OIDC.enabled() {
-		a.oidc = newOIDCLogin(opts.OIDC, a.now)
+		a.auth.oidc = newOIDCLogin(opts.OIDC, a.now)
 	}
-	if a.perMinute <= 0 {
-		a.perMinute = 30
+	if a.entities == nil {
+		a.entities = entities.NewCache(a.store.ListEntities, 0, a.now)
 	}
-	if a.updateTO <= 0 {
-		a.updateTO = 10 * time.Second
+	perMinute := opts.IntakePerMinute
+	if perMinute <= 0 {
+		perMinute = 30
 	}
-	if a.namespace == "" {
-		a.namespace = "default"
+	loginPerMinute := opts.LoginPerMinute
+	if loginPerMinute <= 0 {
+		loginPerMinute = 10
 	}
-	a.limiter = newIPLimiter(a.perMinute)
-	a.trackLimiter = newIPLimiter(4 * a.perMinute)
-	a.faqLimiter = newIPLimiter(4 * a.perMinute)
+	a.limits = limits{
+		intake:      newIPLimiter(perMinute),
+		login:       newIPLimiter(loginPerMinute),
+		code:        newIPLimiter(loginPerMinute),
+		track:       newIPLimiter(4 * perMinute),
+		faq:         newIPLimiter(4 * perMinute),
+		answerFloor: defaultAnswerFloor,
+	}
 	if a.faq == nil {
 		a.faq = faq.New(a.store, a.log)
 	}
-	a.entities = entityCache{ttl: 30 * time.Second, load: a.store.ListEntities, now: a.now}
 	h, err := a.routes()
 	if err != nil {
 		return nil, err
@@ -282,22 +267,22 @@ func (a *API) routes() (http.Handler, error) {
 	v1.POST("/auth/refresh", a.refresh)
 	v1.POST("/auth/oidc", a.loginOIDC)
 
-	v1.POST("/tickets", a.optionalAuth(), a.createTicket)
+	v1.POST("/tickets", a.optionalAuth(), a.handle(a.createTicket))
 	staff := v1.Group("", a.requireAuth())
-	staff.GET("/tickets", a.refuseRole(domain.RoleSurveyAgent), a.listTickets)
-	staff.GET("/tickets/:number", a.getTicket)
-	staff.POST("/tickets/:number/responses", a.respond)
-	staff.POST("/tickets/:number/notes", a.addNote)
-	staff.POST("/tickets/:number/info-requests", a.requestInfo)
-	staff.POST("/tickets/:number/transfer", a.transfer)
-	staff.POST("/tickets/:number/follow-up/close", a.closeFollowUp)
-	staff.POST("/tickets/:number/meeting/offer", a.offerMeeting)
-	staff.POST("/tickets/:number/meeting/decline", a.declineMeeting)
-	staff.POST("/tickets/:number/meeting/attendance", a.recordAttendance)
-	staff.POST("/tickets/:number/claim", a.claim)
-	staff.POST("/tickets/:number/assignment", a.assign)
+	staff.GET("/tickets", a.refuseRole(domain.RoleSurveyAgent), a.handle(a.listTickets))
+	staff.GET("/tickets/:number", a.handle(a.getTicket))
+	staff.POST("/tickets/:number/responses", a.handle(a.respond))
+	staff.POST("/tickets/:number/notes", a.handle(a.addNote))
+	staff.POST("/tickets/:number/info-requests", a.handle(a.requestInfo))
+	staff.POST("/tickets/:number/transfer", a.handle(a.transfer))
+	staff.POST("/tickets/:number/follow-up/close", a.handle(a.closeFollowUp))
+	staff.POST("/tickets/:number/meeting/offer", a.handle(a.offerMeeting))
+	staff.POST("/tickets/:number/meeting/decline", a.handle(a.declineMeeting))
+	staff.POST("/tickets/:number/meeting/attendance", a.handle(a.recordAttendance))
+	staff.POST("/tickets/:number/claim", a.handle(a.claim))
+	staff.POST("/tickets/:number/assignment", a.handle(a.assign))
 	staff.GET("/coordinators", a.coordinatorLoads)
-	staff.GET("/tickets/:number/history", a.history)
+	staff.GET("/tickets/:number/history", a.handle(a.history))
 	staff.POST("/tickets/:number/attachments", a.uploadStaff)
 	staff.GET("/tickets/:number/attachments/:id", a.downloadStaff)
 	// Gin matches /policies/current and /policies/diff before /policies/:version.
@@ -307,8 +292,8 @@ func (a *API) routes() (http.Handler, error) {
 	staff.GET("/policies/:version", a.getPolicy)
 	staff.PUT("/policies", a.requireRole(domain.RoleAdmin), a.savePolicy)
 	staff.POST("/policies/preview", a.requireRole(domain.RoleAdmin), a.previewPolicy)
-	staff.POST("/policies/:version/rollout", a.requireRole(domain.RoleAdmin), a.startRollout)
-	staff.GET("/policies/:version/rollout", a.requireRole(domain.RoleAdmin, domain.RoleSupervisor, domain.RoleAuditor), a.rolloutProgress)
+	staff.POST("/policies/:version/rollout", a.requireRole(domain.RoleAdmin), a.handle(a.startRollout))
+	staff.GET("/policies/:version/rollout", a.requireRole(domain.RoleAdmin, domain.RoleSupervisor, domain.RoleAuditor), a.handle(a.rolloutProgress))
 	staff.GET("/entities/export", a.requireRole(domain.RoleAdmin), a.exportEntities)
 	staff.POST("/entities/import", a.requireRole(domain.RoleAdmin), a.importEntities)
 	staff.POST("/auth/logout", a.logout)
@@ -333,19 +318,19 @@ func (a *API) routes() (http.Handler, error) {
 
 	// The beneficiary's routes: a tracking code, or for the two actions also
 	// a beneficiary session (tb_…) on their own tickets.
-	beneficiary := v1.Group("", a.limitPerAddress(a.trackLimiter))
-	beneficiary.POST("/tickets/:number/objections", a.object)
-	beneficiary.POST("/tickets/:number/withdrawal", a.withdraw)
-	beneficiary.POST("/tickets/:number/info", a.provideInfo)
-	beneficiary.POST("/tickets/:number/rating", a.rate)
-	beneficiary.POST("/tickets/:number/meeting/confirm", a.confirmMeeting)
-	beneficiary.GET("/track/:number", a.track)
+	beneficiary := v1.Group("", a.limitPerAddress(a.limits.track))
+	beneficiary.POST("/tickets/:number/objections", a.handle(a.object))
+	beneficiary.POST("/tickets/:number/withdrawal", a.handle(a.withdraw))
+	beneficiary.POST("/tickets/:number/info", a.handle(a.provideInfo))
+	beneficiary.POST("/tickets/:number/rating", a.handle(a.rate))
+	beneficiary.POST("/tickets/:number/meeting/confirm", a.handle(a.confirmMeeting))
+	beneficiary.GET("/track/:number", a.handle(a.track))
 	beneficiary.POST("/tickets/:number/beneficiary-attachments", a.uploadBeneficiary)
 	beneficiary.GET("/track/:number/attachments/:id", a.downloadTracked)
 
 	// The FAQ bank: read by anyone (the portal before a ticket is filed,
 	// agents on a call), written by admins.
-	faqPublic := v1.Group("/faq", a.optionalAuth(), a.limitAnonymous(a.faqLimiter))
+	faqPublic := v1.Group("/faq", a.optionalAuth(), a.limitAnonymous(a.limits.faq))
 	faqPublic.GET("/search", a.searchFAQ)
 	faqPublic.GET("/suggest", a.suggestFAQ)
 	faqPublic.GET("/:id", a.getFAQ)
@@ -356,12 +341,12 @@ func (a *API) routes() (http.Handler, error) {
 	faqAdmin.PUT("/:id", a.updateFAQ)
 	faqAdmin.DELETE("/:id", a.deleteFAQ)
 
-	signIn := v1.Group("/beneficiary", a.limitPerAddress(a.codeLimiter))
+	signIn := v1.Group("/beneficiary", a.limitPerAddress(a.limits.code))
 	signIn.POST("/code", a.requestBeneficiaryCode)
 	signIn.POST("/session", a.openBeneficiarySession)
-	signedIn := v1.Group("/beneficiary", a.limitPerAddress(a.trackLimiter), a.requireBeneficiary())
+	signedIn := v1.Group("/beneficiary", a.limitPerAddress(a.limits.track), a.requireBeneficiary())
 	signedIn.GET("/tickets", a.listOwnTickets)
-	signedIn.GET("/tickets/:number", a.getOwnTicket)
+	signedIn.GET("/tickets/:number", a.handle(a.getOwnTicket))
 	signedIn.GET("/tickets/:number/attachments/:id", a.downloadOwn)
 	signedIn.POST("/logout", a.beneficiaryLogout)
 	return r, nil

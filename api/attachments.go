@@ -25,6 +25,7 @@ import (
 	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/store"
+	"github.com/tawasul/tawasul/tickets"
 )
 
 // Documents attached to tickets. A file is uploaded as multipart/form-data
@@ -122,7 +123,7 @@ func (a *API) attachmentsFor(ctx context.Context, s authz.Subject, t store.Ticke
 	if err != nil {
 		return nil, fmt.Errorf("attachments: %w", err)
 	}
-	tree, err := a.entities.tree(ctx)
+	tree, err := a.entities.Tree(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -146,8 +147,12 @@ func (u uploader) beneficiary() bool { return u.role == domain.RoleBeneficiary }
 
 // uploadStaff: staff attach a document to a ticket they may see.
 func (a *API) uploadStaff(c *gin.Context) {
-	t, actor, ok := a.loadVisible(c)
-	if !ok || !a.authorize(c, actor, authz.Attach, t) {
+	t, actor, err := a.visibleTicket(c)
+	if err == nil {
+		err = a.authorize(c.Request.Context(), actor, authz.Attach, t)
+	}
+	if err != nil {
+		a.fail(c, err)
 		return
 	}
 	a.upload(c, t, uploader{subject: subjectOf(actor), id: actor.ID, role: actor.Role})
@@ -156,11 +161,15 @@ func (a *API) uploadStaff(c *gin.Context) {
 // uploadBeneficiary: the beneficiary attaches their own evidence, with the
 // ticket's tracking code (right after filing on the portal) or signed in.
 func (a *API) uploadBeneficiary(c *gin.Context) {
-	t, s, ok := a.beneficiaryCaller(c)
-	if !ok || !a.authorizeFor(c, s, authz.Attach, t) {
+	t, s, err := a.beneficiaryCaller(c)
+	if err == nil {
+		err = a.authorizeFor(c.Request.Context(), s, authz.Attach, t)
+	}
+	if err != nil {
+		a.fail(c, err)
 		return
 	}
-	a.upload(c, t, uploader{subject: s, id: beneficiaryActor.ID, role: domain.RoleBeneficiary})
+	a.upload(c, t, uploader{subject: s, id: tickets.BeneficiaryActor.ID, role: domain.RoleBeneficiary})
 }
 
 // uploadForm is the form read so far.
@@ -180,7 +189,7 @@ type storedFile struct {
 
 func (a *API) upload(c *gin.Context, t store.Ticket, up uploader) {
 	ctx := c.Request.Context()
-	if a.files == nil {
+	if a.files.store == nil {
 		writeProblem(c, problem(http.StatusServiceUnavailable, codeAttachmentsOff))
 		return
 	}
@@ -195,7 +204,7 @@ func (a *API) upload(c *gin.Context, t store.Ticket, up uploader) {
 		a.fail(c, err)
 		return
 	}
-	if n >= a.perTicket {
+	if n >= a.files.perTicket {
 		writeProblem(c, a.limitProblem())
 		return
 	}
@@ -222,15 +231,18 @@ func (a *API) upload(c *gin.Context, t store.Ticket, up uploader) {
 		writeProblem(c, invalid(form.errs...))
 		return
 	}
-	if public && !up.beneficiary() && !a.authorizeFor(c, up.subject, authz.AttachPublic, t) {
-		return
+	if public && !up.beneficiary() {
+		if err := a.authorizeFor(ctx, up.subject, authz.AttachPublic, t); err != nil {
+			a.fail(c, err)
+			return
+		}
 	}
 	row, err := a.store.AddAttachment(ctx, store.Attachment{
 		ID: attachments.NewKey(), TicketNumber: t.Number, Purpose: purpose, Public: public,
 		UploadedByID: up.id, UploadedByRole: up.role, Name: form.file.name,
 		ContentType: form.file.typ.ContentType, Size: form.file.size, SHA256: form.file.sha256,
 		StorageKey: form.file.key, CreatedAt: a.now(),
-	}, a.perTicket)
+	}, a.files.perTicket)
 	switch {
 	case errors.Is(err, store.ErrAttachmentLimit):
 		writeProblem(c, a.limitProblem())
@@ -257,7 +269,7 @@ func (a *API) upload(c *gin.Context, t store.Ticket, up uploader) {
 
 func (a *API) limitProblem() *apiError {
 	e := problem(http.StatusConflict, codeAttachmentLimit)
-	n := strconv.Itoa(a.perTicket)
+	n := strconv.Itoa(a.files.perTicket)
 	e.detail = &text{"بلغ الطلب الحد الأقصى للمرفقات (" + n + " من كل طرف).",
 		"The ticket already has the most attachments allowed (" + n + " from each side)."}
 	return e
@@ -276,7 +288,7 @@ func (a *API) multipartOf(c *gin.Context) (*multipart.Reader, *apiError) {
 	}
 	rc := http.NewResponseController(c.Writer)
 	_ = rc.SetReadDeadline(time.Now().Add(transferTimeout)) // not every writer has one (tests)
-	body := http.MaxBytesReader(c.Writer, c.Request.Body, a.maxFile+multipartSlack)
+	body := http.MaxBytesReader(c.Writer, c.Request.Body, a.files.maxFile+multipartSlack)
 	return multipart.NewReader(body, params["boundary"]), nil
 }
 
@@ -405,7 +417,7 @@ func (c *cappedReader) Read(p []byte) (int, error) {
 // the attachment store, hashing and counting on the way. A refused type
 // is a field error and nothing is stored.
 func (a *API) storeFile(c *gin.Context, p *multipart.Part) (*storedFile, *fieldErr, error) {
-	capped := &cappedReader{r: p, max: a.maxFile}
+	capped := &cappedReader{r: p, max: a.files.maxFile}
 	head := make([]byte, attachments.SniffLen)
 	n, err := io.ReadFull(capped, head)
 	switch {
@@ -424,7 +436,7 @@ func (a *API) storeFile(c *gin.Context, p *multipart.Part) (*storedFile, *fieldE
 	key := attachments.NewKey()
 	sum := sha256.New()
 	body := io.TeeReader(io.MultiReader(bytes.NewReader(head), capped), sum)
-	if err := a.files.Put(c.Request.Context(), key, body); err != nil {
+	if err := a.files.store.Put(c.Request.Context(), key, body); err != nil {
 		switch {
 		case errors.Is(err, errFileTooLarge):
 			return nil, nil, a.tooLarge()
@@ -441,7 +453,7 @@ func (a *API) storeFile(c *gin.Context, p *multipart.Part) (*storedFile, *fieldE
 
 func (a *API) tooLarge() *apiError {
 	e := problem(http.StatusRequestEntityTooLarge, codeFileTooLarge)
-	mib := strconv.FormatFloat(float64(a.maxFile)/(1<<20), 'f', -1, 64)
+	mib := strconv.FormatFloat(float64(a.files.maxFile)/(1<<20), 'f', -1, 64)
 	e.detail = &text{"حجم الملف أكبر من المسموح (" + mib + " ميغابايت).",
 		"The file is larger than allowed (" + mib + " MiB)."}
 	return e
@@ -460,31 +472,40 @@ func (a *API) bodyProblem(err error) *apiError {
 // dropBlob removes a stored file whose row will not be written; it runs
 // even when the client has gone, and a failure is left to the sweep.
 func (a *API) dropBlob(ctx context.Context, key string) {
-	if err := a.files.Delete(context.WithoutCancel(ctx), key); err != nil {
+	if err := a.files.store.Delete(context.WithoutCancel(ctx), key); err != nil {
 		a.log.WarnContext(ctx, "attachment left for the sweep", "key", key, "error", err)
 	}
 }
 
 // downloadStaff: a document of a ticket the staff member may see.
 func (a *API) downloadStaff(c *gin.Context) {
-	if t, actor, ok := a.loadVisible(c); ok {
-		a.download(c, t, subjectOf(actor))
+	t, actor, err := a.visibleTicket(c)
+	if err != nil {
+		a.fail(c, err)
+		return
 	}
+	a.download(c, t, subjectOf(actor))
 }
 
 // downloadTracked: a document through the ticket's tracking code.
 func (a *API) downloadTracked(c *gin.Context) {
-	if t, ok := a.beneficiaryTicket(c); ok {
-		a.download(c, t, beneficiarySubject(t.BeneficiaryMobile, true))
+	t, err := a.trackedTicket(c)
+	if err != nil {
+		a.fail(c, err)
+		return
 	}
+	a.download(c, t, beneficiarySubject(t.BeneficiaryMobile, true))
 }
 
 // downloadOwn: a document of one of a signed-in beneficiary's tickets.
 func (a *API) downloadOwn(c *gin.Context) {
 	b := beneficiaryFrom(c)
-	if t, ok := a.ownTicket(c, b); ok {
-		a.download(c, t, beneficiarySubject(b.mobile, false))
+	t, err := a.ownTicket(c, b)
+	if err != nil {
+		a.fail(c, err)
+		return
 	}
+	a.download(c, t, beneficiarySubject(b.mobile, false))
 }
 
 // download sends one document of t if s may read it; any refusal is the
@@ -513,11 +534,11 @@ func (a *API) download(c *gin.Context, t store.Ticket, s authz.Subject) {
 		writeProblem(c, problem(http.StatusNotFound, codeNotFound))
 		return
 	}
-	if a.files == nil {
+	if a.files.store == nil {
 		writeProblem(c, problem(http.StatusServiceUnavailable, codeAttachmentsOff))
 		return
 	}
-	r, err := a.files.Open(ctx, at.StorageKey)
+	r, err := a.files.store.Open(ctx, at.StorageKey)
 	if err != nil {
 		// Rows are written after their files: a missing file is lost data.
 		a.fail(c, fmt.Errorf("open attachment %s of %s: %w", at.ID, t.Number, err))

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/tawasul/tawasul/attachments"
+	"github.com/tawasul/tawasul/auth/trackcode"
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/store"
 )
@@ -91,7 +92,7 @@ func (f *fixture) attach(number string, purpose domain.AttachmentPurpose, public
 	f.t.Helper()
 	ctx := context.Background()
 	key := attachments.NewKey()
-	if err := f.api.files.Put(ctx, key, bytes.NewReader(samplePDF)); err != nil {
+	if err := f.api.files.store.Put(ctx, key, bytes.NewReader(samplePDF)); err != nil {
 		f.t.Fatal(err)
 	}
 	sum := sha256.Sum256(samplePDF)
@@ -421,7 +422,7 @@ func TestAttachmentVisibility(t *testing.T) {
 		{"tracking code, own personal document", trackDL(own.ID), http.StatusNotFound},
 		{"tracking code, internal note", trackDL(nt.ID), http.StatusNotFound},
 		{"wrong tracking code", req{method: "GET", path: "/api/v1/track/" + c.Number + "/attachments/" + sh.ID,
-			headers: map[string]string{trackingHeader: newTrackingCode()}}, http.StatusNotFound},
+			headers: map[string]string{trackingHeader: trackcode.New()}}, http.StatusNotFound},
 		{"session, own document", ownDL(sessA, own.ID), http.StatusOK},
 		{"session, shared answer", ownDL(sessA, sh.ID), http.StatusOK},
 		{"session, internal note", ownDL(sessA, nt.ID), http.StatusNotFound},

@@ -10,8 +10,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -42,13 +40,13 @@ func (a *API) authenticate(r *http.Request) (actor workflows.Actor, sessionID in
 	match := -1
 	// Compare against every credential, without stopping early, so the time
 	// taken says nothing about which (or whether any) token matched.
-	for i, c := range a.creds {
+	for i, c := range a.auth.creds {
 		if subtle.ConstantTimeCompare(presented, []byte(strings.ToLower(c.TokenHash))) == 1 {
 			match = i
 		}
 	}
 	if match >= 0 {
-		c := a.creds[match]
+		c := a.auth.creds[match]
 		return workflows.Actor{ID: c.Name, Name: c.Name, Role: c.Role, Entity: c.Entity}, 0, true, true, nil
 	}
 	// An integration token (store.APIToken), recognizable by its prefix and
@@ -203,7 +201,7 @@ func (a *API) decide(ctx context.Context, actor workflows.Actor, act authz.Actio
 
 // decideFor is decide for any subject, a beneficiary's included.
 func (a *API) decideFor(ctx context.Context, s authz.Subject, act authz.Action, t store.Ticket) (authz.Decision, error) {
-	tree, err := a.entities.tree(ctx)
+	tree, err := a.entities.Tree(ctx)
 	if err != nil {
 		return authz.Hidden, err
 	}
@@ -212,74 +210,9 @@ func (a *API) decideFor(ctx context.Context, s authz.Subject, act authz.Action, 
 
 // readScope is the authorization policy's read rule as a list filter.
 func (a *API) readScope(ctx context.Context, actor workflows.Actor) (authz.Scope, error) {
-	tree, err := a.entities.tree(ctx)
+	tree, err := a.entities.Tree(ctx)
 	if err != nil {
 		return authz.Scope{}, err
 	}
 	return authz.ReadScope(subjectOf(actor), tree, tree.Codes()), nil
-}
-
-// entityCache keeps the hierarchy for a short while: scopes are computed on
-// every request and the hierarchy changes rarely.
-type entityCache struct {
-	ttl  time.Duration
-	load func(context.Context) ([]store.Entity, error)
-	now  func() time.Time
-
-	mu     sync.Mutex
-	list   []store.Entity
-	index  *authz.Tree
-	loaded time.Time
-}
-
-// invalidate drops the cached hierarchy (after an import).
-func (ec *entityCache) invalidate() {
-	ec.mu.Lock()
-	defer ec.mu.Unlock()
-	ec.list, ec.index = nil, nil
-}
-
-func (ec *entityCache) get(ctx context.Context) ([]store.Entity, error) {
-	ec.mu.Lock()
-	defer ec.mu.Unlock()
-	now := ec.now()
-	if ec.list != nil && now.Sub(ec.loaded) < ec.ttl && !now.Before(ec.loaded) {
-		return ec.list, nil
-	}
-	es, err := ec.load(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if es == nil {
-		es = []store.Entity{}
-	}
-	nodes := make([]authz.Node, len(es))
-	for i, e := range es {
-		nodes[i] = authz.Node{Code: e.Code, Parent: e.Parent, Kind: e.Kind}
-	}
-	ec.list, ec.index, ec.loaded = es, authz.NewTree(nodes), now
-	return es, nil
-}
-
-// tree is the cached hierarchy as the authorization policy reads it.
-func (ec *entityCache) tree(ctx context.Context) (*authz.Tree, error) {
-	if _, err := ec.get(ctx); err != nil {
-		return nil, err
-	}
-	ec.mu.Lock()
-	defer ec.mu.Unlock()
-	return ec.index, nil
-}
-
-func (ec *entityCache) find(ctx context.Context, code string) (store.Entity, error) {
-	es, err := ec.get(ctx)
-	if err != nil {
-		return store.Entity{}, err
-	}
-	for _, e := range es {
-		if e.Code == code {
-			return e, nil
-		}
-	}
-	return store.Entity{}, store.ErrNotFound
 }

@@ -15,8 +15,10 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/tawasul/tawasul/auth/trackcode"
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/store"
+	"github.com/tawasul/tawasul/tickets"
 	"github.com/tawasul/tawasul/workflows"
 )
 
@@ -790,7 +792,7 @@ func newMatrix(t *testing.T) *matrix {
 		o.atts = map[string]string{
 			"shared": f.attach(o.number, domain.AttachResponse, true, "coord-ksu", domain.RoleCoordinator, "رد الجامعة.pdf").ID,
 			"note":   f.attach(o.number, domain.AttachNote, false, "coord-ksu", domain.RoleCoordinator, "INTERNAL-NOTE.pdf").ID,
-			"personal": f.attach(o.number, domain.AttachFiling, true, beneficiaryActor.ID, domain.RoleBeneficiary,
+			"personal": f.attach(o.number, domain.AttachFiling, true, tickets.BeneficiaryActor.ID, domain.RoleBeneficiary,
 				"PERSONAL-DOCUMENT.pdf").ID,
 		}
 		m.tickets = append(m.tickets, o)
@@ -843,7 +845,7 @@ func (m *matrix) request(rule mxRule, method, path string, c mxCaller, o *mxObje
 			}
 			rq.headers[trackingHeader] = code
 		case wrongCode:
-			rq.headers[trackingHeader] = newTrackingCode()
+			rq.headers[trackingHeader] = trackcode.New()
 		}
 	}
 	for k, v := range rule.params {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/gin-gonic/gin"
+	"github.com/tawasul/tawasul/tickets"
 )
 
 // benchTicketBody is an intake body as a phone sends it: a pasted paragraph
@@ -48,11 +49,11 @@ func BenchmarkIntake(b *testing.B) {
 			c, _ := gin.CreateTestContext(httptest.NewRecorder())
 			c.Request = httptest.NewRequest(http.MethodPost, "/api/v1/tickets", bytes.NewReader(body))
 			c.Request.Header.Set("Content-Type", "application/json")
-			var in createTicketIn
+			var in tickets.Form
 			if err := decodeJSON(c, &in, false); err != nil {
 				b.Fatal(err)
 			}
-			if _, err := f.api.validateIntake(ctx, in, beneficiaryActor, false); err != nil {
+			if _, err := f.api.tickets.Check(ctx, in, tickets.Filer{Actor: tickets.BeneficiaryActor}); err != nil {
 				b.Fatal(err)
 			}
 		}

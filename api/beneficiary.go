@@ -2,10 +2,7 @@ package api
 
 import (
 	"context"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/big"
@@ -16,11 +13,13 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/tawasul/tawasul/auth/trackcode"
 	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/normalize"
 	"github.com/tawasul/tawasul/notify"
 	"github.com/tawasul/tawasul/store"
+	"github.com/tawasul/tawasul/tickets"
 )
 
 // Beneficiaries sign in with a one-time code sent to their mobile (through
@@ -69,29 +68,16 @@ func beneficiaryOwns(mobile string, t store.Ticket) bool {
 // one-time code to mobile, or (codeOnly) holding one ticket's tracking code,
 // which stands for that ticket's mobile.
 func beneficiarySubject(mobile string, codeOnly bool) authz.Subject {
-	return authz.Subject{ID: beneficiaryActor.ID, Role: domain.RoleBeneficiary, Mobile: mobile, CodeOnly: codeOnly}
-}
-
-// keyedHash is an HMAC-SHA256 under the tracking secret, the label keeping
-// each use apart. Like tracking codes, what it protects is short (a mobile
-// number, six digits): a stolen database alone cannot be searched for them.
-func (a *API) keyedHash(label string, parts ...string) string {
-	m := hmac.New(sha256.New, a.secret)
-	m.Write([]byte(label))
-	for _, p := range parts {
-		m.Write([]byte{'\n'})
-		m.Write([]byte(p))
-	}
-	return hex.EncodeToString(m.Sum(nil))
+	return authz.Subject{ID: tickets.BeneficiaryActor.ID, Role: domain.RoleBeneficiary, Mobile: mobile, CodeOnly: codeOnly}
 }
 
 func (a *API) mobileHash(mobile string) string {
-	return a.keyedHash("tawasul beneficiary mobile v1", mobile)
+	return a.keys.Hash("tawasul beneficiary mobile v1", mobile)
 }
 
 // codeHash binds a code to its mobile, so a code hash is worth nothing for another number.
 func (a *API) codeHash(mobile, code string) string {
-	return a.keyedHash("tawasul beneficiary code v1", mobile, code)
+	return a.keys.Hash("tawasul beneficiary code v1", mobile, code)
 }
 
 // newOneTimeCode is codeDigits uniformly random decimal digits.
@@ -107,7 +93,7 @@ func newOneTimeCode() (string, error) {
 // (or the client is gone), so its timing does not tell a mobile with tickets
 // from one without.
 func (a *API) answerNoSooner(ctx context.Context, start time.Time) {
-	wait := a.answerFloor - time.Since(start)
+	wait := a.limits.answerFloor - time.Since(start)
 	if wait <= 0 {
 		return
 	}
@@ -231,7 +217,7 @@ func (a *API) openBeneficiarySession(c *gin.Context) {
 	}
 	token = beneficiaryTokenPrefix + token
 	// Sealed before the code is checked: the same work whatever the outcome.
-	sealed, err := a.sealWith(sealSessionMobile, token, tokenHash(token), mobile)
+	sealed, err := a.keys.Seal(trackcode.SealSessionMobile, token, tokenHash(token), mobile)
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -256,38 +242,34 @@ func (a *API) openBeneficiarySession(c *gin.Context) {
 	writeJSON(c, http.StatusOK, beneficiarySessionJSON{AccessToken: token, ExpiresAt: sess.ExpiresAt.UTC()})
 }
 
-// beneficiaryOf authenticates a beneficiary session token; on refusal it has
-// answered 401 (or 500) and ok is false.
-func (a *API) beneficiaryOf(c *gin.Context) (beneficiary, bool) {
+// beneficiaryOf authenticates a beneficiary session token: 401 for anything
+// but a live session.
+func (a *API) beneficiaryOf(c *gin.Context) (beneficiary, error) {
 	token, _ := bearer(c.Request)
 	if !strings.HasPrefix(token, beneficiaryTokenPrefix) {
-		writeProblem(c, problem(http.StatusUnauthorized, codeUnauthorized))
-		return beneficiary{}, false
+		return beneficiary{}, problem(http.StatusUnauthorized, codeUnauthorized)
 	}
 	sess, err := a.store.BeneficiarySessionByToken(c.Request.Context(), tokenHash(token), a.now())
 	if errors.Is(err, store.ErrNotFound) {
-		writeProblem(c, problem(http.StatusUnauthorized, codeUnauthorized))
-		return beneficiary{}, false
+		return beneficiary{}, problem(http.StatusUnauthorized, codeUnauthorized)
 	} else if err != nil {
-		a.fail(c, fmt.Errorf("beneficiary session: %w", err))
-		return beneficiary{}, false
+		return beneficiary{}, fmt.Errorf("beneficiary session: %w", err)
 	}
-	mobile, err := a.openWith(sealSessionMobile, token, sess.TokenHash, sess.MobileSealed)
+	mobile, err := a.keys.Open(trackcode.SealSessionMobile, token, sess.TokenHash, sess.MobileSealed)
 	if err != nil {
 		// Only a changed tracking secret gets here: the beneficiary signs in again.
 		a.log.Error("beneficiary session unreadable", "session_id", sess.ID, "error", err)
-		writeProblem(c, problem(http.StatusUnauthorized, codeUnauthorized))
-		return beneficiary{}, false
+		return beneficiary{}, problem(http.StatusUnauthorized, codeUnauthorized)
 	}
-	return beneficiary{sessionID: sess.ID, mobile: mobile}, true
+	return beneficiary{sessionID: sess.ID, mobile: mobile}, nil
 }
 
 // requireBeneficiary admits beneficiary session tokens only (never staff ones).
 func (a *API) requireBeneficiary() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		b, ok := a.beneficiaryOf(c)
-		if !ok {
-			c.Abort()
+		b, err := a.beneficiaryOf(c)
+		if err != nil {
+			a.fail(c, err)
 			return
 		}
 		c.Set(beneficiaryKey, b)
@@ -303,23 +285,15 @@ func beneficiaryFrom(c *gin.Context) beneficiary {
 
 // ownTicket loads the ticket of the path for b; another beneficiary's
 // ticket answers the very 404 of a missing one.
-func (a *API) ownTicket(c *gin.Context, b beneficiary) (store.Ticket, bool) {
-	number := c.Param("number")
-	if !numberPattern.MatchString(number) {
-		writeProblem(c, problem(http.StatusNotFound, codeNotFound))
-		return store.Ticket{}, false
+func (a *API) ownTicket(c *gin.Context, b beneficiary) (store.Ticket, error) {
+	t, err := a.tickets.Get(c.Request.Context(), c.Param("number"))
+	if err != nil {
+		return store.Ticket{}, err
 	}
-	t, err := a.store.GetTicket(c.Request.Context(), number)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-	case err != nil:
-		a.fail(c, fmt.Errorf("get ticket: %w", err))
-		return store.Ticket{}, false
-	case beneficiaryOwns(b.mobile, t):
-		return t, true
+	if !beneficiaryOwns(b.mobile, t) {
+		return store.Ticket{}, problem(http.StatusNotFound, codeNotFound)
 	}
-	writeProblem(c, problem(http.StatusNotFound, codeNotFound))
-	return store.Ticket{}, false
+	return t, nil
 }
 
 // ownSummaryJSON is one line of a beneficiary's own list: no personal data,
@@ -373,11 +347,13 @@ func (a *API) listOwnTickets(c *gin.Context) {
 }
 
 // getOwnTicket is the tracking page's view of one of the caller's own tickets.
-func (a *API) getOwnTicket(c *gin.Context) {
+func (a *API) getOwnTicket(c *gin.Context) error {
 	b := beneficiaryFrom(c)
-	if t, ok := a.ownTicket(c, b); ok {
-		a.writePublicView(c, t, beneficiarySubject(b.mobile, false))
+	t, err := a.ownTicket(c, b)
+	if err != nil {
+		return err
 	}
+	return a.writePublicView(c, t, beneficiarySubject(b.mobile, false))
 }
 
 // beneficiaryLogout ends the caller's beneficiary session.

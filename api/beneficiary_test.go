@@ -13,6 +13,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/tawasul/tawasul/auth/trackcode"
 	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/normalize"
@@ -529,7 +530,7 @@ func (f *fixture) sessionFor(mobile string) string {
 func (f *fixture) sessionWithToken(mobile, tok string) {
 	f.t.Helper()
 	m, now := e164(f.t, mobile), f.clock.Now()
-	sealed, err := f.api.sealWith(sealSessionMobile, tok, tokenHash(tok), m)
+	sealed, err := f.api.keys.Seal(trackcode.SealSessionMobile, tok, tokenHash(tok), m)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -600,14 +601,14 @@ func TestBeneficiaryActionsWithSession(t *testing.T) {
 // outcome, so timing does not tell a mobile with tickets from one without.
 func TestBeneficiaryAnswerTiming(t *testing.T) {
 	f := newFixture(t)
-	f.api.answerFloor = 40 * time.Millisecond
+	f.api.limits.answerFloor = 40 * time.Millisecond
 	f.fileFor(mobileA)
 	timed := func(what string, do func() resp) {
 		t.Helper()
 		start := time.Now()
 		do()
-		if d := time.Since(start); d < f.api.answerFloor {
-			t.Errorf("%s answered in %s, before the floor %s", what, d, f.api.answerFloor)
+		if d := time.Since(start); d < f.api.limits.answerFloor {
+			t.Errorf("%s answered in %s, before the floor %s", what, d, f.api.limits.answerFloor)
 		}
 	}
 	timed("code, with tickets", func() resp { return f.askCode(mobileA) })

@@ -9,8 +9,9 @@ import (
 	"mime"
 	"unicode/utf8"
 
-	"github.com/tawasul/tawasul/seed"
 	"net/http"
+
+	"github.com/tawasul/tawasul/seed"
 
 	"github.com/gin-gonic/gin"
 
@@ -27,7 +28,7 @@ type entityJSON struct {
 
 // listEntities is open: the intake form needs the list of entities.
 func (a *API) listEntities(c *gin.Context) {
-	es, err := a.entities.get(c.Request.Context())
+	es, err := a.entities.List(c.Request.Context())
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -105,7 +106,7 @@ func (a *API) importEntities(c *gin.Context) {
 		a.fail(c, fmt.Errorf("import entities: %w", err))
 		return
 	}
-	a.entities.invalidate()
+	a.entities.Invalidate()
 	a.log.Info("entities imported", "count", len(es), "actor", actor.ID)
 	writeJSON(c, http.StatusOK, gin.H{"imported": len(es)})
 }

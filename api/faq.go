@@ -14,6 +14,7 @@ import (
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/faq"
 	"github.com/tawasul/tawasul/normalize"
+	"github.com/tawasul/tawasul/sla"
 	"github.com/tawasul/tawasul/store"
 )
 
@@ -72,9 +73,11 @@ func isAdmin(c *gin.Context) bool {
 // the bank all day.
 func (a *API) limitAnonymous(l *ipLimiter) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if _, staff := staffActor(c); !staff && a.rateLimited(c, l) {
-			c.Abort()
-			return
+		if _, staff := staffActor(c); !staff {
+			if err := a.rateLimit(c, l); err != nil {
+				a.fail(c, err)
+				return
+			}
 		}
 		c.Next()
 	}
@@ -218,11 +221,11 @@ func (a *API) markFAQHelpful(c *gin.Context) {
 		writeProblem(c, err)
 		return
 	}
-	voter := a.keyedHash("tawasul faq helpful v1", "address", c.ClientIP())
+	voter := a.keys.Hash("tawasul faq helpful v1", "address", c.ClientIP())
 	if actor, staff := staffActor(c); staff {
-		voter = a.keyedHash("tawasul faq helpful v1", "staff", actor.ID)
+		voter = a.keys.Hash("tawasul faq helpful v1", "staff", actor.ID)
 	}
-	day := a.now().In(zone(faqZone)).Format(time.DateOnly)
+	day := a.now().In(sla.Zone(faqZone)).Format(time.DateOnly)
 	counted, err := a.store.MarkFAQHelpful(c.Request.Context(), id, voter, day)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -321,7 +324,7 @@ func (a *API) faqContent(c *gin.Context) (store.FAQContent, bool) {
 	case !store.ValidFAQCategory(out.Category):
 		errs = append(errs, fieldErr{field: "category", code: fieldInvalidValue, text: &textFAQCategory})
 	}
-	today := a.now().In(zone(faqZone)).Format(time.DateOnly)
+	today := a.now().In(sla.Zone(faqZone)).Format(time.DateOnly)
 	if out.ReviewedOn == "" {
 		out.ReviewedOn = today
 	} else if _, err := time.Parse(time.DateOnly, out.ReviewedOn); err != nil {

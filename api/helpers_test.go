@@ -7,9 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	commonpb "go.temporal.io/api/common/v1"
-	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/sdk/converter"
 	"io"
 	"log/slog"
 	"net/http"
@@ -19,16 +16,48 @@ import (
 	"testing"
 	"time"
 
+	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/converter"
+
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
 	"github.com/tawasul/tawasul/attachments"
 	"github.com/tawasul/tawasul/auth/password"
+	"github.com/tawasul/tawasul/auth/trackcode"
 	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/entities"
 	"github.com/tawasul/tawasul/sla"
 	"github.com/tawasul/tawasul/store"
+	"github.com/tawasul/tawasul/tickets"
 )
+
+// newAPI builds the API over a ticket service that talks to tc (a fake),
+// with the tracking secret "test secret" and a 2 s bound on Temporal calls.
+func newAPI(opts Options, tc tickets.Temporal) (*API, error) {
+	if opts.Entities == nil && opts.Store != nil {
+		opts.Entities = entities.NewCache(opts.Store.ListEntities, 0, opts.Now)
+	}
+	if opts.Tickets == nil {
+		svc, err := newTestTickets(opts, tc, 2*time.Second)
+		if err != nil {
+			return nil, err
+		}
+		opts.Tickets = svc
+	}
+	return New(opts)
+}
+
+// newTestTickets is the ticket service of a test API (timeout bounds each
+// call to tc).
+func newTestTickets(opts Options, tc tickets.Temporal, timeout time.Duration) (*tickets.Service, error) {
+	return tickets.New(tickets.Options{
+		Store: opts.Store, Temporal: tc, Entities: opts.Entities, Keys: trackcode.NewKeys([]byte("test secret")),
+		Logger: opts.Logger, Now: opts.Now, Timeout: timeout,
+	})
+}
 
 // ---- fake Temporal -------------------------------------------------------
 
@@ -306,14 +335,12 @@ func buildFixture(t testing.TB, withPolicy bool, mod ...func(*Options)) *fixture
 	}
 	t.Cleanup(func() { _ = files.Close() })
 	opts := Options{
-		Passwords:      testPasswords,
-		Store:          st,
-		Credentials:    testCredentials(),
-		Logger:         slog.New(slog.NewJSONHandler(logs, nil)),
-		Now:            clock.Now,
-		UpdateTimeout:  2 * time.Second,
-		TrackingSecret: []byte("test secret"),
-		Attachments:    files,
+		Passwords:   testPasswords,
+		Store:       st,
+		Credentials: testCredentials(),
+		Logger:      slog.New(slog.NewJSONHandler(logs, nil)),
+		Now:         clock.Now,
+		Attachments: files,
 	}
 	for _, m := range mod {
 		m(&opts)
@@ -324,7 +351,7 @@ func buildFixture(t testing.TB, withPolicy bool, mod ...func(*Options)) *fixture
 		t.Fatalf("new api: %v", err)
 	}
 	// Tests that measure it set it back (TestBeneficiaryAnswerTiming).
-	a.answerFloor = 0
+	a.limits.answerFloor = 0
 	return &fixture{api: a, store: st, tc: tc, clock: clock, logs: logs, dbPath: dbPath, filesDir: filesDir}
 }
 

@@ -1,25 +1,17 @@
 package api
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
-	commonpb "go.temporal.io/api/common/v1"
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/api/workflowservice/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/domain"
-	"github.com/tawasul/tawasul/workflows"
 )
 
 type historyJSON struct {
@@ -32,10 +24,13 @@ type historyJSON struct {
 // history shows auditors the raw Temporal event history of a ticket's
 // workflow or one of its escalation children: the record of what the system
 // decided and when, independent of the read model.
-func (a *API) history(c *gin.Context) {
-	t, actor, ok := a.loadVisible(c)
-	if !ok || !a.authorize(c, actor, authz.ReadHistory, t) {
-		return
+func (a *API) history(c *gin.Context) error {
+	t, actor, err := a.visibleTicket(c)
+	if err != nil {
+		return err
+	}
+	if err := a.authorize(c.Request.Context(), actor, authz.ReadHistory, t); err != nil {
+		return err
 	}
 	// Auditors inspect what happened, not who the beneficiary is: payloads
 	// (inputs, results, notification recipients) carry personal data.
@@ -59,108 +54,38 @@ func (a *API) history(c *gin.Context) {
 		token = b
 	}
 	if len(errs) > 0 {
-		writeProblem(c, invalid(errs...))
-		return
+		return invalid(errs...)
 	}
-
-	ctx, cancel := context.WithTimeout(c.Request.Context(), a.updateTO)
-	defer cancel()
-	parent := workflows.TicketWorkflowID(t.Number)
-	ids, err := a.workflowFamily(ctx, parent)
+	page, err := a.tickets.History(c.Request.Context(), t.Number, q.Get("workflow_id"), size, token)
 	if err != nil {
-		a.fail(c, a.historyError(t.Number, err))
-		return
+		return err
 	}
-	wid := q.Get("workflow_id")
-	if wid == "" {
-		wid = parent
-	}
-	if !slices.Contains(ids, wid) {
-		writeProblem(c, invalid(fieldErr{field: "workflow_id", code: fieldNotInList}))
-		return
-	}
-	resp, err := a.temporal.GetWorkflowExecutionHistory(ctx, &workflowservice.GetWorkflowExecutionHistoryRequest{
-		Namespace:       a.namespace,
-		Execution:       &commonpb.WorkflowExecution{WorkflowId: wid},
-		MaximumPageSize: int32(size),
-		NextPageToken:   token,
-	})
-	if err != nil {
-		var bad *serviceerror.InvalidArgument
-		if errors.As(err, &bad) && len(token) > 0 {
-			writeProblem(c, invalid(fieldErr{field: "page_token", code: fieldInvalidValue}))
-			return
-		}
-		a.fail(c, a.historyError(t.Number, err))
-		return
-	}
-	out := historyJSON{Workflows: ids, WorkflowID: wid, Events: []json.RawMessage{}}
-	for _, ev := range resp.GetHistory().GetEvents() {
+	out := historyJSON{Workflows: page.Workflows, WorkflowID: page.WorkflowID, Events: []json.RawMessage{}}
+	for _, ev := range page.Events {
 		b, err := protojson.Marshal(ev)
 		if err == nil && redact {
 			b, err = redactPayloads(b)
 		}
 		if err != nil {
-			a.fail(c, fmt.Errorf("encode history event: %w", err))
-			return
+			return fmt.Errorf("encode history event: %w", err)
 		}
 		out.Events = append(out.Events, b)
 	}
-	if next := resp.GetNextPageToken(); len(next) > 0 {
-		out.NextPageToken = base64.RawURLEncoding.EncodeToString(next)
+	if len(page.NextPageToken) > 0 {
+		out.NextPageToken = base64.RawURLEncoding.EncodeToString(page.NextPageToken)
 	}
 	// An auditor's read is recorded before anything is shown: no record, no history.
 	if actor.Role == domain.RoleAuditor {
-		detail := gin.H{"workflow_id": wid, "events": len(out.Events)}
+		detail := gin.H{"workflow_id": page.WorkflowID, "events": len(out.Events)}
 		if len(token) > 0 {
 			detail["page_token"] = q.Get("page_token")
 		}
 		if err := a.audit(c, auditHistoryRead, "ticket/"+t.Number, detail); err != nil {
-			a.fail(c, err)
-			return
+			return err
 		}
 	}
 	writeJSON(c, http.StatusOK, out)
-}
-
-// workflowFamily lists the ticket's workflow and the escalation children it
-// started, found in its history (the current run's; continue-as-new starts a
-// fresh history).
-func (a *API) workflowFamily(ctx context.Context, parent string) ([]string, error) {
-	ids := []string{parent}
-	var token []byte
-	for {
-		resp, err := a.temporal.GetWorkflowExecutionHistory(ctx, &workflowservice.GetWorkflowExecutionHistoryRequest{
-			Namespace:              a.namespace,
-			Execution:              &commonpb.WorkflowExecution{WorkflowId: parent},
-			MaximumPageSize:        1000,
-			NextPageToken:          token,
-			HistoryEventFilterType: enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT,
-		})
-		if err != nil {
-			return nil, err
-		}
-		for _, ev := range resp.GetHistory().GetEvents() {
-			if attrs := ev.GetChildWorkflowExecutionStartedEventAttributes(); attrs != nil {
-				if id := attrs.GetWorkflowExecution().GetWorkflowId(); id != "" && !slices.Contains(ids, id) {
-					ids = append(ids, id)
-				}
-			}
-		}
-		token = resp.GetNextPageToken()
-		if len(token) == 0 {
-			return ids, nil
-		}
-	}
-}
-
-func (a *API) historyError(number string, err error) error {
-	var notFound *serviceerror.NotFound
-	if errors.As(err, &notFound) {
-		return problem(http.StatusNotFound, codeNotFound)
-	}
-	a.log.Warn("workflow history unavailable", "number", number, "error", err)
-	return problem(http.StatusServiceUnavailable, codeTemporalUnavailable)
+	return nil
 }
 
 // redactPayloads replaces the data of every Temporal payload ({metadata, data})

@@ -13,7 +13,9 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 
+	"github.com/tawasul/tawasul/auth/trackcode"
 	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/tickets"
 	"github.com/tawasul/tawasul/workflows"
 )
 
@@ -31,11 +33,11 @@ func TestCreateTicketSelfService(t *testing.T) {
 	var c created
 	r.json(&c)
 
-	if !numberPattern.MatchString(c.Number) || !strings.HasPrefix(c.Number, "2026-") {
+	if !tickets.ValidNumber(c.Number) || !strings.HasPrefix(c.Number, "2026-") {
 		t.Errorf("number %q", c.Number)
 	}
-	if len(c.TrackingCode) != 12 || strings.Trim(c.TrackingCode, trackingAlphabet) != "" {
-		t.Errorf("tracking code %q: want 12 characters of %s", c.TrackingCode, trackingAlphabet)
+	if len(c.TrackingCode) != 12 || strings.Trim(c.TrackingCode, trackcode.Alphabet) != "" {
+		t.Errorf("tracking code %q: want 12 characters of %s", c.TrackingCode, trackcode.Alphabet)
 	}
 	if c.Status != "open" || c.Entity != "KSU" || c.Kind != "complaint" || c.Priority != "normal" || c.Channel != "portal" {
 		t.Errorf("answer %+v", c)
@@ -63,7 +65,7 @@ func TestCreateTicketSelfService(t *testing.T) {
 	if row.Subject != "تأخر صرف المكافأة" {
 		t.Errorf("subject not normalized: %q", row.Subject)
 	}
-	if row.TrackingHash != f.api.trackingHash(c.TrackingCode) || row.TrackingHash == sha256Hex(c.TrackingCode) {
+	if row.TrackingHash != f.api.keys.TrackingHash(c.TrackingCode) || row.TrackingHash == trackcode.SHA256Hex(c.TrackingCode) {
 		t.Error("tracking hash is not the keyed hash of the code")
 	}
 	if !row.WorkflowStarted {
@@ -346,7 +348,7 @@ func TestTemporalDownThenRetryCompletes(t *testing.T) {
 	ok.expect(http.StatusCreated)
 	var c created
 	ok.json(&c)
-	if c.Number != p[0].Number || f.api.trackingHash(c.TrackingCode) != p[0].TrackingHash {
+	if c.Number != p[0].Number || f.api.keys.TrackingHash(c.TrackingCode) != p[0].TrackingHash {
 		t.Errorf("retry answered %s/%s, want the saved ticket %s and its code", c.Number, c.TrackingCode, p[0].Number)
 	}
 	row, _ := f.store.GetTicket(context.Background(), c.Number)
@@ -372,11 +374,11 @@ func TestStartPending(t *testing.T) {
 	f.tc.startErr = nil
 	f.tc.mu.Unlock()
 	// Too fresh: a request may still be finishing it.
-	if n, err := f.api.StartPending(context.Background()); err != nil || n != 0 {
+	if n, err := f.api.tickets.StartPending(context.Background()); err != nil || n != 0 {
 		t.Fatalf("fresh row: started %d, %v", n, err)
 	}
 	f.clock.Advance(11 * time.Second)
-	n, err := f.api.StartPending(context.Background())
+	n, err := f.api.tickets.StartPending(context.Background())
 	if err != nil || n != 1 {
 		t.Fatalf("started %d, %v; want 1", n, err)
 	}
@@ -389,7 +391,7 @@ func TestStartPending(t *testing.T) {
 	if in.FiledBy.Role != domain.RoleBeneficiary || in.Policy.Version != 1 {
 		t.Errorf("pending start input %+v", in)
 	}
-	if n, _ := f.api.StartPending(context.Background()); n != 0 {
+	if n, _ := f.api.tickets.StartPending(context.Background()); n != 0 {
 		t.Errorf("second pass started %d", n)
 	}
 }

@@ -260,24 +260,23 @@ func (l *ipLimiter) allow(ip string, now time.Time) (bool, time.Duration) {
 	return true, 0
 }
 
-// rateLimited answers 429 (with Retry-After) and reports true once the
-// client's address has spent its budget on l.
-func (a *API) rateLimited(c *gin.Context, l *ipLimiter) bool {
+// rateLimit answers 429 (with Retry-After) once the client's address has
+// spent its budget on l; nil while it has not.
+func (a *API) rateLimit(c *gin.Context, l *ipLimiter) error {
 	ok, wait := l.allow(c.ClientIP(), a.now())
 	if ok {
-		return false
+		return nil
 	}
 	e := problem(http.StatusTooManyRequests, codeRateLimited)
 	e.headers = map[string]string{"Retry-After": strconv.Itoa(int(wait/time.Second) + 1)}
-	writeProblem(c, e)
-	return true
+	return e
 }
 
-// limitPerAddress applies rateLimited to every request of a route group.
+// limitPerAddress applies rateLimit to every request of a route group.
 func (a *API) limitPerAddress(l *ipLimiter) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if a.rateLimited(c, l) {
-			c.Abort()
+		if err := a.rateLimit(c, l); err != nil {
+			a.fail(c, err)
 			return
 		}
 		c.Next()

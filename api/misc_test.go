@@ -11,6 +11,8 @@ import (
 	"github.com/gin-gonic/gin"
 	"gopkg.in/yaml.v3"
 
+	"github.com/tawasul/tawasul/refusal"
+	"github.com/tawasul/tawasul/tickets"
 	"github.com/tawasul/tawasul/workflows"
 )
 
@@ -71,11 +73,18 @@ func TestCatalogComplete(t *testing.T) {
 		workflows.ErrObjectionWindowClosed, workflows.ErrAlreadyObjected, workflows.ErrInvalidMessage,
 		workflows.ErrBusy, workflows.ErrNotResponsible, workflows.ErrNotAwaitingInfo, workflows.ErrSameEntity,
 		workflows.ErrNotRateable, workflows.ErrNoFollowUp} {
-		if _, ok := problemTexts[code]; !ok {
-			t.Errorf("no text for workflow refusal %q", code)
+		if !slices.Contains(tickets.RefusalCodes(), code) {
+			t.Errorf("workflow refusal %q not mapped to a kind by the core", code)
 		}
-		if _, ok := refusals[code]; !ok {
-			t.Errorf("refusal %q not mapped to a status", code)
+	}
+	for _, code := range tickets.RefusalCodes() {
+		if _, ok := problemTexts[code]; !ok {
+			t.Errorf("no text for the core's refusal %q", code)
+		}
+	}
+	for kind := range refusal.Busy + 1 {
+		if _, ok := kindStatus[kind]; !ok && kind != 0 {
+			t.Errorf("refusal kind %s not mapped to a status", kind)
 		}
 	}
 	for code, pt := range problemTexts {
@@ -165,29 +174,6 @@ func TestAccessLogKeepsSecretsOut(t *testing.T) {
 		if strings.Contains(logs, secret) {
 			t.Errorf("log contains %q", secret)
 		}
-	}
-}
-
-func TestSeal(t *testing.T) {
-	a := &API{secret: []byte("s1")}
-	sealed, err := a.seal("key", "hash", "ABCDEFGHJKLM")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if strings.Contains(string(sealed), "ABCDEFGHJKLM") {
-		t.Fatal("code visible in sealed bytes")
-	}
-	if got, err := a.unseal("key", "hash", sealed); err != nil || got != "ABCDEFGHJKLM" {
-		t.Fatalf("unseal = %q, %v", got, err)
-	}
-	if _, err := a.unseal("other key", "hash", sealed); err == nil {
-		t.Error("opened with another idempotency key")
-	}
-	if _, err := a.unseal("key", "other hash", sealed); err == nil {
-		t.Error("opened under another key hash")
-	}
-	if _, err := (&API{secret: []byte("s2")}).unseal("key", "hash", sealed); err == nil {
-		t.Error("opened with another server secret")
 	}
 }
 

@@ -60,7 +60,7 @@ func (a *API) requirePerson() gin.HandlerFunc {
 // answers the request itself (500) when ok is false.
 func (a *API) notificationReader(c *gin.Context) (reader string, recipients []string, ok bool) {
 	actor, _ := staffActor(c)
-	tree, err := a.entities.tree(c.Request.Context())
+	tree, err := a.entities.Tree(c.Request.Context())
 	if err != nil {
 		a.fail(c, fmt.Errorf("notifications: hierarchy: %w", err))
 		return "", nil, false

@@ -169,11 +169,12 @@ type oidcIn struct {
 
 // loginOIDC exchanges a verified ID token of the single sign-on for a token pair.
 func (a *API) loginOIDC(c *gin.Context) {
-	if a.oidc == nil {
+	if a.auth.oidc == nil {
 		writeProblem(c, problem(http.StatusNotFound, codeNotFound))
 		return
 	}
-	if a.rateLimited(c, a.loginLimiter) {
+	if err := a.rateLimit(c, a.limits.login); err != nil {
+		a.fail(c, err)
 		return
 	}
 	var in oidcIn
@@ -186,7 +187,7 @@ func (a *API) loginOIDC(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	v, err := a.oidc.verifierFor(ctx)
+	v, err := a.auth.oidc.verifierFor(ctx)
 	if err != nil {
 		a.log.Error("single sign-on unavailable", "error", err)
 		writeProblem(c, problem(http.StatusServiceUnavailable, codeSSOUnavailable))
@@ -205,7 +206,7 @@ func (a *API) loginOIDC(c *gin.Context) {
 		writeProblem(c, badCredentials())
 		return
 	}
-	o := a.oidc.opts
+	o := a.auth.oidc.opts
 	raw, _ := claims[o.UsernameClaim].(string)
 	name := store.NormalizeUsername(raw)
 	if name == "" || utf8.RuneCountInString(ssoUserPrefix+name) > maxUsernameLength || !usernamePattern.MatchString(name) {
@@ -224,7 +225,7 @@ func (a *API) loginOIDC(c *gin.Context) {
 		writeProblem(c, badCredentials())
 	}
 
-	role, ok := a.oidc.role(claims[o.RoleClaim])
+	role, ok := a.auth.oidc.role(claims[o.RoleClaim])
 	if !ok {
 		failed("role")
 		return
@@ -237,7 +238,7 @@ func (a *API) loginOIDC(c *gin.Context) {
 			failed("entity")
 			return
 		}
-		if _, err := a.entities.find(ctx, entity); errors.Is(err, store.ErrNotFound) {
+		if _, err := a.entities.Find(ctx, entity); errors.Is(err, store.ErrNotFound) {
 			failed("entity")
 			return
 		} else if err != nil {

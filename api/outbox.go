@@ -13,6 +13,7 @@ import (
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/notify"
 	"github.com/tawasul/tawasul/store"
+	"github.com/tawasul/tawasul/tickets"
 )
 
 // The outbox as staff see it: every message the system queued, whether and
@@ -55,7 +56,7 @@ func (a *API) listOutbox(c *gin.Context) {
 	f := store.OutboxFilter{TicketNumber: strings.TrimSpace(q.Get("ticket")), Status: q.Get("status"), Cursor: q.Get("cursor")}
 	limit, errs := limitParam(q)
 	f.Limit = limit
-	if f.TicketNumber != "" && !numberPattern.MatchString(f.TicketNumber) {
+	if f.TicketNumber != "" && !tickets.ValidNumber(f.TicketNumber) {
 		errs = append(errs, fieldErr{field: "ticket", code: fieldInvalidValue})
 	}
 	if f.Status != "" && !slices.Contains(outboxStatuses, f.Status) {

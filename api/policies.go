@@ -10,17 +10,10 @@ import (
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
-	commonpb "go.temporal.io/api/common/v1"
-	"go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/api/workflowservice/v1"
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
 
 	"github.com/tawasul/tawasul/normalize"
 	"github.com/tawasul/tawasul/sla"
 	"github.com/tawasul/tawasul/store"
-	"github.com/tawasul/tawasul/workflows"
 )
 
 // The bounds of a version's reason, in characters after normalization.
@@ -220,102 +213,41 @@ func (a *API) loadPolicy(c *gin.Context, v int) (sla.Policy, bool) {
 // explicit administrator's choice: without it open tickets keep the version
 // they were filed under. The roll-out is a workflow (rate-limited, resumable
 // after any crash); starting it again while it runs finds the running one.
-func (a *API) startRollout(c *gin.Context) {
+func (a *API) startRollout(c *gin.Context) error {
 	actor, _ := staffActor(c)
 	p, ok := a.policyVersion(c)
 	if !ok {
-		return
+		return nil
 	}
 	var in rolloutIn
 	if err := decodeJSON(c, &in, true); err != nil {
-		writeProblem(c, err)
-		return
+		return err
 	}
 	if in.PerSecond < 0 || in.PerSecond > 500 {
-		writeProblem(c, invalid(fieldErr{field: "per_second", code: fieldOutOfRange}))
-		return
+		return invalid(fieldErr{field: "per_second", code: fieldOutOfRange})
 	}
-	id := workflows.PolicyRolloutWorkflowID(p.Version)
-	sctx, cancel := context.WithTimeout(c.Request.Context(), a.updateTO)
-	defer cancel()
-	_, err := a.temporal.ExecuteWorkflow(sctx, client.StartWorkflowOptions{
-		ID:                       id,
-		TaskQueue:                workflows.TaskQueue,
-		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-	}, "PolicyRolloutWorkflow", workflows.RolloutInput{Policy: p, By: actor, PerSecond: in.PerSecond})
+	id, err := a.tickets.StartRollout(c.Request.Context(), p, actor, in.PerSecond)
 	if err != nil {
-		a.log.Warn("policy roll-out not started", "version", p.Version, "error", err)
-		writeProblem(c, problem(http.StatusServiceUnavailable, codeTemporalUnavailable))
-		return
+		return err
 	}
 	if err := a.audit(c, auditPolicyApplied, fmt.Sprintf("policy/%d", p.Version), gin.H{"version": p.Version, "workflow_id": id}); err != nil {
-		a.fail(c, err)
-		return
+		return err
 	}
 	c.Header("Location", fmt.Sprintf("/api/v1/policies/%d/rollout", p.Version))
 	writeJSON(c, http.StatusAccepted, gin.H{"version": p.Version, "workflow_id": id})
+	return nil
 }
 
 // rolloutProgress reports how far a version's roll-out has come.
-func (a *API) rolloutProgress(c *gin.Context) {
+func (a *API) rolloutProgress(c *gin.Context) error {
 	p, ok := a.policyVersion(c)
 	if !ok {
-		return
+		return nil
 	}
-	qctx, cancel := context.WithTimeout(c.Request.Context(), a.updateTO)
-	defer cancel()
-	id := workflows.PolicyRolloutWorkflowID(p.Version)
-	v, err := a.temporal.QueryWorkflow(qctx, id, "", workflows.QueryRolloutProgress)
-	var notFound *serviceerror.NotFound
-	if errors.As(err, &notFound) {
-		writeProblem(c, problem(http.StatusNotFound, codeNotFound))
-		return
-	}
-	var progress workflows.RolloutProgress
+	progress, err := a.tickets.RolloutProgress(c.Request.Context(), p.Version)
 	if err != nil {
-		// A finished roll-out answers a query only after a worker has
-		// replayed it, which a busy worker may not do in time; its result
-		// is the same progress and needs no worker. The query may have used
-		// up qctx: the result gets its own time.
-		rctx, rcancel := context.WithTimeout(c.Request.Context(), a.updateTO)
-		defer rcancel()
-		var ok bool
-		var rerr error
-		if progress, ok, rerr = a.closedRolloutProgress(rctx, id); rerr != nil || !ok {
-			a.log.Warn("roll-out progress unavailable", "version", p.Version, "error", err, "result_error", rerr)
-			writeProblem(c, problem(http.StatusServiceUnavailable, codeTemporalUnavailable))
-			return
-		}
-	} else if err := v.Get(&progress); err != nil {
-		a.fail(c, fmt.Errorf("decode roll-out progress: %w", err))
-		return
+		return err
 	}
 	writeJSON(c, http.StatusOK, progress)
-}
-
-// closedRolloutProgress reads a completed roll-out's result from the close
-// event of its latest run; ok is false while the roll-out still runs (or
-// ended without a result).
-func (a *API) closedRolloutProgress(ctx context.Context, id string) (workflows.RolloutProgress, bool, error) {
-	var progress workflows.RolloutProgress
-	resp, err := a.temporal.GetWorkflowExecutionHistory(ctx, &workflowservice.GetWorkflowExecutionHistoryRequest{
-		Namespace:              a.namespace,
-		Execution:              &commonpb.WorkflowExecution{WorkflowId: id},
-		HistoryEventFilterType: enums.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT,
-	})
-	if err != nil {
-		return progress, false, fmt.Errorf("reading the roll-out's close event: %w", err)
-	}
-	for _, e := range resp.GetHistory().GetEvents() {
-		attrs := e.GetWorkflowExecutionCompletedEventAttributes()
-		if attrs == nil {
-			continue
-		}
-		if err := converter.GetDefaultDataConverter().FromPayloads(attrs.GetResult(), &progress); err != nil {
-			return progress, false, fmt.Errorf("decoding the roll-out's result: %w", err)
-		}
-		return progress, true, nil
-	}
-	return progress, false, nil
+	return nil
 }

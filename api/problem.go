@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/tawasul/tawasul/refusal"
 )
 
 // lang is the language of titles and messages: Arabic unless the client
@@ -175,12 +177,50 @@ func writeJSON(c *gin.Context, status int, v any) {
 	c.Data(status, "application/json", body)
 }
 
-// fail answers err: an *apiError as itself, anything else as a logged 500
-// (the cause stays in the log, never in the response).
+// handle adapts a handler that returns an error: nil when it has answered,
+// else the error that is its answer (fail). Every route goes through it, so a
+// handler never writes a problem itself and then has to stop.
+func (a *API) handle(h func(c *gin.Context) error) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := h(c); err != nil {
+			a.fail(c, err)
+		}
+	}
+}
+
+// kindStatus is the one mapping of the core's refusals to HTTP statuses.
+var kindStatus = map[refusal.Kind]int{
+	refusal.Invalid:   http.StatusUnprocessableEntity,
+	refusal.Conflict:  http.StatusConflict,
+	refusal.Forbidden: http.StatusForbidden,
+	refusal.NotFound:  http.StatusNotFound,
+	refusal.Busy:      http.StatusServiceUnavailable,
+}
+
+// refused is the problem answering a refusal of the application core.
+func refused(r *refusal.Error) *apiError {
+	status, ok := kindStatus[r.Kind]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	e := &apiError{status: status, code: r.Code}
+	for _, f := range r.Fields {
+		e.fields = append(e.fields, fieldErr{field: f.Name, code: f.Code})
+	}
+	return e
+}
+
+// fail answers err: an *apiError as itself, a refusal of the core by its
+// kind, anything else as a logged 500 (the cause stays in the log, never in
+// the response).
 func (a *API) fail(c *gin.Context, err error) {
 	var ae *apiError
 	if errors.As(err, &ae) {
 		writeProblem(c, ae)
+		return
+	}
+	if r, ok := refusal.As(err); ok {
+		writeProblem(c, refused(r))
 		return
 	}
 	a.log.Error("request failed", "error", err, "route", c.FullPath(), "request_id", c.GetString(requestIDKey))

@@ -420,7 +420,12 @@ func TestRespondTemporalAnswers(t *testing.T) {
 }
 
 func TestRespondNoWorkerTimesOut(t *testing.T) {
-	f := newFixture(t, func(o *Options) { o.UpdateTimeout = 50 * time.Millisecond })
+	f := newFixture(t)
+	svc, err := newTestTickets(Options{Store: f.store, Entities: f.api.entities, Now: f.clock.Now}, f.tc, 50*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.api.tickets = svc
 	c := f.file("")
 	f.tc.update = nil // blocks until the deadline, as with no worker polling
 	f.do(req{method: "POST", path: "/api/v1/tickets/" + c.Number + "/responses", token: testTokens["coord-ksu"],

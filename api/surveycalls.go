@@ -14,6 +14,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/tawasul/tawasul/auth/trackcode"
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/normalize"
 	"github.com/tawasul/tawasul/store"
@@ -221,11 +222,12 @@ func (a *API) recordSurveyOutcome(c *gin.Context) {
 		writeProblem(c, problem(http.StatusNotFound, codeNotFound))
 		return
 	}
-	key, hasKey, kerr := idempotencyKey(c.Request.Header)
+	key, kerr := idempotencyKey(c.Request.Header)
 	if kerr != nil {
-		writeProblem(c, kerr)
+		a.fail(c, kerr)
 		return
 	}
+	hasKey := key != ""
 	var in surveyOutcomeIn
 	if e := decodeJSON(c, &in, false); e != nil {
 		writeProblem(c, e)
@@ -247,9 +249,9 @@ func (a *API) recordSurveyOutcome(c *gin.Context) {
 	o.AgentID, o.At = actor.ID, a.now()
 	// The agent is part of the request: another agent repeating it is
 	// another attempt, not a replay. Keys are scoped to their agent.
-	o.RequestHash = sha256Hex(fmt.Sprintf("%s\x00%d\x00%s\x00%s", o.Outcome, o.Rating, o.Comment, actor.ID))
+	o.RequestHash = trackcode.SHA256Hex(fmt.Sprintf("%s\x00%d\x00%s\x00%s", o.Outcome, o.Rating, o.Comment, actor.ID))
 	if hasKey {
-		o.KeyHash = sha256Hex(actor.ID + "\x00" + key)
+		o.KeyHash = trackcode.SHA256Hex(actor.ID + "\x00" + key)
 	}
 	var call store.SurveyCall
 	err = a.audited(c, actor, auditSurveyRecorded, fmt.Sprintf("survey_call/%d", id), nil, func(ctx context.Context) error {

@@ -24,14 +24,17 @@ import (
 	"github.com/tawasul/tawasul/activities"
 	"github.com/tawasul/tawasul/api"
 	"github.com/tawasul/tawasul/attachments"
+	"github.com/tawasul/tawasul/auth/trackcode"
 	"github.com/tawasul/tawasul/config"
 	"github.com/tawasul/tawasul/dispatch"
 	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/entities"
 	"github.com/tawasul/tawasul/faq"
 	"github.com/tawasul/tawasul/notify"
 	"github.com/tawasul/tawasul/seed"
 	"github.com/tawasul/tawasul/sla"
 	"github.com/tawasul/tawasul/store"
+	"github.com/tawasul/tawasul/tickets"
 	"github.com/tawasul/tawasul/worker"
 )
 
@@ -71,7 +74,9 @@ type App struct {
 	worker sdkworker.Worker
 	// dispatcher delivers the outbox; nil unless this process runs the worker.
 	dispatcher *dispatch.Dispatcher
-	API        *api.API
+	// Tickets is the application core every front end shares (nil without API).
+	Tickets *tickets.Service
+	API     *api.API
 	// FAQ is the API's search index of the FAQ bank (nil without API).
 	FAQ    *faq.Index
 	server *http.Server
@@ -159,16 +164,28 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		if err := a.FAQ.Refresh(ctx); err != nil {
 			return nil, fmt.Errorf("building the FAQ index: %w", err)
 		}
+		// One hierarchy cache and one core for every front end.
+		hierarchy := entities.NewCache(a.Store.ListEntities, 0, nil)
+		a.Tickets, err = tickets.New(tickets.Options{
+			Store:     a.Store,
+			Temporal:  tickets.FromClient(a.Client),
+			Entities:  hierarchy,
+			Keys:      trackcode.NewKeys([]byte(opts.Config.Secrets.Tracking)),
+			Logger:    log,
+			Timeout:   opts.Config.Temporal.UpdateTimeout,
+			Namespace: opts.Config.Temporal.Namespace,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("building the ticket service: %w", err)
+		}
 		a.API, err = api.New(api.Options{
 			Store:           a.Store,
-			Temporal:        a.Client,
-			Namespace:       opts.Config.Temporal.Namespace,
+			Tickets:         a.Tickets,
+			Entities:        hierarchy,
 			TrustedProxies:  opts.Config.HTTP.TrustedProxies,
 			Credentials:     opts.Credentials,
 			Logger:          log,
 			IntakePerMinute: opts.Config.Intake.PerMinute,
-			UpdateTimeout:   opts.Config.Temporal.UpdateTimeout,
-			TrackingSecret:  []byte(opts.Config.Secrets.Tracking),
 			OIDC:            OIDC(opts.Config.Auth.OIDC),
 			Attachments:     files,
 			// Zero in a hand-built Config: the API's defaults apply.
@@ -324,7 +341,7 @@ func (a *App) startPendingLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if n, err := a.API.StartPending(ctx); err != nil && ctx.Err() == nil {
+			if n, err := a.Tickets.StartPending(ctx); err != nil && ctx.Err() == nil {
 				a.log.Warn("starting pending tickets", "error", err)
 			} else if n > 0 {
 				a.log.Info("started pending tickets", "count", n)

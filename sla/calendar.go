@@ -58,6 +58,16 @@ func loadZone(name string) (*time.Location, error) {
 	return loc, nil
 }
 
+// Zone is a location by name, loaded once; an unknown name (a validated
+// policy has none) is UTC.
+func Zone(name string) *time.Location {
+	loc, err := loadZone(name)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
 // parseHHMM reads a strict "HH:MM" (00:00–23:59) as minutes after midnight.
 func parseHHMM(s string) (int, bool) {
 	if len(s) != 5 || s[2] != ':' {

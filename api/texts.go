@@ -1,5 +1,10 @@
 package api
 
+import (
+	"github.com/tawasul/tawasul/refusal"
+	"github.com/tawasul/tawasul/workflows"
+)
+
 // The one place where every user-visible text of the API lives, in Arabic and
 // English. Problem codes and field-error codes are stable snake_case
 // identifiers clients may branch on; the texts may be reworded freely.
@@ -27,38 +32,38 @@ const (
 	codeInvalidUTF8          = "invalid_utf8"
 	codeBodyTooLarge         = "body_too_large"
 	codeUnsupportedMedia     = "unsupported_media_type"
-	codeValidation           = "validation_failed"
-	codeIdempotencyReused    = "idempotency_key_reused"
+	codeValidation           = refusal.CodeValidation
+	codeIdempotencyReused    = refusal.CodeIdempotencyReused
 	codeBadIdempotencyKey    = "invalid_idempotency_key"
 	codeUnauthorized         = "unauthorized"
-	codeForbidden            = "forbidden"
-	codeNotFound             = "not_found"
+	codeForbidden            = refusal.CodeForbidden
+	codeNotFound             = refusal.CodeNotFound
 	codeMethodNotAllowed     = "method_not_allowed"
 	codeRateLimited          = "rate_limited"
-	codeTemporalUnavailable  = "temporal_unavailable"
-	codeActionNotConfirmed   = "action_not_confirmed"
+	codeTemporalUnavailable  = refusal.CodeTemporalUnavailable
+	codeActionNotConfirmed   = refusal.CodeActionNotConfirmed
 	codeNotReady             = "not_ready"
-	codeNoPolicy             = "no_policy"
+	codeNoPolicy             = refusal.CodeNoPolicy
 	codeInternal             = "internal_error"
 	codeBadCursor            = "bad_cursor"
-	codeActionRefused        = "action_refused"
-	codeTicketClosed         = "ticket_closed"           // = workflows.ErrTicketClosed
-	codeNotAwaitingResponse  = "not_awaiting_response"   // = workflows.ErrNotAwaitingResponse
-	codeNothingToObject      = "nothing_to_object"       // = workflows.ErrNothingToObject
-	codeObjectionWindowShut  = "objection_window_closed" // = workflows.ErrObjectionWindowClosed
-	codeAlreadyObjected      = "already_objected"        // = workflows.ErrAlreadyObjected
-	codeInvalidMessage       = "invalid_message"         // = workflows.ErrInvalidMessage
-	codeTicketBusy           = "ticket_busy"             // = workflows.ErrBusy
-	codeNotResponsible       = "not_responsible"         // = workflows.ErrNotResponsible
-	codeNotAwaitingInfo      = "not_awaiting_info"       // = workflows.ErrNotAwaitingInfo
-	codeSameEntity           = "same_entity"             // = workflows.ErrSameEntity
-	codeNotRateable          = "not_rateable"            // = workflows.ErrNotRateable
-	codeNoFollowUp           = "no_follow_up"            // = workflows.ErrNoFollowUp
-	codeNotMeetingRequest    = "not_a_meeting_request"   // = workflows.ErrNotMeetingRequest
-	codeNoMeetingOffer       = "no_meeting_offer"        // = workflows.ErrNoMeetingOffer
-	codeMeetingNotBooked     = "meeting_not_booked"      // = workflows.ErrMeetingNotBooked
-	codeMeetingNotYet        = "meeting_not_yet"         // = workflows.ErrMeetingNotYet
-	codeMeetingTooSoon       = "meeting_too_soon"        // = workflows.ErrMeetingTooSoon
+	codeActionRefused        = refusal.CodeActionRefused
+	codeTicketClosed         = workflows.ErrTicketClosed
+	codeNotAwaitingResponse  = workflows.ErrNotAwaitingResponse
+	codeNothingToObject      = workflows.ErrNothingToObject
+	codeObjectionWindowShut  = workflows.ErrObjectionWindowClosed
+	codeAlreadyObjected      = workflows.ErrAlreadyObjected
+	codeInvalidMessage       = workflows.ErrInvalidMessage
+	codeTicketBusy           = workflows.ErrBusy
+	codeNotResponsible       = workflows.ErrNotResponsible
+	codeNotAwaitingInfo      = workflows.ErrNotAwaitingInfo
+	codeSameEntity           = workflows.ErrSameEntity
+	codeNotRateable          = workflows.ErrNotRateable
+	codeNoFollowUp           = workflows.ErrNoFollowUp
+	codeNotMeetingRequest    = workflows.ErrNotMeetingRequest
+	codeNoMeetingOffer       = workflows.ErrNoMeetingOffer
+	codeMeetingNotBooked     = workflows.ErrMeetingNotBooked
+	codeMeetingNotYet        = workflows.ErrMeetingNotYet
+	codeMeetingTooSoon       = workflows.ErrMeetingTooSoon
 	codeSurveyCallFinal      = "survey_call_final"
 	codeTrackingCodeRequired = "tracking_code_required"
 	codeInvalidCredentials   = "invalid_credentials"
@@ -294,25 +299,25 @@ var (
 
 // Field-error codes.
 const (
-	fieldRequired          = "required"
-	fieldInvalidValue      = "invalid_value"
+	fieldRequired          = refusal.FieldRequired
+	fieldInvalidValue      = refusal.FieldInvalidValue
 	fieldInvalidRow        = "invalid_row"
-	fieldTooLong           = "too_long"
+	fieldTooLong           = refusal.FieldTooLong
 	fieldWrongType         = "wrong_type"
 	fieldUnknown           = "unknown_field"
-	fieldInvalidNationalID = "invalid_national_id"
-	fieldInvalidMobile     = "invalid_mobile"
-	fieldInvalidEmail      = "invalid_email"
-	fieldNationality       = "nationality_mismatch"
-	fieldUnknownEntity     = "unknown_entity"
-	fieldOutOfRange        = "out_of_range"
-	fieldStaffOnlyChannel  = "staff_only_channel"
-	fieldNotInList         = "not_in_list"
+	fieldInvalidNationalID = refusal.FieldInvalidNationalID
+	fieldInvalidMobile     = refusal.FieldInvalidMobile
+	fieldInvalidEmail      = refusal.FieldInvalidEmail
+	fieldNationality       = refusal.FieldNationality
+	fieldUnknownEntity     = refusal.FieldUnknownEntity
+	fieldOutOfRange        = refusal.FieldOutOfRange
+	fieldStaffOnlyChannel  = refusal.FieldStaffOnlyChannel
+	fieldNotInList         = refusal.FieldNotInList
 	fieldTooShort          = "too_short"
 	fieldAdminToken        = "admin_not_allowed"
-	fieldStaffOnly         = "staff_only"
-	fieldNotCoordinator    = "not_a_coordinator"
-	fieldNotForChannel     = "not_for_channel"
+	fieldStaffOnly         = refusal.FieldStaffOnly
+	fieldNotCoordinator    = refusal.FieldNotCoordinator
+	fieldNotForChannel     = refusal.FieldNotForChannel
 	fieldCodeFormat        = "invalid_code_format"
 	fieldUnsupportedType   = "unsupported_file_type"
 	fieldEmptyFile         = "empty_file"

@@ -1,0 +1,53 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/tawasul/tawasul/domain"
+)
+
+// coordinatorLoads lists an entity's active coordinators with their pending
+// work, for the manager choosing whom to assign.
+func (a *API) coordinatorLoads(c *gin.Context) {
+	actor, _ := staffActor(c)
+	entity := strings.TrimSpace(c.Query("entity"))
+	for k := range c.Request.URL.Query() {
+		if k != "entity" {
+			writeProblem(c, invalid(fieldErr{field: k, code: fieldUnknown}))
+			return
+		}
+	}
+	if entity == "" {
+		writeProblem(c, invalid(fieldErr{field: "entity", code: fieldRequired}))
+		return
+	}
+	switch actor.Role {
+	case domain.RoleAdmin, domain.RoleSupervisor:
+	case domain.RoleCareCenterManager:
+		if actor.Entity != entity {
+			writeProblem(c, problem(http.StatusForbidden, codeForbidden))
+			return
+		}
+	default:
+		writeProblem(c, problem(http.StatusForbidden, codeForbidden))
+		return
+	}
+	loads, err := a.store.CoordinatorLoads(c.Request.Context(), entity)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	type loadJSON struct {
+		Username string `json:"username"`
+		Name     string `json:"name"`
+		Pending  int    `json:"pending"`
+	}
+	items := make([]loadJSON, 0, len(loads))
+	for _, l := range loads {
+		items = append(items, loadJSON{Username: l.Username, Name: l.Name, Pending: l.Pending})
+	}
+	writeJSON(c, http.StatusOK, gin.H{"entity": entity, "items": items})
+}

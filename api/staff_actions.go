@@ -1,0 +1,335 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/tawasul/tawasul/authz"
+	"github.com/tawasul/tawasul/normalize"
+	"github.com/tawasul/tawasul/store"
+	"github.com/tawasul/tawasul/workflows"
+)
+
+// The staff's actions on one ticket: each decodes and checks its body, asks
+// the authorization policy, and hands the action to the application core
+// (tickets), whose workflow decides whether it is possible now.
+
+// staffTarget is the start of every staff action on one ticket: the ticket
+// visible to the caller, the action allowed (authz), and the key that makes a
+// retried request the same action.
+func (a *API) staffTarget(c *gin.Context, act authz.Action) (store.Ticket, workflows.Actor, string, error) {
+	t, actor, err := a.visibleTicket(c)
+	if err != nil {
+		return t, actor, "", err
+	}
+	if err := a.authorize(c.Request.Context(), actor, act, t); err != nil {
+		return t, actor, "", err
+	}
+	key, err := actionKey(c)
+	return t, actor, key, err
+}
+
+// actionKey names an action so a retried request is the same action: the
+// client's Idempotency-Key, else its own X-Request-ID, else "" (a fresh
+// action, no dedupe).
+func actionKey(c *gin.Context) (string, error) {
+	key, err := idempotencyKey(c.Request.Header)
+	if err != nil || key != "" {
+		return key, err
+	}
+	if id := c.Request.Header.Get(requestIDHeader); printableToken(id, 128) {
+		return id, nil
+	}
+	return "", nil
+}
+
+// answered writes the ticket's state after a staff action, or returns the
+// action's error: answered(c)(a.tickets.Respond(...)).
+func answered(c *gin.Context) func(workflows.TicketState, error) error {
+	return func(state workflows.TicketState, err error) error {
+		if err != nil {
+			return err
+		}
+		writeJSON(c, http.StatusOK, state)
+		return nil
+	}
+}
+
+// staffText decodes the body of a staff action that carries a single
+// required text field, checked and normalized.
+func staffText(c *gin.Context, field string) (string, error) {
+	var body map[string]any
+	if err := decodeJSON(c, &body, false); err != nil {
+		return "", err
+	}
+	var errs []fieldErr
+	for k := range body {
+		if k != field {
+			errs = append(errs, fieldErr{field: k, code: fieldUnknown})
+		}
+	}
+	text, isString := body[field].(string)
+	if _, present := body[field]; present && !isString {
+		errs = append(errs, fieldErr{field: field, code: fieldWrongType})
+	}
+	text = normalize.Text(text)
+	checkText(&errs, field, text, maxMessage, true)
+	if len(errs) > 0 {
+		return "", invalid(errs...)
+	}
+	return text, nil
+}
+
+type messageIn struct {
+	Message string `json:"message"`
+}
+
+// respond answers the ticket.
+func (a *API) respond(c *gin.Context) error {
+	t, actor, key, err := a.staffTarget(c, authz.Respond)
+	if err != nil {
+		return err
+	}
+	var in messageIn
+	if err := decodeJSON(c, &in, false); err != nil {
+		return err
+	}
+	msg := normalize.Text(in.Message)
+	var errs []fieldErr
+	checkText(&errs, "message", msg, maxMessage, true)
+	if len(errs) > 0 {
+		return invalid(errs...)
+	}
+	return answered(c)(a.tickets.Respond(c.Request.Context(), t, key, workflows.RespondRequest{Actor: actor, Message: msg}))
+}
+
+// addNote: an internal note between staff, never shown to the beneficiary.
+func (a *API) addNote(c *gin.Context) error {
+	t, actor, key, err := a.staffTarget(c, authz.Note)
+	if err != nil {
+		return err
+	}
+	msg, err := staffText(c, "message")
+	if err != nil {
+		return err
+	}
+	return answered(c)(a.tickets.Note(c.Request.Context(), t, key, workflows.NoteRequest{Actor: actor, Message: msg}))
+}
+
+// requestInfo asks the beneficiary a question; the SLA clock stands still
+// until the answer (POST /tickets/{n}/info by the beneficiary).
+func (a *API) requestInfo(c *gin.Context) error {
+	t, actor, key, err := a.staffTarget(c, authz.RequestInfo)
+	if err != nil {
+		return err
+	}
+	q, err := staffText(c, "question")
+	if err != nil {
+		return err
+	}
+	return answered(c)(a.tickets.RequestInfo(c.Request.Context(), t, key, workflows.RequestInfoRequest{Actor: actor, Question: q}))
+}
+
+// closeFollowUp: the care-center manager closes the quality follow-up a low
+// rating opened, saying what was done.
+func (a *API) closeFollowUp(c *gin.Context) error {
+	t, actor, key, err := a.staffTarget(c, authz.CloseFollowUp)
+	if err != nil {
+		return err
+	}
+	note, err := staffText(c, "note")
+	if err != nil {
+		return err
+	}
+	return answered(c)(a.tickets.CloseFollowUp(c.Request.Context(), t, key, workflows.CloseFollowUpRequest{Actor: actor, Note: note}))
+}
+
+type transferIn struct {
+	Entity string `json:"entity"`
+	Reason string `json:"reason"`
+}
+
+// transfer hands the ticket to another entity, with a reason; the policy
+// says whether its deadline restarts.
+func (a *API) transfer(c *gin.Context) error {
+	t, actor, key, err := a.staffTarget(c, authz.Transfer)
+	if err != nil {
+		return err
+	}
+	var in transferIn
+	if err := decodeJSON(c, &in, false); err != nil {
+		return err
+	}
+	reason := normalize.Text(in.Reason)
+	var errs []fieldErr
+	checkText(&errs, "reason", reason, maxMessage, true)
+	code := strings.TrimSpace(in.Entity)
+	var to store.Entity
+	if code == "" {
+		errs = append(errs, fieldErr{field: "entity", code: fieldRequired})
+	} else {
+		e, err := a.entities.Find(c.Request.Context(), code)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			errs = append(errs, fieldErr{field: "entity", code: fieldUnknownEntity})
+		case err != nil:
+			return fmt.Errorf("transfer: look up entity: %w", err)
+		}
+		to = e
+	}
+	if len(errs) > 0 {
+		return invalid(errs...)
+	}
+	req := workflows.TransferRequest{Actor: actor, Reason: reason,
+		To: workflows.LevelHolder{Entity: to.Code, NameAR: to.NameAR, NameEN: to.NameEN}}
+	return answered(c)(a.tickets.Transfer(c.Request.Context(), t, key, req))
+}
+
+// claim: a coordinator of the entity holding the ticket takes it.
+func (a *API) claim(c *gin.Context) error {
+	t, actor, key, err := a.staffTarget(c, authz.Claim)
+	if err != nil {
+		return err
+	}
+	if err := decodeJSON(c, &struct{}{}, true); err != nil {
+		return err
+	}
+	return answered(c)(a.tickets.Claim(c.Request.Context(), t, key, actor))
+}
+
+type assignIn struct {
+	Assignee string `json:"assignee"`
+	Note     string `json:"note"`
+}
+
+// assign: the care-center manager (or an admin) hands the ticket to an
+// active coordinator of the entity holding it.
+func (a *API) assign(c *gin.Context) error {
+	t, actor, key, err := a.staffTarget(c, authz.Assign)
+	if err != nil {
+		return err
+	}
+	var in assignIn
+	if err := decodeJSON(c, &in, false); err != nil {
+		return err
+	}
+	note := normalize.Text(in.Note)
+	var errs []fieldErr
+	checkText(&errs, "note", note, maxMessage, false)
+	username := strings.TrimSpace(in.Assignee)
+	var to store.Account
+	if username == "" {
+		errs = append(errs, fieldErr{field: "assignee", code: fieldRequired})
+	} else {
+		acc, err := a.store.ActiveCoordinator(c.Request.Context(), username, t.ResponsibleEntity)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			errs = append(errs, fieldErr{field: "assignee", code: fieldNotCoordinator})
+		case err != nil:
+			return fmt.Errorf("look up assignee: %w", err)
+		}
+		to = acc
+	}
+	if len(errs) > 0 {
+		return invalid(errs...)
+	}
+	return answered(c)(a.tickets.Assign(c.Request.Context(), t, key, workflows.AssignRequest{Actor: actor, To: accountActor(to), Note: note}))
+}
+
+// Requests to meet the minister: the minister's office offers a slot or
+// declines the request, and records whether the meeting was held (the
+// beneficiary's answer is in beneficiary_actions.go). The workflow decides;
+// the API checks what it can before asking (the slot's notice, the fields).
+
+const maxPlace = 300
+
+type meetingOfferIn struct {
+	At    string `json:"at"`
+	Place string `json:"place"`
+	Note  string `json:"note"`
+}
+
+// offerMeeting offers a slot (date, time, place), or a new one replacing the
+// slot offered or booked.
+func (a *API) offerMeeting(c *gin.Context) error {
+	t, actor, key, err := a.staffTarget(c, authz.ScheduleMeeting)
+	if err != nil {
+		return err
+	}
+	var in meetingOfferIn
+	if err := decodeJSON(c, &in, false); err != nil {
+		return err
+	}
+	var errs []fieldErr
+	var at time.Time
+	switch raw := strings.TrimSpace(in.At); {
+	case raw == "":
+		errs = append(errs, fieldErr{field: "at", code: fieldRequired})
+	default:
+		v, err := time.Parse(time.RFC3339, raw)
+		switch {
+		case err != nil:
+			errs = append(errs, fieldErr{field: "at", code: fieldInvalidValue})
+		case !v.After(a.now()):
+			// How much notice a slot needs is the ticket's policy's, which
+			// the workflow holds (meeting_too_soon); the past is never a slot.
+			errs = append(errs, fieldErr{field: "at", code: fieldOutOfRange})
+		}
+		at = v.UTC()
+	}
+	place, note := normalize.Text(in.Place), normalize.Text(in.Note)
+	checkText(&errs, "place", place, maxPlace, true)
+	checkText(&errs, "note", note, maxMessage, false)
+	if len(errs) > 0 {
+		return invalid(errs...)
+	}
+	req := workflows.OfferMeetingRequest{Actor: actor, At: at, Place: place, Note: note}
+	return answered(c)(a.tickets.OfferMeeting(c.Request.Context(), t, key, req))
+}
+
+// declineMeeting declines the request with a reason; it answers the ticket.
+func (a *API) declineMeeting(c *gin.Context) error {
+	t, actor, key, err := a.staffTarget(c, authz.ScheduleMeeting)
+	if err != nil {
+		return err
+	}
+	reason, err := staffText(c, "reason")
+	if err != nil {
+		return err
+	}
+	return answered(c)(a.tickets.DeclineMeeting(c.Request.Context(), t, key, workflows.DeclineMeetingRequest{Actor: actor, Reason: reason}))
+}
+
+type attendanceIn struct {
+	Attended *bool  `json:"attended"`
+	Note     string `json:"note"`
+}
+
+// recordAttendance records whether the booked meeting was held; it closes
+// the ticket (and the survey follows).
+func (a *API) recordAttendance(c *gin.Context) error {
+	t, actor, key, err := a.staffTarget(c, authz.ScheduleMeeting)
+	if err != nil {
+		return err
+	}
+	var in attendanceIn
+	if err := decodeJSON(c, &in, false); err != nil {
+		return err
+	}
+	var errs []fieldErr
+	if in.Attended == nil {
+		errs = append(errs, fieldErr{field: "attended", code: fieldRequired})
+	}
+	note := normalize.Text(in.Note)
+	checkText(&errs, "note", note, maxMessage, false)
+	if len(errs) > 0 {
+		return invalid(errs...)
+	}
+	req := workflows.RecordAttendanceRequest{Actor: actor, Attended: *in.Attended, Note: note}
+	return answered(c)(a.tickets.RecordAttendance(c.Request.Context(), t, key, req))
+}

@@ -1,0 +1,128 @@
+// Package refusal is the one typed error the application core returns when it
+// will not do what was asked: a stable code (the same strings the workflows
+// refuse with), a kind that says whose move it is, and for bad input the
+// fields at fault. Each front end maps a kind to its answer once: the JSON
+// API to an HTTP status and a problem document, the web pages to the form
+// again with the error at its field.
+package refusal
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Kind says why a request was refused, and so what its caller can do.
+type Kind int
+
+const (
+	// Invalid: the request itself is wrong (fix the input).
+	Invalid Kind = iota + 1
+	// Conflict: the ticket's state does not allow it now.
+	Conflict
+	// Forbidden: not this caller's to do.
+	Forbidden
+	// NotFound: no such thing, or none the caller may see.
+	NotFound
+	// Busy: try again shortly (the ticket is busy, an action was not
+	// confirmed in time, or a dependency such as Temporal is unreachable).
+	Busy
+)
+
+func (k Kind) String() string {
+	switch k {
+	case Invalid:
+		return "invalid"
+	case Conflict:
+		return "conflict"
+	case Forbidden:
+		return "forbidden"
+	case NotFound:
+		return "not found"
+	case Busy:
+		return "busy"
+	}
+	return fmt.Sprintf("kind(%d)", int(k))
+}
+
+// Codes the core refuses with besides the workflows' own (workflows.Err*).
+const (
+	CodeValidation          = "validation_failed"
+	CodeForbidden           = "forbidden"
+	CodeNotFound            = "not_found"
+	CodeNoPolicy            = "no_policy"
+	CodeIdempotencyReused   = "idempotency_key_reused"
+	CodeTemporalUnavailable = "temporal_unavailable"
+	CodeActionNotConfirmed  = "action_not_confirmed"
+	CodeActionRefused       = "action_refused"
+)
+
+// Field codes: what is wrong with one field.
+const (
+	FieldRequired          = "required"
+	FieldInvalidValue      = "invalid_value"
+	FieldTooLong           = "too_long"
+	FieldInvalidNationalID = "invalid_national_id"
+	FieldInvalidMobile     = "invalid_mobile"
+	FieldInvalidEmail      = "invalid_email"
+	FieldNationality       = "nationality_mismatch"
+	FieldUnknownEntity     = "unknown_entity"
+	FieldOutOfRange        = "out_of_range"
+	FieldStaffOnlyChannel  = "staff_only_channel"
+	FieldNotInList         = "not_in_list"
+	FieldStaffOnly         = "staff_only"
+	FieldNotForChannel     = "not_for_channel"
+	FieldNotCoordinator    = "not_a_coordinator"
+)
+
+// Field is one field at fault, named by its JSON path ("beneficiary.mobile").
+type Field struct {
+	Name string
+	Code string
+}
+
+// Error is a refusal. Err, when set, is the cause, kept for the log only.
+type Error struct {
+	Kind   Kind
+	Code   string
+	Fields []Field
+	Err    error
+}
+
+func (e *Error) Error() string {
+	s := e.Kind.String() + ": " + e.Code
+	for _, f := range e.Fields {
+		s += fmt.Sprintf(" [%s: %s]", f.Name, f.Code)
+	}
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// New is a refusal of kind with code.
+func New(kind Kind, code string) *Error { return &Error{Kind: kind, Code: code} }
+
+// Because is New with the cause kept for the log.
+func Because(kind Kind, code string, cause error) *Error {
+	return &Error{Kind: kind, Code: code, Err: cause}
+}
+
+// Fields refuses bad input, naming every field at fault.
+func Fields(fields ...Field) *Error {
+	return &Error{Kind: Invalid, Code: CodeValidation, Fields: fields}
+}
+
+// As finds the refusal in err's chain.
+func As(err error) (*Error, bool) {
+	var e *Error
+	ok := errors.As(err, &e)
+	return e, ok
+}
+
+// Is reports whether err is a refusal with code.
+func Is(err error, code string) bool {
+	e, ok := As(err)
+	return ok && e.Code == code
+}

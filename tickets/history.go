@@ -1,0 +1,105 @@
+package tickets
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	commonpb "go.temporal.io/api/common/v1"
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
+
+	"github.com/tawasul/tawasul/refusal"
+	"github.com/tawasul/tawasul/workflows"
+)
+
+// HistoryPage is one page of the raw Temporal event history of a ticket's
+// workflow or one of its escalation children: the record of what the system
+// decided and when, independent of the read model.
+type HistoryPage struct {
+	// Workflows are the ticket's workflow and the escalation children it
+	// started (the current run's).
+	Workflows  []string
+	WorkflowID string
+	Events     []*historypb.HistoryEvent
+	// NextPageToken is empty on the last page.
+	NextPageToken []byte
+}
+
+// History reads one page of size events of workflowID ("" for the ticket's
+// own), which must be the ticket's workflow or one of its children.
+func (s *Service) History(ctx context.Context, number, workflowID string, size int, token []byte) (HistoryPage, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	parent := workflows.TicketWorkflowID(number)
+	ids, err := s.workflowFamily(ctx, parent)
+	if err != nil {
+		return HistoryPage{}, s.historyError(number, err)
+	}
+	if workflowID == "" {
+		workflowID = parent
+	}
+	if !slices.Contains(ids, workflowID) {
+		return HistoryPage{}, refusal.Fields(refusal.Field{Name: "workflow_id", Code: refusal.FieldNotInList})
+	}
+	resp, err := s.temporal.GetWorkflowExecutionHistory(ctx, &workflowservice.GetWorkflowExecutionHistoryRequest{
+		Namespace:       s.namespace,
+		Execution:       &commonpb.WorkflowExecution{WorkflowId: workflowID},
+		MaximumPageSize: int32(size),
+		NextPageToken:   token,
+	})
+	if err != nil {
+		var bad *serviceerror.InvalidArgument
+		if errors.As(err, &bad) && len(token) > 0 {
+			return HistoryPage{}, refusal.Fields(refusal.Field{Name: "page_token", Code: refusal.FieldInvalidValue})
+		}
+		return HistoryPage{}, s.historyError(number, err)
+	}
+	return HistoryPage{
+		Workflows: ids, WorkflowID: workflowID,
+		Events: resp.GetHistory().GetEvents(), NextPageToken: resp.GetNextPageToken(),
+	}, nil
+}
+
+// workflowFamily lists the ticket's workflow and the escalation children it
+// started, found in its history (the current run's; continue-as-new starts a
+// fresh history).
+func (s *Service) workflowFamily(ctx context.Context, parent string) ([]string, error) {
+	ids := []string{parent}
+	var token []byte
+	for {
+		resp, err := s.temporal.GetWorkflowExecutionHistory(ctx, &workflowservice.GetWorkflowExecutionHistoryRequest{
+			Namespace:              s.namespace,
+			Execution:              &commonpb.WorkflowExecution{WorkflowId: parent},
+			MaximumPageSize:        1000,
+			NextPageToken:          token,
+			HistoryEventFilterType: enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("history of %s: %w", parent, err)
+		}
+		for _, ev := range resp.GetHistory().GetEvents() {
+			if attrs := ev.GetChildWorkflowExecutionStartedEventAttributes(); attrs != nil {
+				if id := attrs.GetWorkflowExecution().GetWorkflowId(); id != "" && !slices.Contains(ids, id) {
+					ids = append(ids, id)
+				}
+			}
+		}
+		token = resp.GetNextPageToken()
+		if len(token) == 0 {
+			return ids, nil
+		}
+	}
+}
+
+func (s *Service) historyError(number string, err error) error {
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return refusal.New(refusal.NotFound, refusal.CodeNotFound)
+	}
+	s.log.Warn("workflow history unavailable", "number", number, "error", err)
+	return refusal.Because(refusal.Busy, refusal.CodeTemporalUnavailable, err)
+}
