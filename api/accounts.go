@@ -58,10 +58,10 @@ func newToken() (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b[:]), nil
 }
 
-func writeTokens(c *gin.Context, access, refresh string, expires, now time.Time, acc store.Account) {
+func writeTokens(c *gin.Context, access, refresh string, expires, now time.Time, acc store.Account) error {
 	c.Header("Cache-Control", "no-store")
 	c.Header("Pragma", "no-cache")
-	writeJSON(c, http.StatusOK, tokenPair{
+	return writeJSON(c, http.StatusOK, tokenPair{
 		AccessToken: access, RefreshToken: refresh, ExpiresIn: int(expires.Sub(now) / time.Second),
 		TokenType: "Bearer", Role: acc.Role, Entity: acc.Entity,
 	})
@@ -78,15 +78,13 @@ func badCredentials() *apiError { return problem(http.StatusUnauthorized, codeIn
 // verification (against a dummy hash when the username is unknown), then the
 // same 401. Failures count per case-folded username (store.RecordLoginFailure)
 // whatever the client address; the address itself is rate limited too.
-func (a *API) login(c *gin.Context) {
+func (a *API) login(c *gin.Context) error {
 	if err := a.rateLimit(c, a.limits.login); err != nil {
-		a.fail(c, err)
-		return
+		return err
 	}
 	var in loginIn
 	if err := decodeJSON(c, &in, false); err != nil {
-		writeProblem(c, err)
-		return
+		return err
 	}
 	var fe []fieldErr
 	if strings.TrimSpace(in.Username) == "" {
@@ -96,8 +94,7 @@ func (a *API) login(c *gin.Context) {
 		fe = append(fe, fieldErr{field: "password", code: fieldRequired})
 	}
 	if len(fe) > 0 {
-		writeProblem(c, invalid(fe...))
-		return
+		return invalid(fe...)
 	}
 	ctx := c.Request.Context()
 	username := store.NormalizeUsername(in.Username)
@@ -106,29 +103,25 @@ func (a *API) login(c *gin.Context) {
 	}
 	now := a.now()
 	subject := "account/" + username
-	failed := func(reason string) {
+	failed := func(reason string) error {
 		if err := a.auditAs(c, accountActor(store.Account{Username: username}), auditLoginFailed, subject,
 			gin.H{"reason": reason, "ip": c.ClientIP()}); err != nil {
-			a.fail(c, err)
-			return
+			return err
 		}
-		writeProblem(c, badCredentials())
+		return badCredentials()
 	}
 
 	acc, err := a.store.GetAccountByUsername(ctx, username)
 	if errors.Is(err, store.ErrNotFound) {
 		a.auth.passwords.DummyVerify(in.Password)
-		failed("unknown")
-		return
+		return failed("unknown")
 	} else if err != nil {
-		a.fail(c, fmt.Errorf("login: %w", err))
-		return
+		return fmt.Errorf("login: %w", err)
 	}
 	if acc.PasswordHash == ssoNoPassword {
 		// An account of the single sign-on has no password to guess.
 		a.auth.passwords.DummyVerify(in.Password)
-		failed("sso")
-		return
+		return failed("sso")
 	}
 	ok, verr := a.auth.passwords.Verify(acc.PasswordHash, in.Password)
 	if verr != nil {
@@ -136,38 +129,32 @@ func (a *API) login(c *gin.Context) {
 	}
 	switch {
 	case acc.Disabled:
-		failed("disabled")
-		return
+		return failed("disabled")
 	case acc.Locked(now):
 		// Not counted: a lock is not extended by further guesses, and the
 		// right password does not open it early.
-		failed("locked")
-		return
+		return failed("locked")
 	case !ok:
 		if _, err := a.store.RecordLoginFailure(ctx, username, now); err != nil {
-			a.fail(c, fmt.Errorf("login: %w", err))
-			return
+			return fmt.Errorf("login: %w", err)
 		}
-		failed("password")
-		return
+		return failed("password")
 	}
 	if acc.FailedLogins > 0 || acc.LockedUntil != nil {
 		if err := a.store.ResetLoginFailures(ctx, username, now); err != nil {
-			a.fail(c, fmt.Errorf("login: %w", err))
-			return
+			return fmt.Errorf("login: %w", err)
 		}
 	}
-	a.startSession(c, acc, auditLogin, gin.H{"ip": c.ClientIP()}, now)
+	return a.startSession(c, acc, auditLogin, gin.H{"ip": c.ClientIP()}, now)
 }
 
 // startSession opens a session for acc, audits the login as action with
 // detail, and answers the token pair: the end of every successful login
 // (password or single sign-on).
-func (a *API) startSession(c *gin.Context, acc store.Account, action string, detail gin.H, now time.Time) {
+func (a *API) startSession(c *gin.Context, acc store.Account, action string, detail gin.H, now time.Time) error {
 	access, refresh, err := tokenPairStrings()
 	if err != nil {
-		a.fail(c, err)
-		return
+		return err
 	}
 	expires := now.Add(accessTTL)
 	if err := a.audited(c, accountActor(acc), action, "account/"+acc.Username, detail, func(ctx context.Context) error {
@@ -177,10 +164,9 @@ func (a *API) startSession(c *gin.Context, acc store.Account, action string, det
 		}, now)
 		return err
 	}); err != nil {
-		a.fail(c, fmt.Errorf("%s: %w", action, err))
-		return
+		return fmt.Errorf("%s: %w", action, err)
 	}
-	writeTokens(c, access, refresh, expires, now, acc)
+	return writeTokens(c, access, refresh, expires, now, acc)
 }
 
 func tokenPairStrings() (string, string, error) {
@@ -201,24 +187,20 @@ type refreshIn struct {
 
 // refresh exchanges a refresh token for a new pair; the old refresh token
 // (and the access token issued with it) stop working.
-func (a *API) refresh(c *gin.Context) {
+func (a *API) refresh(c *gin.Context) error {
 	if err := a.rateLimit(c, a.limits.login); err != nil {
-		a.fail(c, err)
-		return
+		return err
 	}
 	var in refreshIn
 	if err := decodeJSON(c, &in, false); err != nil {
-		writeProblem(c, err)
-		return
+		return err
 	}
 	if in.RefreshToken == "" {
-		writeProblem(c, invalid(fieldErr{field: "refresh_token", code: fieldRequired}))
-		return
+		return invalid(fieldErr{field: "refresh_token", code: fieldRequired})
 	}
 	access, refresh, err := tokenPairStrings()
 	if err != nil {
-		a.fail(c, err)
-		return
+		return err
 	}
 	now := a.now()
 	sess, acc, err := a.store.RotateRefresh(c.Request.Context(), tokenHash(in.RefreshToken),
@@ -228,35 +210,31 @@ func (a *API) refresh(c *gin.Context) {
 		// security event; the caller learns nothing more than from any refusal.
 		if aerr := a.auditAs(c, workflows.Actor{ID: "system", Role: domain.RoleSystem}, auditRefreshReused, "session",
 			gin.H{"ip": c.ClientIP()}); aerr != nil {
-			a.fail(c, aerr)
-			return
+			return aerr
 		}
 	}
 	if errors.Is(err, store.ErrNotFound) {
-		writeProblem(c, problem(http.StatusUnauthorized, codeInvalidRefreshToken))
-		return
+		return problem(http.StatusUnauthorized, codeInvalidRefreshToken)
 	} else if err != nil {
-		a.fail(c, fmt.Errorf("refresh: %w", err))
-		return
+		return fmt.Errorf("refresh: %w", err)
 	}
-	writeTokens(c, access, refresh, sess.ExpiresAt, now, acc)
+	return writeTokens(c, access, refresh, sess.ExpiresAt, now, acc)
 }
 
 // logout ends the caller's session. A configured token has no session (it is
 // revoked by removing it from the configuration): 204 all the same.
-func (a *API) logout(c *gin.Context) {
+func (a *API) logout(c *gin.Context) error {
 	if sid, ok := sessionOf(c); ok {
 		if err := a.store.RevokeSession(c.Request.Context(), sid, a.now()); err != nil && !errors.Is(err, store.ErrNotFound) {
-			a.fail(c, fmt.Errorf("logout: %w", err))
-			return
+			return fmt.Errorf("logout: %w", err)
 		}
 		actor, _ := staffActor(c)
 		if err := a.audit(c, auditLogout, "account/"+strings.TrimPrefix(actor.ID, accountActorPrefix), nil); err != nil {
-			a.fail(c, err)
-			return
+			return err
 		}
 	}
 	c.Status(http.StatusNoContent)
+	return nil
 }
 
 type passwordIn struct {
@@ -278,60 +256,52 @@ func checkNewPassword(field, pw string) []fieldErr {
 
 // changePassword replaces the caller's own password and ends every session
 // of the account, this one included.
-func (a *API) changePassword(c *gin.Context) {
+func (a *API) changePassword(c *gin.Context) error {
 	if _, ok := sessionOf(c); !ok {
-		writeProblem(c, problem(http.StatusForbidden, codeNotAnAccount))
-		return
+		return problem(http.StatusForbidden, codeNotAnAccount)
 	}
 	actor, _ := staffActor(c)
 	var in passwordIn
 	if err := decodeJSON(c, &in, false); err != nil {
-		writeProblem(c, err)
-		return
+		return err
 	}
 	fe := checkNewPassword("new_password", in.NewPassword)
 	if in.CurrentPassword == "" {
 		fe = append(fe, fieldErr{field: "current_password", code: fieldRequired})
 	}
 	if len(fe) > 0 {
-		writeProblem(c, invalid(fe...))
-		return
+		return invalid(fe...)
 	}
 	ctx := c.Request.Context()
 	username := strings.TrimPrefix(actor.ID, accountActorPrefix)
 	acc, err := a.store.GetAccountByUsername(ctx, username)
 	if err != nil {
-		a.fail(c, fmt.Errorf("change password: %w", err))
-		return
+		return fmt.Errorf("change password: %w", err)
 	}
 	now := a.now()
 	ok, _ := a.auth.passwords.Verify(acc.PasswordHash, in.CurrentPassword)
 	if acc.Locked(now) {
-		writeProblem(c, badCredentials())
-		return
+		return badCredentials()
 	}
 	if !ok {
 		// Counted like a failed login: a stolen access token must not be a
 		// way around the lockout to guess the password.
 		if _, err := a.store.RecordLoginFailure(ctx, username, now); err != nil {
-			a.fail(c, fmt.Errorf("change password: %w", err))
-			return
+			return fmt.Errorf("change password: %w", err)
 		}
-		writeProblem(c, badCredentials())
-		return
+		return badCredentials()
 	}
 	hash, err := a.auth.passwords.Hash(in.NewPassword)
 	if err != nil {
-		a.fail(c, err)
-		return
+		return err
 	}
 	if err := a.audited(c, actor, auditPasswordChange, "account/"+username, nil, func(ctx context.Context) error {
 		return a.store.SetPassword(ctx, username, hash, now)
 	}); err != nil {
-		a.fail(c, fmt.Errorf("change password: %w", err))
-		return
+		return fmt.Errorf("change password: %w", err)
 	}
 	c.Status(http.StatusNoContent)
+	return nil
 }
 
 type accountIn struct {
@@ -392,11 +362,10 @@ func (a *API) checkRoleEntity(ctx context.Context, role domain.Role, entity stri
 }
 
 // createAccount adds a staff account (admin).
-func (a *API) createAccount(c *gin.Context) {
+func (a *API) createAccount(c *gin.Context) error {
 	var in accountIn
 	if err := decodeJSON(c, &in, false); err != nil {
-		writeProblem(c, err)
-		return
+		return err
 	}
 	ctx := c.Request.Context()
 	username := store.NormalizeUsername(in.Username)
@@ -408,19 +377,16 @@ func (a *API) createAccount(c *gin.Context) {
 	entity := strings.TrimSpace(in.Entity)
 	re, err := a.checkRoleEntity(ctx, in.Role, entity, false)
 	if err != nil {
-		a.fail(c, fmt.Errorf("create account: %w", err))
-		return
+		return fmt.Errorf("create account: %w", err)
 	}
 	fe = append(fe, re...)
 	fe = append(fe, checkNewPassword("password", in.Password)...)
 	if len(fe) > 0 {
-		writeProblem(c, invalid(fe...))
-		return
+		return invalid(fe...)
 	}
 	hash, err := a.auth.passwords.Hash(in.Password)
 	if err != nil {
-		a.fail(c, err)
-		return
+		return err
 	}
 	actor, _ := staffActor(c)
 	var acc store.Account
@@ -433,31 +399,28 @@ func (a *API) createAccount(c *gin.Context) {
 			return err
 		})
 	if errors.Is(err, store.ErrExists) {
-		writeProblem(c, problem(http.StatusConflict, codeAccountExists))
-		return
+		return problem(http.StatusConflict, codeAccountExists)
 	} else if err != nil {
-		a.fail(c, fmt.Errorf("create account: %w", err))
-		return
+		return fmt.Errorf("create account: %w", err)
 	}
-	writeJSON(c, http.StatusCreated, accountOut{Username: acc.Username, Name: acc.Name, Role: acc.Role,
+	return writeJSON(c, http.StatusCreated, accountOut{Username: acc.Username, Name: acc.Name, Role: acc.Role,
 		Entity: acc.Entity, Disabled: acc.Disabled, CreatedAt: acc.CreatedAt})
 }
 
 // disableAccount disables an account and ends its sessions (admin).
-func (a *API) disableAccount(c *gin.Context) {
+func (a *API) disableAccount(c *gin.Context) error {
 	username := store.NormalizeUsername(c.Param("username"))
 	actor, _ := staffActor(c)
 	err := a.audited(c, actor, auditAccountOff, "account/"+username, nil, func(ctx context.Context) error {
 		return a.store.DisableAccount(ctx, username, a.now())
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		writeProblem(c, problem(http.StatusNotFound, codeNotFound))
-		return
+		return problem(http.StatusNotFound, codeNotFound)
 	} else if err != nil {
-		a.fail(c, fmt.Errorf("disable account: %w", err))
-		return
+		return fmt.Errorf("disable account: %w", err)
 	}
 	c.Status(http.StatusNoContent)
+	return nil
 }
 
 type roleIn struct {
@@ -469,44 +432,37 @@ type roleIn struct {
 // open: every request reads the account afresh, so the change holds from the
 // next request on. An administrator cannot change their own role, so the last
 // administrator cannot demote themself by mistake.
-func (a *API) changeRole(c *gin.Context) {
+func (a *API) changeRole(c *gin.Context) error {
 	actor, _ := staffActor(c)
 	username := store.NormalizeUsername(c.Param("username"))
 	var in roleIn
 	if err := decodeJSON(c, &in, false); err != nil {
-		writeProblem(c, err)
-		return
+		return err
 	}
 	ctx := c.Request.Context()
 	acc, err := a.store.GetAccountByUsername(ctx, username)
 	if errors.Is(err, store.ErrNotFound) {
-		writeProblem(c, problem(http.StatusNotFound, codeNotFound))
-		return
+		return problem(http.StatusNotFound, codeNotFound)
 	} else if err != nil {
-		a.fail(c, fmt.Errorf("change role: %w", err))
-		return
+		return fmt.Errorf("change role: %w", err)
 	}
 	if actor.ID == accountActorPrefix+acc.Username {
-		writeProblem(c, problem(http.StatusForbidden, codeForbidden))
-		return
+		return problem(http.StatusForbidden, codeForbidden)
 	}
 	entity := strings.TrimSpace(in.Entity)
 	fe, err := a.checkRoleEntity(ctx, in.Role, entity, false)
 	if err != nil {
-		a.fail(c, fmt.Errorf("change role: %w", err))
-		return
+		return fmt.Errorf("change role: %w", err)
 	}
 	if len(fe) > 0 {
-		writeProblem(c, invalid(fe...))
-		return
+		return invalid(fe...)
 	}
 	detail := gin.H{"from_role": acc.Role, "from_entity": acc.Entity, "role": in.Role, "entity": entity}
 	if err := a.audited(c, actor, auditRoleChanged, "account/"+acc.Username, detail, func(ctx context.Context) error {
 		return a.store.UpdateAccountProfile(ctx, acc.Username, acc.Name, in.Role, entity, a.now())
 	}); err != nil {
-		a.fail(c, fmt.Errorf("change role: %w", err))
-		return
+		return fmt.Errorf("change role: %w", err)
 	}
-	writeJSON(c, http.StatusOK, accountOut{Username: acc.Username, Name: acc.Name, Role: in.Role,
+	return writeJSON(c, http.StatusOK, accountOut{Username: acc.Username, Name: acc.Name, Role: in.Role,
 		Entity: entity, Disabled: acc.Disabled, CreatedAt: acc.CreatedAt})
 }

@@ -146,30 +146,28 @@ type uploader struct {
 func (u uploader) beneficiary() bool { return u.role == domain.RoleBeneficiary }
 
 // uploadStaff: staff attach a document to a ticket they may see.
-func (a *API) uploadStaff(c *gin.Context) {
+func (a *API) uploadStaff(c *gin.Context) error {
 	t, actor, err := a.visibleTicket(c)
 	if err == nil {
 		err = a.authorize(c.Request.Context(), actor, authz.Attach, t)
 	}
 	if err != nil {
-		a.fail(c, err)
-		return
+		return err
 	}
-	a.upload(c, t, uploader{subject: subjectOf(actor), id: actor.ID, role: actor.Role})
+	return a.upload(c, t, uploader{subject: subjectOf(actor), id: actor.ID, role: actor.Role})
 }
 
 // uploadBeneficiary: the beneficiary attaches their own evidence, with the
 // ticket's tracking code (right after filing on the portal) or signed in.
-func (a *API) uploadBeneficiary(c *gin.Context) {
+func (a *API) uploadBeneficiary(c *gin.Context) error {
 	t, s, err := a.beneficiaryCaller(c)
 	if err == nil {
 		err = a.authorizeFor(c.Request.Context(), s, authz.Attach, t)
 	}
 	if err != nil {
-		a.fail(c, err)
-		return
+		return err
 	}
-	a.upload(c, t, uploader{subject: s, id: tickets.BeneficiaryActor.ID, role: domain.RoleBeneficiary})
+	return a.upload(c, t, uploader{subject: s, id: tickets.BeneficiaryActor.ID, role: domain.RoleBeneficiary})
 }
 
 // uploadForm is the form read so far.
@@ -187,31 +185,26 @@ type storedFile struct {
 	size              int64
 }
 
-func (a *API) upload(c *gin.Context, t store.Ticket, up uploader) {
+func (a *API) upload(c *gin.Context, t store.Ticket, up uploader) error {
 	ctx := c.Request.Context()
 	if a.files.store == nil {
-		writeProblem(c, problem(http.StatusServiceUnavailable, codeAttachmentsOff))
-		return
+		return problem(http.StatusServiceUnavailable, codeAttachmentsOff)
 	}
 	if t.Status.Final() {
-		writeProblem(c, problem(http.StatusConflict, codeTicketClosed))
-		return
+		return problem(http.StatusConflict, codeTicketClosed)
 	}
 	// Refuse a full ticket before reading megabytes; AddAttachment counts
 	// again under a lock.
 	n, err := a.store.CountAttachments(ctx, t.Number, up.beneficiary())
 	if err != nil {
-		a.fail(c, err)
-		return
+		return err
 	}
 	if n >= a.files.perTicket {
-		writeProblem(c, a.limitProblem())
-		return
+		return a.limitProblem()
 	}
-	mr, perr := a.multipartOf(c)
-	if perr != nil {
-		writeProblem(c, perr)
-		return
+	mr, err := a.multipartOf(c)
+	if err != nil {
+		return err
 	}
 	form, err := a.readForm(c, mr, up)
 	if form.file != nil {
@@ -223,18 +216,15 @@ func (a *API) upload(c *gin.Context, t store.Ticket, up uploader) {
 		}()
 	}
 	if err != nil {
-		a.fail(c, err)
-		return
+		return err
 	}
-	purpose, public := a.checkForm(&form, up)
-	if len(form.errs) > 0 {
-		writeProblem(c, invalid(form.errs...))
-		return
+	purpose, public, err := a.checkForm(&form, up)
+	if err != nil {
+		return err
 	}
 	if public && !up.beneficiary() {
 		if err := a.authorizeFor(ctx, up.subject, authz.AttachPublic, t); err != nil {
-			a.fail(c, err)
-			return
+			return err
 		}
 	}
 	row, err := a.store.AddAttachment(ctx, store.Attachment{
@@ -245,11 +235,9 @@ func (a *API) upload(c *gin.Context, t store.Ticket, up uploader) {
 	}, a.files.perTicket)
 	switch {
 	case errors.Is(err, store.ErrAttachmentLimit):
-		writeProblem(c, a.limitProblem())
-		return
+		return a.limitProblem()
 	case err != nil:
-		a.fail(c, err)
-		return
+		return err
 	}
 	form.file = nil // recorded: keep it
 	a.log.InfoContext(ctx, "attachment stored", "number", t.Number, "attachment", row.ID, "purpose", row.Purpose,
@@ -260,11 +248,10 @@ func (a *API) upload(c *gin.Context, t store.Ticket, up uploader) {
 		if d, err := a.decideFor(ctx, up.subject, authz.AttachmentRead(row.Purpose, row.Public), t); err == nil && d == authz.Allowed {
 			c.Header("Location", "/api/v1/beneficiary/tickets/"+t.Number+"/attachments/"+row.ID)
 		}
-		writeJSON(c, http.StatusCreated, publicAttachment(row))
-		return
+		return writeJSON(c, http.StatusCreated, publicAttachment(row))
 	}
 	c.Header("Location", "/api/v1/tickets/"+t.Number+"/attachments/"+row.ID)
-	writeJSON(c, http.StatusCreated, staffAttachment(row))
+	return writeJSON(c, http.StatusCreated, staffAttachment(row))
 }
 
 func (a *API) limitProblem() *apiError {
@@ -279,7 +266,7 @@ func (a *API) limitProblem() *apiError {
 // whole (the file limit plus multipartSlack; the file alone is bounded as
 // it streams), and gives the transfer more time than the server's default
 // deadline.
-func (a *API) multipartOf(c *gin.Context) (*multipart.Reader, *apiError) {
+func (a *API) multipartOf(c *gin.Context) (*multipart.Reader, error) {
 	mt, params, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
 		e := problem(http.StatusUnsupportedMediaType, codeUnsupportedMedia)
@@ -342,8 +329,9 @@ func (a *API) readForm(c *gin.Context, mr *multipart.Reader, up uploader) (uploa
 	}
 }
 
-// checkForm validates the fields once the form is read.
-func (a *API) checkForm(form *uploadForm, up uploader) (domain.AttachmentPurpose, bool) {
+// checkForm validates the fields once the form is read: the purpose and
+// whether the document is shared, or every field error of the form.
+func (a *API) checkForm(form *uploadForm, up uploader) (domain.AttachmentPurpose, bool, error) {
 	if form.file == nil && !form.seen["file"] {
 		form.errs = append(form.errs, fieldErr{field: "file", code: fieldRequired})
 	}
@@ -358,11 +346,8 @@ func (a *API) checkForm(form *uploadForm, up uploader) (domain.AttachmentPurpose
 	case !slices.Contains(allowed, purpose):
 		form.errs = append(form.errs, fieldErr{field: "purpose", code: fieldNotInList})
 	}
-	if up.beneficiary() {
-		return purpose, true // their own documents, always theirs to see
-	}
-	public := false
-	if form.seen["public"] {
+	public := up.beneficiary() // their own documents, always theirs to see
+	if form.seen["public"] && !up.beneficiary() {
 		v, err := strconv.ParseBool(strings.TrimSpace(form.public))
 		switch {
 		case err != nil:
@@ -372,7 +357,10 @@ func (a *API) checkForm(form *uploadForm, up uploader) (domain.AttachmentPurpose
 		}
 		public = v
 	}
-	return purpose, public
+	if len(form.errs) > 0 {
+		return "", false, invalid(form.errs...)
+	}
+	return purpose, public, nil
 }
 
 // readField reads one small text field.
@@ -478,71 +466,61 @@ func (a *API) dropBlob(ctx context.Context, key string) {
 }
 
 // downloadStaff: a document of a ticket the staff member may see.
-func (a *API) downloadStaff(c *gin.Context) {
+func (a *API) downloadStaff(c *gin.Context) error {
 	t, actor, err := a.visibleTicket(c)
 	if err != nil {
-		a.fail(c, err)
-		return
+		return err
 	}
-	a.download(c, t, subjectOf(actor))
+	return a.download(c, t, subjectOf(actor))
 }
 
 // downloadTracked: a document through the ticket's tracking code.
-func (a *API) downloadTracked(c *gin.Context) {
+func (a *API) downloadTracked(c *gin.Context) error {
 	t, err := a.trackedTicket(c)
 	if err != nil {
-		a.fail(c, err)
-		return
+		return err
 	}
-	a.download(c, t, beneficiarySubject(t.BeneficiaryMobile, true))
+	return a.download(c, t, beneficiarySubject(t.BeneficiaryMobile, true))
 }
 
 // downloadOwn: a document of one of a signed-in beneficiary's tickets.
-func (a *API) downloadOwn(c *gin.Context) {
+func (a *API) downloadOwn(c *gin.Context) error {
 	b := beneficiaryFrom(c)
 	t, err := a.ownTicket(c, b)
 	if err != nil {
-		a.fail(c, err)
-		return
+		return err
 	}
-	a.download(c, t, beneficiarySubject(b.mobile, false))
+	return a.download(c, t, beneficiarySubject(b.mobile, false))
 }
 
 // download sends one document of t if s may read it; any refusal is the
 // 404 of a missing document, as in the lists, which never show it.
-func (a *API) download(c *gin.Context, t store.Ticket, s authz.Subject) {
+func (a *API) download(c *gin.Context, t store.Ticket, s authz.Subject) error {
 	ctx := c.Request.Context()
 	id := c.Param("id")
 	if !attachmentIDPattern.MatchString(id) {
-		writeProblem(c, problem(http.StatusNotFound, codeNotFound))
-		return
+		return problem(http.StatusNotFound, codeNotFound)
 	}
 	at, err := a.store.GetAttachment(ctx, t.Number, id)
 	if errors.Is(err, store.ErrNotFound) {
-		writeProblem(c, problem(http.StatusNotFound, codeNotFound))
-		return
+		return problem(http.StatusNotFound, codeNotFound)
 	} else if err != nil {
-		a.fail(c, err)
-		return
+		return err
 	}
 	d, err := a.decideFor(ctx, s, authz.AttachmentRead(at.Purpose, at.Public), t)
 	if err != nil {
-		a.fail(c, err)
-		return
+		return err
 	}
 	if d != authz.Allowed {
-		writeProblem(c, problem(http.StatusNotFound, codeNotFound))
-		return
+		return problem(http.StatusNotFound, codeNotFound)
 	}
 	if a.files.store == nil {
-		writeProblem(c, problem(http.StatusServiceUnavailable, codeAttachmentsOff))
-		return
+		return problem(http.StatusServiceUnavailable, codeAttachmentsOff)
 	}
 	r, err := a.files.store.Open(ctx, at.StorageKey)
 	if err != nil {
 		// Rows are written after their files: a missing file is lost data.
-		a.fail(c, fmt.Errorf("open attachment %s of %s: %w", at.ID, t.Number, err))
-		return
+		return fmt.Errorf("open attachment %s of %s: %w", at.ID, t.Number, err)
 	}
 	defer r.Close()
 	h := c.Writer.Header()
@@ -559,6 +537,7 @@ func (a *API) download(c *gin.Context, t store.Ticket, s authz.Subject) {
 	if _, err := io.Copy(c.Writer, r); err != nil {
 		a.log.WarnContext(ctx, "attachment download cut short", "number", t.Number, "attachment", at.ID, "error", err)
 	}
+	return nil
 }
 
 // contentDisposition makes the browser save the file rather than show it,

@@ -106,14 +106,9 @@ func tokenHash(token string) string {
 // and account sessions.
 func (a *API) requireAuth() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		actor, sid, _, ok, err := a.authenticate(c.Request)
-		if err != nil {
-			a.fail(c, fmt.Errorf("authenticate: %w", err))
-			c.Abort()
-			return
-		}
-		if !ok {
-			writeProblem(c, problem(http.StatusUnauthorized, codeUnauthorized))
+		actor, sid, present, ok, err := a.authenticate(c.Request)
+		if err := authRefusal(present, ok, err, true); err != nil {
+			a.fail(c, err)
 			return
 		}
 		c.Set(actorKey, actor)
@@ -124,19 +119,27 @@ func (a *API) requireAuth() gin.HandlerFunc {
 	}
 }
 
+// authRefusal is why authentication refuses a request, nil when it does
+// not: a failure to look the token up (500), or a token that matches nobody
+// (401) — and, when a token is required, no token at all.
+func authRefusal(present, ok bool, err error, required bool) error {
+	switch {
+	case err != nil:
+		return fmt.Errorf("authenticate: %w", err)
+	case !ok && (present || required):
+		return problem(http.StatusUnauthorized, codeUnauthorized)
+	}
+	return nil
+}
+
 // optionalAuth admits anonymous callers but refuses a token that matches
 // nobody: silently treating a mistyped staff token as anonymous would file a
 // call-center ticket as a self-service one.
 func (a *API) optionalAuth() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		actor, sid, present, ok, err := a.authenticate(c.Request)
-		if err != nil {
-			a.fail(c, fmt.Errorf("authenticate: %w", err))
-			c.Abort()
-			return
-		}
-		if present && !ok {
-			writeProblem(c, problem(http.StatusUnauthorized, codeUnauthorized))
+		if err := authRefusal(present, ok, err, false); err != nil {
+			a.fail(c, err)
 			return
 		}
 		if ok {
@@ -163,7 +166,7 @@ func (a *API) requireRole(roles ...domain.Role) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		actor, ok := staffActor(c)
 		if !ok || !slices.Contains(roles, actor.Role) {
-			writeProblem(c, problem(http.StatusForbidden, codeForbidden))
+			a.fail(c, problem(http.StatusForbidden, codeForbidden))
 			return
 		}
 		c.Next()

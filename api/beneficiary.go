@@ -130,23 +130,20 @@ type codeRequestedJSON struct {
 // requestBeneficiaryCode sends a one-time code to a mobile that has tickets.
 // The answer is the same 202 whether a code was sent, the mobile has no
 // ticket, or it asked too often (the last two send nothing and are only logged).
-func (a *API) requestBeneficiaryCode(c *gin.Context) {
+func (a *API) requestBeneficiaryCode(c *gin.Context) error {
 	start := time.Now()
 	var in codeRequestIn
 	if err := decodeJSON(c, &in, false); err != nil {
-		writeProblem(c, err)
-		return
+		return err
 	}
 	mobile, fe := checkMobile(in.Mobile)
 	if len(fe) > 0 {
-		writeProblem(c, invalid(fe...))
-		return
+		return invalid(fe...)
 	}
 	ctx := c.Request.Context()
 	code, err := newOneTimeCode()
 	if err != nil {
-		a.fail(c, err)
-		return
+		return err
 	}
 	now := a.now()
 	msg, err := notify.Prepare(notify.Message{
@@ -154,16 +151,14 @@ func (a *API) requestBeneficiaryCode(c *gin.Context) {
 		Params: map[string]string{"code": code, "minutes": strconv.Itoa(int(codeTTL / time.Minute))},
 	}, now)
 	if err != nil {
-		a.fail(c, fmt.Errorf("beneficiary code: %w", err))
-		return
+		return fmt.Errorf("beneficiary code: %w", err)
 	}
 	res, issued, err := a.store.IssueBeneficiaryCode(ctx, store.NewBeneficiaryCode{
 		Mobile: mobile, MobileHash: a.mobileHash(mobile), CodeHash: a.codeHash(mobile, code),
 		ExpiresAt: now.Add(codeTTL), Message: msg,
 	}, now)
 	if err != nil {
-		a.fail(c, fmt.Errorf("beneficiary code: %w", err))
-		return
+		return fmt.Errorf("beneficiary code: %w", err)
 	}
 	attrs := []any{"outcome", res.String(), "recipient", notify.MaskRecipient("sms", mobile),
 		"request_id", c.GetString(requestIDKey)}
@@ -172,7 +167,7 @@ func (a *API) requestBeneficiaryCode(c *gin.Context) {
 	}
 	a.log.InfoContext(ctx, "beneficiary code requested", attrs...)
 	a.answerNoSooner(ctx, start)
-	writeJSON(c, http.StatusAccepted, codeRequestedJSON{
+	return writeJSON(c, http.StatusAccepted, codeRequestedJSON{
 		ExpiresIn: int(codeTTL / time.Second), ResendAfter: int(store.CodeEvery / time.Second),
 	})
 }
@@ -190,12 +185,11 @@ type beneficiarySessionJSON struct {
 // openBeneficiarySession exchanges a mobile and its one-time code for a
 // session token. A wrong, expired, used or superseded code, a mobile that
 // never got one and a code out of attempts are all the same 401.
-func (a *API) openBeneficiarySession(c *gin.Context) {
+func (a *API) openBeneficiarySession(c *gin.Context) error {
 	start := time.Now()
 	var in sessionIn
 	if err := decodeJSON(c, &in, false); err != nil {
-		writeProblem(c, err)
-		return
+		return err
 	}
 	mobile, fe := checkMobile(in.Mobile)
 	code := strings.TrimSpace(normalize.Digits(in.Code))
@@ -206,21 +200,18 @@ func (a *API) openBeneficiarySession(c *gin.Context) {
 		fe = append(fe, fieldErr{field: "code", code: fieldCodeFormat})
 	}
 	if len(fe) > 0 {
-		writeProblem(c, invalid(fe...))
-		return
+		return invalid(fe...)
 	}
 	ctx := c.Request.Context()
 	token, err := newToken()
 	if err != nil {
-		a.fail(c, err)
-		return
+		return err
 	}
 	token = beneficiaryTokenPrefix + token
 	// Sealed before the code is checked: the same work whatever the outcome.
 	sealed, err := a.keys.Seal(trackcode.SealSessionMobile, token, tokenHash(token), mobile)
 	if err != nil {
-		a.fail(c, err)
-		return
+		return err
 	}
 	now := a.now()
 	sess, err := a.store.RedeemBeneficiaryCode(ctx, a.mobileHash(mobile), a.codeHash(mobile, code),
@@ -230,16 +221,14 @@ func (a *API) openBeneficiarySession(c *gin.Context) {
 	case errors.Is(err, store.ErrCodeRejected):
 		a.log.InfoContext(ctx, "beneficiary code rejected", "recipient", masked, "request_id", c.GetString(requestIDKey))
 		a.answerNoSooner(ctx, start)
-		writeProblem(c, problem(http.StatusUnauthorized, codeInvalidCode))
-		return
+		return problem(http.StatusUnauthorized, codeInvalidCode)
 	case err != nil:
-		a.fail(c, fmt.Errorf("beneficiary session: %w", err))
-		return
+		return fmt.Errorf("beneficiary session: %w", err)
 	}
 	a.log.InfoContext(ctx, "beneficiary session opened", "recipient", masked, "session_id", sess.ID,
 		"request_id", c.GetString(requestIDKey))
 	a.answerNoSooner(ctx, start)
-	writeJSON(c, http.StatusOK, beneficiarySessionJSON{AccessToken: token, ExpiresAt: sess.ExpiresAt.UTC()})
+	return writeJSON(c, http.StatusOK, beneficiarySessionJSON{AccessToken: token, ExpiresAt: sess.ExpiresAt.UTC()})
 }
 
 // beneficiaryOf authenticates a beneficiary session token: 401 for anything
@@ -309,7 +298,7 @@ type ownSummaryJSON struct {
 }
 
 // listOwnTickets lists the caller's own tickets, newest first.
-func (a *API) listOwnTickets(c *gin.Context) {
+func (a *API) listOwnTickets(c *gin.Context) error {
 	b := beneficiaryFrom(c)
 	ctx := c.Request.Context()
 	q := c.Request.URL.Query()
@@ -317,16 +306,13 @@ func (a *API) listOwnTickets(c *gin.Context) {
 	limit, limitErrs := limitParam(q)
 	errs = append(errs, limitErrs...)
 	if len(errs) > 0 {
-		writeProblem(c, invalid(errs...))
-		return
+		return invalid(errs...)
 	}
 	page, err := a.store.BeneficiaryTickets(ctx, b.mobile, q.Get("cursor"), limit)
 	if errors.Is(err, store.ErrBadCursor) {
-		writeProblem(c, problem(http.StatusBadRequest, codeBadCursor))
-		return
+		return problem(http.StatusBadRequest, codeBadCursor)
 	} else if err != nil {
-		a.fail(c, fmt.Errorf("beneficiary tickets: %w", err))
-		return
+		return fmt.Errorf("beneficiary tickets: %w", err)
 	}
 	items := make([]ownSummaryJSON, 0, len(page.Tickets))
 	for _, t := range page.Tickets {
@@ -337,13 +323,12 @@ func (a *API) listOwnTickets(c *gin.Context) {
 		}
 		ref, err := a.entityRefOf(ctx, t.Entity)
 		if err != nil {
-			a.fail(c, err)
-			return
+			return err
 		}
 		items = append(items, ownSummaryJSON{Number: t.Number, Kind: t.Kind, Status: t.Status, Subject: t.Subject,
 			Entity: ref, CreatedAt: t.CreatedAt.UTC(), SLADueAt: t.SLADueAt.UTC()})
 	}
-	writeJSON(c, http.StatusOK, gin.H{"items": items, "next_cursor": page.NextCursor})
+	return writeJSON(c, http.StatusOK, gin.H{"items": items, "next_cursor": page.NextCursor})
 }
 
 // getOwnTicket is the tracking page's view of one of the caller's own tickets.
@@ -357,11 +342,11 @@ func (a *API) getOwnTicket(c *gin.Context) error {
 }
 
 // beneficiaryLogout ends the caller's beneficiary session.
-func (a *API) beneficiaryLogout(c *gin.Context) {
+func (a *API) beneficiaryLogout(c *gin.Context) error {
 	b := beneficiaryFrom(c)
 	if err := a.store.RevokeBeneficiarySession(c.Request.Context(), b.sessionID, a.now()); err != nil && !errors.Is(err, store.ErrNotFound) {
-		a.fail(c, fmt.Errorf("beneficiary logout: %w", err))
-		return
+		return fmt.Errorf("beneficiary logout: %w", err)
 	}
 	c.Status(http.StatusNoContent)
+	return nil
 }

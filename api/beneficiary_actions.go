@@ -57,8 +57,7 @@ func answeredPublic(c *gin.Context) func(workflows.TicketState, error) error {
 		if err != nil {
 			return err
 		}
-		writeJSON(c, http.StatusOK, publicState(state))
-		return nil
+		return writeJSON(c, http.StatusOK, publicState(state))
 	}
 }
 

@@ -11,34 +11,29 @@ import (
 
 // coordinatorLoads lists an entity's active coordinators with their pending
 // work, for the manager choosing whom to assign.
-func (a *API) coordinatorLoads(c *gin.Context) {
+func (a *API) coordinatorLoads(c *gin.Context) error {
 	actor, _ := staffActor(c)
 	entity := strings.TrimSpace(c.Query("entity"))
 	for k := range c.Request.URL.Query() {
 		if k != "entity" {
-			writeProblem(c, invalid(fieldErr{field: k, code: fieldUnknown}))
-			return
+			return invalid(fieldErr{field: k, code: fieldUnknown})
 		}
 	}
 	if entity == "" {
-		writeProblem(c, invalid(fieldErr{field: "entity", code: fieldRequired}))
-		return
+		return invalid(fieldErr{field: "entity", code: fieldRequired})
 	}
 	switch actor.Role {
 	case domain.RoleAdmin, domain.RoleSupervisor:
 	case domain.RoleCareCenterManager:
 		if actor.Entity != entity {
-			writeProblem(c, problem(http.StatusForbidden, codeForbidden))
-			return
+			return problem(http.StatusForbidden, codeForbidden)
 		}
 	default:
-		writeProblem(c, problem(http.StatusForbidden, codeForbidden))
-		return
+		return problem(http.StatusForbidden, codeForbidden)
 	}
 	loads, err := a.store.CoordinatorLoads(c.Request.Context(), entity)
 	if err != nil {
-		a.fail(c, err)
-		return
+		return err
 	}
 	type loadJSON struct {
 		Username string `json:"username"`
@@ -49,5 +44,5 @@ func (a *API) coordinatorLoads(c *gin.Context) {
 	for _, l := range loads {
 		items = append(items, loadJSON{Username: l.Username, Name: l.Name, Pending: l.Pending})
 	}
-	writeJSON(c, http.StatusOK, gin.H{"entity": entity, "items": items})
+	return writeJSON(c, http.StatusOK, gin.H{"entity": entity, "items": items})
 }

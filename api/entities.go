@@ -5,9 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
-	"unicode/utf8"
 
 	"net/http"
 
@@ -27,64 +25,50 @@ type entityJSON struct {
 }
 
 // listEntities is open: the intake form needs the list of entities.
-func (a *API) listEntities(c *gin.Context) {
+func (a *API) listEntities(c *gin.Context) error {
 	es, err := a.entities.List(c.Request.Context())
 	if err != nil {
-		a.fail(c, err)
-		return
+		return err
 	}
 	out := make([]entityJSON, 0, len(es))
 	for _, e := range es {
 		out = append(out, entityJSON{Code: e.Code, NameAR: e.NameAR, NameEN: e.NameEN, Kind: e.Kind, Parent: e.Parent})
 	}
-	writeJSON(c, http.StatusOK, out)
+	return writeJSON(c, http.StatusOK, out)
 }
 
 // exportEntities answers the organization as an entities CSV file (admins).
-func (a *API) exportEntities(c *gin.Context) {
+func (a *API) exportEntities(c *gin.Context) error {
 	es, err := a.store.ListEntities(c.Request.Context())
 	if err != nil {
-		a.fail(c, fmt.Errorf("list entities: %w", err))
-		return
+		return fmt.Errorf("list entities: %w", err)
 	}
 	var buf bytes.Buffer
 	if err := seed.WriteEntities(&buf, es); err != nil {
-		a.fail(c, fmt.Errorf("write entities CSV: %w", err))
-		return
+		return fmt.Errorf("write entities CSV: %w", err)
 	}
 	c.Header("Content-Disposition", `attachment; filename="entities.csv"`)
 	c.Data(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
+	return nil
 }
 
 // importEntities merges an entities CSV file into the organization (admins):
 // every bad line is reported at once, and nothing is written unless every
 // line is good (the upsert is one transaction).
-func (a *API) importEntities(c *gin.Context) {
+func (a *API) importEntities(c *gin.Context) error {
 	if ct := c.GetHeader("Content-Type"); ct != "" {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "text/csv" {
-			writeProblem(c, problem(http.StatusUnsupportedMediaType, codeUnsupportedMedia))
-			return
+			return problem(http.StatusUnsupportedMediaType, codeUnsupportedMedia)
 		}
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxBody))
+	body, err := readBody(c)
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeProblem(c, problem(http.StatusRequestEntityTooLarge, codeBodyTooLarge))
-			return
-		}
-		writeProblem(c, problem(http.StatusBadRequest, codeMalformedJSON))
-		return
-	}
-	if !utf8.Valid(body) {
-		writeProblem(c, problem(http.StatusBadRequest, codeInvalidUTF8))
-		return
+		return err
 	}
 	ctx := c.Request.Context()
 	existing, err := a.store.ListEntities(ctx)
 	if err != nil {
-		a.fail(c, fmt.Errorf("list entities: %w", err))
-		return
+		return fmt.Errorf("list entities: %w", err)
 	}
 	es, err := seed.ParseEntitiesOnto(bytes.NewReader(body), existing)
 	var rows seed.RowErrors
@@ -93,20 +77,17 @@ func (a *API) importEntities(c *gin.Context) {
 		for _, r := range rows {
 			fields = append(fields, fieldErr{field: fmt.Sprintf("line %d", r.Line), code: fieldInvalidRow, msg: r.Message})
 		}
-		writeProblem(c, invalid(fields...))
-		return
+		return invalid(fields...)
 	} else if err != nil {
-		a.fail(c, fmt.Errorf("parse entities: %w", err))
-		return
+		return fmt.Errorf("parse entities: %w", err)
 	}
 	actor, _ := staffActor(c)
 	if err := a.audited(c, actor, auditEntitiesImport, "entities", gin.H{"count": len(es)}, func(ctx context.Context) error {
 		return a.store.UpsertEntities(ctx, es)
 	}); err != nil {
-		a.fail(c, fmt.Errorf("import entities: %w", err))
-		return
+		return fmt.Errorf("import entities: %w", err)
 	}
 	a.entities.Invalidate()
 	a.log.Info("entities imported", "count", len(es), "actor", actor.ID)
-	writeJSON(c, http.StatusOK, gin.H{"imported": len(es)})
+	return writeJSON(c, http.StatusOK, gin.H{"imported": len(es)})
 }

@@ -94,7 +94,7 @@ func faqLang(v string) (string, []fieldErr) {
 
 // searchFAQ: GET /faq/search?q=&lang=&limit= — the bank's active entries
 // matching q, best first.
-func (a *API) searchFAQ(c *gin.Context) {
+func (a *API) searchFAQ(c *gin.Context) error {
 	q := c.Request.URL.Query()
 	errs := onlyParams(q, "q", "lang", "limit")
 	text := normalize.Text(q.Get("q"))
@@ -115,20 +115,18 @@ func (a *API) searchFAQ(c *gin.Context) {
 		limit = n
 	}
 	if len(errs) > 0 {
-		writeProblem(c, invalid(errs...))
-		return
+		return invalid(errs...)
 	}
 	hits, err := a.faq.Search(c.Request.Context(), faq.Query{Text: text, Lang: lang, Limit: limit})
 	if err != nil {
-		a.fail(c, fmt.Errorf("search the FAQ: %w", err))
-		return
+		return fmt.Errorf("search the FAQ: %w", err)
 	}
-	writeJSON(c, http.StatusOK, gin.H{"items": hits})
+	return writeJSON(c, http.StatusOK, gin.H{"items": hits})
 }
 
 // suggestFAQ: GET /faq/suggest?subject=&description= — what the portal
 // shows while a ticket is being written: entries that may already answer it.
-func (a *API) suggestFAQ(c *gin.Context) {
+func (a *API) suggestFAQ(c *gin.Context) error {
 	q := c.Request.URL.Query()
 	errs := onlyParams(q, "subject", "description")
 	subject, description := normalize.Text(q.Get("subject")), normalize.Text(q.Get("description"))
@@ -138,18 +136,16 @@ func (a *API) suggestFAQ(c *gin.Context) {
 		errs = append(errs, fieldErr{field: "subject", code: fieldRequired})
 	}
 	if len(errs) > 0 {
-		writeProblem(c, invalid(errs...))
-		return
+		return invalid(errs...)
 	}
 	hits, err := a.faq.Suggest(c.Request.Context(), subject, description, suggestionCount)
 	if err != nil {
-		a.fail(c, fmt.Errorf("suggest from the FAQ: %w", err))
-		return
+		return fmt.Errorf("suggest from the FAQ: %w", err)
 	}
 	if hits == nil {
 		hits = []faq.Hit{}
 	}
-	writeJSON(c, http.StatusOK, gin.H{"items": hits})
+	return writeJSON(c, http.StatusOK, gin.H{"items": hits})
 }
 
 // suggestFor is what a filing's answer suggests; a failure only costs the
@@ -174,52 +170,50 @@ func (a *API) suggestAhead(c *gin.Context, subject, description string) func() [
 }
 
 // faqID reads :id; anything but a positive number is a 404, as for a missing entry.
-func faqID(c *gin.Context) (int64, bool) {
+func faqID(c *gin.Context) (int64, error) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id < 1 {
-		writeProblem(c, problem(http.StatusNotFound, codeNotFound))
-		return 0, false
+		return 0, problem(http.StatusNotFound, codeNotFound)
 	}
-	return id, true
+	return id, nil
 }
 
 // loadFAQ reads entry :id; an inactive one exists for administrators only.
-func (a *API) loadFAQ(c *gin.Context) (store.FAQEntry, bool) {
-	id, ok := faqID(c)
-	if !ok {
-		return store.FAQEntry{}, false
+func (a *API) loadFAQ(c *gin.Context) (store.FAQEntry, error) {
+	id, err := faqID(c)
+	if err != nil {
+		return store.FAQEntry{}, err
 	}
 	e, err := a.store.GetFAQ(c.Request.Context(), id)
 	switch {
 	case errors.Is(err, store.ErrNotFound), err == nil && !e.Active && !isAdmin(c):
-		writeProblem(c, problem(http.StatusNotFound, codeNotFound))
-		return store.FAQEntry{}, false
+		return store.FAQEntry{}, problem(http.StatusNotFound, codeNotFound)
 	case err != nil:
-		a.fail(c, fmt.Errorf("load FAQ entry %d: %w", id, err))
-		return store.FAQEntry{}, false
+		return store.FAQEntry{}, fmt.Errorf("load FAQ entry %d: %w", id, err)
 	}
-	return e, true
+	return e, nil
 }
 
 // getFAQ: GET /faq/{id} — one entry, whole.
-func (a *API) getFAQ(c *gin.Context) {
-	if e, ok := a.loadFAQ(c); ok {
-		writeJSON(c, http.StatusOK, viewFAQ(e, isAdmin(c)))
+func (a *API) getFAQ(c *gin.Context) error {
+	e, err := a.loadFAQ(c)
+	if err != nil {
+		return err
 	}
+	return writeJSON(c, http.StatusOK, viewFAQ(e, isAdmin(c)))
 }
 
 // markFAQHelpful: POST /faq/{id}/helpful — the entry answered the caller's
 // question. Open to the public (the portal asks "did this answer you?") but
 // counted once per caller, entry and day: a staff member by their identity,
 // anyone else by their address, each as a keyed hash.
-func (a *API) markFAQHelpful(c *gin.Context) {
-	id, ok := faqID(c)
-	if !ok {
-		return
+func (a *API) markFAQHelpful(c *gin.Context) error {
+	id, err := faqID(c)
+	if err != nil {
+		return err
 	}
 	if err := decodeJSON(c, &struct{}{}, true); err != nil {
-		writeProblem(c, err)
-		return
+		return err
 	}
 	voter := a.keys.Hash("tawasul faq helpful v1", "address", c.ClientIP())
 	if actor, staff := staffActor(c); staff {
@@ -229,17 +223,15 @@ func (a *API) markFAQHelpful(c *gin.Context) {
 	counted, err := a.store.MarkFAQHelpful(c.Request.Context(), id, voter, day)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		writeProblem(c, problem(http.StatusNotFound, codeNotFound))
-		return
+		return problem(http.StatusNotFound, codeNotFound)
 	case err != nil:
-		a.fail(c, fmt.Errorf("mark FAQ entry %d helpful: %w", id, err))
-		return
+		return fmt.Errorf("mark FAQ entry %d helpful: %w", id, err)
 	}
-	writeJSON(c, http.StatusOK, gin.H{"id": id, "counted": counted})
+	return writeJSON(c, http.StatusOK, gin.H{"id": id, "counted": counted})
 }
 
 // listFAQ: GET /faq — the whole bank, inactive entries included, by id (admins).
-func (a *API) listFAQ(c *gin.Context) {
+func (a *API) listFAQ(c *gin.Context) error {
 	q := c.Request.URL.Query()
 	errs := onlyParams(q, "category", "active", "cursor", "limit")
 	f := store.FAQFilter{Category: q.Get("category")}
@@ -257,21 +249,18 @@ func (a *API) listFAQ(c *gin.Context) {
 	f.Limit = limit
 	errs = append(errs, lerrs...)
 	if len(errs) > 0 {
-		writeProblem(c, invalid(errs...))
-		return
+		return invalid(errs...)
 	}
 	if v := q.Get("cursor"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 1 {
-			writeProblem(c, problem(http.StatusBadRequest, codeBadCursor))
-			return
+			return problem(http.StatusBadRequest, codeBadCursor)
 		}
 		f.AfterID = n
 	}
 	page, err := a.store.ListFAQ(c.Request.Context(), f)
 	if err != nil {
-		a.fail(c, fmt.Errorf("list FAQ: %w", err))
-		return
+		return fmt.Errorf("list FAQ: %w", err)
 	}
 	items := make([]faqJSON, 0, len(page.Entries))
 	for _, e := range page.Entries {
@@ -281,7 +270,7 @@ func (a *API) listFAQ(c *gin.Context) {
 	if page.Next > 0 {
 		next = strconv.FormatInt(page.Next, 10)
 	}
-	writeJSON(c, http.StatusOK, gin.H{"items": items, "next_cursor": next})
+	return writeJSON(c, http.StatusOK, gin.H{"items": items, "next_cursor": next})
 }
 
 // faqIn is an entry as an administrator writes it (POST creates, PUT
@@ -298,11 +287,10 @@ type faqIn struct {
 }
 
 // faqContent validates an entry as written.
-func (a *API) faqContent(c *gin.Context) (store.FAQContent, bool) {
+func (a *API) faqContent(c *gin.Context) (store.FAQContent, error) {
 	var in faqIn
 	if err := decodeJSON(c, &in, false); err != nil {
-		writeProblem(c, err)
-		return store.FAQContent{}, false
+		return store.FAQContent{}, err
 	}
 	out := store.FAQContent{
 		QuestionAR: normalize.Text(in.QuestionAR), AnswerAR: normalize.Text(in.AnswerAR),
@@ -333,10 +321,9 @@ func (a *API) faqContent(c *gin.Context) (store.FAQContent, bool) {
 		errs = append(errs, fieldErr{field: "reviewed_on", code: fieldOutOfRange})
 	}
 	if len(errs) > 0 {
-		writeProblem(c, invalid(errs...))
-		return store.FAQContent{}, false
+		return store.FAQContent{}, invalid(errs...)
 	}
-	return out, true
+	return out, nil
 }
 
 // indexed brings this process's index up to date with a write; should that
@@ -348,42 +335,41 @@ func (a *API) indexed(c *gin.Context, apply func() error) {
 }
 
 // createFAQ: POST /faq (admins), audited as faq.created.
-func (a *API) createFAQ(c *gin.Context) {
-	in, ok := a.faqContent(c)
-	if !ok {
-		return
+func (a *API) createFAQ(c *gin.Context) error {
+	in, err := a.faqContent(c)
+	if err != nil {
+		return err
 	}
 	actor, _ := staffActor(c)
 	var e store.FAQEntry
-	err := a.audited(c, actor, auditFAQCreated, "faq/new",
+	err = a.audited(c, actor, auditFAQCreated, "faq/new",
 		gin.H{"category": in.Category, "question_ar": in.QuestionAR, "active": in.Active}, func(ctx context.Context) error {
 			var err error
 			e, err = a.store.CreateFAQ(ctx, in, actor.ID, a.now())
 			return err
 		})
 	if err != nil {
-		a.fail(c, fmt.Errorf("create FAQ entry: %w", err))
-		return
+		return fmt.Errorf("create FAQ entry: %w", err)
 	}
 	a.indexed(c, func() error { return a.faq.Apply(e) })
 	c.Header("Location", fmt.Sprintf("/api/v1/faq/%d", e.ID))
-	writeJSON(c, http.StatusCreated, viewFAQ(e, true))
+	return writeJSON(c, http.StatusCreated, viewFAQ(e, true))
 }
 
 // updateFAQ: PUT /faq/{id} (admins) replaces the entry's content, audited as
 // faq.updated with the fields that changed.
-func (a *API) updateFAQ(c *gin.Context) {
-	old, ok := a.loadFAQ(c)
-	if !ok {
-		return
+func (a *API) updateFAQ(c *gin.Context) error {
+	old, err := a.loadFAQ(c)
+	if err != nil {
+		return err
 	}
-	in, ok := a.faqContent(c)
-	if !ok {
-		return
+	in, err := a.faqContent(c)
+	if err != nil {
+		return err
 	}
 	actor, _ := staffActor(c)
 	var e store.FAQEntry
-	err := a.audited(c, actor, auditFAQUpdated, fmt.Sprintf("faq/%d", old.ID),
+	err = a.audited(c, actor, auditFAQUpdated, fmt.Sprintf("faq/%d", old.ID),
 		gin.H{"changed": faqChanges(old, in)}, func(ctx context.Context) error {
 			var err error
 			e, err = a.store.UpdateFAQ(ctx, old.ID, in, actor.ID, a.now())
@@ -391,14 +377,12 @@ func (a *API) updateFAQ(c *gin.Context) {
 		})
 	switch {
 	case errors.Is(err, store.ErrNotFound): // deleted meanwhile
-		writeProblem(c, problem(http.StatusNotFound, codeNotFound))
-		return
+		return problem(http.StatusNotFound, codeNotFound)
 	case err != nil:
-		a.fail(c, fmt.Errorf("update FAQ entry %d: %w", old.ID, err))
-		return
+		return fmt.Errorf("update FAQ entry %d: %w", old.ID, err)
 	}
 	a.indexed(c, func() error { return a.faq.Apply(e) })
-	writeJSON(c, http.StatusOK, viewFAQ(e, true))
+	return writeJSON(c, http.StatusOK, viewFAQ(e, true))
 }
 
 // faqChanges names the fields an edit changes.
@@ -423,23 +407,22 @@ func faqChanges(old store.FAQEntry, in store.FAQContent) []string {
 // deleteFAQ: DELETE /faq/{id} (admins), audited as faq.deleted with the
 // question, so the log says what went. Deactivating (PUT active=false)
 // keeps an entry and its count instead.
-func (a *API) deleteFAQ(c *gin.Context) {
-	old, ok := a.loadFAQ(c)
-	if !ok {
-		return
+func (a *API) deleteFAQ(c *gin.Context) error {
+	old, err := a.loadFAQ(c)
+	if err != nil {
+		return err
 	}
 	actor, _ := staffActor(c)
-	err := a.audited(c, actor, auditFAQDeleted, fmt.Sprintf("faq/%d", old.ID),
+	err = a.audited(c, actor, auditFAQDeleted, fmt.Sprintf("faq/%d", old.ID),
 		gin.H{"category": old.Category, "question_ar": old.QuestionAR, "helpful_count": old.HelpfulCount},
 		func(ctx context.Context) error { return a.store.DeleteFAQ(ctx, old.ID) })
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		writeProblem(c, problem(http.StatusNotFound, codeNotFound))
-		return
+		return problem(http.StatusNotFound, codeNotFound)
 	case err != nil:
-		a.fail(c, fmt.Errorf("delete FAQ entry %d: %w", old.ID, err))
-		return
+		return fmt.Errorf("delete FAQ entry %d: %w", old.ID, err)
 	}
 	a.indexed(c, func() error { return a.faq.Remove(old.ID) })
 	c.Status(http.StatusNoContent)
+	return nil
 }

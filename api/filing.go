@@ -68,11 +68,10 @@ func (a *API) createTicket(c *gin.Context) error {
 	if filed.Replayed {
 		c.Header("Idempotent-Replayed", "true")
 	}
-	writeJSON(c, http.StatusCreated, createdJSON{
+	return writeJSON(c, http.StatusCreated, createdJSON{
 		Number: t.Number, TrackingCode: filed.TrackingCode, Status: t.Status, SLADueAt: t.SLADueAt.UTC(),
 		Entity: t.Entity, Kind: t.Kind, Priority: t.Priority, Channel: t.Channel, CreatedAt: t.CreatedAt.UTC(),
 		QueueNumber: t.QueueNumber,
 		Suggestions: suggestions(),
 	})
-	return nil
 }

@@ -84,8 +84,7 @@ func (a *API) history(c *gin.Context) error {
 			return err
 		}
 	}
-	writeJSON(c, http.StatusOK, out)
-	return nil
+	return writeJSON(c, http.StatusOK, out)
 }
 
 // redactPayloads replaces the data of every Temporal payload ({metadata, data})

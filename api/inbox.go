@@ -158,6 +158,5 @@ func (a *API) listTickets(c *gin.Context) error {
 	for _, t := range page.Tickets {
 		items = append(items, summarize(t, now))
 	}
-	writeJSON(c, http.StatusOK, gin.H{"items": items, "next_cursor": page.NextCursor})
-	return nil
+	return writeJSON(c, http.StatusOK, gin.H{"items": items, "next_cursor": page.NextCursor})
 }

@@ -103,7 +103,7 @@ func (a *API) recovery() gin.HandlerFunc {
 				}
 				a.log.Error("panic in handler", "panic", r, "route", c.FullPath(), "request_id", c.GetString(requestIDKey))
 				if !c.Writer.Written() {
-					writeProblem(c, problem(http.StatusInternalServerError, codeInternal))
+					a.fail(c, problem(http.StatusInternalServerError, codeInternal))
 				}
 				c.Abort()
 			}
@@ -128,24 +128,16 @@ func securityHeaders() gin.HandlerFunc {
 // 1 MiB (413), valid UTF-8 (400), a JSON media type if one is declared (415),
 // no unknown fields (400), one value only. Wrong value types are field errors
 // (422). allowEmpty accepts an empty body as "{}" (optional bodies).
-func decodeJSON(c *gin.Context, v any, allowEmpty bool) *apiError {
+func decodeJSON(c *gin.Context, v any, allowEmpty bool) error {
 	if ct := c.GetHeader("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
 			return problem(http.StatusUnsupportedMediaType, codeUnsupportedMedia)
 		}
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxBody))
+	body, err := readBody(c)
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return problem(http.StatusRequestEntityTooLarge, codeBodyTooLarge)
-		}
-		return problem(http.StatusBadRequest, codeMalformedJSON)
-	}
-	// encoding/json would quietly replace bad bytes with U+FFFD; refuse instead.
-	if !utf8.Valid(body) {
-		return problem(http.StatusBadRequest, codeInvalidUTF8)
+		return err
 	}
 	if allowEmpty && len(bytes.TrimSpace(body)) == 0 {
 		return nil
@@ -162,6 +154,24 @@ func decodeJSON(c *gin.Context, v any, allowEmpty bool) *apiError {
 		return problem(http.StatusBadRequest, codeMalformedJSON)
 	}
 	return nil
+}
+
+// readBody reads a whole request body of at most 1 MiB (413) that must be
+// valid UTF-8 (400): encoding/json would quietly replace bad bytes with
+// U+FFFD, a CSV parser would keep them; refuse instead.
+func readBody(c *gin.Context) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, problem(http.StatusRequestEntityTooLarge, codeBodyTooLarge)
+		}
+		return nil, problem(http.StatusBadRequest, codeMalformedJSON)
+	}
+	if !utf8.Valid(body) {
+		return nil, problem(http.StatusBadRequest, codeInvalidUTF8)
+	}
+	return body, nil
 }
 
 // onlyParams reports every query parameter not in allowed, in name order.

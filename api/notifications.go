@@ -48,7 +48,7 @@ type notificationJSON struct {
 func (a *API) requirePerson() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if actor, _ := staffActor(c); strings.HasPrefix(actor.ID, apiTokenActorPrefix) {
-			writeProblem(c, problem(http.StatusForbidden, codeForbidden))
+			a.fail(c, problem(http.StatusForbidden, codeForbidden))
 			return
 		}
 		c.Next()
@@ -56,24 +56,21 @@ func (a *API) requirePerson() gin.HandlerFunc {
 }
 
 // notificationReader is the caller as a reader: their own recipient (under
-// which their read marks are kept) and every recipient they read. It
-// answers the request itself (500) when ok is false.
-func (a *API) notificationReader(c *gin.Context) (reader string, recipients []string, ok bool) {
+// which their read marks are kept) and every recipient they read.
+func (a *API) notificationReader(c *gin.Context) (reader string, recipients []string, err error) {
 	actor, _ := staffActor(c)
 	tree, err := a.entities.Tree(c.Request.Context())
 	if err != nil {
-		a.fail(c, fmt.Errorf("notifications: hierarchy: %w", err))
-		return "", nil, false
+		return "", nil, fmt.Errorf("notifications: hierarchy: %w", err)
 	}
-	return notify.UserRecipient(actor.ID), notify.InboxRecipients(actor.ID, actor.Role, actor.Entity, tree.Root()), true
+	return notify.UserRecipient(actor.ID), notify.InboxRecipients(actor.ID, actor.Role, actor.Entity, tree.Root()), nil
 }
 
 // listNotifications pages through the caller's notifications, newest first.
-func (a *API) listNotifications(c *gin.Context) {
+func (a *API) listNotifications(c *gin.Context) error {
 	q := c.Request.URL.Query()
 	if errs := onlyParams(q, "unread", "cursor", "limit"); len(errs) > 0 {
-		writeProblem(c, invalid(errs...))
-		return
+		return invalid(errs...)
 	}
 	limit, errs := limitParam(q)
 	var unread bool
@@ -85,22 +82,19 @@ func (a *API) listNotifications(c *gin.Context) {
 		errs = append(errs, fieldErr{field: "unread", code: fieldInvalidValue})
 	}
 	if len(errs) > 0 {
-		writeProblem(c, invalid(errs...))
-		return
+		return invalid(errs...)
 	}
-	reader, recipients, ok := a.notificationReader(c)
-	if !ok {
-		return
+	reader, recipients, err := a.notificationReader(c)
+	if err != nil {
+		return err
 	}
 	page, err := a.store.Notifications(c.Request.Context(), store.NotificationFilter{
 		Reader: reader, Recipients: recipients, Unread: unread, Cursor: q.Get("cursor"), Limit: limit,
 	})
 	if errors.Is(err, store.ErrBadCursor) {
-		writeProblem(c, problem(http.StatusBadRequest, codeBadCursor))
-		return
+		return problem(http.StatusBadRequest, codeBadCursor)
 	} else if err != nil {
-		a.fail(c, fmt.Errorf("list notifications: %w", err))
-		return
+		return fmt.Errorf("list notifications: %w", err)
 	}
 	l := negotiate(c.GetHeader("Accept-Language"))
 	items := make([]notificationJSON, 0, len(page.Notifications))
@@ -117,25 +111,23 @@ func (a *API) listNotifications(c *gin.Context) {
 	}
 	c.Header("Content-Language", l.String())
 	c.Header("Vary", "Accept-Language")
-	writeJSON(c, http.StatusOK, gin.H{"items": items, "next_cursor": page.NextCursor})
+	return writeJSON(c, http.StatusOK, gin.H{"items": items, "next_cursor": page.NextCursor})
 }
 
 // unreadNotifications counts the caller's unread notifications (the badge).
-func (a *API) unreadNotifications(c *gin.Context) {
+func (a *API) unreadNotifications(c *gin.Context) error {
 	if errs := onlyParams(c.Request.URL.Query()); len(errs) > 0 {
-		writeProblem(c, invalid(errs...))
-		return
+		return invalid(errs...)
 	}
-	reader, recipients, ok := a.notificationReader(c)
-	if !ok {
-		return
+	reader, recipients, err := a.notificationReader(c)
+	if err != nil {
+		return err
 	}
 	n, err := a.store.UnreadNotifications(c.Request.Context(), reader, recipients)
 	if err != nil {
-		a.fail(c, fmt.Errorf("count notifications: %w", err))
-		return
+		return fmt.Errorf("count notifications: %w", err)
 	}
-	writeJSON(c, http.StatusOK, gin.H{"unread": n})
+	return writeJSON(c, http.StatusOK, gin.H{"unread": n})
 }
 
 type markReadRequest struct {
@@ -146,11 +138,10 @@ type markReadRequest struct {
 // markNotificationsRead marks the caller's notifications read, for the
 // caller only: {"ids": [...]} or {"all": true}. It answers how many were
 // unread and how many remain.
-func (a *API) markNotificationsRead(c *gin.Context) {
+func (a *API) markNotificationsRead(c *gin.Context) error {
 	var in markReadRequest
-	if e := decodeJSON(c, &in, false); e != nil {
-		writeProblem(c, e)
-		return
+	if err := decodeJSON(c, &in, false); err != nil {
+		return err
 	}
 	var errs []fieldErr
 	all := in.All != nil && *in.All
@@ -171,12 +162,11 @@ func (a *API) markNotificationsRead(c *gin.Context) {
 		}
 	}
 	if len(errs) > 0 {
-		writeProblem(c, invalid(errs...))
-		return
+		return invalid(errs...)
 	}
-	reader, recipients, ok := a.notificationReader(c)
-	if !ok {
-		return
+	reader, recipients, err := a.notificationReader(c)
+	if err != nil {
+		return err
 	}
 	ids := in.IDs
 	if all {
@@ -185,13 +175,11 @@ func (a *API) markNotificationsRead(c *gin.Context) {
 	ctx := c.Request.Context()
 	marked, err := a.store.MarkNotificationsRead(ctx, reader, recipients, ids, a.now())
 	if err != nil {
-		a.fail(c, fmt.Errorf("mark notifications read: %w", err))
-		return
+		return fmt.Errorf("mark notifications read: %w", err)
 	}
 	left, err := a.store.UnreadNotifications(ctx, reader, recipients)
 	if err != nil {
-		a.fail(c, fmt.Errorf("count notifications: %w", err))
-		return
+		return fmt.Errorf("count notifications: %w", err)
 	}
-	writeJSON(c, http.StatusOK, gin.H{"marked": marked, "unread": left})
+	return writeJSON(c, http.StatusOK, gin.H{"marked": marked, "unread": left})
 }

@@ -168,82 +168,69 @@ type oidcIn struct {
 }
 
 // loginOIDC exchanges a verified ID token of the single sign-on for a token pair.
-func (a *API) loginOIDC(c *gin.Context) {
+func (a *API) loginOIDC(c *gin.Context) error {
 	if a.auth.oidc == nil {
-		writeProblem(c, problem(http.StatusNotFound, codeNotFound))
-		return
+		return problem(http.StatusNotFound, codeNotFound)
 	}
 	if err := a.rateLimit(c, a.limits.login); err != nil {
-		a.fail(c, err)
-		return
+		return err
 	}
 	var in oidcIn
 	if err := decodeJSON(c, &in, false); err != nil {
-		writeProblem(c, err)
-		return
+		return err
 	}
 	if strings.TrimSpace(in.IDToken) == "" {
-		writeProblem(c, invalid(fieldErr{field: "id_token", code: fieldRequired}))
-		return
+		return invalid(fieldErr{field: "id_token", code: fieldRequired})
 	}
 	ctx := c.Request.Context()
 	v, err := a.auth.oidc.verifierFor(ctx)
 	if err != nil {
 		a.log.Error("single sign-on unavailable", "error", err)
-		writeProblem(c, problem(http.StatusServiceUnavailable, codeSSOUnavailable))
-		return
+		return problem(http.StatusServiceUnavailable, codeSSOUnavailable)
 	}
 	tok, err := v.Verify(ctx, strings.TrimSpace(in.IDToken))
 	if err != nil {
 		// Signature, issuer, audience or expiry: nobody to audit yet.
 		a.log.Info("ID token refused", "error", err, "ip", c.ClientIP())
-		writeProblem(c, badCredentials())
-		return
+		return badCredentials()
 	}
 	var claims map[string]any
 	if err := tok.Claims(&claims); err != nil {
 		a.log.Info("ID token claims unreadable", "error", err)
-		writeProblem(c, badCredentials())
-		return
+		return badCredentials()
 	}
 	o := a.auth.oidc.opts
 	raw, _ := claims[o.UsernameClaim].(string)
 	name := store.NormalizeUsername(raw)
 	if name == "" || utf8.RuneCountInString(ssoUserPrefix+name) > maxUsernameLength || !usernamePattern.MatchString(name) {
 		a.log.Info("ID token without a usable username", "claim", o.UsernameClaim, "subject", tok.Subject)
-		writeProblem(c, badCredentials())
-		return
+		return badCredentials()
 	}
 	username := ssoUserPrefix + name
 	now := a.now()
-	failed := func(reason string) {
+	failed := func(reason string) error {
 		if err := a.auditAs(c, accountActor(store.Account{Username: username}), auditLoginFailed, "account/"+username,
 			gin.H{"reason": reason, "ip": c.ClientIP(), "sso": true}); err != nil {
-			a.fail(c, err)
-			return
+			return err
 		}
-		writeProblem(c, badCredentials())
+		return badCredentials()
 	}
 
 	role, ok := a.auth.oidc.role(claims[o.RoleClaim])
 	if !ok {
-		failed("role")
-		return
+		return failed("role")
 	}
 	entity := ""
 	if authz.EntityScoped(role) {
 		entity, _ = claims[o.EntityClaim].(string)
 		entity = strings.TrimSpace(entity)
 		if entity == "" {
-			failed("entity")
-			return
+			return failed("entity")
 		}
 		if _, err := a.entities.Find(ctx, entity); errors.Is(err, store.ErrNotFound) {
-			failed("entity")
-			return
+			return failed("entity")
 		} else if err != nil {
-			a.fail(c, fmt.Errorf("oidc login: %w", err))
-			return
+			return fmt.Errorf("oidc login: %w", err)
 		}
 	}
 	display, _ := claims["name"].(string)
@@ -254,11 +241,9 @@ func (a *API) loginOIDC(c *gin.Context) {
 
 	// A disabled password account of the same person keeps the door shut.
 	if local, err := a.store.GetAccountByUsername(ctx, name); err == nil && local.Disabled {
-		failed("disabled")
-		return
+		return failed("disabled")
 	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
-		a.fail(c, fmt.Errorf("oidc login: %w", err))
-		return
+		return fmt.Errorf("oidc login: %w", err)
 	}
 
 	acc, err := a.store.GetAccountByUsername(ctx, username)
@@ -271,19 +256,16 @@ func (a *API) loginOIDC(c *gin.Context) {
 		}
 	}
 	if err != nil {
-		a.fail(c, fmt.Errorf("oidc login: %w", err))
-		return
+		return fmt.Errorf("oidc login: %w", err)
 	}
 	if acc.Disabled {
-		failed("disabled")
-		return
+		return failed("disabled")
 	}
 	if acc.Role != role || acc.Entity != entity || acc.Name != display {
 		if err := a.store.UpdateAccountProfile(ctx, username, display, role, entity, now); err != nil {
-			a.fail(c, fmt.Errorf("oidc login: %w", err))
-			return
+			return fmt.Errorf("oidc login: %w", err)
 		}
 		acc.Name, acc.Role, acc.Entity = display, role, entity
 	}
-	a.startSession(c, acc, auditLoginOIDC, gin.H{"ip": c.ClientIP(), "subject": tok.Subject}, now)
+	return a.startSession(c, acc, auditLoginOIDC, gin.H{"ip": c.ClientIP(), "subject": tok.Subject}, now)
 }

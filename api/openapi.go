@@ -10,6 +10,7 @@ import (
 //go:embed openapi.yaml
 var openapiYAML []byte
 
-func serveOpenAPI(c *gin.Context) {
+func serveOpenAPI(c *gin.Context) error {
 	c.Data(http.StatusOK, "application/yaml", openapiYAML)
+	return nil
 }

@@ -46,12 +46,11 @@ type outboxMessageJSON struct {
 }
 
 // listOutbox pages through the outbox, newest first (admin, supervisor).
-func (a *API) listOutbox(c *gin.Context) {
+func (a *API) listOutbox(c *gin.Context) error {
 	actor, _ := staffActor(c)
 	q := c.Request.URL.Query()
 	if errs := onlyParams(q, "ticket", "status", "cursor", "limit"); len(errs) > 0 {
-		writeProblem(c, invalid(errs...))
-		return
+		return invalid(errs...)
 	}
 	f := store.OutboxFilter{TicketNumber: strings.TrimSpace(q.Get("ticket")), Status: q.Get("status"), Cursor: q.Get("cursor")}
 	limit, errs := limitParam(q)
@@ -63,16 +62,13 @@ func (a *API) listOutbox(c *gin.Context) {
 		errs = append(errs, fieldErr{field: "status", code: fieldInvalidValue})
 	}
 	if len(errs) > 0 {
-		writeProblem(c, invalid(errs...))
-		return
+		return invalid(errs...)
 	}
 	page, err := a.store.ListOutbox(c.Request.Context(), f)
 	if errors.Is(err, store.ErrBadCursor) {
-		writeProblem(c, problem(http.StatusBadRequest, codeBadCursor))
-		return
+		return problem(http.StatusBadRequest, codeBadCursor)
 	} else if err != nil {
-		a.fail(c, fmt.Errorf("list outbox: %w", err))
-		return
+		return fmt.Errorf("list outbox: %w", err)
 	}
 	maskRecipients := !a.outboxInFull && actor.Role != domain.RoleAdmin
 	items := make([]outboxMessageJSON, 0, len(page.Messages))
@@ -93,5 +89,5 @@ func (a *API) listOutbox(c *gin.Context) {
 		}
 		items = append(items, o)
 	}
-	writeJSON(c, http.StatusOK, gin.H{"items": items, "next_cursor": page.NextCursor})
+	return writeJSON(c, http.StatusOK, gin.H{"items": items, "next_cursor": page.NextCursor})
 }

@@ -22,25 +22,23 @@ const (
 	maxReasonLen = 500
 )
 
-func (a *API) currentPolicy(c *gin.Context) {
+func (a *API) currentPolicy(c *gin.Context) error {
 	p, err := a.store.CurrentPolicy(c.Request.Context())
 	if errors.Is(err, store.ErrNotFound) {
-		writeProblem(c, problem(http.StatusNotFound, codeNotFound))
-		return
+		return problem(http.StatusNotFound, codeNotFound)
 	} else if err != nil {
-		a.fail(c, fmt.Errorf("load policy: %w", err))
-		return
+		return fmt.Errorf("load policy: %w", err)
 	}
-	writeJSON(c, http.StatusOK, viewPolicy(p))
+	return writeJSON(c, http.StatusOK, viewPolicy(p))
 }
 
 // getPolicy answers one stored version, whole.
-func (a *API) getPolicy(c *gin.Context) {
-	p, ok := a.policyVersion(c)
-	if !ok {
-		return
+func (a *API) getPolicy(c *gin.Context) error {
+	p, err := a.policyVersion(c)
+	if err != nil {
+		return err
 	}
-	writeJSON(c, http.StatusOK, viewPolicy(p))
+	return writeJSON(c, http.StatusOK, viewPolicy(p))
 }
 
 // policySummaryJSON is one version in the list: who made it, when and why.
@@ -52,30 +50,26 @@ type policySummaryJSON struct {
 }
 
 // listPolicies lists the stored versions, newest first, a page at a time.
-func (a *API) listPolicies(c *gin.Context) {
+func (a *API) listPolicies(c *gin.Context) error {
 	q := c.Request.URL.Query()
 	if errs := onlyParams(q, "cursor", "limit"); len(errs) > 0 {
-		writeProblem(c, invalid(errs...))
-		return
+		return invalid(errs...)
 	}
 	limit, errs := limitParam(q)
 	if len(errs) > 0 {
-		writeProblem(c, invalid(errs...))
-		return
+		return invalid(errs...)
 	}
 	before := 0
 	if v := q.Get("cursor"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			writeProblem(c, problem(http.StatusBadRequest, codeBadCursor))
-			return
+			return problem(http.StatusBadRequest, codeBadCursor)
 		}
 		before = n
 	}
 	page, err := a.store.ListPolicies(c.Request.Context(), before, limit)
 	if err != nil {
-		a.fail(c, fmt.Errorf("list policies: %w", err))
-		return
+		return fmt.Errorf("list policies: %w", err)
 	}
 	items := make([]policySummaryJSON, 0, len(page.Versions))
 	for _, v := range page.Versions {
@@ -85,11 +79,11 @@ func (a *API) listPolicies(c *gin.Context) {
 	if page.Next > 0 {
 		next = strconv.Itoa(page.Next)
 	}
-	writeJSON(c, http.StatusOK, gin.H{"items": items, "next_cursor": next})
+	return writeJSON(c, http.StatusOK, gin.H{"items": items, "next_cursor": next})
 }
 
 // diffPolicies lists what changes from version ?from= to version ?to=.
-func (a *API) diffPolicies(c *gin.Context) {
+func (a *API) diffPolicies(c *gin.Context) error {
 	q := c.Request.URL.Query()
 	errs := onlyParams(q, "from", "to")
 	var versions [2]int
@@ -106,29 +100,27 @@ func (a *API) diffPolicies(c *gin.Context) {
 		versions[i] = n
 	}
 	if len(errs) > 0 {
-		writeProblem(c, invalid(errs...))
-		return
+		return invalid(errs...)
 	}
-	from, ok := a.loadPolicy(c, versions[0])
-	if !ok {
-		return
+	from, err := a.loadPolicy(c, versions[0])
+	if err != nil {
+		return err
 	}
-	to, ok := a.loadPolicy(c, versions[1])
-	if !ok {
-		return
+	to, err := a.loadPolicy(c, versions[1])
+	if err != nil {
+		return err
 	}
-	writeJSON(c, http.StatusOK, gin.H{"from": from.Version, "to": to.Version, "changes": viewChanges(sla.Diff(from, to))})
+	return writeJSON(c, http.StatusOK, gin.H{"from": from.Version, "to": to.Version, "changes": viewChanges(sla.Diff(from, to))})
 }
 
 // savePolicy stores a new policy version, with the reason for it. It applies
 // to tickets filed from now on; open tickets keep the version they were filed
 // under until it is rolled out to them.
-func (a *API) savePolicy(c *gin.Context) {
+func (a *API) savePolicy(c *gin.Context) error {
 	actor, _ := staffActor(c)
 	var in policyJSON
 	if err := decodeJSON(c, &in, false); err != nil {
-		writeProblem(c, err)
-		return
+		return err
 	}
 	p := in.policy()
 	// The store numbers and stamps versions; what the client sent is ignored.
@@ -137,8 +129,7 @@ func (a *API) savePolicy(c *gin.Context) {
 	errs := checkReason(p.Reason)
 	errs = append(errs, policyErrors(p, "")...)
 	if len(errs) > 0 {
-		writeProblem(c, invalid(errs...))
-		return
+		return invalid(errs...)
 	}
 	var saved sla.Policy
 	// The store names the entry "policy/<version>" once it has numbered it.
@@ -148,12 +139,11 @@ func (a *API) savePolicy(c *gin.Context) {
 		return err
 	})
 	if err != nil {
-		a.fail(c, fmt.Errorf("save policy: %w", err))
-		return
+		return fmt.Errorf("save policy: %w", err)
 	}
 	a.log.Info("policy saved", "version", saved.Version, "actor", actor.ID)
 	c.Header("Location", fmt.Sprintf("/api/v1/policies/%d", saved.Version))
-	writeJSON(c, http.StatusCreated, viewPolicy(saved))
+	return writeJSON(c, http.StatusCreated, viewPolicy(saved))
 }
 
 // checkReason wants 3 to 500 characters once normalized (so invisible marks
@@ -187,26 +177,23 @@ type rolloutIn struct {
 }
 
 // policyVersion reads the :version path parameter and loads that version.
-func (a *API) policyVersion(c *gin.Context) (sla.Policy, bool) {
+func (a *API) policyVersion(c *gin.Context) (sla.Policy, error) {
 	v, err := strconv.Atoi(c.Param("version"))
 	if err != nil || v < 1 {
-		writeProblem(c, problem(http.StatusNotFound, codeNotFound))
-		return sla.Policy{}, false
+		return sla.Policy{}, problem(http.StatusNotFound, codeNotFound)
 	}
 	return a.loadPolicy(c, v)
 }
 
 // loadPolicy loads version v, answering 404 when there is none.
-func (a *API) loadPolicy(c *gin.Context, v int) (sla.Policy, bool) {
+func (a *API) loadPolicy(c *gin.Context, v int) (sla.Policy, error) {
 	p, err := a.store.GetPolicy(c.Request.Context(), v)
 	if errors.Is(err, store.ErrNotFound) {
-		writeProblem(c, problem(http.StatusNotFound, codeNotFound))
-		return sla.Policy{}, false
+		return sla.Policy{}, problem(http.StatusNotFound, codeNotFound)
 	} else if err != nil {
-		a.fail(c, fmt.Errorf("load policy v%d: %w", v, err))
-		return sla.Policy{}, false
+		return sla.Policy{}, fmt.Errorf("load policy v%d: %w", v, err)
 	}
-	return p, true
+	return p, nil
 }
 
 // startRollout applies a stored policy version to every open ticket — an
@@ -215,9 +202,9 @@ func (a *API) loadPolicy(c *gin.Context, v int) (sla.Policy, bool) {
 // after any crash); starting it again while it runs finds the running one.
 func (a *API) startRollout(c *gin.Context) error {
 	actor, _ := staffActor(c)
-	p, ok := a.policyVersion(c)
-	if !ok {
-		return nil
+	p, err := a.policyVersion(c)
+	if err != nil {
+		return err
 	}
 	var in rolloutIn
 	if err := decodeJSON(c, &in, true); err != nil {
@@ -234,20 +221,18 @@ func (a *API) startRollout(c *gin.Context) error {
 		return err
 	}
 	c.Header("Location", fmt.Sprintf("/api/v1/policies/%d/rollout", p.Version))
-	writeJSON(c, http.StatusAccepted, gin.H{"version": p.Version, "workflow_id": id})
-	return nil
+	return writeJSON(c, http.StatusAccepted, gin.H{"version": p.Version, "workflow_id": id})
 }
 
 // rolloutProgress reports how far a version's roll-out has come.
 func (a *API) rolloutProgress(c *gin.Context) error {
-	p, ok := a.policyVersion(c)
-	if !ok {
-		return nil
+	p, err := a.policyVersion(c)
+	if err != nil {
+		return err
 	}
 	progress, err := a.tickets.RolloutProgress(c.Request.Context(), p.Version)
 	if err != nil {
 		return err
 	}
-	writeJSON(c, http.StatusOK, progress)
-	return nil
+	return writeJSON(c, http.StatusOK, progress)
 }

@@ -197,24 +197,21 @@ func shiftOf(d time.Duration) shiftJSON {
 // tickets' deadlines, without changing anything: a stored version
 // ({"version": N}) or a draft validated like PUT ({"policy": {...}}), which
 // counts as the next version. It reads the open tickets a page at a time.
-func (a *API) previewPolicy(c *gin.Context) {
+func (a *API) previewPolicy(c *gin.Context) error {
 	ctx := c.Request.Context()
 	var in previewIn
 	if err := decodeJSON(c, &in, false); err != nil {
-		writeProblem(c, err)
-		return
+		return err
 	}
 	var p sla.Policy
 	draft := in.Policy != nil
 	switch {
 	case draft && in.Version != 0:
-		writeProblem(c, invalid(fieldErr{field: "policy", code: fieldInvalidValue, text: &textPreviewOneOf}))
-		return
+		return invalid(fieldErr{field: "policy", code: fieldInvalidValue, text: &textPreviewOneOf})
 	case draft:
 		p = in.Policy.policy()
 		if errs := policyErrors(p, "policy."); len(errs) > 0 {
-			writeProblem(c, invalid(errs...))
-			return
+			return invalid(errs...)
 		}
 		cur, err := a.store.CurrentPolicy(ctx)
 		switch {
@@ -223,19 +220,16 @@ func (a *API) previewPolicy(c *gin.Context) {
 		case errors.Is(err, store.ErrNotFound):
 			p.Version = 1
 		default:
-			a.fail(c, fmt.Errorf("load current policy: %w", err))
-			return
+			return fmt.Errorf("load current policy: %w", err)
 		}
 	case in.Version < 0:
-		writeProblem(c, invalid(fieldErr{field: "version", code: fieldOutOfRange}))
-		return
+		return invalid(fieldErr{field: "version", code: fieldOutOfRange})
 	case in.Version == 0:
-		writeProblem(c, invalid(fieldErr{field: "version", code: fieldRequired, text: &textPreviewOneOf}))
-		return
+		return invalid(fieldErr{field: "version", code: fieldRequired, text: &textPreviewOneOf})
 	default:
-		var ok bool
-		if p, ok = a.loadPolicy(c, in.Version); !ok {
-			return
+		var err error
+		if p, err = a.loadPolicy(c, in.Version); err != nil {
+			return err
 		}
 	}
 
@@ -243,8 +237,7 @@ func (a *API) previewPolicy(c *gin.Context) {
 	for after := ""; ; {
 		page, err := a.store.OpenTicketDeadlines(ctx, after, previewPageSize)
 		if err != nil {
-			a.fail(c, fmt.Errorf("preview policy v%d: %w", p.Version, err))
-			return
+			return fmt.Errorf("preview policy v%d: %w", p.Version, err)
 		}
 		for _, t := range page {
 			pv.add(t)
@@ -254,5 +247,5 @@ func (a *API) previewPolicy(c *gin.Context) {
 		}
 		after = page[len(page)-1].Number
 	}
-	writeJSON(c, http.StatusOK, pv.result())
+	return writeJSON(c, http.StatusOK, pv.result())
 }

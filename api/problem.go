@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"sort"
 	"strconv"
@@ -81,7 +82,7 @@ type Problem struct {
 }
 
 // apiError is an error that knows its HTTP answer. Handlers return it (or
-// any error, which becomes a 500) to respond().
+// any error, which becomes a 500) to fail (through handle).
 type apiError struct {
 	status int
 	code   string
@@ -147,6 +148,7 @@ func (e *apiError) build(l lang, instance string) Problem {
 }
 
 // writeProblem answers with e as application/problem+json and aborts the chain.
+// Only fail calls it: every problem of the API goes through that one adapter.
 func writeProblem(c *gin.Context, e *apiError) {
 	l := negotiate(c.GetHeader("Accept-Language"))
 	p := e.build(l, c.Request.URL.Path)
@@ -168,13 +170,15 @@ func writeProblem(c *gin.Context, e *apiError) {
 
 // writeJSON answers with v as application/json. encoding/json is used directly
 // so Arabic text stays readable UTF-8 and the output is the same everywhere.
-func writeJSON(c *gin.Context, status int, v any) {
+// A value that cannot be encoded writes nothing and is the handler's error
+// (a 500).
+func writeJSON(c *gin.Context, status int, v any) error {
 	body, err := json.Marshal(v)
 	if err != nil {
-		writeProblem(c, problem(http.StatusInternalServerError, codeInternal))
-		return
+		return fmt.Errorf("encode response: %w", err)
 	}
 	c.Data(status, "application/json", body)
+	return nil
 }
 
 // handle adapts a handler that returns an error: nil when it has answered,

@@ -55,8 +55,7 @@ func answered(c *gin.Context) func(workflows.TicketState, error) error {
 		if err != nil {
 			return err
 		}
-		writeJSON(c, http.StatusOK, state)
-		return nil
+		return writeJSON(c, http.StatusOK, state)
 	}
 }
 

@@ -85,19 +85,17 @@ func surveyCallOut(l store.SurveyCallLine, role domain.Role) surveyCallJSON {
 
 // surveyQuery refuses query parameters not in allowed and returns the query
 // with today's date in the survey's time zone, the default day of every
-// survey route; false when it has answered.
-func (a *API) surveyQuery(c *gin.Context, allowed ...string) (url.Values, string, bool) {
+// survey route.
+func (a *API) surveyQuery(c *gin.Context, allowed ...string) (url.Values, string, error) {
 	q := c.Request.URL.Query()
 	if errs := onlyParams(q, allowed...); len(errs) > 0 {
-		writeProblem(c, invalid(errs...))
-		return nil, "", false
+		return nil, "", invalid(errs...)
 	}
 	loc, err := a.store.SurveyZone(c.Request.Context())
 	if err != nil {
-		a.fail(c, fmt.Errorf("%s %s: %w", c.Request.Method, c.FullPath(), err))
-		return nil, "", false
+		return nil, "", fmt.Errorf("%s %s: %w", c.Request.Method, c.FullPath(), err)
 	}
-	return q, a.now().In(loc).Format(time.DateOnly), true
+	return q, a.now().In(loc).Format(time.DateOnly), nil
 }
 
 // dateParam reads a day ?name=YYYY-MM-DD, def when absent.
@@ -114,12 +112,12 @@ func dateParam(c *gin.Context, name, def string) (string, []fieldErr) {
 
 // listSurveyCalls pages through one day's list (default today) in the order
 // it was drawn, whole or by status.
-func (a *API) listSurveyCalls(c *gin.Context) {
+func (a *API) listSurveyCalls(c *gin.Context) error {
 	ctx := c.Request.Context()
 	actor, _ := staffActor(c)
-	q, today, ok := a.surveyQuery(c, "date", "status", "cursor", "limit")
-	if !ok {
-		return
+	q, today, err := a.surveyQuery(c, "date", "status", "cursor", "limit")
+	if err != nil {
+		return err
 	}
 	date, errs := dateParam(c, "date", today)
 	f := store.SurveyCallFilter{Date: date, Status: domain.SurveyCallStatus(q.Get("status")), Cursor: q.Get("cursor")}
@@ -129,54 +127,49 @@ func (a *API) listSurveyCalls(c *gin.Context) {
 	limit, limitErrs := limitParam(q)
 	f.Limit = limit
 	if errs = append(errs, limitErrs...); len(errs) > 0 {
-		writeProblem(c, invalid(errs...))
-		return
+		return invalid(errs...)
 	}
 	page, err := a.store.ListSurveyCalls(ctx, f)
 	if errors.Is(err, store.ErrBadCursor) {
-		writeProblem(c, problem(http.StatusBadRequest, codeBadCursor))
-		return
+		return problem(http.StatusBadRequest, codeBadCursor)
 	} else if err != nil {
-		a.fail(c, fmt.Errorf("list survey calls: %w", err))
-		return
+		return fmt.Errorf("list survey calls: %w", err)
 	}
 	items := make([]surveyCallJSON, 0, len(page.Calls))
 	for _, l := range page.Calls {
 		items = append(items, surveyCallOut(l, actor.Role))
 	}
-	writeJSON(c, http.StatusOK, gin.H{"date": date, "items": items, "next_cursor": page.NextCursor})
+	return writeJSON(c, http.StatusOK, gin.H{"date": date, "items": items, "next_cursor": page.NextCursor})
 }
 
 // sampleSurveyCalls (re)builds a day's list (default today) now: for an
 // operator when the morning's run failed or the configuration changed. It is
 // idempotent (the store adds only what the list lacks) and audited.
-func (a *API) sampleSurveyCalls(c *gin.Context) {
+func (a *API) sampleSurveyCalls(c *gin.Context) error {
 	actor, _ := staffActor(c)
-	_, today, ok := a.surveyQuery(c, "date")
-	if !ok {
-		return
+	_, today, err := a.surveyQuery(c, "date")
+	if err != nil {
+		return err
 	}
 	date, errs := dateParam(c, "date", today)
 	if len(errs) == 0 && date > today {
 		errs = append(errs, fieldErr{field: "date", code: fieldOutOfRange, text: &textNotFuture})
 	}
 	if len(errs) > 0 {
-		writeProblem(c, invalid(errs...))
-		return
+		return invalid(errs...)
 	}
 	var sample store.SurveySample
-	err := a.audited(c, actor, auditSurveySampled, "survey_calls/"+date, nil, func(ctx context.Context) error {
+	err = a.audited(c, actor, auditSurveySampled, "survey_calls/"+date, nil, func(ctx context.Context) error {
 		var err error
 		sample, err = a.store.SampleSurveyCalls(ctx, date, a.surveySampling, a.now())
 		return err
 	})
 	if err != nil {
-		a.fail(c, fmt.Errorf("sample survey calls of %s: %w", date, err))
-		return
+		return fmt.Errorf("sample survey calls of %s: %w", date, err)
 	}
 	a.log.Info("survey calls sampled", "date", date, "by", actor.ID, "closed", sample.Closed,
 		"target", sample.Target, "inserted", sample.Inserted, "total", sample.Total)
-	writeJSON(c, http.StatusOK, sample)
+	return writeJSON(c, http.StatusOK, sample)
 }
 
 type surveyOutcomeIn struct {
@@ -214,37 +207,31 @@ func (in surveyOutcomeIn) check() (store.SurveyOutcome, []fieldErr) {
 // sent again, answers the call as recorded (Idempotent-Replayed: true)
 // rather than counting another attempt; anything else on a final call is
 // 409 survey_call_final. Audited in the write's transaction.
-func (a *API) recordSurveyOutcome(c *gin.Context) {
+func (a *API) recordSurveyOutcome(c *gin.Context) error {
 	ctx := c.Request.Context()
 	actor, _ := staffActor(c)
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id < 1 {
-		writeProblem(c, problem(http.StatusNotFound, codeNotFound))
-		return
+		return problem(http.StatusNotFound, codeNotFound)
 	}
-	key, kerr := idempotencyKey(c.Request.Header)
-	if kerr != nil {
-		a.fail(c, kerr)
-		return
+	key, err := idempotencyKey(c.Request.Header)
+	if err != nil {
+		return err
 	}
 	hasKey := key != ""
 	var in surveyOutcomeIn
-	if e := decodeJSON(c, &in, false); e != nil {
-		writeProblem(c, e)
-		return
+	if err := decodeJSON(c, &in, false); err != nil {
+		return err
 	}
 	o, errs := in.check()
 	if len(errs) > 0 {
-		writeProblem(c, invalid(errs...))
-		return
+		return invalid(errs...)
 	}
 	line, err := a.store.GetSurveyCall(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		writeProblem(c, problem(http.StatusNotFound, codeNotFound))
-		return
+		return problem(http.StatusNotFound, codeNotFound)
 	} else if err != nil {
-		a.fail(c, fmt.Errorf("record survey call %d: %w", id, err))
-		return
+		return fmt.Errorf("record survey call %d: %w", id, err)
 	}
 	o.AgentID, o.At = actor.ID, a.now()
 	// The agent is part of the request: another agent repeating it is
@@ -262,24 +249,20 @@ func (a *API) recordSurveyOutcome(c *gin.Context) {
 	case errors.Is(err, store.ErrSurveyReplay):
 		c.Header("Idempotent-Replayed", "true")
 	case errors.Is(err, store.ErrNotFound):
-		writeProblem(c, problem(http.StatusNotFound, codeNotFound))
-		return
+		return problem(http.StatusNotFound, codeNotFound)
 	case errors.Is(err, store.ErrSurveyCallFinal):
-		writeProblem(c, problem(http.StatusConflict, codeSurveyCallFinal))
-		return
+		return problem(http.StatusConflict, codeSurveyCallFinal)
 	case errors.Is(err, store.ErrIdempotencyMismatch):
-		writeProblem(c, problem(http.StatusUnprocessableEntity, codeIdempotencyReused))
-		return
+		return problem(http.StatusUnprocessableEntity, codeIdempotencyReused)
 	case err != nil:
-		a.fail(c, fmt.Errorf("record survey call %d: %w", id, err))
-		return
+		return fmt.Errorf("record survey call %d: %w", id, err)
 	default:
 		a.log.Info("survey call recorded", "call", id, "ticket", line.TicketNumber, "outcome", o.Outcome,
 			"status", call.Status, "attempt", call.Attempts, "agent", actor.ID,
 			"mobile", normalize.MaskPhone(line.BeneficiaryMobile))
 	}
 	line.SurveyCall = call
-	writeJSON(c, http.StatusOK, surveyCallOut(line, actor.Role))
+	return writeJSON(c, http.StatusOK, surveyCallOut(line, actor.Role))
 }
 
 type surveyTallyJSON struct {
@@ -304,11 +287,11 @@ func tallyOut(entity string, t store.SurveyTally) surveyTallyJSON {
 // surveySummary tallies the calls of a range of days (default the last 30)
 // for officials: counts by status and the mean rating of those reached,
 // overall and, with by=entity, per entity the tickets were filed to.
-func (a *API) surveySummary(c *gin.Context) {
+func (a *API) surveySummary(c *gin.Context) error {
 	ctx := c.Request.Context()
-	q, today, ok := a.surveyQuery(c, "from", "to", "by")
-	if !ok {
-		return
+	q, today, err := a.surveyQuery(c, "from", "to", "by")
+	if err != nil {
+		return err
 	}
 	to, errs := dateParam(c, "to", today)
 	var from string
@@ -331,13 +314,11 @@ func (a *API) surveySummary(c *gin.Context) {
 		errs = append(errs, fieldErr{field: "by", code: fieldInvalidValue})
 	}
 	if len(errs) > 0 {
-		writeProblem(c, invalid(errs...))
-		return
+		return invalid(errs...)
 	}
 	sum, err := a.store.SummarizeSurveyCalls(ctx, from, to, byEntity)
 	if err != nil {
-		a.fail(c, fmt.Errorf("survey summary: %w", err))
-		return
+		return fmt.Errorf("survey summary: %w", err)
 	}
 	out := struct {
 		From string `json:"from"`
@@ -353,7 +334,7 @@ func (a *API) surveySummary(c *gin.Context) {
 		}
 		out.Entities = &es
 	}
-	writeJSON(c, http.StatusOK, out)
+	return writeJSON(c, http.StatusOK, out)
 }
 
 // refuseRole answers 403 to the roles given: a survey agent has no inbox,
@@ -361,7 +342,7 @@ func (a *API) surveySummary(c *gin.Context) {
 func (a *API) refuseRole(roles ...domain.Role) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if actor, ok := staffActor(c); ok && slices.Contains(roles, actor.Role) {
-			writeProblem(c, problem(http.StatusForbidden, codeForbidden))
+			a.fail(c, problem(http.StatusForbidden, codeForbidden))
 			return
 		}
 		c.Next()

@@ -141,8 +141,7 @@ func (a *API) getTicket(c *gin.Context) error {
 			Entity: e.Entity, Level: e.Level, Public: e.Public, Message: e.Message,
 		})
 	}
-	writeJSON(c, http.StatusOK, out)
-	return nil
+	return writeJSON(c, http.StatusOK, out)
 }
 
 func utcPtr(t *time.Time) *time.Time {

@@ -83,11 +83,10 @@ type apiTokenOut struct {
 }
 
 // createAPIToken issues an integration token (admin).
-func (a *API) createAPIToken(c *gin.Context) {
+func (a *API) createAPIToken(c *gin.Context) error {
 	var in apiTokenIn
 	if err := decodeJSON(c, &in, false); err != nil {
-		writeProblem(c, err)
-		return
+		return err
 	}
 	ctx := c.Request.Context()
 	name := strings.TrimSpace(in.Name)
@@ -95,8 +94,7 @@ func (a *API) createAPIToken(c *gin.Context) {
 	entity := strings.TrimSpace(in.Entity)
 	re, err := a.checkRoleEntity(ctx, in.Role, entity, true)
 	if err != nil {
-		a.fail(c, fmt.Errorf("create API token: %w", err))
-		return
+		return fmt.Errorf("create API token: %w", err)
 	}
 	fe = append(fe, re...)
 	switch {
@@ -106,13 +104,11 @@ func (a *API) createAPIToken(c *gin.Context) {
 		fe = append(fe, fieldErr{field: "expires_in_days", code: fieldOutOfRange})
 	}
 	if len(fe) > 0 {
-		writeProblem(c, invalid(fe...))
-		return
+		return invalid(fe...)
 	}
 	secret, err := newToken()
 	if err != nil {
-		a.fail(c, err)
-		return
+		return err
 	}
 	secret = apiTokenPrefix + secret
 	actor, _ := staffActor(c)
@@ -129,46 +125,42 @@ func (a *API) createAPIToken(c *gin.Context) {
 			return err
 		})
 	if errors.Is(err, store.ErrExists) {
-		writeProblem(c, problem(http.StatusConflict, codeTokenExists))
-		return
+		return problem(http.StatusConflict, codeTokenExists)
 	} else if err != nil {
-		a.fail(c, fmt.Errorf("create API token: %w", err))
-		return
+		return fmt.Errorf("create API token: %w", err)
 	}
 	c.Header("Cache-Control", "no-store")
 	c.Header("Pragma", "no-cache")
-	writeJSON(c, http.StatusCreated, apiTokenCreated{Name: t.Name, Token: secret, Role: t.Role,
+	return writeJSON(c, http.StatusCreated, apiTokenCreated{Name: t.Name, Token: secret, Role: t.Role,
 		Entity: t.Entity, ExpiresAt: t.ExpiresAt})
 }
 
 // listAPITokens lists every integration token, without secrets (admin).
-func (a *API) listAPITokens(c *gin.Context) {
+func (a *API) listAPITokens(c *gin.Context) error {
 	ts, err := a.store.ListAPITokens(c.Request.Context())
 	if err != nil {
-		a.fail(c, fmt.Errorf("list API tokens: %w", err))
-		return
+		return fmt.Errorf("list API tokens: %w", err)
 	}
 	out := make([]apiTokenOut, 0, len(ts))
 	for _, t := range ts {
 		out = append(out, apiTokenOut{Name: t.Name, Role: t.Role, Entity: t.Entity, ExpiresAt: t.ExpiresAt,
 			RevokedAt: t.RevokedAt, LastUsedAt: t.LastUsedAt, CreatedBy: t.CreatedBy, CreatedAt: t.CreatedAt})
 	}
-	writeJSON(c, http.StatusOK, gin.H{"items": out})
+	return writeJSON(c, http.StatusOK, gin.H{"items": out})
 }
 
 // revokeAPIToken ends an integration token at once (admin).
-func (a *API) revokeAPIToken(c *gin.Context) {
+func (a *API) revokeAPIToken(c *gin.Context) error {
 	name := c.Param("name")
 	actor, _ := staffActor(c)
 	err := a.audited(c, actor, auditTokenRevoked, "token/"+name, nil, func(ctx context.Context) error {
 		return a.store.RevokeAPIToken(ctx, name, a.now())
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		writeProblem(c, problem(http.StatusNotFound, codeNotFound))
-		return
+		return problem(http.StatusNotFound, codeNotFound)
 	} else if err != nil {
-		a.fail(c, fmt.Errorf("revoke API token: %w", err))
-		return
+		return fmt.Errorf("revoke API token: %w", err)
 	}
 	c.Status(http.StatusNoContent)
+	return nil
 }

@@ -100,8 +100,7 @@ func (a *API) writePublicView(c *gin.Context, t store.Ticket, s authz.Subject) e
 			out.Responses = append(out.Responses, publicResponse{Message: e.Message, At: e.At.UTC()})
 		}
 	}
-	writeJSON(c, http.StatusOK, out)
-	return nil
+	return writeJSON(c, http.StatusOK, out)
 }
 
 // entityRefOf names an entity in both languages; an entity since removed
