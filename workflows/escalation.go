@@ -55,3 +55,24 @@ func sleepUntil(ctx workflow.Context, at time.Time) error {
 	}
 	return workflow.Sleep(ctx, d)
 }
+
+// EscalationInput starts one rung's child workflow.
+type EscalationInput struct {
+	Number  string      `json:"number"`
+	Subject string      `json:"subject"`
+	Round   int         `json:"round"`
+	Level   int         `json:"level"`
+	Holder  LevelHolder `json:"holder"`
+	DueAt   time.Time   `json:"due_at"`
+	// RemindAt, when set and before DueAt, sends the holder a reminder.
+	RemindAt time.Time `json:"remind_at,omitempty"`
+	// Baseline: the ticket is on changeBaseline, so the rung takes every
+	// change without a version marker of its own.
+	Baseline bool `json:"baseline,omitempty"`
+}
+
+// EscalationResult says how a rung ended.
+type EscalationResult struct {
+	Expired bool      `json:"expired"`
+	At      time.Time `json:"at"`
+}
