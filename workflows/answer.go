@@ -110,7 +110,7 @@ func (t *ticket) object(ctx workflow.Context, req ObjectRequest) (TicketState, e
 	t.changes++
 
 	var reviewer LevelHolder
-	if err := step(ctx, t.local, ActivityReviewEntity, answering).Get(ctx, &reviewer); err != nil {
+	if err := step(ctx, ActivityReviewEntity, answering).Get(ctx, &reviewer); err != nil {
 		// Only a non-retryable failure (an entity gone from the hierarchy) gets
 		// here: the answering entity reviews rather than nobody.
 		workflow.GetLogger(ctx).Error("no reviewer found; the answering entity reviews", "entity", answering, "error", err.Error())
@@ -123,11 +123,9 @@ func (t *ticket) object(ctx workflow.Context, req ObjectRequest) (TicketState, e
 			Message: "objection under review by " + reviewer.NameEN})
 		t.notifyBeneficiary("reopened", map[string]string{"entity": reviewer.Entity})
 		t.changes++
-		if t.changed(ctx, changeAutoAssign) {
-			// The reviewing entity's own coordinator works the review.
-			t.st.AssignedTo, t.st.AssignedAt = "", nil
-			t.autoAssign(ctx, reviewer.Entity)
-		}
+		// The reviewing entity's own coordinator works the review.
+		t.st.AssignedTo, t.st.AssignedAt = "", nil
+		t.autoAssign(ctx, reviewer.Entity)
 	}
 	return t.st, t.flush(ctx)
 }

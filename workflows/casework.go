@@ -54,19 +54,11 @@ func (t *ticket) autoAssign(ctx workflow.Context, entity string) {
 	retry := &temporal.RetryPolicy{
 		InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second, MaximumAttempts: 5,
 	}
-	var suggest workflow.Future
-	in := SuggestAssigneeInput{Entity: entity}
-	if t.local {
-		lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
-			ScheduleToCloseTimeout: localRetryHorizon, StartToCloseTimeout: 10 * time.Second, RetryPolicy: retry,
-		})
-		suggest = workflow.ExecuteLocalActivity(lctx, ActivitySuggestAssignee, in)
-	} else {
-		actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: 10 * time.Second, RetryPolicy: retry})
-		suggest = workflow.ExecuteActivity(actx, ActivitySuggestAssignee, in)
-	}
+	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		ScheduleToCloseTimeout: localRetryHorizon, StartToCloseTimeout: 10 * time.Second, RetryPolicy: retry,
+	})
 	var who Actor
-	if err := suggest.Get(ctx, &who); err != nil {
+	if err := workflow.ExecuteLocalActivity(lctx, ActivitySuggestAssignee, SuggestAssigneeInput{Entity: entity}).Get(ctx, &who); err != nil {
 		workflow.GetLogger(ctx).Warn("no assignee suggested; left for a claim", "entity", entity, "error", err.Error())
 		return
 	}
@@ -87,17 +79,15 @@ func (t *ticket) setAssignee(ctx workflow.Context, by, to Actor, note string) {
 		msg += " — " + note
 	}
 	t.event(ctx, Event{Type: EventAssigned, Actor: by, Entity: to.Entity, Public: false, Message: msg})
-	if t.changed(ctx, changeNotifyAssigned) {
-		// The beneficiary hears that someone has taken the ticket up, not of
-		// every hand-over between coordinators; a coordinator hears of work
-		// someone else gave them (a claim needs no notice).
-		if first {
-			t.notifyBeneficiary("assigned", nil)
-		}
-		if by.ID != to.ID {
-			t.notifyOfficial(domain.PersonRecipient(to.ID), "ticket_assigned", map[string]string{"entity": to.Entity,
-				"due_at": t.st.SLADueAt.UTC().Format(time.RFC3339)})
-		}
+	// The beneficiary hears that someone has taken the ticket up, not of
+	// every hand-over between coordinators; a coordinator hears of work
+	// someone else gave them (a claim needs no notice).
+	if first {
+		t.notifyBeneficiary("assigned", nil)
+	}
+	if by.ID != to.ID {
+		t.notifyOfficial(domain.PersonRecipient(to.ID), "ticket_assigned", map[string]string{"entity": to.Entity,
+			"due_at": t.st.SLADueAt.UTC().Format(time.RFC3339)})
 	}
 }
 

@@ -92,17 +92,11 @@ func (t *ticket) escalate(ctx workflow.Context, level int) error {
 	stale := func() bool { return t.changes != gen || t.st.Round != round || !t.st.Status.Pending() }
 
 	var holder LevelHolder
+	// A read of the hierarchy, run inside the workflow task that the deadline
+	// woke (step): no round trip through the task queue, which a burst of
+	// deadlines fills.
 	in := ResolveLevelInput{Entity: t.ladderBase(), Role: lv.Role}
-	var resolve workflow.Future
-	if t.changed(ctx, changeLocalResolve) {
-		// A read of the hierarchy, run inside the workflow task that the
-		// deadline woke: no round trip through the task queue, which a burst
-		// of deadlines fills.
-		resolve = workflow.ExecuteLocalActivity(localActivityCtx(ctx), ActivityResolveLevel, in)
-	} else {
-		resolve = workflow.ExecuteActivity(activityCtx(ctx), ActivityResolveLevel, in)
-	}
-	if err := resolve.Get(ctx, &holder); err != nil {
+	if err := step(ctx, ActivityResolveLevel, in).Get(ctx, &holder); err != nil {
 		// Only a non-retryable failure gets here (the entity left the
 		// hierarchy): the climb goes on, held by the ticket's own entity,
 		// rather than the ticket dying.
@@ -176,7 +170,7 @@ func (t *ticket) startRung(ctx workflow.Context, level int, lv sla.Level, holder
 	t.child = r
 	fut := workflow.ExecuteChildWorkflow(childCtx, EscalationWorkflow, EscalationInput{
 		Number: t.st.Number, Subject: t.in.Subject, Round: t.st.Round, Level: level,
-		Holder: holder, DueAt: due, RemindAt: remind, Baseline: t.baseline,
+		Holder: holder, DueAt: due, RemindAt: remind,
 	})
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		r.err = fut.Get(ctx, &r.result)

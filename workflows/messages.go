@@ -33,9 +33,7 @@ func (t *ticket) setup(ctx workflow.Context) error {
 	); err != nil {
 		return err
 	}
-	if t.oneListener {
-		t.listenForSignals(ctx)
-	}
+	t.listenForSignals(ctx)
 	return nil
 }
 
@@ -117,19 +115,7 @@ func registerMessage[R any](ctx workflow.Context, t *ticket, name string,
 		apply(ctx, req)
 		return true
 	}
-	if t.oneListener {
-		t.inbox = append(t.inbox, signalInbox{waiting: func() bool { return ch.Len() > 0 }, take: take})
-	} else {
-		workflow.Go(ctx, func(ctx workflow.Context) {
-			for {
-				// While the run is closing, signals stay queued for its drain.
-				if err := workflow.Await(ctx, func() bool { return !t.closing && ch.Len() > 0 && t.messagesOpen() }); err != nil {
-					return
-				}
-				take(ctx)
-			}
-		})
-	}
+	t.inbox = append(t.inbox, signalInbox{waiting: func() bool { return ch.Len() > 0 }, take: take})
 	t.drains = append(t.drains, func(ctx workflow.Context) bool {
 		accepted := false
 		for {
@@ -143,10 +129,9 @@ func registerMessage[R any](ctx workflow.Context, t *ticket, name string,
 	return nil
 }
 
-// messagesOpen reports whether messages may be handled: always in runs from
-// before changeMessagesAfterFiling (their histories handled them at once),
-// otherwise once the filing is on the timeline.
-func (t *ticket) messagesOpen() bool { return t.ready || !t.ordered }
+// messagesOpen reports whether messages may be handled: once the filing is
+// on the timeline.
+func (t *ticket) messagesOpen() bool { return t.ready }
 
 // drainSignals handles every signal already delivered; true if any was accepted.
 func (t *ticket) drainSignals(ctx workflow.Context) bool {

@@ -95,7 +95,7 @@ func (t *ticket) flush(ctx workflow.Context) error {
 	st.Responses = append([]Response(nil), t.st.Responses...)
 	ch := Change{State: st, Events: t.pending}
 	t.pending = nil
-	if err := step(ctx, t.local, ActivityRecordChange, ch).Get(ctx, nil); err != nil {
+	if err := step(ctx, ActivityRecordChange, ch).Get(ctx, nil); err != nil {
 		return fmt.Errorf("recording ticket change v%d: %w", st.Version, err)
 	}
 	return nil
@@ -138,21 +138,22 @@ func (t *ticket) sendNotifications(ctx workflow.Context) error {
 	for len(t.outbox) > 0 {
 		n := t.outbox[0]
 		t.outbox = t.outbox[1:]
-		if err := step(ctx, t.local, ActivityNotify, n).Get(ctx, nil); err != nil {
+		if err := step(ctx, ActivityNotify, n).Get(ctx, nil); err != nil {
 			return fmt.Errorf("notifying %s (%s): %w", n.Audience, n.Template, err)
 		}
 	}
 	return nil
 }
 
-// step runs one database step of a workflow: a local activity when local
-// (changeLocalSteps), else a task-queue activity, as histories recorded
-// before the change expect.
-func step(ctx workflow.Context, local bool, activity string, arg any) workflow.Future {
-	if local {
-		return workflow.ExecuteLocalActivity(localActivityCtx(ctx), activity, arg)
-	}
-	return workflow.ExecuteActivity(activityCtx(ctx), activity, arg)
+// step runs one database step of a ticket or a rung (the projection, the
+// outbox, the hierarchy's lookups) as a local activity: the worker runs it
+// inside the workflow task that asked for it and records its result as a
+// marker. A task-queue activity would cost a round trip through the server
+// (three history events, two more workflow tasks) that a burst of deadlines
+// or a crowd of answers paid several times a step. Long work (the roll-out's
+// paging, the survey's sample) stays on the task queue (activityCtx).
+func step(ctx workflow.Context, activity string, arg any) workflow.Future {
+	return workflow.ExecuteLocalActivity(localActivityCtx(ctx), activity, arg)
 }
 
 // localActivityCtx: a short read or write of our own database, run by the

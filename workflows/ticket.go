@@ -20,10 +20,10 @@ func TicketWorkflow(ctx workflow.Context, in TicketInput) (TicketState, error) {
 	if err != nil {
 		return TicketState{}, err
 	}
-	t.baseline = workflow.GetVersion(ctx, changeBaseline, workflow.DefaultVersion, 1) == 1
-	t.ordered = t.changed(ctx, changeMessagesAfterFiling)
-	t.local = t.changed(ctx, changeLocalSteps)
-	t.oneListener = t.changed(ctx, changeOneListener)
+	// The one path every ticket takes. Version 1 is the only one supported:
+	// a history without the marker was made by code that is gone, and fails
+	// here, loudly, rather than somewhere further on (versions.go).
+	workflow.GetVersion(ctx, changeBaseline, 1, 1)
 	if err := t.setup(ctx); err != nil {
 		return TicketState{}, err
 	}
@@ -54,18 +54,13 @@ type ticket struct {
 	resumeRung *LevelHolder
 	dropRung   bool
 	// ready: the filing (or the resumed state) is recorded; messages that
-	// arrive with the very first task wait for it when ordered, so nothing
-	// precedes "created" on the timeline.
-	ready, ordered bool
-	// local: the database steps run as local activities (changeLocalSteps).
-	local bool
-	// oneListener: signals are taken by one coroutine over inbox
-	// (changeOneListener), not one per message kind.
-	oneListener bool
-	inbox       []signalInbox
-	// baseline: every change before changeBaseline is in force without a
-	// marker of its own (changed).
-	baseline bool
+	// arrive with the very first task wait for it, so nothing precedes
+	// "created" on the timeline.
+	ready bool
+	// inbox: every message kind's signals, taken by one coroutine
+	// (listenForSignals) rather than an idle coroutine per kind: fourteen
+	// per ticket in the worker's cache were most of its memory.
+	inbox []signalInbox
 }
 
 func newTicket(ctx workflow.Context, in TicketInput) (*ticket, error) {
@@ -110,9 +105,7 @@ func (t *ticket) run(ctx workflow.Context, resume *Resume) (TicketState, error) 
 			Message: "channel " + string(t.in.Channel)})
 		t.ready = true
 		t.notifyBeneficiary("created", map[string]string{"sla_due_at": t.st.SLADueAt.Format(time.RFC3339)})
-		if t.changed(ctx, changeAutoAssign) {
-			t.autoAssign(ctx, t.st.ResponsibleEntity)
-		}
+		t.autoAssign(ctx, t.st.ResponsibleEntity)
 		if err := t.flush(ctx); err != nil {
 			return t.st, err
 		}
@@ -179,7 +172,7 @@ func (t *ticket) run(ctx workflow.Context, resume *Resume) (TicketState, error) 
 	}
 	// A meeting offer nobody accepted was never served: nothing to rate.
 	lapsed := t.st.Meeting != nil && t.st.Meeting.Status == MeetingLapsed
-	if t.st.Status == domain.StatusClosed && !lapsed && t.changed(ctx, changeSurvey) {
+	if t.st.Status == domain.StatusClosed && !lapsed {
 		if err := t.survey(ctx); err != nil {
 			return t.st, err
 		}
