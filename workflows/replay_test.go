@@ -79,6 +79,75 @@ func TestRecordedHistoriesTakeTheOnePath(t *testing.T) {
 	}
 }
 
+// Every rung that runs past its halfway point reminds its holder, so the
+// corpus must hold one whose reminder fired: its input reminds before the
+// deadline, the reminder's timer fired, the reminder's Notify ran, and only
+// then did the deadline's timer start. Without such a recording, dropping the
+// reminder or splitting its timer in two would replay every history cleanly.
+func TestRecordedRungReminderFired(t *testing.T) {
+	var fired []string
+	for _, f := range corpus(t) {
+		if strings.HasPrefix(filepath.Base(f), "escalation_") && reminderFired(t, readHistory(t, f)) {
+			fired = append(fired, f)
+		}
+	}
+	if len(fired) == 0 {
+		t.Fatal("no recorded rung whose halfway reminder fired before its deadline (record one: docs/architecture.md)")
+	}
+}
+
+// reminderFired reports whether h is a rung that was to remind before its
+// deadline and whose first timer (the reminder's) fired, followed by a Notify
+// step, before its second timer (the deadline's) started.
+func reminderFired(t *testing.T, h *historypb.History) bool {
+	t.Helper()
+	evs := h.Events
+	if len(evs) == 0 {
+		return false
+	}
+	var in workflows.EscalationInput
+	start := evs[0].GetWorkflowExecutionStartedEventAttributes()
+	if start == nil || converter.GetDefaultDataConverter().FromPayloads(start.Input, &in) != nil ||
+		in.RemindAt.IsZero() || !in.RemindAt.Before(in.DueAt) {
+		return false
+	}
+	var timers []int64 // the started timers' event ids, in order
+	reminderFired, notified := false, false
+	for _, e := range evs {
+		switch e.EventType {
+		case enumspb.EVENT_TYPE_TIMER_STARTED:
+			if len(timers) == 1 {
+				return reminderFired && notified
+			}
+			timers = append(timers, e.EventId)
+		case enumspb.EVENT_TYPE_TIMER_FIRED:
+			if len(timers) == 1 && e.GetTimerFiredEventAttributes().GetStartedEventId() == timers[0] {
+				reminderFired = true
+			}
+		case enumspb.EVENT_TYPE_MARKER_RECORDED:
+			if reminderFired && localActivityType(t, e) == workflows.ActivityNotify {
+				notified = true
+			}
+		}
+	}
+	return false
+}
+
+// localActivityType is the activity a local-activity marker recorded ("" for
+// any other event).
+func localActivityType(t *testing.T, e *historypb.HistoryEvent) string {
+	t.Helper()
+	m := e.GetMarkerRecordedEventAttributes()
+	if m == nil || m.MarkerName != "LocalActivity" {
+		return ""
+	}
+	var data struct{ ActivityType string }
+	if err := converter.GetDefaultDataConverter().FromPayloads(m.Details["data"], &data); err != nil {
+		t.Fatalf("event %d: local activity marker: %v", e.EventId, err)
+	}
+	return data.ActivityType
+}
+
 // corpus lists the recorded histories.
 func corpus(t *testing.T) []string {
 	t.Helper()
