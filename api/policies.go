@@ -243,7 +243,7 @@ func (a *API) startRollout(c *gin.Context) {
 		TaskQueue:                workflows.TaskQueue,
 		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-	}, "PolicyRolloutWorkflow", workflows.RolloutInput{Policy: p, By: actor, PerSecond: in.PerSecond})
+	}, workflows.PolicyRolloutWorkflowName, workflows.RolloutInput{Policy: p, By: actor, PerSecond: in.PerSecond})
 	if err != nil {
 		a.log.Warn("policy roll-out not started", "version", p.Version, "error", err)
 		writeProblem(c, problem(http.StatusServiceUnavailable, codeTemporalUnavailable))

@@ -288,7 +288,7 @@ func (a *API) startTicket(ctx context.Context, t store.Ticket, policy *sla.Polic
 		TaskQueue:                workflows.TaskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-	}, "TicketWorkflow", in)
+	}, workflows.TicketWorkflowName, in)
 	var already *serviceerror.WorkflowExecutionAlreadyStarted
 	if err != nil && !errors.As(err, &already) {
 		return fmt.Errorf("start workflow %s: %w", workflows.TicketWorkflowID(t.Number), err)

@@ -83,7 +83,7 @@ func (t *ticket) continueAsNew(ctx workflow.Context) (done bool, err error) {
 	in := t.in
 	in.Resume = resume
 	workflow.GetLogger(ctx).Info("continuing as new", "history_length", workflow.GetInfo(ctx).GetCurrentHistoryLength())
-	return true, workflow.NewContinueAsNewError(ctx, "TicketWorkflow", in)
+	return true, workflow.NewContinueAsNewError(ctx, TicketWorkflowName, in)
 }
 
 // settle handles the signals already delivered and lets the projection and

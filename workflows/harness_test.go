@@ -200,8 +200,8 @@ func newHarness(t *testing.T, filed time.Time) *harness {
 	env := s.NewTestWorkflowEnvironment()
 	env.SetStartTime(filed)
 	rec := &recorder{failOnce: map[string]bool{}, failMany: map[string]int{}}
-	env.RegisterWorkflowWithOptions(workflows.TicketWorkflow, workflow.RegisterOptions{Name: "TicketWorkflow"})
-	env.RegisterWorkflowWithOptions(workflows.EscalationWorkflow, workflow.RegisterOptions{Name: "EscalationWorkflow"})
+	env.RegisterWorkflowWithOptions(workflows.TicketWorkflow, workflow.RegisterOptions{Name: workflows.TicketWorkflowName})
+	env.RegisterWorkflowWithOptions(workflows.EscalationWorkflow, workflow.RegisterOptions{Name: workflows.EscalationWorkflowName})
 	env.RegisterActivityWithOptions(rec.RecordChange, activity.RegisterOptions{Name: workflows.ActivityRecordChange})
 	env.RegisterActivityWithOptions(rec.ResolveLevel, activity.RegisterOptions{Name: workflows.ActivityResolveLevel})
 	env.RegisterActivityWithOptions(rec.ReviewEntity, activity.RegisterOptions{Name: workflows.ActivityReviewEntity})
@@ -243,7 +243,7 @@ func (h *harness) run() workflows.TicketState {
 	if h.edit != nil {
 		h.edit(&in)
 	}
-	h.env.ExecuteWorkflow("TicketWorkflow", in)
+	h.env.ExecuteWorkflow(workflows.TicketWorkflowName, in)
 	if !h.env.IsWorkflowCompleted() {
 		h.t.Fatal("workflow did not complete")
 	}

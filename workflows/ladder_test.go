@@ -186,7 +186,7 @@ func TestContinueAsNewResumesTheRunningRung(t *testing.T) {
 	if h.edit != nil {
 		h.edit(&in)
 	}
-	h.env.ExecuteWorkflow("TicketWorkflow", in)
+	h.env.ExecuteWorkflow(workflows.TicketWorkflowName, in)
 	var can *workflow.ContinueAsNewError
 	if err := h.env.GetWorkflowError(); !errors.As(err, &can) {
 		t.Fatalf("want continue-as-new, got %v", err)
@@ -205,7 +205,7 @@ func TestContinueAsNewResumesTheRunningRung(t *testing.T) {
 	// The next run: level 2's deadline passes, level 3 takes over, then an answer.
 	h2 := newHarness(t, at(11, 24, 12, 0))
 	ans := h2.update(at(11, 26, 9, 0), workflows.UpdateRespond, respond("KSU", "late but done"))
-	h2.env.ExecuteWorkflow("TicketWorkflow", next)
+	h2.env.ExecuteWorkflow(workflows.TicketWorkflowName, next)
 	if err := h2.env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,17 @@ import "fmt"
 // TaskQueue is where the worker polls for tickets.
 const TaskQueue = "tawasul"
 
+// Workflow type names: what the server, visibility queries and every
+// recorded history know each workflow by. Register, the API's starts,
+// continue-as-new and the load generator's checks all use these, so a name
+// is spelled in this one place.
+const (
+	TicketWorkflowName        = "TicketWorkflow"
+	EscalationWorkflowName    = "EscalationWorkflow"
+	PolicyRolloutWorkflowName = "PolicyRolloutWorkflow"
+	SurveyCallsWorkflowName   = "SurveyCallsWorkflow"
+)
+
 // Message names (Temporal updates, also registered as signals of the same name).
 const (
 	UpdateRespond  = "respond"

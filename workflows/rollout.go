@@ -91,7 +91,7 @@ func PolicyRolloutWorkflow(ctx workflow.Context, in RolloutInput) (RolloutProgre
 	if len(page) == rolloutPageSize {
 		next := in
 		next.After, next.Sent = progress.Last, progress.Sent
-		return progress, workflow.NewContinueAsNewError(ctx, "PolicyRolloutWorkflow", next)
+		return progress, workflow.NewContinueAsNewError(ctx, PolicyRolloutWorkflowName, next)
 	}
 	progress.Finished = true
 	return progress, nil
