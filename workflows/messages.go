@@ -7,6 +7,10 @@ import (
 	"go.temporal.io/sdk/workflow"
 )
 
+// setup registers what a ticket answers to: the state query, the policy
+// roll-out's signal, and each message as an update and a signal of the same
+// name, all before the first await so nothing delivered with the first
+// workflow task finds its handler missing.
 func (t *ticket) setup(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, QueryState, func() (TicketState, error) { return t.st, nil }); err != nil {
 		return fmt.Errorf("registering query %s: %w", QueryState, err)

@@ -157,7 +157,7 @@ func step(ctx workflow.Context, activity string, arg any) workflow.Future {
 }
 
 // localActivityCtx: a short read or write of our own database, run by the
-// workflow worker itself; retried like activityCtx (past the local retry
+// workflow worker itself; retried without end (retryUntilDone: past the local retry
 // threshold the SDK keeps retrying through a timer, so an outage delays,
 // never fails). A worker that dies mid-step loses its workflow task, which
 // the server hands to another worker after the task's timeout.
@@ -180,15 +180,4 @@ const localRetryHorizon = 10 * 365 * 24 * time.Hour
 // retryUntilDone retries with backoff up to a minute apart, without end.
 func retryUntilDone() *temporal.RetryPolicy {
 	return &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute}
-}
-
-// activityCtx: activities write to our own database; retry them for as long as
-// it takes (a database outage must delay a ticket, never fail it). Each is a
-// transaction or two, so 10 s is long: a worker that dies mid-activity holds
-// its tickets up for that long before the retry goes elsewhere.
-func activityCtx(ctx workflow.Context) workflow.Context {
-	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 10 * time.Second,
-		RetryPolicy:         retryUntilDone(),
-	})
 }
