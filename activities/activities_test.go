@@ -73,8 +73,8 @@ func TestRetriedActivitiesLeaveOneRowOneEventOneMessage(t *testing.T) {
 	s.SetLogger(tlog.NewStructuredLogger(slog.New(slog.DiscardHandler)))
 	env := s.NewTestWorkflowEnvironment()
 	env.SetStartTime(filed)
-	env.RegisterWorkflowWithOptions(workflows.TicketWorkflow, workflow.RegisterOptions{Name: "TicketWorkflow"})
-	env.RegisterWorkflowWithOptions(workflows.EscalationWorkflow, workflow.RegisterOptions{Name: "EscalationWorkflow"})
+	env.RegisterWorkflowWithOptions(workflows.TicketWorkflow, workflow.RegisterOptions{Name: workflows.TicketWorkflowName})
+	env.RegisterWorkflowWithOptions(workflows.EscalationWorkflow, workflow.RegisterOptions{Name: workflows.EscalationWorkflowName})
 	env.RegisterActivityWithOptions(func(ctx context.Context, ch workflows.Change) error {
 		if err := acts.RecordChange(ctx, ch); err != nil {
 			return err
@@ -105,7 +105,7 @@ func TestRetriedActivitiesLeaveOneRowOneEventOneMessage(t *testing.T) {
 
 	p := sla.Default()
 	p.Version = 1
-	env.ExecuteWorkflow("TicketWorkflow", workflows.TicketInput{
+	env.ExecuteWorkflow(workflows.TicketWorkflowName, workflows.TicketInput{
 		Number: tk.Number, Kind: tk.Kind, Channel: tk.Channel, Priority: tk.Priority, Subject: "s", Entity: "KSU",
 		Beneficiary: workflows.Beneficiary{Name: "n", Mobile: "+966512345678", Type: domain.BeneficiaryStudent},
 		FiledBy:     workflows.Actor{ID: "portal", Role: domain.RoleBeneficiary}, FiledAt: filed, Policy: p,

@@ -85,7 +85,7 @@ func TestCreateTicketSelfService(t *testing.T) {
 		s.opts.WorkflowIDConflictPolicy != enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL {
 		t.Errorf("start options %+v", s.opts)
 	}
-	if s.workflow != "TicketWorkflow" || len(s.args) != 1 {
+	if s.workflow != workflows.TicketWorkflowName || len(s.args) != 1 {
 		t.Fatalf("started %v with %d args", s.workflow, len(s.args))
 	}
 	in, ok := s.args[0].(workflows.TicketInput)

@@ -31,7 +31,7 @@ func TestPolicyRollout(t *testing.T) {
 	r := f.do(req{method: "POST", path: "/api/v1/policies/1/rollout", token: admin, body: map[string]any{"per_second": 5}})
 	r.expect(http.StatusAccepted)
 	starts := f.tc.startCalls()
-	if len(starts) != 1 || starts[0].opts.ID != "policy-rollout-v1" || starts[0].workflow != "PolicyRolloutWorkflow" {
+	if len(starts) != 1 || starts[0].opts.ID != "policy-rollout-v1" || starts[0].workflow != workflows.PolicyRolloutWorkflowName {
 		t.Fatalf("start: %+v", starts)
 	}
 	in := starts[0].args[0].(workflows.RolloutInput)

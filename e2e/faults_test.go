@@ -376,7 +376,7 @@ func checkWorkflowCount(t *testing.T, tc client.Client, want int) {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		resp, err := tc.CountWorkflow(context.Background(), &workflowservice.CountWorkflowExecutionsRequest{
-			Query: "WorkflowType = 'TicketWorkflow'"})
+			Query: "WorkflowType = '" + workflows.TicketWorkflowName + "'"})
 		if err != nil {
 			t.Fatal(err)
 		}

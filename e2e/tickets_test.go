@@ -169,10 +169,13 @@ func containsNumber(r response, number string) bool {
 }
 
 // A policy with second-long allowances: the ticket climbs every level to the
-// minister's office and the timeline shows each.
+// minister's office and the timeline shows each. Two seconds a rung, so each
+// rung's halfway reminder (one second in: allowances are whole seconds, so a
+// one-second rung has none) fires before its deadline, as in every rung a
+// ticket of a ministry climbs; the recorded rungs take that path.
 func TestEscalatesLevelByLevelToTheMinister(t *testing.T) {
 	readModels(t, func(t *testing.T, s *system) {
-		r := s.must(http.StatusCreated, s.do("PUT", "/api/v1/policies", "t-admin", secondsPolicy("1s", "1h")))
+		r := s.must(http.StatusCreated, s.do("PUT", "/api/v1/policies", "t-admin", secondsPolicy("2s", "1h")))
 		if num(r.Body["version"]) < 2 {
 			t.Fatalf("policy version: %s", r.Raw)
 		}
@@ -203,6 +206,10 @@ func TestEscalatesLevelByLevelToTheMinister(t *testing.T) {
 		}
 		if strings.Join(levels, ",") != "1@KSU,2@KSU,3@UNIV,4@MOE,5@MOE" {
 			t.Fatalf("escalation levels: %v", levels)
+		}
+		// Every rung that expired reminded its holder first.
+		if got := s.outboxTemplates(number)["inbox/escalation_reminder"]; got < 4 {
+			t.Fatalf("%d escalation reminders, want one a rung that expired (4)", got)
 		}
 		// The minister's office answers; the climb is over.
 		s.must(http.StatusOK, s.do("POST", "/api/v1/tickets/"+number+"/responses", "t-minister",

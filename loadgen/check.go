@@ -18,6 +18,7 @@ import (
 
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/store"
+	"github.com/tawasul/tawasul/workflows"
 )
 
 // Row is a read-model ticket as the end check sees it.
@@ -360,7 +361,7 @@ func (ch Checker) once(ctx context.Context, runID string, acc *Accepted) (*Check
 		}
 		rep.LostWorkflows = firstN(lost)
 		if !ch.Since.IsZero() {
-			if n, err := countQuery(ctx, ch.Temporal, fmt.Sprintf("WorkflowType = 'TicketWorkflow' AND StartTime >= '%s'",
+			if n, err := countQuery(ctx, ch.Temporal, fmt.Sprintf("WorkflowType = '%s' AND StartTime >= '%s'", workflows.TicketWorkflowName,
 				ch.Since.Add(-time.Second).UTC().Format(time.RFC3339Nano))); err == nil {
 				rep.WindowWorkflows = int(n)
 			}
@@ -411,7 +412,7 @@ func countWorkflows(ctx context.Context, tc client.Client, numbers []string, c i
 		for j, n := range part {
 			ids[j] = "'ticket-" + n + "'"
 		}
-		q := "WorkflowType = 'TicketWorkflow' AND WorkflowId IN (" + strings.Join(ids, ",") + ")"
+		q := "WorkflowType = '" + workflows.TicketWorkflowName + "' AND WorkflowId IN (" + strings.Join(ids, ",") + ")"
 		n, err := countQuery(ctx, tc, q)
 		if err != nil {
 			var bad *serviceerror.InvalidArgument

@@ -31,7 +31,7 @@ func (s *Service) StartRollout(ctx context.Context, p sla.Policy, by workflows.A
 		TaskQueue:                workflows.TaskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-	}, "PolicyRolloutWorkflow", workflows.RolloutInput{Policy: p, By: by, PerSecond: perSecond})
+	}, workflows.PolicyRolloutWorkflowName, workflows.RolloutInput{Policy: p, By: by, PerSecond: perSecond})
 	if err != nil {
 		s.log.Warn("policy roll-out not started", "version", p.Version, "error", err)
 		return "", refusal.Because(refusal.Busy, refusal.CodeTemporalUnavailable, err)

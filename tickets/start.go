@@ -53,7 +53,7 @@ func (s *Service) start(ctx context.Context, t store.Ticket, policy *sla.Policy,
 		TaskQueue:                workflows.TaskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-	}, "TicketWorkflow", in)
+	}, workflows.TicketWorkflowName, in)
 	var already *serviceerror.WorkflowExecutionAlreadyStarted
 	if err != nil && !errors.As(err, &already) {
 		return fmt.Errorf("start workflow %s: %w", workflows.TicketWorkflowID(t.Number), err)

@@ -12,7 +12,6 @@ import (
 // expires. The parent cancels it the moment the ticket is answered.
 func EscalationWorkflow(ctx workflow.Context, in EscalationInput) (EscalationResult, error) {
 	id := workflow.GetInfo(ctx).WorkflowExecution.ID
-	local := in.Baseline || workflow.GetVersion(ctx, changeLocalSteps, workflow.DefaultVersion, 1) == 1
 	notify := func(template string) error {
 		n := Notification{
 			Key:          fmt.Sprintf("%s/%s", id, template),
@@ -28,7 +27,7 @@ func EscalationWorkflow(ctx workflow.Context, in EscalationInput) (EscalationRes
 				"due_at":  in.DueAt.UTC().Format("2006-01-02T15:04:05Z07:00"),
 			},
 		}
-		return step(ctx, local, ActivityNotify, n).Get(ctx, nil)
+		return step(ctx, ActivityNotify, n).Get(ctx, nil)
 	}
 	if err := notify("escalation_assigned"); err != nil {
 		return EscalationResult{}, fmt.Errorf("notifying level %d: %w", in.Level, err)
@@ -54,4 +53,22 @@ func sleepUntil(ctx workflow.Context, at time.Time) error {
 		return nil
 	}
 	return workflow.Sleep(ctx, d)
+}
+
+// EscalationInput starts one rung's child workflow.
+type EscalationInput struct {
+	Number  string      `json:"number"`
+	Subject string      `json:"subject"`
+	Round   int         `json:"round"`
+	Level   int         `json:"level"`
+	Holder  LevelHolder `json:"holder"`
+	DueAt   time.Time   `json:"due_at"`
+	// RemindAt, when set and before DueAt, sends the holder a reminder.
+	RemindAt time.Time `json:"remind_at,omitempty"`
+}
+
+// EscalationResult says how a rung ended.
+type EscalationResult struct {
+	Expired bool      `json:"expired"`
+	At      time.Time `json:"at"`
 }

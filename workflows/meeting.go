@@ -19,6 +19,95 @@ import (
 // These handlers only ever run on tickets that receive the new meeting
 // messages, so histories recorded before them replay unchanged.
 
+// OfferMeetingRequest offers the beneficiary a meeting slot (or a new slot,
+// replacing the one offered or booked).
+type OfferMeetingRequest struct {
+	Actor Actor     `json:"actor"`
+	At    time.Time `json:"at"`
+	Place string    `json:"place"`
+	Note  string    `json:"note,omitempty"`
+}
+
+// DeclineMeetingRequest declines the request to meet, with the reason: it
+// answers the ticket (the objection window follows as for any answer).
+type DeclineMeetingRequest struct {
+	Actor  Actor  `json:"actor"`
+	Reason string `json:"reason"`
+}
+
+// ConfirmMeetingRequest is the beneficiary accepting the offered slot, or
+// turning it down with a reason (the office then offers another).
+type ConfirmMeetingRequest struct {
+	Accept bool   `json:"accept"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// RecordAttendanceRequest records whether the booked meeting was held.
+type RecordAttendanceRequest struct {
+	Actor    Actor  `json:"actor"`
+	Attended bool   `json:"attended"`
+	Note     string `json:"note,omitempty"`
+}
+
+// Meeting states.
+const (
+	MeetingOffered      = "offered"
+	MeetingBooked       = "booked"
+	MeetingSlotDeclined = "slot_declined" // the beneficiary turned the slot down
+	MeetingLapsed       = "lapsed"        // not accepted by the confirm-by time
+	MeetingDeclined     = "declined"      // the office declined the request
+	MeetingHeld         = "held"
+	MeetingMissed       = "missed" // booked, but the beneficiary did not attend
+	MeetingWithdrawn    = "withdrawn"
+)
+
+// Meeting is the state of a request to meet the minister.
+type Meeting struct {
+	Status    string    `json:"status"`
+	At        time.Time `json:"at,omitempty"`
+	Place     string    `json:"place,omitempty"`
+	Note      string    `json:"note,omitempty"`
+	OfferedBy *Actor    `json:"offered_by,omitempty"`
+	OfferedAt time.Time `json:"offered_at,omitempty"`
+	// ConfirmBy is when an offer lapses unless the beneficiary accepts it.
+	ConfirmBy   time.Time  `json:"confirm_by,omitempty"`
+	ConfirmedAt *time.Time `json:"confirmed_at,omitempty"`
+	// Offers counts the slots offered on this ticket.
+	Offers int `json:"offers"`
+	// Reminded: the day-before reminder went out (or was not needed: the
+	// slot was accepted within a day of it); AttendanceAsked: the office was
+	// asked for the attendance record.
+	Reminded        bool       `json:"reminded,omitempty"`
+	AttendanceAsked bool       `json:"attendance_asked,omitempty"`
+	RecordedBy      *Actor     `json:"recorded_by,omitempty"`
+	RecordedAt      *time.Time `json:"recorded_at,omitempty"`
+	Reason          string     `json:"reason,omitempty"` // why declined (either side), or the attendance note
+}
+
+// MeetingStatus, MeetingAt and MeetingPlace read the meeting for the
+// projection ("" and nil when there is none).
+func (s TicketState) MeetingStatus() string {
+	if s.Meeting == nil {
+		return ""
+	}
+	return s.Meeting.Status
+}
+
+func (s TicketState) MeetingAt() *time.Time {
+	if s.Meeting == nil || s.Meeting.At.IsZero() {
+		return nil
+	}
+	u := s.Meeting.At.UTC()
+	return &u
+}
+
+func (s TicketState) MeetingPlace() string {
+	if s.Meeting == nil {
+		return ""
+	}
+	return s.Meeting.Place
+}
+
 // meetingOfficeRecipient is the in-app recipient of the office that holds a
 // meeting request (the minister's office at the ministry).
 func (t *ticket) meetingOfficeRecipient() string {

@@ -12,8 +12,8 @@ type Registry interface {
 // The worker and the replay test both call it, so a workflow added here is
 // run and replayed alike.
 func Register(r Registry) {
-	r.RegisterWorkflowWithOptions(TicketWorkflow, workflow.RegisterOptions{Name: "TicketWorkflow"})
-	r.RegisterWorkflowWithOptions(EscalationWorkflow, workflow.RegisterOptions{Name: "EscalationWorkflow"})
-	r.RegisterWorkflowWithOptions(PolicyRolloutWorkflow, workflow.RegisterOptions{Name: "PolicyRolloutWorkflow"})
+	r.RegisterWorkflowWithOptions(TicketWorkflow, workflow.RegisterOptions{Name: TicketWorkflowName})
+	r.RegisterWorkflowWithOptions(EscalationWorkflow, workflow.RegisterOptions{Name: EscalationWorkflowName})
+	r.RegisterWorkflowWithOptions(PolicyRolloutWorkflow, workflow.RegisterOptions{Name: PolicyRolloutWorkflowName})
 	r.RegisterWorkflowWithOptions(SurveyCallsWorkflow, workflow.RegisterOptions{Name: SurveyCallsWorkflowName})
 }

@@ -3,7 +3,6 @@ package workflows_test
 import (
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -21,10 +20,7 @@ import (
 // against the current workflow code. A change that is not behind
 // workflow.GetVersion fails here with a non-determinism error.
 func TestReplayRecordedHistories(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := corpus(t)
 	// Each workflow type must have at least one recorded history.
 	want := map[string]bool{"ticket_": false, "escalation_": false, "rollout_": false, "surveycalls_": false}
 	for _, f := range files {
@@ -50,43 +46,13 @@ func TestReplayRecordedHistories(t *testing.T) {
 	}
 }
 
-// A history recorded for a change (named *_local_steps.json for
-// changeLocalSteps, with changeOneListener in tickets) takes the change's path: its version marker is there, and
-// no database step went through the task queue. Without this, a recording made
-// by old code under the new name would replay and prove nothing.
-func TestRecordedHistoriesOfLocalSteps(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("testdata", "*_local_steps.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) < 3 {
-		t.Fatalf("want the ticket's paths recorded with local steps, found %v", files)
-	}
-	for _, f := range files {
-		h := readHistory(t, f)
-		if !hasVersionMarker(t, h, "local-steps") {
-			t.Errorf("%s: no local-steps version marker", f)
-		}
-		// The two changes land together: a ticket recorded since has both.
-		if strings.HasPrefix(filepath.Base(f), "ticket_") && !hasVersionMarker(t, h, "one-signal-listener") {
-			t.Errorf("%s: no one-signal-listener version marker", f)
-		}
-		noDatabaseStepQueued(t, f, h)
-	}
-}
-
-// A history recorded on the baseline (*_baseline.json) carries one version
-// marker and one search-attribute upsert in a ticket, the baseline's, and none
-// in a rung, and still takes every change before it (local steps among them).
-// Without this, a recording made by older code under the new name would replay
-// and prove nothing.
-func TestRecordedHistoriesOfTheBaseline(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("testdata", "*_baseline.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+// The corpus is what the one path records: a ticket carries one version
+// marker and one search-attribute upsert, the baseline's, a rung none, and no
+// database step goes through the task queue. Without this, a recording made
+// by older code would replay and prove nothing about the code of today.
+func TestRecordedHistoriesTakeTheOnePath(t *testing.T) {
 	var tickets, rungs int
-	for _, f := range files {
+	for _, f := range corpus(t) {
 		h := readHistory(t, f)
 		markers, upserts := versionMarkers(t, h), 0
 		for _, e := range h.Events {
@@ -103,18 +69,97 @@ func TestRecordedHistoriesOfTheBaseline(t *testing.T) {
 		case strings.HasPrefix(base, "escalation_"):
 			rungs++
 			if len(markers) != 0 || upserts != 0 {
-				t.Errorf("%s: version markers %v and %d upserts in a rung of a baseline ticket", f, markers, upserts)
+				t.Errorf("%s: version markers %v and %d upserts in a rung", f, markers, upserts)
 			}
 		}
 		noDatabaseStepQueued(t, f, h)
 	}
 	if tickets < 3 || rungs < 1 {
-		t.Fatalf("want the ticket's paths and a rung recorded on the baseline, found %v", files)
+		t.Fatalf("want the ticket's paths and a rung recorded, found %d tickets and %d rungs", tickets, rungs)
 	}
 }
 
+// Every rung that runs past its halfway point reminds its holder, so the
+// corpus must hold one whose reminder fired: its input reminds before the
+// deadline, the reminder's timer fired, the reminder's Notify ran, and only
+// then did the deadline's timer start. Without such a recording, dropping the
+// reminder or splitting its timer in two would replay every history cleanly.
+func TestRecordedRungReminderFired(t *testing.T) {
+	var fired []string
+	for _, f := range corpus(t) {
+		if strings.HasPrefix(filepath.Base(f), "escalation_") && reminderFired(t, readHistory(t, f)) {
+			fired = append(fired, f)
+		}
+	}
+	if len(fired) == 0 {
+		t.Fatal("no recorded rung whose halfway reminder fired before its deadline (record one: docs/architecture.md)")
+	}
+}
+
+// reminderFired reports whether h is a rung that was to remind before its
+// deadline and whose first timer (the reminder's) fired, followed by a Notify
+// step, before its second timer (the deadline's) started.
+func reminderFired(t *testing.T, h *historypb.History) bool {
+	t.Helper()
+	evs := h.Events
+	if len(evs) == 0 {
+		return false
+	}
+	var in workflows.EscalationInput
+	start := evs[0].GetWorkflowExecutionStartedEventAttributes()
+	if start == nil || converter.GetDefaultDataConverter().FromPayloads(start.Input, &in) != nil ||
+		in.RemindAt.IsZero() || !in.RemindAt.Before(in.DueAt) {
+		return false
+	}
+	var timers []int64 // the started timers' event ids, in order
+	reminderFired, notified := false, false
+	for _, e := range evs {
+		switch e.EventType {
+		case enumspb.EVENT_TYPE_TIMER_STARTED:
+			if len(timers) == 1 {
+				return reminderFired && notified
+			}
+			timers = append(timers, e.EventId)
+		case enumspb.EVENT_TYPE_TIMER_FIRED:
+			if len(timers) == 1 && e.GetTimerFiredEventAttributes().GetStartedEventId() == timers[0] {
+				reminderFired = true
+			}
+		case enumspb.EVENT_TYPE_MARKER_RECORDED:
+			if reminderFired && localActivityType(t, e) == workflows.ActivityNotify {
+				notified = true
+			}
+		}
+	}
+	return false
+}
+
+// localActivityType is the activity a local-activity marker recorded ("" for
+// any other event).
+func localActivityType(t *testing.T, e *historypb.HistoryEvent) string {
+	t.Helper()
+	m := e.GetMarkerRecordedEventAttributes()
+	if m == nil || m.MarkerName != "LocalActivity" {
+		return ""
+	}
+	var data struct{ ActivityType string }
+	if err := converter.GetDefaultDataConverter().FromPayloads(m.Details["data"], &data); err != nil {
+		t.Fatalf("event %d: local activity marker: %v", e.EventId, err)
+	}
+	return data.ActivityType
+}
+
+// corpus lists the recorded histories.
+func corpus(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
 // noDatabaseStepQueued fails t for a database step scheduled on the task
-// queue: since the local steps they run inside the workflow task.
+// queue: they run inside the workflow task (workflows.step).
 func noDatabaseStepQueued(t *testing.T, f string, h *historypb.History) {
 	t.Helper()
 	for _, e := range h.Events {
@@ -140,11 +185,6 @@ func readHistory(t *testing.T, path string) *historypb.History {
 		t.Fatalf("reading %s: %v", path, err)
 	}
 	return h
-}
-
-func hasVersionMarker(t *testing.T, h *historypb.History, changeID string) bool {
-	t.Helper()
-	return slices.Contains(versionMarkers(t, h), changeID)
 }
 
 // versionMarkers lists the change IDs of h's version markers, in order.

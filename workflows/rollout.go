@@ -91,8 +91,20 @@ func PolicyRolloutWorkflow(ctx workflow.Context, in RolloutInput) (RolloutProgre
 	if len(page) == rolloutPageSize {
 		next := in
 		next.After, next.Sent = progress.Last, progress.Sent
-		return progress, workflow.NewContinueAsNewError(ctx, "PolicyRolloutWorkflow", next)
+		return progress, workflow.NewContinueAsNewError(ctx, PolicyRolloutWorkflowName, next)
 	}
 	progress.Finished = true
 	return progress, nil
+}
+
+// activityCtx: the roll-out's page of open tickets, a read of our own
+// database on the task queue (a page is long work for a workflow task);
+// retried for as long as it takes, so a database outage delays the roll-out,
+// never fails it. 10 s is long for one query: a worker that dies mid-page
+// holds the roll-out up for that long before the retry goes elsewhere.
+func activityCtx(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 10 * time.Second,
+		RetryPolicy:         retryUntilDone(),
+	})
 }

@@ -22,7 +22,7 @@ func TestPolicyRolloutSignalsEveryOpenTicketAtABoundedRate(t *testing.T) {
 	env := s.NewTestWorkflowEnvironment()
 	start := at(11, 22, 10, 0)
 	env.SetStartTime(start)
-	env.RegisterWorkflowWithOptions(workflows.PolicyRolloutWorkflow, workflow.RegisterOptions{Name: "PolicyRolloutWorkflow"})
+	env.RegisterWorkflowWithOptions(workflows.PolicyRolloutWorkflow, workflow.RegisterOptions{Name: workflows.PolicyRolloutWorkflowName})
 	numbers := []string{"2026-000001", "2026-000002", "2026-000004", "2026-000007", "2026-000009"}
 	env.RegisterActivityWithOptions(func(ctx context.Context, in workflows.OpenTicketsInput) ([]string, error) {
 		var out []string
@@ -50,7 +50,7 @@ func TestPolicyRolloutSignalsEveryOpenTicketAtABoundedRate(t *testing.T) {
 			return nil
 		})
 
-	env.ExecuteWorkflow("PolicyRolloutWorkflow", workflows.RolloutInput{Policy: newerPolicy(), PerSecond: 2})
+	env.ExecuteWorkflow(workflows.PolicyRolloutWorkflowName, workflows.RolloutInput{Policy: newerPolicy(), PerSecond: 2})
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}

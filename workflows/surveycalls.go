@@ -13,7 +13,6 @@ import (
 // tickets closed the day before.
 const (
 	SurveyCallsScheduleID     = "survey-calls-daily"
-	SurveyCallsWorkflowName   = "SurveyCallsWorkflow"
 	ActivitySampleSurveyCalls = "SampleSurveyCalls"
 	// surveyCallsGiveUp bounds the retries of one day's sampling: a read
 	// model down longer than that misses the morning, and an operator builds
