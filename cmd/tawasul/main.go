@@ -32,6 +32,7 @@ import (
 	"github.com/tawasul/tawasul/app"
 	"github.com/tawasul/tawasul/config"
 	"github.com/tawasul/tawasul/devserver"
+	"github.com/tawasul/tawasul/loadgen"
 	"github.com/tawasul/tawasul/logging"
 	"github.com/tawasul/tawasul/store"
 )
@@ -301,7 +302,7 @@ func openMigrated(ctx context.Context, dsn string) (*store.Store, error) {
 		return nil, err
 	} else if n > 0 {
 		_ = s.Close()
-		return nil, fmt.Errorf("%d read-model migration(s) pending: run 'tawasul migrate' first", n)
+		return nil, fmt.Errorf("%s pending: run 'tawasul migrate' first", loadgen.Plural(n, "read-model migration", "read-model migrations"))
 	}
 	return s, nil
 }
@@ -325,7 +326,7 @@ func auditVerify(ctx context.Context, dsn string, out io.Writer) error {
 		fmt.Fprintf(out, "audit chain broken at entry %d\n", broken)
 		return errAuditBroken
 	}
-	fmt.Fprintf(out, "audit chain intact: %d entries\n", checked)
+	fmt.Fprintf(out, "audit chain intact: %s\n", loadgen.Plural(checked, "entry", "entries"))
 	return nil
 }
 

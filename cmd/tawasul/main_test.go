@@ -138,3 +138,24 @@ func TestHelp(t *testing.T) {
 		t.Errorf("no command: exit %d, %q", code, errs)
 	}
 }
+
+// One entry is "1 entry", not "1 entries".
+func TestAuditVerifyOneEntry(t *testing.T) {
+	ctx := context.Background()
+	dsn := "sqlite://" + filepath.Join(t.TempDir(), "tawasul.db")
+	s, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AppendAudit(ctx, store.AuditEntry{ActorID: "admin", ActorRole: "admin", Action: "policy.created", Detail: `{}`}); err != nil {
+		t.Fatal(err)
+	}
+	_ = s.Close()
+	var out bytes.Buffer
+	if err := auditVerify(ctx, dsn, &out); err != nil || out.String() != "audit chain intact: 1 entry\n" {
+		t.Fatalf("%q, %v", out.String(), err)
+	}
+}
