@@ -6,11 +6,17 @@
 
 GO ?= go
 DATA_DIR ?= ./data
+# More flags for `make run`: make run ARGS='--addr 127.0.0.1:9080 --ui-port -1'
+ARGS ?=
 
 .PHONY: run test build bench bench-pg vet faults
 
-run:
-	$(GO) run ./cmd/tawasul dev --data-dir $(DATA_DIR)
+# run builds bin/tawasul and execs it in place of the recipe's shell, so
+# Ctrl-C reaches the binary itself, which stops cleanly and exits 0. (`go
+# run` turned the interrupt into exit 1, and make into "*** Error 1".)
+# Other ports: TAWASUL_ADDR=127.0.0.1:9080 make run (README, Configuration).
+run: build
+	exec ./bin/tawasul dev --data-dir $(DATA_DIR) $(ARGS)
 
 build:
 	$(GO) build -o bin/tawasul ./cmd/tawasul

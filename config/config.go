@@ -340,19 +340,24 @@ var flagKeys = map[string]string{
 }
 
 // Flags declares the flags every subcommand understands, plus --config.
+// They show the built-in defaults in --help; only a flag given on the
+// command line overrides tawasul.yaml and TAWASUL_* (Load binds changed
+// flags only), so these defaults never hide a value set in a lower layer.
 func Flags(name string) *pflag.FlagSet {
+	d := viper.New()
+	setDefaults(d)
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
-	fs.String("config", "", "configuration file (default: ./tawasul.yaml if present)")
-	fs.String("addr", "", "HTTP listen address (default 127.0.0.1:8080)")
-	fs.String("data-dir", "", "dev mode data directory (default ./data)")
-	fs.Bool("memory", false, "dev mode: keep everything in memory (throwaway)")
-	fs.String("db", "", "read-model database: sqlite://path or postgres://...")
-	fs.String("temporal-address", "", "Temporal frontend host:port")
-	fs.String("temporal-namespace", "", "Temporal namespace")
-	fs.Int("temporal-port", 0, "dev mode: embedded Temporal frontend port")
-	fs.Int("ui-port", 0, "dev mode: Temporal Web UI port (-1 disables it)")
-	fs.Bool("demo", true, "dev mode: print demo tokens and load the demo FAQ bank")
-	fs.String("log-level", "", "debug, info, warn or error")
+	fs.String("config", "", "configuration `FILE` (default: ./tawasul.yaml or ./tawasul.yml if present)")
+	fs.String("addr", d.GetString("addr"), "HTTP listen `host:port` (port 0 = any free port)")
+	fs.String("data-dir", d.GetString("data_dir"), "dev mode data `DIR`")
+	fs.Bool("memory", d.GetBool("memory"), "dev mode: keep everything in memory (throwaway)")
+	fs.String("db", "", "read-model database `DSN`: sqlite://path or postgres://... (dev default: sqlite://<data-dir>/tawasul.db)")
+	fs.String("temporal-address", d.GetString("temporal.address"), "Temporal frontend `host:port`")
+	fs.String("temporal-namespace", d.GetString("temporal.namespace"), "Temporal `namespace`")
+	fs.Int("temporal-port", d.GetInt("dev.temporal_port"), "dev mode: embedded Temporal frontend `port` (0 = any free port)")
+	fs.Int("ui-port", d.GetInt("dev.ui_port"), "dev mode: Temporal Web UI `port` (0 = any free port, -1 = no UI)")
+	fs.Bool("demo", d.GetBool("dev.demo"), "dev mode: print demo tokens and load the demo FAQ bank")
+	fs.String("log-level", d.GetString("log.level"), "`level`: debug, info, warn or error")
 	return fs
 }
 
@@ -396,15 +401,17 @@ func Load(fs *pflag.FlagSet) (Config, error) {
 		}
 	}
 
-	var c Config
-	// Exact: a misspelt key in the file is an error, not a silently ignored line.
-	if err := v.UnmarshalExact(&c); err != nil {
-		return Config{}, fmt.Errorf("decoding configuration: %w", err)
-	}
-	if err := c.Validate(); err != nil {
-		return Config{}, err
+	// A misspelt key in the file is an error, not a silently ignored line;
+	// it is reported together with every bad value.
+	c, problems := decode(v)
+	if len(problems) > 0 {
+		return Config{}, invalid(problems)
 	}
 	return c, nil
+}
+
+func invalid(problems []error) error {
+	return fmt.Errorf("invalid configuration: %w", errors.Join(problems...))
 }
 
 var validRoles = []string{"agent", "coordinator", "care_center_manager", "entity_head", "sector_official",
@@ -412,6 +419,14 @@ var validRoles = []string{"agent", "coordinator", "care_center_manager", "entity
 
 // Validate reports every problem at once, so an operator fixes the file in one go.
 func (c Config) Validate() error {
+	if errs := c.problems(); len(errs) > 0 {
+		return invalid(errs)
+	}
+	return nil
+}
+
+// problems lists what is wrong with the values, each error naming its key.
+func (c Config) problems() []error {
 	var errs []error
 	if c.Addr == "" {
 		errs = append(errs, errors.New("addr: required"))
@@ -480,10 +495,7 @@ func (c Config) Validate() error {
 	}
 	errs = append(errs, c.Notify.validate()...)
 	errs = append(errs, c.SurveyCalls.validate()...)
-	if len(errs) > 0 {
-		return fmt.Errorf("invalid configuration: %w", errors.Join(errs...))
-	}
-	return nil
+	return errs
 }
 
 // validate checks the providers that are configured and the dispatcher.

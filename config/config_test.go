@@ -3,9 +3,13 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"gopkg.in/yaml.v3"
 )
 
 func load(t *testing.T, args ...string) (Config, error) {
@@ -130,8 +134,56 @@ func TestBinaryNamedTawasulIsNotConfig(t *testing.T) {
 func TestMisspeltKeyIsAnError(t *testing.T) {
 	t.Chdir(t.TempDir())
 	file := writeFile(t, "log:\n  levle: debug\n")
-	if _, err := load(t, "--config", file); err == nil || !strings.Contains(err.Error(), "levle") {
-		t.Fatalf("misspelt key accepted: %v", err)
+	want := `unknown key "log.levle" in ` + file + ` (did you mean "log.level"?)`
+	if _, err := load(t, "--config", file); err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("misspelt key: %v; want %s", err, want)
+	}
+}
+
+// A misspelt key, a value of the wrong type and a value out of range are
+// reported together, in plain words, not in rounds; a value of the wrong
+// type is not also reported as the zero it could not become.
+func TestEveryProblemAtOnce(t *testing.T) {
+	t.Chdir(t.TempDir())
+	file := writeFile(t, `adr: 127.0.0.1:9000
+level: debug
+log:
+  level: loud
+intake:
+  per_minute: lots
+worker:
+  sticky_timeout: soon
+secrets:
+  tracking: [not, a, string]
+auth:
+  tokens:
+    - {name: a, hash: `+strings.Repeat("ab", 32)+`, role: admin, entiy: KSU}
+`)
+	_, err := load(t, "--config", file)
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	msg := err.Error()
+	for _, want := range []string{
+		`unknown key "adr" in ` + file + ` (did you mean "addr"?)`,
+		`unknown key "level" in ` + file + ` (did you mean "log.level"?)`,
+		`unknown key "auth.tokens[0].entiy" in ` + file + ` (did you mean "auth.tokens[0].entity"?)`,
+		`log.level: "loud" is not debug, info, warn or error`,
+		`intake.per_minute: "lots" is not a whole number`,
+		`worker.sticky_timeout: "soon" is not a duration`,
+		`secrets.tracking: the value is not a string`,
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("missing %s", want)
+		}
+	}
+	for _, not := range []string{"invalid keys", "intake.per_minute: must be positive", "'", "not, a"} {
+		if strings.Contains(msg, not) {
+			t.Errorf("the report says %q", not)
+		}
+	}
+	if t.Failed() {
+		t.Logf("the report:\n%s", msg)
 	}
 }
 
@@ -159,8 +211,56 @@ func TestExampleConfigLoads(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Chdir(t.TempDir())
-	if _, err := load(t, "--config", example); err != nil {
+	got, err := load(t, "--config", example)
+	if err != nil {
 		t.Fatalf("tawasul.example.yaml: %v", err)
+	}
+	// It says every value in it is the built-in default.
+	defaults, err := load(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, defaults) {
+		t.Errorf("tawasul.example.yaml differs from the defaults:\n%+v\n%+v", got, defaults)
+	}
+}
+
+// The example lists every key the configuration knows, and nothing else,
+// so it cannot drift from the code.
+func TestExampleListsEveryKey(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "tawasul.example.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	known := Keys()
+	listed := map[string]bool{}
+	var walk func(m map[string]any, prefix string)
+	walk = func(m map[string]any, prefix string) {
+		for k, v := range m {
+			key := prefix + k
+			if slices.Contains(known, key) {
+				listed[key] = true
+				continue
+			}
+			if sub, ok := v.(map[string]any); ok {
+				walk(sub, key+".")
+				continue
+			}
+			t.Errorf("tawasul.example.yaml has %s, which the configuration does not know", key)
+		}
+	}
+	walk(doc, "")
+	for _, k := range known {
+		if !listed[k] {
+			t.Errorf("tawasul.example.yaml lacks %s", k)
+		}
+	}
+	if len(known) < 60 || !slices.Contains(known, "temporal.tls.server_name") || !slices.Contains(known, "auth.oidc.roles") {
+		t.Fatalf("Keys() misses keys: %v", known)
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.temporal.io/api/workflowservice/v1"
@@ -58,6 +59,8 @@ type Server struct {
 
 	stopOnce sync.Once
 	stopErr  error
+	// stopping quiets the server's warnings while it shuts down (serverLogger).
+	stopping atomic.Bool
 }
 
 const (
@@ -260,7 +263,7 @@ func (s *Server) startTemporal(ctx context.Context, opts Options, store *config.
 		temporal.WithConfig(cfg),
 		temporal.ForServices(temporal.DefaultServices),
 		temporal.WithStaticHosts(hosts),
-		temporal.WithLogger(newServerLogger(opts.Logger)),
+		temporal.WithLogger(newServerLogger(opts.Logger, &s.stopping)),
 		temporal.WithDynamicConfigClient(dynamicConfig(s.readPartitions)),
 	)
 	if err != nil {
@@ -435,6 +438,7 @@ func (s *Server) Stop() error {
 // release undoes whatever part of Start has happened.
 func (s *Server) release() error {
 	var errs []error
+	s.stopping.Store(true)
 	if s.ui != nil {
 		if err := s.ui.stop(); err != nil {
 			errs = append(errs, fmt.Errorf("devserver: stopping web UI: %w", err))

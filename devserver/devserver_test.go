@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -469,7 +470,7 @@ func TestSchemaStamp(t *testing.T) {
 
 func TestServerLoggerFiltersAndKeepsTags(t *testing.T) {
 	var buf bytes.Buffer
-	l := newServerLogger(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	l := newServerLogger(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})), nil)
 	l.Info("chatty info")
 	l.Debug("chatty debug")
 	l.With(tag.ShardID(3)).Warn("shard warning", tag.NewStringTag("detail", "x"))
@@ -494,6 +495,31 @@ func TestServerLoggerFiltersAndKeepsTags(t *testing.T) {
 		}
 	}()
 	l.Fatal("Failed to start gRPC listener", tag.Error(cause))
+}
+
+// While the server stops, the warnings its own shutdown causes are dropped
+// (a screen of them after every Ctrl-C), in loggers derived before the stop
+// too; errors still pass.
+func TestServerLoggerQuietWhileStopping(t *testing.T) {
+	var buf bytes.Buffer
+	var stopping atomic.Bool
+	l := newServerLogger(slog.New(slog.NewTextHandler(&buf, nil)), &stopping).With(tag.NewStringTag("service", "worker"))
+	l.Warn("running warning")
+	stopping.Store(true)
+	l.Warn("Failed to poll for task.")
+	l.(serverLogger).With(tag.ShardID(1)).Warn("network dial error")
+	l.Error("stopping error")
+	out := buf.String()
+	for _, want := range []string{"running warning", "stopping error"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q: %s", want, out)
+		}
+	}
+	for _, not := range []string{"Failed to poll", "network dial error"} {
+		if strings.Contains(out, not) {
+			t.Errorf("warning %q logged while stopping: %s", not, out)
+		}
+	}
 }
 
 func TestPickFreePortNeverRepeatsWhileHeld(t *testing.T) {

@@ -3,6 +3,7 @@ package devserver
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 
 	"go.temporal.io/server/common/log"
 	"go.temporal.io/server/common/log/tag"
@@ -13,9 +14,16 @@ import (
 // logs thousands of INFO lines during a normal start (shard acquisition,
 // membership, queue processors), none of which help someone running
 // `tawasul dev`, so only WARN and above are passed on.
+//
+// While the server stops (stopping set), its warnings are dropped too: its
+// own shutdown cuts every poll and connection of its internal workers, and
+// each says so ("Failed to poll for task", "network dial error"), a screen
+// of warnings after every Ctrl-C that reports nothing wrong. Errors still
+// pass.
 type serverLogger struct {
-	out   *slog.Logger
-	attrs []slog.Attr // from With; kept as attrs so each record pays for them once
+	out      *slog.Logger
+	attrs    []slog.Attr  // from With; kept as attrs so each record pays for them once
+	stopping *atomic.Bool // nil: never stopping
 }
 
 var (
@@ -24,14 +32,17 @@ var (
 	_ log.SLogWrapper = serverLogger{}
 )
 
-func newServerLogger(out *slog.Logger) serverLogger {
-	return serverLogger{out: out}
+func newServerLogger(out *slog.Logger, stopping *atomic.Bool) serverLogger {
+	return serverLogger{out: out, stopping: stopping}
 }
 
 func (serverLogger) Debug(string, ...tag.Tag) {}
 func (serverLogger) Info(string, ...tag.Tag)  {}
 
 func (l serverLogger) Warn(msg string, tags ...tag.Tag) {
+	if l.stopping != nil && l.stopping.Load() {
+		return
+	}
 	l.emit(slog.LevelWarn, msg, tags)
 }
 
@@ -67,7 +78,7 @@ func (l serverLogger) With(tags ...tag.Tag) log.Logger {
 	for _, t := range tags {
 		attrs = append(attrs, slog.Any(t.Key(), t.Value()))
 	}
-	return serverLogger{out: l.out, attrs: attrs}
+	return serverLogger{out: l.out, attrs: attrs, stopping: l.stopping}
 }
 
 // SLog lets server components that want an *slog.Logger (the Nexus HTTP

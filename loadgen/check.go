@@ -370,22 +370,22 @@ func (ch Checker) once(ctx context.Context, runID string, acc *Accepted) (*Check
 
 	p := &rep.Problems
 	if len(missing) > 0 {
-		*p = append(*p, fmt.Sprintf("%d accepted tickets have no row in the read model", len(missing)))
+		*p = append(*p, fmt.Sprintf("%s %s no row in the read model", Plural(len(missing), "accepted ticket", "accepted tickets"), verb(len(missing), "has", "have")))
 	}
 	if len(extra) > 0 {
-		*p = append(*p, fmt.Sprintf("%d rows of this run were never accepted (created without a 201)", len(extra)))
+		*p = append(*p, fmt.Sprintf("%s of this run %s never accepted (created without a 201)", Plural(len(extra), "row", "rows"), verb(len(extra), "was", "were")))
 	}
 	if len(rep.Duplicates) > 0 {
-		*p = append(*p, fmt.Sprintf("%d duplicates", len(rep.Duplicates)))
+		*p = append(*p, Plural(len(rep.Duplicates), "duplicate", "duplicates"))
 	}
 	if ch.Temporal != nil && rep.Workflows != len(all) {
-		*p = append(*p, fmt.Sprintf("%d of %d tickets have no workflow in Temporal", len(all)-rep.Workflows, len(all)))
+		*p = append(*p, fmt.Sprintf("%d of %d %s no workflow in Temporal", len(all)-rep.Workflows, len(all), verb(len(all)-rep.Workflows, "ticket has", "tickets have")))
 	}
 	if rep.Unstarted > 0 {
-		*p = append(*p, fmt.Sprintf("%d rows still wait for their workflow start", rep.Unstarted))
+		*p = append(*p, fmt.Sprintf("%s still %s for %s workflow start", Plural(rep.Unstarted, "row", "rows"), verb(rep.Unstarted, "waits", "wait"), verb(rep.Unstarted, "its", "their")))
 	}
 	if len(wrong) > 0 {
-		*p = append(*p, fmt.Sprintf("%d tickets did not end in the expected status", len(wrong)))
+		*p = append(*p, fmt.Sprintf("%s did not end in the expected status", Plural(len(wrong), "ticket", "tickets")))
 	}
 	rep.Passed = len(*p) == 0
 	return rep, nil

@@ -3,6 +3,7 @@ package loadgen
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -91,6 +92,14 @@ func TestCheckFinds(t *testing.T) {
 	for what, ok := range want {
 		if !ok {
 			t.Errorf("%s not reported: %+v", what, rep)
+		}
+	}
+	// One of a kind reads as one ("1 row ... was"), not "1 rows ... were".
+	for _, p := range []string{"1 accepted ticket has no row in the read model",
+		"1 row of this run was never accepted (created without a 201)", "3 duplicates",
+		"1 row still waits for its workflow start", "1 ticket did not end in the expected status"} {
+		if !slices.Contains(rep.Problems, p) {
+			t.Errorf("problems %q lack %q", rep.Problems, p)
 		}
 	}
 }

@@ -66,7 +66,7 @@ type Mix struct {
 	EmailShare float64
 }
 
-// DefaultMix follows ../shared/seeds/DIGEST.md where it gives figures and
+// DefaultMix follows docs/seeds-digest.md (the DIGEST) where it gives figures and
 // says so; where it gives none the weights are assumptions, marked as such.
 func DefaultMix() Mix {
 	return Mix{

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -127,19 +128,19 @@ func (rep *Report) finish(rc *Recorder, maxErrors int) {
 		rep.Failures = append(rep.Failures, "no filing was accepted")
 	}
 	if rep.Errors > maxErrors {
-		rep.Failures = append(rep.Failures, fmt.Sprintf("%d errors, more than --max-errors %d", rep.Errors, maxErrors))
+		rep.Failures = append(rep.Failures, fmt.Sprintf("%s, more than --max-errors %d", Plural(rep.Errors, "error", "errors"), maxErrors))
 	}
 	if rep.Check != nil && !rep.Check.Passed {
 		rep.Failures = append(rep.Failures, "end check failed: "+strings.Join(rep.Check.Problems, "; "))
 	}
 	if b := rep.Burst; b != nil && b.NotEscalated > 0 {
-		rep.Failures = append(rep.Failures, fmt.Sprintf("%d burst tickets never escalated", b.NotEscalated))
+		rep.Failures = append(rep.Failures, fmt.Sprintf("%s never escalated", Plural(b.NotEscalated, "burst ticket", "burst tickets")))
 	}
 	if c := rep.Ceiling; c != nil && c.StartErrors+c.LifecycleErrors > 0 {
-		rep.Failures = append(rep.Failures, fmt.Sprintf("ceiling: %d start and %d lifecycle errors", c.StartErrors, c.LifecycleErrors))
+		rep.Failures = append(rep.Failures, fmt.Sprintf("ceiling: %d start and %s", c.StartErrors, Plural(c.LifecycleErrors, "lifecycle error", "lifecycle errors")))
 	}
 	if c := rep.TimerCeiling; c != nil && (c.StartErrors > 0 || c.Fired < c.N) {
-		rep.Failures = append(rep.Failures, fmt.Sprintf("timer ceiling: %d start errors, %d of %d fired", c.StartErrors, c.Fired, c.N))
+		rep.Failures = append(rep.Failures, fmt.Sprintf("timer ceiling: %s, %d of %d fired", Plural(c.StartErrors, "start error", "start errors"), c.Fired, c.N))
 	}
 	rep.Passed = len(rep.Failures) == 0
 }
@@ -195,11 +196,11 @@ func (rep *Report) WritePlain(w io.Writer) {
 	if rep.Filings > 0 {
 		switch {
 		case rep.Mode == ModeSoak:
-			p("load", "%d filings in %.1fs at concurrency ≤%d (target %.1f/s for %.0fs)", rep.Filings, rep.ElapsedSec,
+			p("load", "%s in %.1fs at concurrency ≤%d (target %.1f/s for %.0fs)", Plural(rep.Filings, "filing", "filings"), rep.ElapsedSec,
 				rep.Concurrency, rep.Rate, rep.DurationSec)
 		default:
-			p("load", "%d %s at concurrency %d in %.1fs over %d entities", rep.Filings, unitNoun(rep.ThroughputUnit),
-				rep.Concurrency, rep.ElapsedSec, rep.Entities)
+			p("load", "%s at concurrency %d in %.1fs over %s", unitCount(rep.Filings, rep.ThroughputUnit),
+				rep.Concurrency, rep.ElapsedSec, Plural(rep.Entities, "entity", "entities"))
 		}
 		p("throughput", "%.1f %s", rep.Throughput, rep.ThroughputUnit)
 		p("latency", "%s", latencyLine(rep.Latency))
@@ -222,13 +223,13 @@ func (rep *Report) WritePlain(w io.Writer) {
 		p("", "channels %s", shares(m.Channels))
 		p("", "priorities %s", shares(m.Priorities))
 		p("", "beneficiaries %s", shares(m.Types))
-		p("", "nationality %s; %d entities used", shares(m.Nationality), m.Entities)
+		p("", "nationality %s; %s used", shares(m.Nationality), Plural(m.Entities, "entity", "entities"))
 	}
 	if l := rep.Lifecycle; l != nil {
 		p("fates", "answered %d  objected %d  withdrawn %d", l.Fates[FateAnswered], l.Fates[FateObjected], l.Fates[FateWithdrawn])
 	}
 	if s := rep.Soak; s != nil {
-		p("soak", "achieved %.1f/s of %.1f/s; %d filings left behind schedule", s.AchievedRate, s.TargetRate, s.Behind)
+		p("soak", "achieved %.1f/s of %.1f/s; %s left behind schedule", s.AchievedRate, s.TargetRate, Plural(s.Behind, "filing", "filings"))
 	}
 	if b := rep.Burst; b != nil {
 		how := b.Allowance + " after each filing, 24x7 clock"
@@ -285,8 +286,8 @@ func (rep *Report) WritePlain(w io.Writer) {
 		if c.Deadline.IsZero() {
 			due = "each due a fixed time after its start"
 		}
-		p("ceiling", "Temporal alone, %d bare timers (%s), started at %.1f/s by concurrency %d in %.1fs, task queue %s:",
-			c.N, due, c.StartsPerSec, c.Concurrency, c.StartsEndedSec, c.TaskQueue)
+		p("ceiling", "Temporal alone, %s (%s), started at %.1f/s by concurrency %d in %.1fs, task queue %s:",
+			Plural(c.N, "bare timer", "bare timers"), due, c.StartsPerSec, c.Concurrency, c.StartsEndedSec, c.TaskQueue)
 		p("", "%d fired; lateness %s", c.Fired, latencyLine(c.Lateness))
 		for _, k := range sortedKeys(rep.Ratios) {
 			p("ratio", "%s %.2f", k, rep.Ratios[k])
@@ -342,11 +343,28 @@ func mainOp(rep *Report) string {
 	return "create"
 }
 
-func unitNoun(unit string) string {
+// unitCount is n lifecycles or tickets, as the throughput's unit counts.
+func unitCount(n int, unit string) string {
 	if unit == "lifecycles/s" {
-		return "lifecycles"
+		return Plural(n, "lifecycle", "lifecycles")
 	}
-	return "tickets"
+	return Plural(n, "ticket", "tickets")
+}
+
+// Plural is n with the noun that fits it: "1 entry", "0 entries", "2 entries".
+func Plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+// verb is the singular or plural verb for n subjects ("has"/"have").
+func verb(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func latencyLine(s Stats) string {

@@ -55,7 +55,7 @@ func TestReportFails(t *testing.T) {
 	rec := NewRecorder()
 	rec.Add("create", Result{Attempts: 1, Class: "500", Status: 500})
 	rep := &Report{Mode: ModeIntake, Filings: 1}
-	rep.Check = &CheckReport{Problems: []string{"1 accepted tickets have no row in the read model"}}
+	rep.Check = &CheckReport{Problems: []string{"1 accepted ticket has no row in the read model"}}
 	rep.finish(rec, 0)
 	if rep.Passed || len(rep.Failures) != 3 {
 		t.Fatalf("failures %v", rep.Failures)
@@ -193,5 +193,16 @@ func TestReportIntakeDrain(t *testing.T) {
 	rep.WritePlain(&b)
 	if !strings.Contains(b.String(), "1990 recorded by their workflow, 10 not yet") {
 		t.Errorf("output does not say the drain did not end:\n%s", b.String())
+	}
+}
+
+func TestPlural(t *testing.T) {
+	for _, c := range []struct {
+		n    int
+		want string
+	}{{0, "0 entries"}, {1, "1 entry"}, {2, "2 entries"}} {
+		if got := Plural(c.n, "entry", "entries"); got != c.want {
+			t.Errorf("Plural(%d) = %q, want %q", c.n, got, c.want)
+		}
 	}
 }

@@ -27,26 +27,57 @@ import (
 // report says which, on stdout).
 var errLoadgenFailed = errors.New("load run failed")
 
-const loadgenUsage = `usage: tawasul loadgen MODE --target URL [-n N] [-c C] [flags]
+// loadgenModes says what each mode does, in the order --help lists them.
+var loadgenModes = []struct{ name, what string }{
+	{loadgen.ModeIntake, "file N tickets at concurrency C"},
+	{loadgen.ModeLifecycle, "file, answer and close N tickets (a share objected, a share withdrawn)"},
+	{loadgen.ModeBurst, "file N tickets whose deadlines fall in the same minute; measure escalation lateness"},
+	{loadgen.ModeSoak, "file at --rate per second for --duration"},
+	{loadgen.ModeCeiling, "measure the Temporal server alone (no-op starts, minimal lifecycles)"},
+}
 
-modes:
-  intake     file N tickets at concurrency C
-  lifecycle  file, answer and close N tickets (a share objected, a share withdrawn)
-  burst      file N tickets whose deadlines fall in the same minute; measure escalation lateness
-  soak       file at --rate per second for --duration
-  ceiling    measure the Temporal server alone (no-op starts, minimal lifecycles)
+// loadgenCommand is the usage of `tawasul loadgen` or, with a mode, of that
+// mode alone.
+func loadgenCommand(mode string) command {
+	c, _ := lookupCommand("loadgen")
+	for _, m := range loadgenModes {
+		if m.name == mode {
+			return command{name: "loadgen " + m.name, args: "--target URL [-n N] [-c C] [flags]", what: m.what}
+		}
+	}
+	var b strings.Builder
+	b.WriteString(c.what + "\n\nmodes:\n")
+	for _, m := range loadgenModes {
+		fmt.Fprintf(&b, "  %-10s %s\n", m.name, m.what)
+	}
+	b.WriteString("\n'tawasul loadgen MODE --help' lists the flags of one mode.")
+	c.what = b.String()
+	return c
+}
 
-`
+// hideOtherModes hides the flags whose help starts with another mode's
+// name ("soak: ..."), so a mode's --help lists what applies to it.
+func hideOtherModes(fs *pflag.FlagSet, mode string) {
+	fs.VisitAll(func(f *pflag.Flag) {
+		for _, m := range loadgenModes {
+			if m.name != mode && strings.HasPrefix(f.Usage, m.name+":") {
+				_ = fs.MarkHidden(f.Name)
+			}
+		}
+	})
+}
 
 // loadgenFlags adds the load generator's flags to the configuration flags,
 // so the Temporal address, namespace and database come from the same
 // tawasul.yaml / TAWASUL_* / flags as every other command.
 func loadgenFlags() *pflag.FlagSet {
 	fs := config.Flags("loadgen")
-	fs.Usage = func() {
-		fmt.Fprint(os.Stderr, loadgenUsage)
-		fs.PrintDefaults()
+	// The dev server's own flags mean nothing to a load run: hidden from
+	// its --help (still accepted, as before).
+	for _, name := range []string{"addr", "memory", "demo", "temporal-port", "ui-port"} {
+		_ = fs.MarkHidden(name)
 	}
+	fs.Lookup("log-level").DefValue = "warn" // see runLoadgen: info lines would break the progress bar
 	fs.String("target", "http://127.0.0.1:8080", "base URL of the running system's HTTP API (several, comma-separated: taken in turn, a retry goes to the next)")
 	fs.IntP("count", "n", 100, "tickets (or lifecycles) to run")
 	fs.IntP("concurrency", "c", 8, "requests in flight at once")
@@ -56,7 +87,7 @@ func loadgenFlags() *pflag.FlagSet {
 	fs.String("run-id", "", "names this run's markers and keys (default: random)")
 	fs.String("token", "", "staff token that files tickets (or TAWASUL_LOADGEN_TOKEN)")
 	fs.String("admin-token", "", "admin token: policies, answers, checks (or TAWASUL_LOADGEN_ADMIN_TOKEN)")
-	fs.String("tokens-file", "", "dev-tokens.json of `tawasul dev`: agent files, admin and coordinators answer")
+	fs.String("tokens-file", "", "the dev-tokens.json `FILE` written by tawasul dev (data/dev-tokens.json): its agent files, its admin and coordinators answer")
 	fs.Float64("objections", 0.15, "lifecycle: share of tickets objected to after the answer")
 	fs.Float64("withdrawals", 0.10, "lifecycle: share of tickets withdrawn before any answer")
 	fs.Duration("objection-window", 0, "lifecycle: save a policy with this objection window so answered tickets close in the run")
@@ -77,12 +108,21 @@ func loadgenFlags() *pflag.FlagSet {
 
 func runLoadgen(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := loadgenFlags()
-	if err := fs.Parse(args); err != nil {
+	// The mode is known before the flags are parsed so that
+	// `loadgen burst --help` describes burst.
+	mode := ""
+	for _, a := range args {
+		if slices.Contains(loadgen.Modes, a) {
+			mode = a
+			hideOtherModes(fs, mode)
+			break
+		}
+	}
+	if err := parseFlags(fs, loadgenCommand(mode), args, stdout); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 || !slices.Contains(loadgen.Modes, fs.Arg(0)) {
-		fs.Usage()
-		return fmt.Errorf("loadgen: want one mode of %s", strings.Join(loadgen.Modes, ", "))
+		return usageError("loadgen: want one mode of %s (run 'tawasul loadgen --help')", strings.Join(loadgen.Modes, ", "))
 	}
 	cfg, err := config.Load(fs)
 	if err != nil {

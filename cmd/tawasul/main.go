@@ -21,6 +21,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -30,62 +32,156 @@ import (
 	"github.com/tawasul/tawasul/app"
 	"github.com/tawasul/tawasul/config"
 	"github.com/tawasul/tawasul/devserver"
+	"github.com/tawasul/tawasul/loadgen"
 	"github.com/tawasul/tawasul/logging"
 	"github.com/tawasul/tawasul/store"
 )
 
-const usage = `usage: tawasul <command> [flags]
+// command is one of tawasul's commands: its name, what follows the name in
+// its usage line, and one line on what it does. The table is the one place
+// the command list lives, so the overview and each command's --help agree.
+type command struct {
+	name, args, what string
+}
 
-commands:
-  dev           run everything in one process (embedded Temporal on SQLite, worker, API, Web UI)
-  api           run the HTTP API against an external Temporal and database
-  worker        run the Temporal worker against an external Temporal and database
-  migrate       apply pending read-model migrations
-  seed          load the bundled organization and the default SLA policy (--demo-faq: the demo FAQ bank too)
-  namespace     register the configured Temporal namespace if it does not exist
-  audit verify  check the audit log's hash chain (exits 1 and names the first broken entry)
-  hash-token    print the SHA-256 of a token for auth.tokens[].hash
-  create-admin  create an administrator account (the first one); the password is read from stdin
-  loadgen       drive a running system with realistic load and check nothing was lost
+var commands = []command{
+	{"dev", "[flags]", "run everything in one process (embedded Temporal on SQLite, worker, API, Web UI)"},
+	{"api", "--db DSN [flags]", "run the HTTP API against an external Temporal and database"},
+	{"worker", "--db DSN [flags]", "run the Temporal worker against an external Temporal and database"},
+	{"migrate", "--db DSN [flags]", "apply pending read-model migrations"},
+	{"seed", "--db DSN [--demo-faq] [flags]", "load the bundled organization and the default SLA policy (--demo-faq: the demo FAQ bank too)"},
+	{"namespace", "[--temporal-address HOST:PORT] [flags]", "register the configured Temporal namespace if it does not exist"},
+	{"audit verify", "--db DSN [flags]", "check the audit log's hash chain (exits 1 and names the first broken entry)"},
+	{"hash-token", "TOKEN", "print the SHA-256 of a token for auth.tokens[].hash (a token starting with '-' goes after --)"},
+	{"create-admin", "--db DSN --username U --name N < password-file", "create an administrator account (the first one); the password is the first line of stdin"},
+	{"loadgen", "MODE --target URL [-n N] [-c C] [flags]", "drive a running system with realistic load and check nothing was lost"},
+}
 
-Run 'tawasul <command> --help' for the flags.
-`
+func lookupCommand(name string) (command, bool) {
+	for _, c := range commands {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return command{}, false
+}
+
+// usage is the overview printed by `tawasul help`.
+func usage() string {
+	var b strings.Builder
+	b.WriteString("usage: tawasul <command> [flags]\n\ncommands:\n")
+	w := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %s\t%s\n", c.name, c.what)
+	}
+	w.Flush()
+	b.WriteString("\nRun 'tawasul help <command>' (or 'tawasul <command> --help') for its flags and defaults.\n")
+	return b.String()
+}
+
+// usageErr: the command line itself is wrong (an unknown command, a missing
+// argument); exit 2 with a short hint, as shells and make expect.
+type usageErr struct{ msg string }
+
+func (e usageErr) Error() string { return e.msg }
+
+// usageError is a wrong command line, with the way to the right one.
+func usageError(format string, a ...any) error {
+	return usageErr{fmt.Sprintf(format, a...)}
+}
 
 func main() {
-	if len(os.Args) < 2 {
-		fmt.Fprint(os.Stderr, usage)
-		os.Exit(2)
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1], os.Args[2:]); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			os.Exit(0)
+	code := cli(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// cli runs one command line and returns the process's exit code: 0 for a
+// command that did its work (a dev system stopped by Ctrl-C included) or
+// help that was asked for, 1 for a failure, 2 for a wrong command line.
+func cli(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage())
+		return 2
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "help", "--help", "-h":
+		if len(rest) == 0 {
+			fmt.Fprint(stdout, usage())
+			return 0
 		}
-		if errors.Is(err, errAuditBroken) || errors.Is(err, errLoadgenFailed) {
-			os.Exit(1) // already reported on stdout
-		}
-		fmt.Fprintln(os.Stderr, "tawasul:", err)
-		os.Exit(1)
+		// `tawasul help audit verify` is `tawasul audit verify --help`.
+		cmd, rest = rest[0], append(slices.Clone(rest[1:]), "--help")
+	}
+	err := run(ctx, cmd, rest, stdout, stderr)
+	switch {
+	case err == nil, errors.Is(err, pflag.ErrHelp):
+		return 0
+	case errors.Is(err, errAuditBroken), errors.Is(err, errLoadgenFailed):
+		return 1 // already reported on stdout
+	case errors.As(err, new(usageErr)):
+		fmt.Fprintln(stderr, "tawasul:", err)
+		return 2
+	}
+	fmt.Fprintln(stderr, "tawasul:", err)
+	return 1
+}
+
+// parseFlags parses a command's flags. --help and -h print the command's
+// usage, flags and built-in defaults on stdout (they were asked for) and
+// return pflag.ErrHelp; a wrong flag is a usage error naming the way to the
+// help, not a screen of flags on stderr.
+func parseFlags(fs *pflag.FlagSet, c command, args []string, stdout io.Writer) error {
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	if errors.Is(err, pflag.ErrHelp) {
+		writeCommandHelp(stdout, fs, c)
+		return err
+	}
+	if err != nil {
+		return usageError("%s: %v (run 'tawasul %s --help')", c.name, err, c.name)
+	}
+	return nil
+}
+
+func writeCommandHelp(out io.Writer, fs *pflag.FlagSet, c command) {
+	fmt.Fprintf(out, "usage: tawasul %s %s\n\n%s\n", c.name, c.args, c.what)
+	if flags := fs.FlagUsages(); flags != "" {
+		fmt.Fprintf(out, "\nflags (defaults are the built-in ones; tawasul.yaml and TAWASUL_* change them):\n%s", flags)
 	}
 }
 
-func run(ctx context.Context, cmd string, args []string) error {
-	if cmd == "hash-token" {
-		if len(args) != 1 {
-			return errors.New("usage: tawasul hash-token TOKEN")
+func run(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) error {
+	switch cmd {
+	case "hash-token":
+		c, _ := lookupCommand(cmd)
+		fs := pflag.NewFlagSet(cmd, pflag.ContinueOnError)
+		if err := parseFlags(fs, c, args, stdout); err != nil {
+			return err
 		}
-		fmt.Println(app.HashToken(args[0]))
+		if fs.NArg() != 1 {
+			return usageError("usage: tawasul %s %s", c.name, c.args)
+		}
+		fmt.Fprintln(stdout, app.HashToken(fs.Arg(0)))
 		return nil
-	}
-	if cmd == "loadgen" {
-		return runLoadgen(ctx, args, os.Stdout, os.Stderr)
-	}
-	if cmd == "audit" {
+	case "loadgen":
+		return runLoadgen(ctx, args, stdout, stderr)
+	case "audit":
+		if len(args) > 0 && (args[0] == "--help" || args[0] == "-h") {
+			fmt.Fprint(stdout, "usage: tawasul audit verify --db DSN [flags]\n\nsubcommands:\n  verify  check the audit log's hash chain\n")
+			return pflag.ErrHelp
+		}
 		if len(args) == 0 || args[0] != "verify" {
-			return errors.New("usage: tawasul audit verify --db DSN")
+			return usageError("usage: tawasul audit verify --db DSN (run 'tawasul audit verify --help')")
 		}
 		cmd, args = "audit verify", args[1:]
+	}
+	c, ok := lookupCommand(cmd)
+	if !ok {
+		return usageError("unknown command %q (run 'tawasul help' for the commands)", cmd)
 	}
 	fs := config.Flags(cmd)
 	if cmd == "create-admin" {
@@ -99,14 +195,17 @@ func run(ctx context.Context, cmd string, args []string) error {
 		fs.Duration("retention", defaultRetention, "how long closed workflows stay in Temporal (new namespace only)")
 		fs.Duration("wait", 30*time.Second, "how long to wait for a new namespace to take requests")
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, c, args, stdout); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError("%s: unexpected argument %q (run 'tawasul %s --help')", cmd, fs.Arg(0), cmd)
 	}
 	cfg, err := config.Load(fs)
 	if err != nil {
 		return err
 	}
-	log := logging.New(os.Stderr, cfg.Log.Level, cfg.Log.Format)
+	log := logging.New(stderr, cfg.Log.Level, cfg.Log.Format)
 	slog.SetDefault(log)
 	if cfg.Debug.PprofAddr != "" {
 		_, stop, err := servePprof(cfg.Debug.PprofAddr, log)
@@ -118,7 +217,7 @@ func run(ctx context.Context, cmd string, args []string) error {
 
 	switch cmd {
 	case "dev":
-		return runDev(ctx, cfg, log)
+		return runDev(ctx, cfg, log, stdout)
 	case "api", "worker":
 		if cfg.Database.DSN == "" {
 			return errors.New("--db (or database.dsn / TAWASUL_DATABASE_DSN) is required")
@@ -173,23 +272,21 @@ func run(ctx context.Context, cmd string, args []string) error {
 			return err
 		}
 		defer tc.Close()
-		return ensureNamespace(ctx, tc, cfg.Temporal.Namespace, retention, wait, os.Stdout)
+		return ensureNamespace(ctx, tc, cfg.Temporal.Namespace, retention, wait, stdout)
 	case "create-admin":
 		if cfg.Database.DSN == "" {
 			return errors.New("--db (or database.dsn / TAWASUL_DATABASE_DSN) is required")
 		}
 		username, _ := fs.GetString("username")
 		name, _ := fs.GetString("name")
-		return createAdmin(ctx, cfg.Database.DSN, username, name, os.Stdin, os.Stdout)
+		return createAdmin(ctx, cfg.Database.DSN, username, name, os.Stdin, stdout)
 	case "audit verify":
 		if cfg.Database.DSN == "" {
 			return errors.New("--db (or database.dsn / TAWASUL_DATABASE_DSN) is required")
 		}
-		return auditVerify(ctx, cfg.Database.DSN, os.Stdout)
-	default:
-		fmt.Fprint(os.Stderr, usage)
-		return fmt.Errorf("unknown command %q", cmd)
+		return auditVerify(ctx, cfg.Database.DSN, stdout)
 	}
+	return usageError("unknown command %q (run 'tawasul help' for the commands)", cmd)
 }
 
 // openMigrated opens the read model without migrating it, refusing one with
@@ -205,7 +302,7 @@ func openMigrated(ctx context.Context, dsn string) (*store.Store, error) {
 		return nil, err
 	} else if n > 0 {
 		_ = s.Close()
-		return nil, fmt.Errorf("%d read-model migration(s) pending: run 'tawasul migrate' first", n)
+		return nil, fmt.Errorf("%s pending: run 'tawasul migrate' first", loadgen.Plural(n, "read-model migration", "read-model migrations"))
 	}
 	return s, nil
 }
@@ -229,11 +326,11 @@ func auditVerify(ctx context.Context, dsn string, out io.Writer) error {
 		fmt.Fprintf(out, "audit chain broken at entry %d\n", broken)
 		return errAuditBroken
 	}
-	fmt.Fprintf(out, "audit chain intact: %d entries\n", checked)
+	fmt.Fprintf(out, "audit chain intact: %s\n", loadgen.Plural(checked, "entry", "entries"))
 	return nil
 }
 
-func runDev(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
 	if !cfg.Memory {
 		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 			return fmt.Errorf("creating data dir: %w", err)
@@ -279,12 +376,12 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	defer a.Close()
 
-	printBanner(cfg, srv, a.Addr(), demo)
+	printBanner(stdout, cfg, srv, a.Addr(), demo)
 	return a.Run(ctx)
 }
 
-func printBanner(cfg config.Config, srv *devserver.Server, addr string, demo []app.DevToken) {
-	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+func printBanner(out io.Writer, cfg config.Config, srv *devserver.Server, addr string, demo []app.DevToken) {
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(w, "\nTawasul dev — تواصل\n")
 	fmt.Fprintf(w, "  API\thttp://%s/api/v1  (health: /healthz, /readyz)\n", addr)
 	fmt.Fprintf(w, "  Temporal\t%s  namespace %s\n", srv.FrontendHostPort(), srv.Namespace())
