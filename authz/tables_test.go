@@ -56,7 +56,7 @@ var tableTickets = []struct {
 	// med: deep in SEC-UNI's subtree, another filer and beneficiary.
 	{"med", authz.Ticket{Entity: "KSU-MED", ResponsibleEntity: "KSU-MED", FiledByID: "agent-2", BeneficiaryMobile: mobileB}},
 	// review: KSU's answer under objection, reviewed by the sector.
-	{"review", authz.Ticket{Entity: "KSU", ResponsibleEntity: "SEC-UNI", FiledByID: "agent-1", BeneficiaryMobile: mobileA}},
+	{"review", authz.Ticket{Entity: "KSU", ResponsibleEntity: "SEC-UNI", FiledByID: "agent-1", BeneficiaryMobile: mobileA, Round: 1}},
 	// climbed: KSU's ticket escalated to the sector official's rung.
 	{"climbed", authz.Ticket{Entity: "KSU", ResponsibleEntity: "KSU", EscalationLevel: 3, EscalationRole: domain.RoleSectorOfficial, FiledByID: "agent-1", BeneficiaryMobile: mobileA}},
 	// top: KSU's ticket escalated to the supervisor's rung.
@@ -70,7 +70,8 @@ var tableTickets = []struct {
 
 // decisionTables is, for every action, the decision for each subject
 // (rows, in tableSubjects' order) on each ticket (columns, in
-// tableTickets' order): A allowed, F forbidden (403), H hidden (404). Every
+// tableTickets' order): A allowed, F forbidden (403), N not responsible
+// (403 not_responsible), H hidden (404). Every
 // cell is written out, so a rule that lets one more subject through, or one
 // fewer, changes a letter.
 var decisionTables = map[authz.Action]string{
@@ -416,9 +417,9 @@ var decisionTables = map[authz.Action]string{
 		supervisor   F   F   F      F       A   F   F
 		auditor      F   F   F      F       F   F   F
 		minister     F   F   F      F       F   F   F
-		coordKSU     A   H   F      A       A   H   H
-		managerKSU   A   H   F      A       A   H   H
-		headKSU      A   H   F      A       A   H   H
+		coordKSU     A   H   N      A       A   H   H
+		managerKSU   A   H   N      A       A   H   H
+		headKSU      A   H   N      A       A   H   H
 		coordSEC     H   H   A      H       H   H   H
 		official     F   F   A      A       A   F   H
 		officialEDU  H   H   H      H       H   F   F
@@ -514,7 +515,7 @@ func TestDecideTables(t *testing.T) {
 				t.Fatalf("%s: row %d is %q, want subject %q and %d cells", act, i, lines[i+1], s.name, len(tableTickets))
 			}
 			for j, tk := range tableTickets {
-				want, ok := map[string]authz.Decision{"A": authz.Allowed, "F": authz.Forbidden, "H": authz.Hidden}[row[j+1]]
+				want, ok := map[string]authz.Decision{"A": authz.Allowed, "F": authz.Forbidden, "N": authz.NotResponsible, "H": authz.Hidden}[row[j+1]]
 				if !ok {
 					t.Fatalf("%s: cell %q of %s on %s", act, row[j+1], s.name, tk.name)
 				}
