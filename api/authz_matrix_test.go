@@ -812,6 +812,10 @@ func newMatrix(t *testing.T) *matrix {
 		o.status, o.round, o.responsible = domain.StatusReopened, 1, "SEC-UNI"
 	})
 	mk("another beneficiary's", "KSU", func(o *mxObject) { o.owner = "B" })
+	// Filed inside SEC-UNI and now held outside it (a transfer changes only
+	// the responsible entity): SEC-UNI's official still reads it, but may no
+	// longer transfer or answer it.
+	mk("filed in the sector, transferred out", "KSU", func(o *mxObject) { o.responsible = "EDU-RIY" })
 
 	m.targets = []*mxObject{{name: "filed to KSU", entity: "KSU"}, {name: "filed to EDU-RIY", entity: "EDU-RIY"}}
 

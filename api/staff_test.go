@@ -612,3 +612,43 @@ func TestCurrentPolicyMissing(t *testing.T) {
 	f := newFixtureOpts(t, false)
 	f.do(req{method: "GET", path: "/api/v1/policies/current", token: testTokens["admin"]}).expectProblem(http.StatusNotFound, codeNotFound)
 }
+
+// The entity whose answer is under objection, which still sees the review
+// held above it, is told why it may not answer: 403 not_responsible, as the
+// README, the OpenAPI document and the architecture note say (it was 403
+// forbidden, and only the workflow gave the code, when a review was handed
+// back). Whoever may not answer for another reason stays forbidden; the
+// sector holding the review answers.
+func TestReviewRefusesTheAnsweringEntity(t *testing.T) {
+	f := newFixture(t)
+	c := f.file("")
+	row, err := f.store.GetTicket(context.Background(), c.Number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.ApplyChange(context.Background(), store.TicketChange{
+		Number: c.Number, Version: 1, Status: domain.StatusReopened, ResponsibleEntity: "SEC-UNI",
+		PolicyVersion: row.PolicyVersion, Round: 1, SLADueAt: row.SLADueAt,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var updates int
+	f.tc.update = func(client.UpdateWorkflowOptions) (any, error) { updates++; return stateFor(c.Number), nil }
+	path := "/api/v1/tickets/" + c.Number + "/responses"
+	answer := func(who string) resp {
+		return f.do(req{method: "POST", path: path, token: testTokens[who], body: map[string]any{"message": "x"}})
+	}
+	for _, who := range []string{"coord-ksu", "manager-ksu", "head-ksu"} {
+		if p := answer(who).expectProblem(http.StatusForbidden, codeNotResponsible); p.Title == "" {
+			t.Errorf("%s: a not_responsible problem without its text", who)
+		}
+	}
+	for _, who := range []string{"auditor", "supervisor"} {
+		answer(who).expectProblem(http.StatusForbidden, codeForbidden)
+	}
+	answer("coord-edu").expectProblem(http.StatusNotFound, codeNotFound)
+	if updates != 0 {
+		t.Fatalf("%d refused answers reached the workflow", updates)
+	}
+	answer("sector-uni").expect(http.StatusOK)
+}

@@ -83,18 +83,21 @@ func (a *API) authorize(ctx context.Context, actor workflows.Actor, act authz.Ac
 
 // authorizeFor is authorize for any subject, a beneficiary's included: what
 // the subject may not even see is not found, what it may see but not do is
-// forbidden.
+// forbidden (with the policy's reason when it gives one). Only Allowed
+// passes, so a decision added to authz refuses until it is mapped here.
 func (a *API) authorizeFor(ctx context.Context, s authz.Subject, act authz.Action, t store.Ticket) error {
 	d, err := a.decideFor(ctx, s, act, t)
 	switch {
 	case err != nil:
 		return err
+	case d == authz.Allowed:
+		return nil
 	case d == authz.Hidden:
 		return problem(http.StatusNotFound, codeNotFound)
-	case d == authz.Forbidden:
-		return problem(http.StatusForbidden, codeForbidden)
+	case d == authz.NotResponsible:
+		return problem(http.StatusForbidden, codeNotResponsible)
 	}
-	return nil
+	return problem(http.StatusForbidden, codeForbidden)
 }
 
 // getTicket is the staff view of one ticket: all of it, with its timeline.

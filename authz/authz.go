@@ -39,6 +39,8 @@ type Ticket struct {
 	BeneficiaryMobile string
 	AssignedTo        string
 	FollowUpEntity    string // the entity of an open quality follow-up
+	// Round is 1 while an objection's review is open (0 before it).
+	Round int
 }
 
 // Action is what the subject wants to do.
@@ -103,16 +105,24 @@ func AttachmentRead(purpose domain.AttachmentPurpose, public bool) Action {
 
 // Decision is the answer. Hidden (out of read scope) must be answered exactly
 // like a missing ticket (404), so scope reveals nothing about what exists;
-// Forbidden (visible, but not this action) answers 403.
+// Forbidden (visible, but not this action) answers 403. NotResponsible is a
+// Forbidden that says why: the staff of an entity that still sees a ticket
+// under an objection's review, held by another entity, may not answer it —
+// in the first place the entity whose answer is under objection (403
+// not_responsible, the code the workflow gives the same refusal when the
+// review has been handed back to that entity).
 type Decision int
 
 const (
 	Hidden Decision = iota
 	Forbidden
+	NotResponsible
 	Allowed
 )
 
-func (d Decision) String() string { return [...]string{"hidden", "forbidden", "allowed"}[d] }
+func (d Decision) String() string {
+	return [...]string{"hidden", "forbidden", "not_responsible", "allowed"}[d]
+}
 
 // Hierarchy is where entities sit; Parent of the root is "".
 type Hierarchy interface {
@@ -192,10 +202,16 @@ func Decide(s Subject, act Action, t Ticket, h Hierarchy) Decision {
 		ok = (s.Role.ValidStaff() && s.Role != domain.RoleAuditor) ||
 			(s.Role == domain.RoleBeneficiary && !s.CodeOnly)
 	}
-	if !ok {
-		return Forbidden
+	switch {
+	case ok:
+		return Allowed
+	case act == Respond && t.Round > 0 && EntityScoped(s.Role):
+		// It sees the review through its entity (filed to it, or in its
+		// sector) but does not hold it: the entity whose answer is under
+		// objection, or one standing with it.
+		return NotResponsible
 	}
-	return Allowed
+	return Forbidden
 }
 
 // sees is the read rule.

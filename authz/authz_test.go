@@ -30,7 +30,7 @@ func TestDecide(t *testing.T) {
 	atSupervisor := atKSU
 	atSupervisor.EscalationLevel, atSupervisor.EscalationRole = 4, domain.RoleSupervisor
 	review := atKSU
-	review.ResponsibleEntity = "SEC-UNI"
+	review.ResponsibleEntity, review.Round = "SEC-UNI", 1
 	benA := authz.Subject{Role: domain.RoleBeneficiary, Mobile: "+966500000001"}
 	codeA := authz.Subject{Role: domain.RoleBeneficiary, Mobile: "+966500000001", CodeOnly: true}
 
@@ -45,7 +45,7 @@ func TestDecide(t *testing.T) {
 		{"coordinator of another entity: hidden", sub(domain.RoleCoordinator, "EDU-RYD"), authz.Read, atKSU, authz.Hidden},
 		{"coordinator of a parent does not see a child entity", sub(domain.RoleCoordinator, "KSU"), authz.Read, deep, authz.Hidden},
 		{"filed-to entity still reads a review held above", sub(domain.RoleCoordinator, "KSU"), authz.Read, review, authz.Allowed},
-		{"...but cannot answer it", sub(domain.RoleCoordinator, "KSU"), authz.Respond, review, authz.Forbidden},
+		{"...but cannot answer it: not responsible", sub(domain.RoleCoordinator, "KSU"), authz.Respond, review, authz.NotResponsible},
 		{"sector coordinator answers the review", sub(domain.RoleCoordinator, "SEC-UNI"), authz.Respond, review, authz.Allowed},
 		{"sector official reads deep in the subtree", sub(domain.RoleSectorOfficial, "SEC-UNI"), authz.Read, deep, authz.Allowed},
 		{"sector official of another sector: hidden", sub(domain.RoleSectorOfficial, "SEC-EDU"), authz.Read, atKSU, authz.Hidden},

@@ -436,7 +436,9 @@ func afterFault(t *testing.T, tc client.Client, st *store.Store, runID string, n
 	checkWorkflowCount(t, tc, n)
 }
 
-// waitRows waits until the run has at least want rows, or the load ends.
+// waitRows waits until the run has at least want rows. A load that ends
+// first fails the test: a kill after it would prove nothing about a kill
+// during a load.
 func waitRows(t *testing.T, st *store.Store, runID string, want int, loadDone <-chan struct{}) {
 	t.Helper()
 	for {
@@ -449,7 +451,7 @@ func waitRows(t *testing.T, st *store.Store, runID string, want int, loadDone <-
 		}
 		select {
 		case <-loadDone:
-			return
+			t.Fatalf("the load ended with %d of the %d rows awaited before the kill", len(rows), want)
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
@@ -486,6 +488,15 @@ func TestFaultWorkerSIGKILLDuringLoad(t *testing.T) {
 		worker.kill()
 		if ps := worker.cmd.ProcessState; ps == nil || ps.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
 			t.Fatalf("worker did not die by SIGKILL: %v", ps)
+		}
+		// The load cannot finish without a worker (its last steps are
+		// actions the workflow decides), so one still running now was
+		// running when the kill landed; one done now may have been done
+		// before it.
+		select {
+		case <-loadDone:
+			t.Fatalf("the load had ended when kill %d landed", k)
+		default:
 		}
 		// Long enough for actions to meet no worker and time out.
 		time.Sleep(2 * time.Second)
