@@ -68,7 +68,7 @@ func TestAuditPolicyCreated(t *testing.T) {
 	r.expect(http.StatusOK)
 	var cur map[string]any
 	r.json(&cur)
-	cur["reason"] = "  تمديد مهلة الاعتراض‏ "
+	cur["reason"] = "  تمديد مهلة الاعتراض\u200f "
 	f.do(req{method: "PUT", path: "/api/v1/policies", token: testTokens["admin"], body: cur}).expect(http.StatusCreated)
 	es := f.auditLog()
 	if len(es) != 1 {
