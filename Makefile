@@ -9,7 +9,7 @@ DATA_DIR ?= ./data
 # More flags for `make run`: make run ARGS='--addr 127.0.0.1:9080 --ui-port -1'
 ARGS ?=
 
-.PHONY: run test build bench bench-pg vet faults
+.PHONY: run test build bench bench-pg vet faults lint
 
 # run builds bin/tawasul and execs it in place of the recipe's shell, so
 # Ctrl-C reaches the binary itself, which stops cleanly and exits 0. (`go
@@ -23,9 +23,23 @@ build:
 
 # -p 2: two packages at a time (two cores); the end-to-end package starts its own
 # Temporal servers and is the long pole.
-test:
+test: lint
 	$(GO) vet ./...
 	$(GO) test -count=1 -p 2 -timeout 20m ./...
+
+# The linters are go.mod's tools, at the versions it pins. Formatting: gofmt,
+# and goimports with this module's imports grouped after the others'.
+# staticcheck's default checks. workflowcheck: the workflows stay deterministic
+# (no time.Now, goroutines, map ranges... outside the SDK's replacements).
+lint:
+	@fmt="$$("$$($(GO) env GOROOT)/bin/gofmt" -l .)" || exit 1; \
+	imp="$$($(GO) tool goimports -local github.com/tawasul/tawasul -l .)" || exit 1; \
+	if [ -n "$$fmt$$imp" ]; then \
+		echo "not formatted (go tool goimports -local github.com/tawasul/tawasul -w FILE):"; \
+		printf '%s\n' $$fmt $$imp | sort -u; exit 1; \
+	fi
+	$(GO) tool staticcheck ./...
+	$(GO) tool workflowcheck ./workflows/...
 
 # The short form of these tests runs in `make test`; this is the long one.
 faults:

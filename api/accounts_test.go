@@ -167,14 +167,14 @@ func TestPasswordChangeRevokesAll(t *testing.T) {
 	f := loginFixture(t)
 	a := f.mustLogin("nora", goodPassword)
 	b := f.mustLogin("nora", goodPassword)
-	change := func(tok, cur, nw string) resp {
-		return f.do(req{method: "POST", path: "/api/v1/auth/password", token: tok,
-			body: map[string]any{"current_password": cur, "new_password": nw}})
+	change := func(tok, cur, nw string) req {
+		return req{method: "POST", path: "/api/v1/auth/password", token: tok,
+			body: map[string]any{"current_password": cur, "new_password": nw}}
 	}
-	change(a.AccessToken, goodPassword, "short").expectProblem(http.StatusUnprocessableEntity, codeValidation)
-	change(a.AccessToken, "wrong current password", "a brand new passphrase").expectProblem(http.StatusUnauthorized, codeInvalidCredentials)
-	change(testTokens["admin"], goodPassword, "a brand new passphrase").expectProblem(http.StatusForbidden, codeNotAnAccount)
-	change(a.AccessToken, goodPassword, "a brand new passphrase").expect(http.StatusNoContent)
+	f.do(change(a.AccessToken, goodPassword, "short").outsideContract()).expectProblem(http.StatusUnprocessableEntity, codeValidation)
+	f.do(change(a.AccessToken, "wrong current password", "a brand new passphrase")).expectProblem(http.StatusUnauthorized, codeInvalidCredentials)
+	f.do(change(testTokens["admin"], goodPassword, "a brand new passphrase")).expectProblem(http.StatusForbidden, codeNotAnAccount)
+	f.do(change(a.AccessToken, goodPassword, "a brand new passphrase")).expect(http.StatusNoContent)
 	for _, tp := range []tokenPair{a, b} {
 		f.do(req{method: "GET", path: "/api/v1/policies/current", token: tp.AccessToken}).expectProblem(http.StatusUnauthorized, codeUnauthorized)
 		f.do(req{method: "POST", path: "/api/v1/auth/refresh", body: map[string]any{"refresh_token": tp.RefreshToken}}).
@@ -187,12 +187,12 @@ func TestPasswordChangeRevokesAll(t *testing.T) {
 func TestAdminAccounts(t *testing.T) {
 	f := loginFixture(t)
 	admin := testTokens["admin"]
-	create := func(tok string, body map[string]any) resp {
-		return f.do(req{method: "POST", path: "/api/v1/accounts", token: tok, body: body})
+	create := func(tok string, body map[string]any) req {
+		return req{method: "POST", path: "/api/v1/accounts", token: tok, body: body}
 	}
 	body := map[string]any{"username": "Sami.Q", "name": "سامي", "role": "coordinator", "entity": "EDU-RIY", "password": goodPassword}
-	create(testTokens["coord-ksu"], body).expectProblem(http.StatusForbidden, codeForbidden)
-	r := create(admin, body)
+	f.do(create(testTokens["coord-ksu"], body)).expectProblem(http.StatusForbidden, codeForbidden)
+	r := f.do(create(admin, body))
 	r.expect(http.StatusCreated)
 	var out accountOut
 	r.json(&out)
@@ -202,9 +202,9 @@ func TestAdminAccounts(t *testing.T) {
 	if strings.Contains(r.Body.String(), "argon2") {
 		t.Fatal("the answer carries the password hash")
 	}
-	create(admin, map[string]any{"username": "SAMI.q", "role": "agent", "password": goodPassword}).
+	f.do(create(admin, map[string]any{"username": "SAMI.q", "role": "agent", "password": goodPassword})).
 		expectProblem(http.StatusConflict, codeAccountExists)
-	p := create(admin, map[string]any{"username": "x y", "role": "coordinator", "entity": "NOPE", "password": "short"}).
+	p := f.do(create(admin, map[string]any{"username": "x y", "role": "coordinator", "entity": "NOPE", "password": "short"}).outsideContract()).
 		expectProblem(http.StatusUnprocessableEntity, codeValidation)
 	var fields []string
 	for _, e := range p.Errors {
@@ -215,9 +215,9 @@ func TestAdminAccounts(t *testing.T) {
 			t.Errorf("errors %v lack %s", fields, want)
 		}
 	}
-	create(admin, map[string]any{"username": "k", "role": "entity_head", "password": goodPassword}).
+	f.do(create(admin, map[string]any{"username": "k", "role": "entity_head", "password": goodPassword})).
 		expectProblem(http.StatusUnprocessableEntity, codeValidation)
-	create(admin, map[string]any{"username": "k", "role": "beneficiary", "password": goodPassword}).
+	f.do(create(admin, map[string]any{"username": "k", "role": "beneficiary", "password": goodPassword}).outsideContract()).
 		expectProblem(http.StatusUnprocessableEntity, codeValidation)
 
 	// A role change holds from the next request, and is audited.

@@ -218,7 +218,7 @@ func TestBeneficiaryCodeAnswersAlike(t *testing.T) {
 func TestBeneficiaryCodeBadInput(t *testing.T) {
 	f := newFixture(t, func(o *Options) { o.LoginPerMinute = 100 })
 	post := func(path string, body any, lang string) resp {
-		return f.do(req{method: "POST", path: path, body: body, headers: map[string]string{"Accept-Language": lang}})
+		return f.do(req{offContract: true, method: "POST", path: path, body: body, headers: map[string]string{"Accept-Language": lang}})
 	}
 	const code, session = "/api/v1/beneficiary/code", "/api/v1/beneficiary/session"
 	for _, tc := range []struct {
@@ -460,7 +460,7 @@ func TestBeneficiaryListsOwnTickets(t *testing.T) {
 	theirs := f.do(req{method: "GET", path: "/api/v1/beneficiary/tickets/" + bNumber, token: token})
 	theirs.expectProblem(http.StatusNotFound, codeNotFound)
 	sameAnswer(t, "another's vs missing", theirs, f.do(req{method: "GET", path: "/api/v1/beneficiary/tickets/2026-999999", token: token}))
-	sameAnswer(t, "another's vs malformed", theirs, f.do(req{method: "GET", path: "/api/v1/beneficiary/tickets/nonsense", token: token}))
+	sameAnswer(t, "another's vs malformed", theirs, f.do(req{offContract: true, method: "GET", path: "/api/v1/beneficiary/tickets/nonsense", token: token}))
 
 	// B sees B's ticket only.
 	if l := f.listOwn(f.signIn(mobileB), ""); len(l.Items) != 1 || l.Items[0].Number != bNumber {
@@ -469,7 +469,7 @@ func TestBeneficiaryListsOwnTickets(t *testing.T) {
 
 	// Bad queries.
 	for q, code := range map[string]string{"?limit=0": codeValidation, "?limit=201": codeValidation, "?status=open": codeValidation} {
-		f.do(req{method: "GET", path: "/api/v1/beneficiary/tickets" + q, token: token}).expectProblem(http.StatusUnprocessableEntity, code)
+		f.do(req{offContract: true, method: "GET", path: "/api/v1/beneficiary/tickets" + q, token: token}).expectProblem(http.StatusUnprocessableEntity, code)
 	}
 	f.do(req{method: "GET", path: "/api/v1/beneficiary/tickets?cursor=garbage!", token: token}).expectProblem(http.StatusBadRequest, codeBadCursor)
 }

@@ -134,7 +134,7 @@ func TestFAQSearchValidation(t *testing.T) {
 		{q("نور") + fmt.Sprintf("&limit=%d", faq.MaxLimit+1), "limit", fieldOutOfRange},
 		{q("نور") + "&page=2", "page", fieldUnknown},
 	} {
-		p := f.do(req{method: "GET", path: "/api/v1/faq/search?" + c.query}).expectProblem(http.StatusUnprocessableEntity, codeValidation)
+		p := f.do(req{offContract: true, method: "GET", path: "/api/v1/faq/search?" + c.query}).expectProblem(http.StatusUnprocessableEntity, codeValidation)
 		if len(p.Errors) != 1 || p.Errors[0].Field != c.field || p.Errors[0].Code != c.code {
 			t.Errorf("?%s: %+v, want %s %s", c.query, p.Errors, c.field, c.code)
 		}
@@ -184,7 +184,7 @@ func TestFAQInactiveEntriesAreHidden(t *testing.T) {
 		t.Errorf("a reactivated entry is not found: %v", hitIDs(h))
 	}
 	for _, bad := range []string{"0", "-1", "abc", "99999"} {
-		f.do(req{method: "GET", path: "/api/v1/faq/" + bad}).expectProblem(http.StatusNotFound, codeNotFound)
+		f.do(req{offContract: true, method: "GET", path: "/api/v1/faq/" + bad}).expectProblem(http.StatusNotFound, codeNotFound)
 	}
 }
 
@@ -210,13 +210,13 @@ func TestFAQAdministration(t *testing.T) {
 		{func(m map[string]any) { m["reviewed_on"] = "01/02/2026" }, "reviewed_on", fieldInvalidDate},
 		{func(m map[string]any) { m["reviewed_on"] = "2026-03-02" }, "reviewed_on", fieldOutOfRange},
 	} {
-		p := f.do(req{method: "POST", path: "/api/v1/faq", token: testTokens["admin"], body: faqEntryBody(c.edit)}).
+		p := f.do(req{offContract: true, method: "POST", path: "/api/v1/faq", token: testTokens["admin"], body: faqEntryBody(c.edit)}).
 			expectProblem(http.StatusUnprocessableEntity, codeValidation)
 		if len(p.Errors) != 1 || p.Errors[0].Field != c.field || p.Errors[0].Code != c.code {
 			t.Errorf("%+v, want %s %s", p.Errors, c.field, c.code)
 		}
 	}
-	f.do(req{method: "POST", path: "/api/v1/faq", token: testTokens["admin"], body: `{"question":"x"}`}).
+	f.do(req{offContract: true, method: "POST", path: "/api/v1/faq", token: testTokens["admin"], body: `{"question":"x"}`}).
 		expectProblem(http.StatusBadRequest, codeUnknownField)
 
 	r := f.do(req{method: "PUT", path: path, token: testTokens["admin"], body: faqEntryBody(func(m map[string]any) {
@@ -251,7 +251,7 @@ func TestFAQAdministration(t *testing.T) {
 		t.Fatalf("inactive noor %+v", page)
 	}
 	f.do(req{method: "GET", path: "/api/v1/faq?cursor=x", token: testTokens["admin"]}).expectProblem(http.StatusBadRequest, codeBadCursor)
-	f.do(req{method: "GET", path: "/api/v1/faq?active=maybe", token: testTokens["admin"]}).expectProblem(http.StatusUnprocessableEntity, codeValidation)
+	f.do(req{offContract: true, method: "GET", path: "/api/v1/faq?active=maybe", token: testTokens["admin"]}).expectProblem(http.StatusUnprocessableEntity, codeValidation)
 
 	f.do(req{method: "DELETE", path: path, token: testTokens["admin"]}).expect(http.StatusNoContent)
 	f.do(req{method: "GET", path: path, token: testTokens["admin"]}).expectProblem(http.StatusNotFound, codeNotFound)
@@ -304,6 +304,7 @@ func (f *fixture) helpfulFrom(id int64, addr, token string) (int, bool) {
 	}
 	w := httptest.NewRecorder()
 	f.api.Handler().ServeHTTP(w, hr)
+	f.checkContract(hr, nil, false, w)
 	var out struct {
 		Counted bool `json:"counted"`
 	}
@@ -430,7 +431,7 @@ func TestFAQSuggestionsWhileFiling(t *testing.T) {
 	if h := f.suggest("", "المكافأة"); len(h.Items) == 0 {
 		t.Fatal("a description alone suggests nothing")
 	}
-	f.do(req{method: "GET", path: "/api/v1/faq/suggest?subject=" + url.QueryEscape(strings.Repeat("م", maxSubject+1))}).
+	f.do(req{offContract: true, method: "GET", path: "/api/v1/faq/suggest?subject=" + url.QueryEscape(strings.Repeat("م", maxSubject+1))}).
 		expectProblem(http.StatusUnprocessableEntity, codeValidation)
 
 	// The filing's answer carries them too (ticketBody is about a stipend).
@@ -464,7 +465,9 @@ func TestFAQChangeReachesAnotherReplica(t *testing.T) {
 	}
 	search := func(a *API) int {
 		w := httptest.NewRecorder()
-		a.Handler().ServeHTTP(w, httptest.NewRequest("GET", "/api/v1/faq/search?"+q("معادلة الشهادات"), nil))
+		hr := httptest.NewRequest("GET", "/api/v1/faq/search?"+q("معادلة الشهادات"), nil)
+		a.Handler().ServeHTTP(w, hr)
+		f.checkContract(hr, nil, false, w)
 		if w.Code != http.StatusOK {
 			t.Fatalf("search: HTTP %d %s", w.Code, w.Body.String())
 		}

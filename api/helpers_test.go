@@ -11,18 +11,17 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/sdk/converter"
-
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 
+	"github.com/tawasul/tawasul/apicontract"
 	"github.com/tawasul/tawasul/attachments"
 	"github.com/tawasul/tawasul/auth/password"
 	"github.com/tawasul/tawasul/auth/trackcode"
@@ -361,6 +360,15 @@ type req struct {
 	body    any // string/[]byte sent raw; anything else JSON-encoded
 	token   string
 	headers map[string]string
+	// offContract marks a request sent outside api/openapi.yaml on purpose
+	// (bad input under test): the contract check skips it, not its answer.
+	offContract bool
+}
+
+// outsideContract is r marked offContract.
+func (r req) outsideContract() req {
+	r.offContract = true
+	return r
 }
 
 type resp struct {
@@ -368,23 +376,34 @@ type resp struct {
 	t *testing.T
 }
 
+// contract is api/openapi.yaml, parsed once for every test's exchanges.
+var contract = sync.OnceValues(func() (*apicontract.Validator, error) {
+	return apicontract.New(openapiYAML)
+})
+
+// do serves r and checks the exchange against the contract: a request or an
+// answer that openapi.yaml does not describe fails the test.
 func (f *fixture) do(r req) resp {
 	f.t.Helper()
-	var body io.Reader = http.NoBody
+	var body []byte
 	switch b := r.body.(type) {
 	case nil:
 	case string:
-		body = strings.NewReader(b)
+		body = []byte(b)
 	case []byte:
-		body = bytes.NewReader(b)
+		body = b
 	default:
 		j, err := json.Marshal(b)
 		if err != nil {
 			f.t.Fatal(err)
 		}
-		body = bytes.NewReader(j)
+		body = j
 	}
-	hr := httptest.NewRequest(r.method, r.path, body)
+	var rd io.Reader = http.NoBody
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	hr := httptest.NewRequest(r.method, r.path, rd)
 	if r.body != nil {
 		hr.Header.Set("Content-Type", "application/json")
 	}
@@ -396,7 +415,24 @@ func (f *fixture) do(r req) resp {
 	}
 	w := httptest.NewRecorder()
 	f.api.Handler().ServeHTTP(w, hr)
+	f.checkContract(hr, body, r.offContract, w)
 	return resp{w, f.t}
+}
+
+// checkContract fails the test (without stopping it) when the exchange of
+// hr, with body, and its answer w departs from api/openapi.yaml.
+func (f *fixture) checkContract(hr *http.Request, body []byte, offContract bool, w *httptest.ResponseRecorder) {
+	f.t.Helper()
+	v, err := contract()
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if err := v.Check(context.Background(), apicontract.Exchange{
+		Request: hr, RequestBody: body, OffContract: offContract,
+		Status: w.Code, Header: w.Header(), Body: w.Body.Bytes(),
+	}); err != nil {
+		f.t.Errorf("contract (api/openapi.yaml): %v", err)
+	}
 }
 
 func (r resp) json(v any) {

@@ -34,7 +34,7 @@ func TestMeetingRequestsGoToTheMinistry(t *testing.T) {
 		t.Errorf("entity error %q: %+v", got, p.Errors)
 	}
 	// Other kinds still need their entity.
-	p = f.do(req{method: "POST", path: "/api/v1/tickets", body: ticketBody(func(m map[string]any) { delete(m, "entity") })}).
+	p = f.do(req{offContract: true, method: "POST", path: "/api/v1/tickets", body: ticketBody(func(m map[string]any) { delete(m, "entity") })}).
 		expectProblem(http.StatusUnprocessableEntity, codeValidation)
 	if got := fieldCodes(p)["entity"]; got != fieldRequired {
 		t.Errorf("entity error %q: %+v", got, p.Errors)
@@ -72,7 +72,7 @@ func TestMeetingActions(t *testing.T) {
 		{map[string]any{"at": f.clock.Now().Add(-time.Hour).Format(time.RFC3339), "place": "مكتب"}, "at", fieldOutOfRange},
 		{map[string]any{"at": slot.Format(time.RFC3339)}, "place", fieldRequired},
 	} {
-		p := f.do(req{method: "POST", path: base + "offer", token: office, body: tc.body}).
+		p := f.do(req{offContract: true, method: "POST", path: base + "offer", token: office, body: tc.body}).
 			expectProblem(http.StatusUnprocessableEntity, codeValidation)
 		if got := fieldCodes(p)[tc.field]; got != tc.code {
 			t.Errorf("%v: %s error %q, want %q (%+v)", tc.body, tc.field, got, tc.code, p.Errors)
@@ -99,7 +99,7 @@ func TestMeetingActions(t *testing.T) {
 
 	// The beneficiary answers with the tracking code.
 	code := map[string]string{"X-Tracking-Code": c.TrackingCode}
-	p := f.do(req{method: "POST", path: base + "confirm", headers: code, body: map[string]any{}}).
+	p := f.do(req{offContract: true, method: "POST", path: base + "confirm", headers: code, body: map[string]any{}}).
 		expectProblem(http.StatusUnprocessableEntity, codeValidation)
 	if fieldCodes(p)["accept"] != fieldRequired {
 		t.Errorf("accept: %+v", p.Errors)
@@ -120,7 +120,7 @@ func TestMeetingActions(t *testing.T) {
 		t.Errorf("confirm %+v", seen[len(seen)-1].Args)
 	}
 
-	p = f.do(req{method: "POST", path: base + "attendance", token: office, body: map[string]any{"note": "x"}}).
+	p = f.do(req{offContract: true, method: "POST", path: base + "attendance", token: office, body: map[string]any{"note": "x"}}).
 		expectProblem(http.StatusUnprocessableEntity, codeValidation)
 	if fieldCodes(p)["attended"] != fieldRequired {
 		t.Errorf("attended: %+v", p.Errors)

@@ -243,7 +243,7 @@ func TestNotificationsBadInput(t *testing.T) {
 		{"/api/v1/notifications?cursor=abc", http.StatusBadRequest, codeBadCursor, ""},
 		{"/api/v1/notifications/unread-count?unread=true", http.StatusUnprocessableEntity, codeValidation, "unread"},
 	} {
-		p := f.do(req{method: "GET", path: c.path, token: tok}).expectProblem(c.status, c.code)
+		p := f.do(req{offContract: true, method: "GET", path: c.path, token: tok}).expectProblem(c.status, c.code)
 		if c.field != "" && (len(p.Errors) != 1 || p.Errors[0].Field != c.field) {
 			t.Errorf("%s: errors %+v, want one on %s", c.path, p.Errors, c.field)
 		}
@@ -264,7 +264,7 @@ func TestNotificationsBadInput(t *testing.T) {
 		{map[string]any{"ids": []int64{3, 0}}, "ids[1]", fieldInvalidValue},
 		{map[string]any{"ids": many}, "ids", fieldOutOfRange},
 	} {
-		r := f.do(req{method: "POST", path: "/api/v1/notifications/read", token: tok, body: c.body,
+		r := f.do(req{offContract: true, method: "POST", path: "/api/v1/notifications/read", token: tok, body: c.body,
 			headers: map[string]string{"Accept-Language": "en"}})
 		p := r.expectProblem(http.StatusUnprocessableEntity, codeValidation)
 		if len(p.Errors) != 1 || p.Errors[0].Field != c.field || p.Errors[0].Code != c.code || p.Errors[0].Message == "" {
@@ -274,9 +274,9 @@ func TestNotificationsBadInput(t *testing.T) {
 			t.Errorf("%v: English title %q", c.body, p.Title)
 		}
 	}
-	f.do(req{method: "POST", path: "/api/v1/notifications/read", token: tok, body: `{"ids":[1],"extra":1}`}).
+	f.do(req{offContract: true, method: "POST", path: "/api/v1/notifications/read", token: tok, body: `{"ids":[1],"extra":1}`}).
 		expectProblem(http.StatusBadRequest, codeUnknownField)
-	f.do(req{method: "POST", path: "/api/v1/notifications/read", token: tok, body: `{"ids":["1"]}`}).
+	f.do(req{offContract: true, method: "POST", path: "/api/v1/notifications/read", token: tok, body: `{"ids":["1"]}`}).
 		expectProblem(http.StatusUnprocessableEntity, codeValidation)
 	// Arabic by default.
 	p := f.do(req{method: "GET", path: "/api/v1/notifications?unread=1", token: tok}).expectProblem(http.StatusUnprocessableEntity, codeValidation)

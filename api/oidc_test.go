@@ -225,7 +225,7 @@ func TestOIDCRefused(t *testing.T) {
 			t.Errorf("%s after refused logins: %v", u, err)
 		}
 	}
-	f.do(req{method: "POST", path: "/api/v1/auth/oidc", body: map[string]any{}}).expect(http.StatusUnprocessableEntity)
+	f.do(req{offContract: true, method: "POST", path: "/api/v1/auth/oidc", body: map[string]any{}}).expect(http.StatusUnprocessableEntity)
 }
 
 func TestOIDCRoleMapping(t *testing.T) {

@@ -63,7 +63,7 @@ func TestPolicyReasonRequired(t *testing.T) {
 		if c.reason != nil {
 			body["reason"] = c.reason
 		}
-		r := f.do(req{method: "PUT", path: "/api/v1/policies", token: testTokens["admin"], body: body,
+		r := f.do(req{offContract: true, method: "PUT", path: "/api/v1/policies", token: testTokens["admin"], body: body,
 			headers: map[string]string{"Accept-Language": "en"}})
 		got := fieldsOf(r.expectProblem(http.StatusUnprocessableEntity, codeValidation))
 		if want := c.code + ": " + textReasonLength.en; got["reason"] != want || len(got) != 1 {
@@ -137,7 +137,7 @@ func TestPolicyListAndRead(t *testing.T) {
 		{"limit=201", http.StatusUnprocessableEntity, codeValidation},
 		{"version=2", http.StatusUnprocessableEntity, codeValidation},
 	} {
-		f.do(req{method: "GET", path: "/api/v1/policies?" + bad.query, token: testTokens["admin"]}).
+		f.do(req{offContract: true, method: "GET", path: "/api/v1/policies?" + bad.query, token: testTokens["admin"]}).
 			expectProblem(bad.status, bad.code)
 	}
 
@@ -150,7 +150,7 @@ func TestPolicyListAndRead(t *testing.T) {
 		t.Errorf("current is v%v", cur["version"])
 	}
 	for _, path := range []string{"/api/v1/policies/99", "/api/v1/policies/0", "/api/v1/policies/latest"} {
-		f.do(req{method: "GET", path: path, token: testTokens["admin"]}).expectProblem(http.StatusNotFound, codeNotFound)
+		f.do(req{offContract: true, method: "GET", path: path, token: testTokens["admin"]}).expectProblem(http.StatusNotFound, codeNotFound)
 	}
 }
 
@@ -242,7 +242,7 @@ func TestPolicyHolidaysHijri(t *testing.T) {
 	// Other unknown fields stay refused.
 	hs[0].(map[string]any)["colour"] = "green"
 	read["reason"] = "with a stray field"
-	f.do(req{method: "PUT", path: "/api/v1/policies", token: testTokens["admin"], body: read}).
+	f.do(req{offContract: true, method: "PUT", path: "/api/v1/policies", token: testTokens["admin"], body: read}).
 		expectProblem(http.StatusBadRequest, codeUnknownField)
 }
 
@@ -298,7 +298,7 @@ func TestPolicyDiff(t *testing.T) {
 		expectProblem(http.StatusNotFound, codeNotFound)
 	f.do(req{method: "GET", path: "/api/v1/policies/diff?from=9&to=9", token: testTokens["agent"]}).
 		expectProblem(http.StatusNotFound, codeNotFound)
-	p := f.do(req{method: "GET", path: "/api/v1/policies/diff?from=x&colour=red", token: testTokens["agent"]}).
+	p := f.do(req{offContract: true, method: "GET", path: "/api/v1/policies/diff?from=x&colour=red", token: testTokens["agent"]}).
 		expectProblem(http.StatusUnprocessableEntity, codeValidation)
 	var fields []string
 	for _, e := range p.Errors {
@@ -508,7 +508,7 @@ func TestPolicyPreviewRefusals(t *testing.T) {
 	draft := previewPolicy(t, f)
 	admin := testTokens["admin"]
 	preview := func(body any) resp {
-		return f.do(req{method: "POST", path: "/api/v1/policies/preview", token: admin, body: body,
+		return f.do(req{offContract: true, method: "POST", path: "/api/v1/policies/preview", token: admin, body: body,
 			headers: map[string]string{"Accept-Language": "en"}})
 	}
 	p := preview(map[string]any{}).expectProblem(http.StatusUnprocessableEntity, codeValidation)

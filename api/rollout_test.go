@@ -22,7 +22,7 @@ func TestPolicyRollout(t *testing.T) {
 	f.do(req{method: "POST", path: "/api/v1/policies/1/rollout", token: testTokens["coord-ksu"]}).
 		expectProblem(http.StatusForbidden, codeForbidden)
 	f.do(req{method: "POST", path: "/api/v1/policies/99/rollout", token: admin}).expectProblem(http.StatusNotFound, codeNotFound)
-	f.do(req{method: "POST", path: "/api/v1/policies/1/rollout", token: admin, body: map[string]any{"per_second": -1}}).
+	f.do(req{offContract: true, method: "POST", path: "/api/v1/policies/1/rollout", token: admin, body: map[string]any{"per_second": -1}}).
 		expectProblem(http.StatusUnprocessableEntity, codeValidation)
 	if n := len(f.tc.startCalls()); n != 0 {
 		t.Fatalf("refused requests started %d workflows", n)

@@ -64,12 +64,16 @@ func surveyFixture(t *testing.T) (*fixture, surveyListJSON) {
 
 func (f *fixture) outcome(id int64, body any, headers ...string) resp {
 	f.t.Helper()
+	return f.do(outcomeReq(id, body, headers...))
+}
+
+func outcomeReq(id int64, body any, headers ...string) req {
 	rq := req{method: "POST", path: fmt.Sprintf("/api/v1/survey-calls/%d/outcome", id), body: body,
 		token: testTokens["survey"], headers: map[string]string{}}
 	for i := 0; i+1 < len(headers); i += 2 {
 		rq.headers[headers[i]] = headers[i+1]
 	}
-	return f.do(rq)
+	return rq
 }
 
 func auditCount(t *testing.T, s *store.Store, action string) int {
@@ -169,7 +173,7 @@ func TestSurveyOutcomeValidation(t *testing.T) {
 		{map[string]any{"outcome": "reached", "rating": "4"}, "rating", fieldWrongType},
 	}
 	for _, c := range cases {
-		p := f.outcome(id, c.body, "Accept-Language", "en").expectProblem(http.StatusUnprocessableEntity, codeValidation)
+		p := f.do(outcomeReq(id, c.body, "Accept-Language", "en").outsideContract()).expectProblem(http.StatusUnprocessableEntity, codeValidation)
 		if len(p.Errors) != 1 || p.Errors[0].Field != c.field || p.Errors[0].Code != c.code || p.Errors[0].Message == "" {
 			t.Errorf("%v: %+v", c.body, p.Errors)
 		}
@@ -179,11 +183,11 @@ func TestSurveyOutcomeValidation(t *testing.T) {
 	if p.Title != "بيانات غير صالحة" || !strings.Contains(p.Errors[0].Message, "التقييم") {
 		t.Errorf("Arabic problem: %+v", p)
 	}
-	f.outcome(id, map[string]any{"outcome": "declined", "extra": 1}).expectProblem(http.StatusBadRequest, codeUnknownField)
+	f.do(outcomeReq(id, map[string]any{"outcome": "declined", "extra": 1}).outsideContract()).expectProblem(http.StatusBadRequest, codeUnknownField)
 	f.outcome(999, map[string]any{"outcome": "declined"}).expectProblem(http.StatusNotFound, codeNotFound)
-	r := f.do(req{method: "POST", path: "/api/v1/survey-calls/abc/outcome", token: testTokens["survey"], body: map[string]any{"outcome": "declined"}})
+	r := f.do(req{offContract: true, method: "POST", path: "/api/v1/survey-calls/abc/outcome", token: testTokens["survey"], body: map[string]any{"outcome": "declined"}})
 	r.expectProblem(http.StatusNotFound, codeNotFound)
-	f.outcome(id, map[string]any{"outcome": "declined"}, "Idempotency-Key", "").expectProblem(http.StatusBadRequest, codeBadIdempotencyKey)
+	f.do(outcomeReq(id, map[string]any{"outcome": "declined"}, "Idempotency-Key", "").outsideContract()).expectProblem(http.StatusBadRequest, codeBadIdempotencyKey)
 
 	// Nothing refused was recorded.
 	if n := auditCount(t, f.store, auditSurveyRecorded); n != 0 {
@@ -253,7 +257,7 @@ func TestSurveyOutcomeRules(t *testing.T) {
 	if len(done.Items) != 1 || done.Items[0].ID != b || done.Items[0].Rating != 4 || done.Items[0].Comment != "شكراً" {
 		t.Fatalf("reached calls: %s", r.Body)
 	}
-	f.do(req{method: "GET", path: "/api/v1/survey-calls?status=maybe", token: testTokens["survey"]}).
+	f.do(req{offContract: true, method: "GET", path: "/api/v1/survey-calls?status=maybe", token: testTokens["survey"]}).
 		expectProblem(http.StatusUnprocessableEntity, codeValidation)
 }
 
@@ -283,7 +287,7 @@ func TestSurveySummary(t *testing.T) {
 		t.Fatalf("a range without calls: %s", body)
 	}
 	for _, q := range []string{"from=2026-03-02&to=2026-03-01", "from=2025-01-01&to=2026-03-01", "from=2026-02-30", "by=sector", "period=month"} {
-		f.do(req{method: "GET", path: "/api/v1/survey-calls/summary?" + q, token: testTokens["supervisor"]}).
+		f.do(req{offContract: true, method: "GET", path: "/api/v1/survey-calls/summary?" + q, token: testTokens["supervisor"]}).
 			expectProblem(http.StatusUnprocessableEntity, codeValidation)
 	}
 }
@@ -291,7 +295,7 @@ func TestSurveySummary(t *testing.T) {
 func TestSampleSurveyCallsValidation(t *testing.T) {
 	f := newFixture(t)
 	for _, q := range []string{"date=2026-03-02", "date=2026-02-30", "date=01-03-2026", "day=2026-03-01"} {
-		f.do(req{method: "POST", path: "/api/v1/survey-calls/sample?" + q, token: testTokens["admin"]}).
+		f.do(req{offContract: true, method: "POST", path: "/api/v1/survey-calls/sample?" + q, token: testTokens["admin"]}).
 			expectProblem(http.StatusUnprocessableEntity, codeValidation)
 	}
 	// A past day with nothing closed is an empty list, built with the defaults.

@@ -134,7 +134,7 @@ func TestAPITokenValidation(t *testing.T) {
 		{"bad name", map[string]any{"name": "a b", "role": "agent", "expires_in_days": 30}, "name", fieldInvalidValue},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := f.do(req{method: "POST", path: "/api/v1/tokens", token: testTokens["admin"], body: tc.body}).
+			p := f.do(req{offContract: true, method: "POST", path: "/api/v1/tokens", token: testTokens["admin"], body: tc.body}).
 				expectProblem(http.StatusUnprocessableEntity, codeValidation)
 			if !slices.ContainsFunc(p.Errors, func(e FieldError) bool { return e.Field == tc.field && e.Code == tc.code }) {
 				t.Errorf("errors %+v, want %s %s", p.Errors, tc.field, tc.code)

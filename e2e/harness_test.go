@@ -18,12 +18,13 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/tawasul/tawasul/apicontract"
 	"github.com/tawasul/tawasul/app"
 	"github.com/tawasul/tawasul/config"
 	"github.com/tawasul/tawasul/devserver"
@@ -187,6 +188,19 @@ type response struct {
 	Raw    []byte
 }
 
+// contract is api/openapi.yaml, parsed once for every test's exchanges.
+var contract = sync.OnceValues(func() (*apicontract.Validator, error) {
+	spec, err := os.ReadFile(filepath.Join("..", "api", "openapi.yaml"))
+	if err != nil {
+		return nil, fmt.Errorf("reading the API's contract: %w", err)
+	}
+	return apicontract.New(spec)
+})
+
+// offContract wraps the body (nil for none) of a request a test sends
+// outside api/openapi.yaml on purpose: send skips its check, not its answer's.
+type offContract struct{ body any }
+
 func (s *system) do(method, path, token string, body any, headers ...string) response {
 	s.t.Helper()
 	r, err := s.send(method, path, token, body, headers...)
@@ -197,21 +211,32 @@ func (s *system) do(method, path, token string, body any, headers ...string) res
 }
 
 // send is do for goroutines other than the test's own, which may not stop the
-// test: what would fail it comes back as an error.
+// test: what would fail it comes back as an error. An exchange that departs
+// from api/openapi.yaml fails the test (t.Errorf, safe from any goroutine)
+// whatever the caller makes of the answer.
 func (s *system) send(method, path, token string, body any, headers ...string) (response, error) {
-	var r io.Reader
+	s.t.Helper()
+	oc, off := body.(offContract)
+	if off {
+		body = oc.body
+	}
+	var raw []byte
 	switch b := body.(type) {
 	case nil:
 	case []byte:
-		r = bytes.NewReader(b)
+		raw = b
 	case string:
-		r = strings.NewReader(b)
+		raw = []byte(b)
 	default:
 		j, err := json.Marshal(b)
 		if err != nil {
 			return response{}, err
 		}
-		r = bytes.NewReader(j)
+		raw = j
+	}
+	var r io.Reader
+	if body != nil {
+		r = bytes.NewReader(raw)
 	}
 	req, err := http.NewRequest(method, s.base+path, r)
 	if err != nil {
@@ -231,14 +256,35 @@ func (s *system) send(method, path, token string, body any, headers ...string) (
 		return response{}, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	out := response{Status: res.StatusCode, Header: res.Header, Raw: raw}
-	if len(raw) > 0 && raw[0] == '{' {
-		if err := json.Unmarshal(raw, &out.Body); err != nil {
-			return out, fmt.Errorf("%s %s: bad JSON %q: %w", method, path, raw, err)
+	answer, err := io.ReadAll(res.Body)
+	if err != nil {
+		return response{}, fmt.Errorf("%s %s: reading the answer: %w", method, path, err)
+	}
+	s.checkContract(req, raw, off, res, answer)
+	out := response{Status: res.StatusCode, Header: res.Header, Raw: answer}
+	if len(answer) > 0 && answer[0] == '{' {
+		if err := json.Unmarshal(answer, &out.Body); err != nil {
+			return out, fmt.Errorf("%s %s: bad JSON %q: %w", method, path, answer, err)
 		}
 	}
 	return out, nil
+}
+
+// checkContract fails the test when req (its body raw) or its answer res
+// (body answer) departs from api/openapi.yaml.
+func (s *system) checkContract(req *http.Request, raw []byte, off bool, res *http.Response, answer []byte) {
+	s.t.Helper()
+	v, err := contract()
+	if err != nil {
+		s.t.Errorf("contract: %v", err)
+		return
+	}
+	if err := v.Check(context.Background(), apicontract.Exchange{
+		Request: req, RequestBody: raw, OffContract: off,
+		Status: res.StatusCode, Header: res.Header, Body: answer,
+	}); err != nil {
+		s.t.Errorf("contract (api/openapi.yaml): %v", err)
+	}
 }
 
 func (s *system) must(want int, r response) response {

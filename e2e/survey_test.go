@@ -24,7 +24,7 @@ func TestSurveyAndFollowUp(t *testing.T) {
 		s.must(http.StatusOK, s.do("POST", path+"/responses", "t-ksu", map[string]any{"message": "تم الصرف"}))
 		waitFor(t, 15*time.Second, "closed after the objection window", func() bool { return s.status(number) == "closed" })
 
-		s.must(http.StatusUnprocessableEntity, s.do("POST", path+"/rating", "", map[string]any{"rating": 9}, "X-Tracking-Code", code))
+		s.must(http.StatusUnprocessableEntity, s.do("POST", path+"/rating", "", offContract{map[string]any{"rating": 9}}, "X-Tracking-Code", code))
 		// The survey starts when the ticket closes; the rating may race it by a moment.
 		waitFor(t, 10*time.Second, "rating accepted", func() bool {
 			return s.do("POST", path+"/rating", "", map[string]any{"rating": 2, "comment": "تأخر كثيراً"}, "X-Tracking-Code", code).Status == http.StatusOK

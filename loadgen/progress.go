@@ -7,7 +7,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -16,8 +15,6 @@ import (
 type Recorder struct {
 	mu  sync.Mutex
 	ops map[string]*opStats
-	// done and failed feed the progress bar (calls of the mode's main operation).
-	done, failed atomic.Int64
 }
 
 type opStats struct {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
 	// Workers must not depend on the host having /usr/share/zoneinfo: a worker
 	// image without it would fail every deadline computation.
 	_ "time/tzdata"

@@ -1,7 +1,22 @@
-// Package store is the read model: GORM over SQLite (development, single node)
-// or PostgreSQL (production). Temporal stays the source of truth; this package
-// holds what the API lists and reports from, plus the few rows that must exist
-// before a workflow does (ticket numbers, idempotency keys, policies, outbox).
+// Package store is Tawasul's database: GORM over SQLite (development, single
+// node) or PostgreSQL (production), schema by the versioned SQL migrations
+// under migrations/. It holds two kinds of rows.
+//
+// The read model of tickets: each ticket's row and timeline as its workflow
+// projects them, which the inboxes, reports, policy previews, the survey's
+// call list and the beneficiary's own list are read from. Temporal stays the
+// source of truth for these: intake inserts the row, then the workflow
+// projects its state after each step (TicketChange), a stale projection never
+// overwriting a newer one.
+//
+// And the records no workflow holds, of which this database is the only copy:
+// ticket numbers and Idempotency-Keys (taken before a workflow starts), the
+// versioned SLA policies, staff accounts and their sessions, integration API
+// tokens, beneficiaries' one-time codes and sessions, the hash-chained audit
+// log, attachment metadata (the bytes are in the attachment store), the FAQ
+// bank and its helpful marks, the outbox of notifications to deliver and who
+// has read the in-app ones, and the survey's daily call lists with their
+// outcomes.
 package store
 
 import (
@@ -30,7 +45,7 @@ const (
 	DialectPostgres = "postgres"
 )
 
-// Store is the read model. Open with Open(ctx, dsn).
+// Store is the database: the read model and the records. Open with Open(ctx, dsn).
 //
 // On SQLite files writes and reads use separate pools: db holds exactly one
 // connection, so writers queue in Go (in order, cancellable by their context)

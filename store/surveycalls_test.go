@@ -121,6 +121,9 @@ func TestSampleSurveyCallsFillsUpToTheTarget(t *testing.T) {
 			t.Fatalf("first run: %+v, %v", got, err)
 		}
 		listed := listedNumbers(t, s, "2026-03-15")
+		if len(listed) != 1 || !slices.Contains(first, listed[0]) {
+			t.Fatalf("first run listed %v, want one of %v", listed, first)
+		}
 		for range 6 {
 			closeTicket(t, s, domain.StatusClosed, riyadhDay(14).Add(15*time.Hour))
 		}
