@@ -210,12 +210,3 @@ func (a *API) decideFor(ctx context.Context, s authz.Subject, act authz.Action, 
 	}
 	return authz.Decide(s, act, ticketOf(t), tree), nil
 }
-
-// readScope is the authorization policy's read rule as a list filter.
-func (a *API) readScope(ctx context.Context, actor workflows.Actor) (authz.Scope, error) {
-	tree, err := a.entities.Tree(ctx)
-	if err != nil {
-		return authz.Scope{}, err
-	}
-	return authz.ReadScope(subjectOf(actor), tree, tree.Codes()), nil
-}

@@ -29,9 +29,6 @@ const (
 	suggestionCount = 3
 	// faqZone is the ministry's day for review dates and helpful marks.
 	faqZone = "Asia/Riyadh"
-	// faqMarksKept is how many days of helpful marks stay (today and
-	// yesterday, for callers near midnight); older ones stop nothing.
-	faqMarksKept = 2
 )
 
 // faqJSON is an entry. The fields after HelpfulCount are for administrators

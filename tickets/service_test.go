@@ -276,7 +276,9 @@ func TestUpdateFailuresBecomeRefusals(t *testing.T) {
 			f := newFixture(t)
 			filed := f.file(t, "")
 			if tc.err != nil {
-				f.tc.update = func(client.UpdateWorkflowOptions) (workflows.TicketState, error) { return workflows.TicketState{}, tc.err }
+				f.tc.update = func(client.UpdateWorkflowOptions) (workflows.TicketState, error) {
+					return workflows.TicketState{}, tc.err
+				}
 			}
 			_, err := f.svc.Respond(context.Background(), filed.Ticket, "", workflows.RespondRequest{Message: "x"})
 			r, ok := refusal.As(err)

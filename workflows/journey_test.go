@@ -15,17 +15,6 @@ func ask(q string) workflows.RequestInfoRequest {
 	return workflows.RequestInfoRequest{Actor: coordinatorKSU, Question: q}
 }
 
-func stateAt(t *testing.T, h *harness, version int64) workflows.TicketState {
-	t.Helper()
-	for _, c := range h.rec.changes {
-		if c.State.Version == version {
-			return c.State
-		}
-	}
-	t.Fatalf("no projection v%d", version)
-	return workflows.TicketState{}
-}
-
 // The clock stands still while the beneficiary is asked: filed Sunday 10:00
 // with one working day (due Monday 10:00), asked Sunday 12:00 (5 working
 // hours left), answered Tuesday 09:00 → due Tuesday 14:00, and the 11
