@@ -206,7 +206,7 @@ func ParseAuditAnchors(r io.Reader) ([]AuditAnchor, error) {
 		if _, err := hex.DecodeString(f[1]); err != nil {
 			return nil, fmt.Errorf("audit anchor line %d: the hash is not hex", n)
 		}
-		out = append(out, AuditAnchor{ID: id, Hash: f[1]})
+		out = append(out, AuditAnchor{ID: id, Hash: strings.ToLower(f[1])}) // as stored
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("reading audit anchors: %w", err)

@@ -413,6 +413,11 @@ func TestAuditAnchors(t *testing.T) {
 		if rep := mustVerifyAuditAnchored(t, s, anchors...); rep.Broken != 0 || rep.Head != head {
 			t.Fatalf("anchored intact log: %+v", rep)
 		}
+		// Hex digits copied in upper case name the same hash.
+		upper, err := ParseAuditAnchors(strings.NewReader(strings.ToUpper(head.String())))
+		if err != nil || len(upper) != 1 || upper[0] != head {
+			t.Fatalf("upper-case anchor %+v, %v", upper, err)
+		}
 		for _, bad := range []string{"4", "x " + head.Hash, "4 abc", "0 " + head.Hash, "4 " + strings.Repeat("g", 64)} {
 			if _, err := ParseAuditAnchors(strings.NewReader(bad)); err == nil {
 				t.Errorf("anchor line %q accepted", bad)
