@@ -13,23 +13,25 @@ import (
 
 // Audit actions appended by the API.
 const (
-	auditPolicyCreated  = "policy.created"
-	auditPolicyApplied  = "policy.applied"
-	auditEntitiesImport = "entities.imported"
-	auditHistoryRead    = "history.read"
-	auditLogin          = "login"
-	auditLoginFailed    = "login.failed"
-	auditLogout         = "logout"
-	auditPasswordChange = "password.changed"
-	auditAccountCreated = "account.created"
-	auditAccountOff     = "account.disabled"
-	auditRoleChanged    = "account.role_changed"
-	auditRefreshReused  = "session.refresh_reused"
-	auditTokenCreated   = "token.created"
-	auditTokenRevoked   = "token.revoked"
-	auditFAQCreated     = "faq.created"
-	auditFAQUpdated     = "faq.updated"
-	auditFAQDeleted     = "faq.deleted"
+	auditPolicyCreated = "policy.created"
+	auditPolicyApplied = "policy.applied"
+	// auditPolicyNotApplied follows a policy.applied whose roll-out did not start.
+	auditPolicyNotApplied = "policy.apply_failed"
+	auditEntitiesImport   = "entities.imported"
+	auditHistoryRead      = "history.read"
+	auditLogin            = "login"
+	auditLoginFailed      = "login.failed"
+	auditLogout           = "logout"
+	auditPasswordChange   = "password.changed"
+	auditAccountCreated   = "account.created"
+	auditAccountOff       = "account.disabled"
+	auditRoleChanged      = "account.role_changed"
+	auditRefreshReused    = "session.refresh_reused"
+	auditTokenCreated     = "token.created"
+	auditTokenRevoked     = "token.revoked"
+	auditFAQCreated       = "faq.created"
+	auditFAQUpdated       = "faq.updated"
+	auditFAQDeleted       = "faq.deleted"
 )
 
 // audit appends one entry to the audit log for the request's staff actor.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
@@ -24,8 +25,8 @@ func (f *fixture) auditLog() []store.AuditEntry {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	if n, broken, err := f.store.VerifyAudit(ctx); err != nil || broken != 0 || n != len(es) {
-		f.t.Fatalf("VerifyAudit = %d, %d, %v; want %d intact", n, broken, err, len(es))
+	if rep, err := f.store.VerifyAudit(ctx, nil); err != nil || rep.Broken != 0 || rep.Checked != len(es) {
+		f.t.Fatalf("VerifyAudit = %+v, %v; want %d intact", rep, err, len(es))
 	}
 	return es
 }
@@ -110,7 +111,24 @@ func TestAuditEntitiesImported(t *testing.T) {
 	if len(es) != 1 {
 		t.Fatalf("audit log %+v", es)
 	}
-	expectAudit(t, es[0], "admin", "admin", "entities.imported", "entities", map[string]any{"count": 1})
+	newc := map[string]any{"code": "NEWC", "name_ar": "كلية جديدة", "name_en": "New College", "kind": "private_university", "parent": "SEC-UNI"}
+	expectAudit(t, es[0], "admin", "admin", "entities.imported", "entities", map[string]any{"count": 1,
+		"changes": []any{map[string]any{"code": "NEWC", "before": nil, "after": newc}}})
+
+	// Re-parenting KSU moves its tickets from one sector official's view to
+	// another's: the entry says so, entity by entity; KSU's unchanged
+	// neighbour, imported again as it was, is not listed.
+	moved := "code,name_ar,name_en,kind,parent\n" +
+		"KSU,جامعة الملك سعود,King Saud University,public_university,SEC-EDU\n" +
+		"UQU,جامعة أم القرى,Umm Al-Qura University,public_university,SEC-UNI\n"
+	f.do(req{method: "POST", path: "/api/v1/entities/import", token: testTokens["admin"], body: moved, headers: csv}).
+		expect(http.StatusOK)
+	es = f.auditLog()
+	ksu := map[string]any{"code": "KSU", "name_ar": "جامعة الملك سعود", "name_en": "King Saud University", "kind": "public_university", "parent": "SEC-UNI"}
+	ksuMoved := maps.Clone(ksu)
+	ksuMoved["parent"] = "SEC-EDU"
+	expectAudit(t, es[1], "admin", "admin", "entities.imported", "entities", map[string]any{"count": 2,
+		"changes": []any{map[string]any{"code": "KSU", "before": ksu, "after": ksuMoved}}})
 
 	f.breakAudit()
 	other := "code,name_ar,name_en,kind,parent\nOTHR,كلية أخرى,Other College,private_university,SEC-UNI\n"

@@ -55,6 +55,9 @@ func (a *API) exportEntities(c *gin.Context) error {
 // importEntities merges an entities CSV file into the organization (admins):
 // every bad line is reported at once, and nothing is written unless every
 // line is good (the upsert is one transaction).
+// The audit entry, in that transaction, lists every entity added or altered
+// with its row before and after (store.UpsertEntities): a new parent changes
+// which sector sees the entity's tickets.
 func (a *API) importEntities(c *gin.Context) error {
 	if ct := c.GetHeader("Content-Type"); ct != "" {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "text/csv" {

@@ -313,6 +313,8 @@ func buildFixture(t testing.TB, withPolicy bool, mod ...func(*Options)) *fixture
 		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
+	// Keyed, as the API runs outside dev.
+	st.SetAuditKey([]byte("the audit key of the api tests, 32+ bytes"))
 	if err := st.Migrate(ctx); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/store"
+	"github.com/tawasul/tawasul/workflows"
 )
 
 // Optional login through the ministry's single sign-on (OpenID Connect). The
@@ -51,6 +52,10 @@ const (
 	// oidcRetry spaces discovery attempts while the provider is down.
 	oidcRetry = 10 * time.Second
 )
+
+// ssoActor is who grants an account of the single sign-on its role and
+// entity: the identity provider, through its claims, not the person logging in.
+var ssoActor = workflows.Actor{ID: "sso", Role: domain.RoleSystem}
 
 func (o OIDCOptions) enabled() bool { return o.Issuer != "" }
 
@@ -246,11 +251,19 @@ func (a *API) loginOIDC(c *gin.Context) error {
 		return fmt.Errorf("oidc login: %w", err)
 	}
 
+	// The identity provider grants the account and its scope: each grant
+	// and each change of it is audited, in its own transaction, with what
+	// the account could do before and after.
+	granted := gin.H{"via": "sso", "subject": tok.Subject}
 	acc, err := a.store.GetAccountByUsername(ctx, username)
 	if errors.Is(err, store.ErrNotFound) {
-		acc, err = a.store.CreateAccount(ctx, store.NewAccount{
-			Username: username, Name: display, Role: role, Entity: entity, PasswordHash: ssoNoPassword,
-		}, now)
+		err = a.audited(c, ssoActor, auditAccountCreated, "account/"+username, granted, func(ctx context.Context) error {
+			var err error
+			acc, err = a.store.CreateAccount(ctx, store.NewAccount{
+				Username: username, Name: display, Role: role, Entity: entity, PasswordHash: ssoNoPassword,
+			}, now)
+			return err
+		})
 		if errors.Is(err, store.ErrExists) { // a concurrent first login
 			acc, err = a.store.GetAccountByUsername(ctx, username)
 		}
@@ -261,11 +274,18 @@ func (a *API) loginOIDC(c *gin.Context) error {
 	if acc.Disabled {
 		return failed("disabled")
 	}
-	if acc.Role != role || acc.Entity != entity || acc.Name != display {
+	switch {
+	case acc.Role != role || acc.Entity != entity:
+		if err := a.audited(c, ssoActor, auditRoleChanged, "account/"+username, granted, func(ctx context.Context) error {
+			return a.store.UpdateAccountProfile(ctx, username, display, role, entity, now)
+		}); err != nil {
+			return fmt.Errorf("oidc login: %w", err)
+		}
+	case acc.Name != display: // the name alone grants nothing
 		if err := a.store.UpdateAccountProfile(ctx, username, display, role, entity, now); err != nil {
 			return fmt.Errorf("oidc login: %w", err)
 		}
-		acc.Name, acc.Role, acc.Entity = display, role, entity
 	}
+	acc.Name, acc.Role, acc.Entity = display, role, entity
 	return a.startSession(c, acc, auditLoginOIDC, gin.H{"ip": c.ClientIP(), "subject": tok.Subject}, now)
 }

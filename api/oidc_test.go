@@ -271,3 +271,61 @@ func TestOIDCOptionsChecked(t *testing.T) {
 		}
 	}
 }
+
+// The identity provider's grants are changes of who may do what: creating
+// the account and changing its role or entity are audited, before and after,
+// in the transaction of the change; no entry, no change.
+func TestOIDCGrantsAudited(t *testing.T) {
+	p := newTestIdP(t)
+	f := oidcFixture(t, p)
+	now := f.clock.Now()
+	const subject = "account/oidc:noura.q"
+	entries := func(action string) []store.AuditEntry {
+		var out []store.AuditEntry
+		for _, e := range f.auditLog() {
+			if e.Action == action && e.Subject == subject {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+
+	f.oidcLogin(sign(t, p.key, p.claims(now, nil))).expect(http.StatusOK)
+	created := entries(auditAccountCreated)
+	if len(created) != 1 {
+		t.Fatalf("account.created entries: %+v", created)
+	}
+	expectAudit(t, created[0], "sso", "system", auditAccountCreated, subject, map[string]any{
+		"via": "sso", "subject": "s-1001", "before": nil,
+		"after": map[string]any{"role": "coordinator", "entity": "KSU", "disabled": false}})
+
+	// The same claims again change nothing and record no change.
+	f.oidcLogin(sign(t, p.key, p.claims(now, nil))).expect(http.StatusOK)
+	if got := entries(auditRoleChanged); len(got) != 0 {
+		t.Fatalf("a login with the same claims recorded a change: %+v", got)
+	}
+
+	f.oidcLogin(sign(t, p.key, p.claims(now, map[string]any{"tawasul_role": "care_center_manager", "tawasul_entity": "UQU"}))).
+		expect(http.StatusOK)
+	changed := entries(auditRoleChanged)
+	if len(changed) != 1 {
+		t.Fatalf("account.role_changed entries: %+v", changed)
+	}
+	expectAudit(t, changed[0], "sso", "system", auditRoleChanged, subject, map[string]any{
+		"via": "sso", "subject": "s-1001",
+		"before": map[string]any{"role": "coordinator", "entity": "KSU"},
+		"after":  map[string]any{"role": "care_center_manager", "entity": "UQU"}})
+
+	// With the audit log down, neither a new role nor a new account.
+	f.breakAudit()
+	f.oidcLogin(sign(t, p.key, p.claims(now, map[string]any{"tawasul_role": "supervisor"}))).
+		expectProblem(http.StatusInternalServerError, codeInternal)
+	if acc, err := f.store.GetAccountByUsername(context.Background(), "oidc:noura.q"); err != nil || acc.Role != domain.RoleCareCenterManager {
+		t.Fatalf("role changed without its audit entry: %+v, %v", acc, err)
+	}
+	f.oidcLogin(sign(t, p.key, p.claims(now, map[string]any{"preferred_username": "salma", "sub": "s-1002"}))).
+		expectProblem(http.StatusInternalServerError, codeInternal)
+	if _, err := f.store.GetAccountByUsername(context.Background(), "oidc:salma"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("an account was created without its audit entry: %v", err)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/tawasul/tawasul/normalize"
 	"github.com/tawasul/tawasul/sla"
 	"github.com/tawasul/tawasul/store"
+	"github.com/tawasul/tawasul/workflows"
 )
 
 // The bounds of a version's reason, in characters after normalization.
@@ -213,11 +214,18 @@ func (a *API) startRollout(c *gin.Context) error {
 	if in.PerSecond < 0 || in.PerSecond > 500 {
 		return invalid(fieldErr{field: "per_second", code: fieldOutOfRange})
 	}
-	id, err := a.tickets.StartRollout(c.Request.Context(), p, actor, in.PerSecond)
-	if err != nil {
+	// The entry comes first: a roll-out changes every open ticket's
+	// deadlines, so none may start unrecorded. A start that then fails
+	// leaves a second entry saying so (best effort: the first already
+	// records the attempt).
+	subject := fmt.Sprintf("policy/%d", p.Version)
+	detail := gin.H{"version": p.Version, "workflow_id": workflows.PolicyRolloutWorkflowID(p.Version), "per_second": in.PerSecond}
+	if err := a.audit(c, auditPolicyApplied, subject, detail); err != nil {
 		return err
 	}
-	if err := a.audit(c, auditPolicyApplied, fmt.Sprintf("policy/%d", p.Version), gin.H{"version": p.Version, "workflow_id": id}); err != nil {
+	id, err := a.tickets.StartRollout(c.Request.Context(), p, actor, in.PerSecond)
+	if err != nil {
+		_ = a.audit(c, auditPolicyNotApplied, subject, detail) // appendAudit logs its own failure
 		return err
 	}
 	c.Header("Location", fmt.Sprintf("/api/v1/policies/%d/rollout", p.Version))

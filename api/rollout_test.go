@@ -104,3 +104,35 @@ func TestPolicyRollout(t *testing.T) {
 		t.Fatalf("progress of the finished roll-out: %+v", p)
 	}
 }
+
+// A roll-out is recorded before its workflow starts: with the audit log
+// down nothing starts; a start that fails after its entry leaves a second
+// entry saying so.
+func TestPolicyRolloutAuditedFirst(t *testing.T) {
+	f := newFixture(t)
+	admin := testTokens["admin"]
+
+	f.tc.mu.Lock()
+	f.tc.startErr = errors.New("temporal down")
+	f.tc.mu.Unlock()
+	f.do(req{method: "POST", path: "/api/v1/policies/1/rollout", token: admin}).
+		expectProblem(http.StatusServiceUnavailable, codeTemporalUnavailable)
+	es := f.auditLog()
+	detail := map[string]any{"version": 1, "workflow_id": "policy-rollout-v1", "per_second": 0}
+	if len(es) != 2 {
+		t.Fatalf("audit log of a failed start: %+v", es)
+	}
+	expectAudit(t, es[0], "admin", "admin", auditPolicyApplied, "policy/1", detail)
+	expectAudit(t, es[1], "admin", "admin", auditPolicyNotApplied, "policy/1", detail)
+
+	f.tc.mu.Lock()
+	f.tc.startErr = nil
+	f.tc.mu.Unlock()
+	f.breakAudit()
+	before := len(f.tc.startCalls())
+	f.do(req{method: "POST", path: "/api/v1/policies/1/rollout", token: admin}).
+		expectProblem(http.StatusInternalServerError, codeInternal)
+	if n := len(f.tc.startCalls()) - before; n != 0 {
+		t.Fatalf("a roll-out started without its audit entry (%d starts)", n)
+	}
+}

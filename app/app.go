@@ -101,6 +101,7 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 	if a.Store, err = store.Open(ctx, opts.DSN); err != nil {
 		return nil, fmt.Errorf("opening the read model: %w", err)
 	}
+	a.Store.SetAuditKey([]byte(opts.Config.Secrets.Audit))
 	if opts.Migrate {
 		if err := a.Store.Migrate(ctx); err != nil {
 			return nil, fmt.Errorf("migrating the read model: %w", err)
@@ -267,6 +268,7 @@ func (a *App) Run(ctx context.Context) error {
 			var wg sync.WaitGroup
 			wg.Go(func() { a.purgeLoop(loopCtx) })
 			wg.Go(func() { a.FAQ.Run(loopCtx, faq.PollEvery) })
+			wg.Go(func() { anchorAuditLoop(loopCtx, a.Store, a.log, auditAnchorEvery) })
 			a.startPendingLoop(loopCtx)
 			wg.Wait()
 		}()

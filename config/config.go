@@ -134,7 +134,17 @@ type SecretsConfig struct {
 	// Tracking seals tracking codes kept for idempotent replays. Set it in
 	// production (TAWASUL_SECRETS_TRACKING); never logged.
 	Tracking string `mapstructure:"tracking"`
+	// Audit keys the audit log's hash chain (HMAC-SHA256), so that whoever
+	// can write the database cannot rewrite the log and re-chain it. Keep it
+	// outside the database and its backups (TAWASUL_SECRETS_AUDIT); required
+	// for the API and create-admin outside dev, at least MinAuditSecret
+	// bytes; never logged.
+	Audit string `mapstructure:"audit"`
 }
+
+// MinAuditSecret is the shortest secrets.audit accepted: an HMAC key must
+// not be guessable.
+const MinAuditSecret = 32
 
 type LogConfig struct {
 	Level  string `mapstructure:"level"`  // debug, info, warn, error
@@ -277,6 +287,7 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("auth.oidc.entity_claim", "tawasul_entity")
 	v.SetDefault("auth.oidc.roles", map[string]string{})
 	v.SetDefault("secrets.tracking", "")
+	v.SetDefault("secrets.audit", "")
 	v.SetDefault("log.level", "info")
 	v.SetDefault("log.format", "json")
 	v.SetDefault("debug.pprof_addr", "")
@@ -492,6 +503,9 @@ func (c Config) problems() []error {
 	}
 	if c.Temporal.TLS.Enabled && (c.Temporal.TLS.CertFile == "") != (c.Temporal.TLS.KeyFile == "") {
 		errs = append(errs, errors.New("temporal.tls: cert_file and key_file go together"))
+	}
+	if a := c.Secrets.Audit; a != "" && len(a) < MinAuditSecret {
+		errs = append(errs, fmt.Errorf("secrets.audit: must be at least %d bytes", MinAuditSecret))
 	}
 	errs = append(errs, c.Notify.validate()...)
 	errs = append(errs, c.SurveyCalls.validate()...)

@@ -412,3 +412,25 @@ func TestAttachments(t *testing.T) {
 		}
 	}
 }
+
+func TestAuditSecret(t *testing.T) {
+	t.Chdir(t.TempDir())
+	c, err := load(t)
+	if err != nil || c.Secrets.Audit != "" {
+		t.Fatalf("default secrets.audit %q (%v): want empty (dev writes an unkeyed chain)", c.Secrets.Audit, err)
+	}
+	key := strings.Repeat("k", MinAuditSecret)
+	if c, err = load(t, "--config", writeFile(t, "secrets:\n  audit: "+key+"\n")); err != nil || c.Secrets.Audit != key {
+		t.Fatalf("secrets.audit from the file: %q, %v", c.Secrets.Audit, err)
+	}
+	t.Setenv("TAWASUL_SECRETS_AUDIT", key+"-env")
+	if c, err = load(t, "--config", writeFile(t, "secrets:\n  audit: "+key+"\n")); err != nil || c.Secrets.Audit != key+"-env" {
+		t.Fatalf("the environment does not override the file: %q, %v", c.Secrets.Audit, err)
+	}
+	short := "short-" + strings.Repeat("s", MinAuditSecret-7)
+	t.Setenv("TAWASUL_SECRETS_AUDIT", short)
+	_, err = load(t)
+	if err == nil || !strings.Contains(err.Error(), "secrets.audit") || strings.Contains(err.Error(), short) {
+		t.Fatalf("a short key: %v; want refused, without the key in the message", err)
+	}
+}

@@ -69,6 +69,7 @@ func newProdSystem(t *testing.T, env ...string) *prodSystem {
 		"TAWASUL_TEMPORAL_NAMESPACE=" + p.srv.Namespace(),
 		"TAWASUL_TEMPORAL_UPDATE_TIMEOUT=3s",
 		"TAWASUL_SECRETS_TRACKING=prod-test-secret",
+		"TAWASUL_SECRETS_AUDIT=prod-test-audit-secret-of-32-bytes",
 		"TAWASUL_ADDR=" + p.addr,
 		"TAWASUL_LOG_LEVEL=warn",
 	}, env...)

@@ -80,7 +80,9 @@ type NewAccount struct {
 	PasswordHash string
 }
 
-// CreateAccount inserts an account; ErrExists when the (case-folded) username is taken.
+// CreateAccount inserts an account; ErrExists when the (case-folded) username
+// is taken. Under WithAudit the entry records the grant: before null, after
+// the role and entity.
 func (s *Store) CreateAccount(ctx context.Context, n NewAccount, at time.Time) (Account, error) {
 	at = utc(at)
 	a := Account{
@@ -90,7 +92,12 @@ func (s *Store) CreateAccount(ctx context.Context, n NewAccount, at time.Time) (
 	if a.Username == "" || a.PasswordHash == "" || a.Role == "" {
 		return Account{}, errors.New("store: create account: username, role and password hash are required")
 	}
-	if err := s.writeTx(ctx, func(tx *gorm.DB) error { return tx.Create(&a).Error }); err != nil {
+	if err := s.writeTx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(&a).Error; err != nil {
+			return err
+		}
+		return addAuditDetail(ctx, map[string]any{"before": nil, "after": authority(a, nil)})
+	}); err != nil {
 		if isUniqueViolation(err) {
 			return Account{}, fmt.Errorf("store: account %q: %w", a.Username, ErrExists)
 		}
@@ -132,8 +139,27 @@ func normalizeSession(s *Session) {
 	s.RevokedAt, s.LastUsedAt = utcPtr(s.RevokedAt), utcPtr(s.LastUsedAt)
 }
 
+// authority is what of a decides what its holder may do, as an audit entry's
+// before or after: role, entity and disabled, restricted to the keys of
+// updates when updates is not nil.
+func authority(a Account, updates map[string]any) map[string]any {
+	all := map[string]any{"role": a.Role, "entity": a.Entity, "disabled": a.Disabled}
+	if updates == nil {
+		return all
+	}
+	out := map[string]any{}
+	for k, v := range all {
+		if _, ok := updates[k]; ok {
+			out[k] = v
+		}
+	}
+	return out
+}
+
 // updateAccount applies updates to the account named username and revokes
-// every open session of it when revoke is set, in one transaction.
+// every open session of it when revoke is set, in one transaction. Under
+// WithAudit, an update of role, entity or disabled adds to the entry their
+// values before and after, as read inside the transaction.
 func (s *Store) updateAccount(ctx context.Context, op, username string, at time.Time, updates map[string]any, revoke bool) error {
 	username = NormalizeUsername(username)
 	at = utc(at)
@@ -149,6 +175,15 @@ func (s *Store) updateAccount(ctx context.Context, op, username string, at time.
 		}
 		if err := tx.Model(&Account{}).Where("id = ?", a.ID).Updates(updates).Error; err != nil {
 			return fmt.Errorf("store: %s %q: %w", op, username, err)
+		}
+		if before := authority(a, updates); len(before) > 0 {
+			after := map[string]any{}
+			for k := range before {
+				after[k] = updates[k]
+			}
+			if err := addAuditDetail(ctx, map[string]any{"before": before, "after": after}); err != nil {
+				return err
+			}
 		}
 		if revoke {
 			if err := revokeAll(tx, a.ID, at); err != nil {

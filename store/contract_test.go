@@ -43,9 +43,10 @@ var (
 	_ func(*Store, context.Context, int64, string, string) error          = (*Store).FinishOutbox
 	_ func(*Store, context.Context, OutboxFilter) (OutboxPage, error)     = (*Store).ListOutbox
 
-	_ func(*Store, context.Context, AuditEntry) (AuditEntry, error)   = (*Store).AppendAudit
-	_ func(*Store, context.Context, int64, int) ([]AuditEntry, error) = (*Store).ListAudit
-	_ func(*Store, context.Context) (int, int64, error)               = (*Store).VerifyAudit
+	_ func(*Store, context.Context, AuditEntry) (AuditEntry, error)     = (*Store).AppendAudit
+	_ func(*Store, context.Context, int64, int) ([]AuditEntry, error)   = (*Store).ListAudit
+	_ func(*Store, context.Context, []AuditAnchor) (AuditReport, error) = (*Store).VerifyAudit
+	_ func(*Store, context.Context) (AuditAnchor, error)                = (*Store).AuditHead
 
 	_ func(*Store, context.Context, Attachment, int) (Attachment, error) = (*Store).AddAttachment
 	_ func(*Store, context.Context, string, bool) (int, error)           = (*Store).CountAttachments

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -12,6 +14,11 @@ import (
 // UpsertEntities inserts or updates entities by code, all or nothing.
 // When a code appears twice the last occurrence wins (on both dialects:
 // PostgreSQL would otherwise reject a batch touching one row twice).
+//
+// Under WithAudit the entry lists, in "changes", every entity the write adds
+// or alters, with its row before (null when new) and after, read inside the
+// transaction: a new parent moves an entity's tickets into another sector's
+// view, so what changed is recorded, not a count.
 func (s *Store) UpsertEntities(ctx context.Context, es []Entity) error {
 	if len(es) == 0 {
 		return nil
@@ -27,10 +34,17 @@ func (s *Store) UpsertEntities(ctx context.Context, es []Entity) error {
 		rows = append(rows, e)
 	}
 	err := s.writeTx(ctx, func(tx *gorm.DB) error {
-		return tx.Clauses(clause.OnConflict{
+		var old []Entity
+		if err := tx.Order("code").Find(&old).Error; err != nil {
+			return err
+		}
+		if err := tx.Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "code"}},
 			DoUpdates: clause.AssignmentColumns([]string{"name_ar", "name_en", "kind", "parent"}),
-		}).CreateInBatches(&rows, 200).Error
+		}).CreateInBatches(&rows, 200).Error; err != nil {
+			return err
+		}
+		return addAuditDetail(ctx, map[string]any{"changes": entityChanges(old, rows)})
 	})
 	if err != nil {
 		return fmt.Errorf("store: upsert %d entities: %w", len(rows), err)
@@ -57,4 +71,29 @@ func (s *Store) GetEntity(ctx context.Context, code string) (Entity, error) {
 		return Entity{}, fmt.Errorf("store: get entity %q: %w", code, err)
 	}
 	return e, nil
+}
+
+// EntityChange is one entity an import added (Before nil) or altered.
+type EntityChange struct {
+	Code   string  `json:"code"`
+	Before *Entity `json:"before"`
+	After  Entity  `json:"after"`
+}
+
+// entityChanges lists the rows of upserts that differ from old, by code.
+func entityChanges(old, upserts []Entity) []EntityChange {
+	was := make(map[string]Entity, len(old))
+	for _, e := range old {
+		was[e.Code] = e
+	}
+	out := []EntityChange{}
+	for _, e := range upserts {
+		if o, ok := was[e.Code]; !ok {
+			out = append(out, EntityChange{Code: e.Code, After: e})
+		} else if o != e {
+			out = append(out, EntityChange{Code: e.Code, Before: &o, After: e})
+		}
+	}
+	slices.SortFunc(out, func(a, b EntityChange) int { return strings.Compare(a.Code, b.Code) })
+	return out
 }

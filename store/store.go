@@ -56,6 +56,8 @@ type Store struct {
 	db      *gorm.DB // writes, and every transaction
 	rdb     *gorm.DB // plain reads
 	dialect string
+	// auditKey keys the audit chain (SetAuditKey); nil writes unkeyed rows.
+	auditKey []byte
 }
 
 // sqliteParams are the modernc DSN parameters every SQLite connection gets.

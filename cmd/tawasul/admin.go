@@ -23,8 +23,9 @@ const minPassword = 12
 // way a new installation gets its first administrator, who then creates every
 // other account through the API. The password comes from the first line of
 // in, so it never sits in the shell history or the process list; the act is
-// recorded in the audit log like the API's account creation.
-func createAdmin(ctx context.Context, dsn, username, name string, in io.Reader, out io.Writer) error {
+// recorded in the audit log, keyed with auditKey (secrets.audit), in the
+// transaction that creates the account, like the API's account creation.
+func createAdmin(ctx context.Context, dsn string, auditKey []byte, username, name string, in io.Reader, out io.Writer) error {
 	username, name = store.NormalizeUsername(username), strings.TrimSpace(name)
 	if username == "" || name == "" {
 		return errors.New("usage: tawasul create-admin --db DSN --username U --name N < password-file")
@@ -50,15 +51,22 @@ func createAdmin(ctx context.Context, dsn, username, name string, in io.Reader, 
 		return err
 	}
 	defer s.Close()
+	s.SetAuditKey(auditKey)
 	now := time.Now()
-	acc, err := s.CreateAccount(ctx, store.NewAccount{Username: username, Name: name, Role: domain.RoleAdmin, PasswordHash: hash}, now)
+	detail, _ := json.Marshal(map[string]string{"role": string(domain.RoleAdmin), "via": "create-admin"})
+	actx, pending, err := store.WithAudit(ctx, store.AuditEntry{At: now, ActorID: "cli:create-admin", ActorRole: string(domain.RoleSystem),
+		Action: "account.created", Subject: "account/" + username, Detail: string(detail)})
+	if err != nil {
+		return err
+	}
+	acc, err := s.CreateAccount(actx, store.NewAccount{Username: username, Name: name, Role: domain.RoleAdmin, PasswordHash: hash}, now)
 	if err != nil {
 		return fmt.Errorf("creating %s: %w", username, err)
 	}
-	detail, _ := json.Marshal(map[string]string{"role": string(domain.RoleAdmin), "via": "create-admin"})
-	if _, err := s.AppendAudit(ctx, store.AuditEntry{At: now, ActorID: "cli:create-admin", ActorRole: "system",
-		Action: "account.created", Subject: "account/" + acc.Username, Detail: string(detail)}); err != nil {
-		return fmt.Errorf("account %s created but not audited: %w", acc.Username, err)
+	if !pending.Appended() {
+		// CreateAccount appends the entry in its own transaction; should it
+		// ever stop, say so rather than leave the account silently unaudited.
+		return fmt.Errorf("account %s created without its audit entry", acc.Username)
 	}
 	fmt.Fprintf(out, "administrator %s created; log in with POST /api/v1/auth/login\n", acc.Username)
 	return nil

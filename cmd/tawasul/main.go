@@ -6,7 +6,7 @@
 //	tawasul migrate   apply the read model's pending migrations
 //	tawasul seed      load the bundled organization and the default policy (--demo-faq: and the demo FAQ bank)
 //	tawasul namespace   register the Temporal namespace on a fresh cluster (idempotent)
-//	tawasul audit verify   check the audit log's hash chain; exit 1 at the first broken entry
+//	tawasul audit verify [--anchor FILE]   check the audit log's keyed hash chain (and against anchors); exit 1 if broken
 //	tawasul hash-token TOKEN   print the SHA-256 to put in auth.tokens[].hash
 //	tawasul create-admin --username U --name N   the first administrator account (password on stdin)
 //	tawasul loadgen MODE       drive a running system's API with realistic load; check nothing was lost
@@ -51,7 +51,7 @@ var commands = []command{
 	{"migrate", "--db DSN [flags]", "apply pending read-model migrations"},
 	{"seed", "--db DSN [--demo-faq] [flags]", "load the bundled organization and the default SLA policy (--demo-faq: the demo FAQ bank too)"},
 	{"namespace", "[--temporal-address HOST:PORT] [flags]", "register the configured Temporal namespace if it does not exist"},
-	{"audit verify", "--db DSN [flags]", "check the audit log's hash chain (exits 1 and names the first broken entry)"},
+	{"audit verify", "--db DSN [--anchor FILE] [flags]", "check the audit log's keyed chain and print its head (exits 1 and names the first broken entry)"},
 	{"hash-token", "TOKEN", "print the SHA-256 of a token for auth.tokens[].hash (a token starting with '-' goes after --)"},
 	{"create-admin", "--db DSN --username U --name N < password-file", "create an administrator account (the first one); the password is the first line of stdin"},
 	{"loadgen", "MODE --target URL [-n N] [-c C] [flags]", "drive a running system with realistic load and check nothing was lost"},
@@ -171,7 +171,7 @@ func run(ctx context.Context, cmd string, args []string, stdout, stderr io.Write
 		return runLoadgen(ctx, args, stdout, stderr)
 	case "audit":
 		if len(args) > 0 && (args[0] == "--help" || args[0] == "-h") {
-			fmt.Fprint(stdout, "usage: tawasul audit verify --db DSN [flags]\n\nsubcommands:\n  verify  check the audit log's hash chain\n")
+			fmt.Fprint(stdout, "usage: tawasul audit verify --db DSN [--anchor FILE] [flags]\n\nsubcommands:\n  verify  check the audit log's keyed hash chain and print its head\n")
 			return pflag.ErrHelp
 		}
 		if len(args) == 0 || args[0] != "verify" {
@@ -187,6 +187,9 @@ func run(ctx context.Context, cmd string, args []string, stdout, stderr io.Write
 	if cmd == "create-admin" {
 		fs.String("username", "", "the administrator's username")
 		fs.String("name", "", "the administrator's full name")
+	}
+	if cmd == "audit verify" {
+		fs.String("anchor", "", "append-only file of anchors (\"<id> <hash>\" lines): check the log against them, then append its head")
 	}
 	if cmd == "seed" {
 		fs.Bool("demo-faq", false, "also load the demo FAQ bank (seed/faq.yaml) if the bank is empty")
@@ -226,6 +229,11 @@ func run(ctx context.Context, cmd string, args []string, stdout, stderr io.Write
 			// Tracking codes are kept as HMACs under this secret; starting without
 			// it and setting it later would void every code already given out.
 			return errors.New("secrets.tracking (TAWASUL_SECRETS_TRACKING) is required for the API outside dev")
+		}
+		if cmd == "api" && cfg.Secrets.Audit == "" {
+			// The API writes the audit log: unkeyed, its chain could be
+			// rewritten by whoever can write the database.
+			return errors.New("secrets.audit (TAWASUL_SECRETS_AUDIT) is required for the API outside dev")
 		}
 		a, err := app.New(ctx, app.Options{
 			Config: cfg, DSN: cfg.Database.DSN, TemporalAddress: cfg.Temporal.Address,
@@ -279,12 +287,17 @@ func run(ctx context.Context, cmd string, args []string, stdout, stderr io.Write
 		}
 		username, _ := fs.GetString("username")
 		name, _ := fs.GetString("name")
-		return createAdmin(ctx, cfg.Database.DSN, username, name, os.Stdin, stdout)
+		if cfg.Secrets.Audit == "" {
+			// The first entry of a production log is this one: keyed like every other.
+			return errors.New("secrets.audit (TAWASUL_SECRETS_AUDIT) is required: the account's audit entry is keyed with it")
+		}
+		return createAdmin(ctx, cfg.Database.DSN, []byte(cfg.Secrets.Audit), username, name, os.Stdin, stdout)
 	case "audit verify":
 		if cfg.Database.DSN == "" {
 			return errors.New("--db (or database.dsn / TAWASUL_DATABASE_DSN) is required")
 		}
-		return auditVerify(ctx, cfg.Database.DSN, stdout)
+		anchor, _ := fs.GetString("anchor")
+		return auditVerify(ctx, cfg.Database.DSN, []byte(cfg.Secrets.Audit), anchor, log, stdout)
 	}
 	return usageError("unknown command %q (run 'tawasul help' for the commands)", cmd)
 }
@@ -310,23 +323,82 @@ func openMigrated(ctx context.Context, dsn string) (*store.Store, error) {
 // errAuditBroken: the audit chain does not verify (reported on stdout).
 var errAuditBroken = errors.New("audit chain broken")
 
-// auditVerify checks the audit log's hash chain, read-only: it applies no
-// migration, so it can run against a copy or a replica.
-func auditVerify(ctx context.Context, dsn string, out io.Writer) error {
+// auditVerify checks the audit log's hash chain under key (secrets.audit),
+// read-only: it applies no migration, so it can run against a copy or a
+// replica. It prints the head, the last entry found intact, and writes it to
+// the log as an anchor. With anchorFile it also checks the log against the
+// anchors in that file and, when intact, appends the head to it: kept where
+// the database's owner cannot rewrite it, the file reveals a rewritten or cut
+// log even to someone who holds no key. With a key, entries made unkeyed (a
+// log from before secrets.audit, or rows downgraded to the plain hash) fail
+// the check: anyone who could write the database could have rewritten them.
+func auditVerify(ctx context.Context, dsn string, key []byte, anchorFile string, log *slog.Logger, out io.Writer) error {
+	var anchors []store.AuditAnchor
+	if anchorFile != "" {
+		f, err := os.Open(anchorFile)
+		if err == nil {
+			anchors, err = store.ParseAuditAnchors(f)
+			_ = f.Close()
+			if err != nil {
+				return fmt.Errorf("%s: %w", anchorFile, err)
+			}
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("reading the anchors: %w", err)
+		}
+	}
 	s, err := openMigrated(ctx, dsn)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	checked, broken, err := s.VerifyAudit(ctx)
+	s.SetAuditKey(key)
+	rep, err := s.VerifyAudit(ctx, anchors)
 	if err != nil {
 		return err
 	}
-	if broken != 0 {
-		fmt.Fprintf(out, "audit chain broken at entry %d\n", broken)
+	log.Info("audit head", "id", rep.Head.ID, "hash", rep.Head.Hash, "checked", rep.Checked, "broken", rep.Broken)
+	if rep.Broken != 0 {
+		fmt.Fprintf(out, "audit chain broken at entry %d: %s\n", rep.Broken, rep.Problem)
+		fmt.Fprintf(out, "last intact entry: %s\n", rep.Head)
 		return errAuditBroken
 	}
-	fmt.Fprintf(out, "audit chain intact: %s\n", loadgen.Plural(checked, "entry", "entries"))
+	if rep.Unkeyed > 0 {
+		fmt.Fprintf(out, "entries %d to %d (%d) were made unkeyed: whoever can write the database could have rewritten them\n",
+			rep.FirstUnkeyed, rep.LastUnkeyed, rep.Unkeyed)
+		if len(key) > 0 {
+			fmt.Fprintf(out, "audit chain not proven: %s, head %s\n", loadgen.Plural(rep.Checked, "entry", "entries"), rep.Head)
+			return errAuditBroken
+		}
+	}
+	fmt.Fprintf(out, "audit chain intact: %s", loadgen.Plural(rep.Checked, "entry", "entries"))
+	if rep.Head.ID != 0 {
+		fmt.Fprintf(out, ", head %s", rep.Head)
+	}
+	fmt.Fprintln(out)
+	if anchorFile != "" && rep.Head.ID != 0 && (len(anchors) == 0 || anchors[len(anchors)-1] != rep.Head) {
+		if err := appendAnchor(anchorFile, rep.Head); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "head appended to %s\n", anchorFile)
+	}
+	return nil
+}
+
+// appendAnchor adds head to the anchor file, creating it; opened for
+// appending only, so the file may be append-only (chattr +a) or on a WORM
+// share.
+func appendAnchor(path string, head store.AuditAnchor) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("opening the anchor file: %w", err)
+	}
+	if _, err := fmt.Fprintf(f, "%s %s\n", head, time.Now().UTC().Format(time.RFC3339)); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("appending to the anchor file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("appending to the anchor file: %w", err)
+	}
 	return nil
 }
 

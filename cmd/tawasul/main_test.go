@@ -5,6 +5,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"io"
+	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,54 +16,161 @@ import (
 	"github.com/tawasul/tawasul/store"
 )
 
-func TestAuditVerify(t *testing.T) {
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// auditLog makes a migrated SQLite read model at path with n audit entries
+// chained under key (unkeyed when key is nil) and returns them.
+func auditLog(t *testing.T, path string, key []byte, n int) []store.AuditEntry {
+	t.Helper()
 	ctx := context.Background()
+	s, err := store.Open(ctx, "sqlite://"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.SetAuditKey(key)
+	out := make([]store.AuditEntry, n)
+	for i := range out {
+		if out[i], err = s.AppendAudit(ctx, store.AuditEntry{ActorID: "admin", ActorRole: "admin", Action: "account.role_changed", Detail: `{}`}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+func verifyOut(t *testing.T, dsn string, key []byte, anchor string) (string, error) {
+	t.Helper()
+	var out bytes.Buffer
+	err := auditVerify(context.Background(), dsn, key, anchor, quiet, &out)
+	return out.String(), err
+}
+
+func TestAuditVerify(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "tawasul.db")
 	dsn := "sqlite://" + path
 
 	// Not migrated: refused with a clear error, not reported as intact.
-	var out bytes.Buffer
-	if err := auditVerify(ctx, dsn, &out); err == nil || !strings.Contains(err.Error(), "tawasul migrate") {
+	if _, err := verifyOut(t, dsn, testAuditKey, ""); err == nil || !strings.Contains(err.Error(), "tawasul migrate") {
 		t.Fatalf("unmigrated: %v", err)
 	}
-
-	s, err := store.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
+	rows := auditLog(t, path, testAuditKey, 3)
+	if out, err := verifyOut(t, dsn, testAuditKey, ""); err != nil || out != "audit chain intact: 3 entries, head 3 "+rows[2].Hash+"\n" {
+		t.Fatalf("intact: %q, %v", out, err)
 	}
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	var second store.AuditEntry
-	for i, action := range []string{"policy.created", "entities.imported", "history.read"} {
-		e, err := s.AppendAudit(ctx, store.AuditEntry{ActorID: "admin", ActorRole: "admin", Action: action, Detail: `{}`})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if i == 1 {
-			second = e
-		}
-	}
-	_ = s.Close()
-
-	out.Reset()
-	if err := auditVerify(ctx, dsn, &out); err != nil || out.String() != "audit chain intact: 3 entries\n" {
-		t.Fatalf("intact: %q, %v", out.String(), err)
+	// A keyed log cannot be checked, nor called intact, without the key.
+	if out, err := verifyOut(t, dsn, nil, ""); !errors.Is(err, store.ErrAuditKeyRequired) || out != "" {
+		t.Fatalf("without the key: %q, %v", out, err)
 	}
 
 	db, err := sql.Open("sqlite", path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Exec(`UPDATE audit_log SET actor_id = 'someone else' WHERE id = ?`, second.ID); err != nil {
+	defer db.Close()
+	if _, err := db.Exec(`UPDATE audit_log SET actor_id = 'someone else' WHERE id = 2`); err != nil {
 		t.Fatal(err)
 	}
-	_ = db.Close()
+	out, err := verifyOut(t, dsn, testAuditKey, "")
+	if !errors.Is(err, errAuditBroken) || !strings.HasPrefix(out, "audit chain broken at entry 2: its hash does not match") ||
+		!strings.Contains(out, "last intact entry: 1 "+rows[0].Hash) {
+		t.Fatalf("tampered: %q, %v", out, err)
+	}
+}
 
-	out.Reset()
-	err = auditVerify(ctx, dsn, &out)
-	if !errors.Is(err, errAuditBroken) || out.String() != "audit chain broken at entry 2\n" || second.ID != 2 {
-		t.Fatalf("tampered: %q, %v", out.String(), err)
+// The attack of issue 15, as a database owner would script it: drop an
+// entry, renumber the rest and recompute the plain SHA-256 chain (marking
+// every row unkeyed, so nothing asks for the key). tawasul audit verify used
+// to call the result intact; under secrets.audit it fails.
+func TestAuditVerifyDeletionAndRechain(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tawasul.db")
+	rows := auditLog(t, path, testAuditKey, 5)
+
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`DELETE FROM audit_log`); err != nil {
+		t.Fatal(err)
+	}
+	prev, id := store.GenesisHash, int64(0)
+	for _, r := range rows {
+		if r.ID == 3 {
+			continue // the entry to hide
+		}
+		id++
+		r.ID, r.PrevHash, r.Chain = id, prev, store.AuditUnkeyed
+		r.Hash = store.AuditHash(r)
+		if _, err := db.Exec(`INSERT INTO audit_log (id, at, actor_id, actor_role, action, subject, detail, prev_hash, hash, chain)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.ID, r.At.UnixMicro(), r.ActorID, r.ActorRole, r.Action, r.Subject, r.Detail, r.PrevHash, r.Hash, r.Chain); err != nil {
+			t.Fatal(err)
+		}
+		prev = r.Hash
+	}
+
+	out, err := verifyOut(t, "sqlite://"+path, testAuditKey, "")
+	if !errors.Is(err, errAuditBroken) || !strings.Contains(out, "entries 1 to 4 (4) were made unkeyed") || strings.Contains(out, "intact") {
+		t.Fatalf("rewritten log under the key: %q, %v", out, err)
+	}
+	// Without the key (a dev log) the rewrite cannot be told from the real
+	// thing by the chain alone; it says so instead of calling it proof.
+	out, err = verifyOut(t, "sqlite://"+path, nil, "")
+	if err != nil || !strings.Contains(out, "were made unkeyed: whoever can write the database could have rewritten them") {
+		t.Fatalf("rewritten log without the key: %q, %v", out, err)
+	}
+}
+
+// --anchor checks the log against the heads written before and appends the
+// new one; a head rewritten since (in an unkeyed log, where anyone can
+// recompute it) or cut off is found.
+func TestAuditVerifyAnchor(t *testing.T) {
+	dir := t.TempDir()
+	path, anchors := filepath.Join(dir, "tawasul.db"), filepath.Join(dir, "anchors")
+	dsn := "sqlite://" + path
+	rows := auditLog(t, path, nil, 3)
+	out, err := verifyOut(t, dsn, nil, anchors)
+	if err != nil || !strings.HasSuffix(out, "audit chain intact: 3 entries, head 3 "+rows[2].Hash+"\nhead appended to "+anchors+"\n") {
+		t.Fatalf("first anchored verify: %q, %v", out, err)
+	}
+	// Verified again with nothing new: the head is not appended twice.
+	if out, err = verifyOut(t, dsn, nil, anchors); err != nil || strings.Contains(out, "appended") {
+		t.Fatalf("second anchored verify: %q, %v", out, err)
+	}
+	b, err := os.ReadFile(anchors)
+	if err != nil || strings.Count(string(b), "\n") != 1 || !strings.HasPrefix(string(b), "3 "+rows[2].Hash+" ") {
+		t.Fatalf("anchor file %q, %v", b, err)
+	}
+
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	head := rows[2]
+	head.Detail = `{"rewritten":true}`
+	head.Hash = store.AuditHash(head)
+	if _, err := db.Exec(`UPDATE audit_log SET detail = ?, hash = ? WHERE id = 3`, head.Detail, head.Hash); err != nil {
+		t.Fatal(err)
+	}
+	if out, err = verifyOut(t, dsn, nil, ""); err != nil {
+		t.Fatalf("without the anchor the rewritten unkeyed head verifies: %q, %v", out, err)
+	}
+	out, err = verifyOut(t, dsn, nil, anchors)
+	if !errors.Is(err, errAuditBroken) || !strings.Contains(out, "audit chain broken at entry 3: its hash differs from the anchor") {
+		t.Fatalf("rewritten head against the anchor: %q, %v", out, err)
+	}
+	if _, err := db.Exec(`DELETE FROM audit_log WHERE id = 3`); err != nil {
+		t.Fatal(err)
+	}
+	out, err = verifyOut(t, dsn, nil, anchors)
+	if !errors.Is(err, errAuditBroken) || !strings.Contains(out, "entries were removed from the end") {
+		t.Fatalf("cut head against the anchor: %q, %v", out, err)
+	}
+	if b2, _ := os.ReadFile(anchors); string(b2) != string(b) {
+		t.Fatalf("a broken log's head was appended: %q", b2)
 	}
 }
 
@@ -155,7 +265,7 @@ func TestAuditVerifyOneEntry(t *testing.T) {
 	}
 	_ = s.Close()
 	var out bytes.Buffer
-	if err := auditVerify(ctx, dsn, &out); err != nil || out.String() != "audit chain intact: 1 entry\n" {
+	if err := auditVerify(ctx, dsn, nil, "", quiet, &out); err != nil || !strings.Contains(out.String(), "audit chain intact: 1 entry, head ") {
 		t.Fatalf("%q, %v", out.String(), err)
 	}
 }
