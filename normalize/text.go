@@ -46,14 +46,17 @@ func Control(r rune) bool {
 	return r < 0x20 && r != '\n' && r != '\t' || r >= 0x7F && r <= 0x9F
 }
 
-// HasControl reports whether s holds a Control character, for input that
-// must be refused rather than repaired (codes, handles, addresses).
-func HasControl(s string) bool { return strings.IndexFunc(s, Control) >= 0 }
+// HasHidden reports whether s holds a character Text drops (a Control, a
+// bidi control, a zero-width character, tatweel), for input that must be
+// refused rather than repaired: codes, usernames, addresses, identifiers.
+func HasHidden(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return invisible(r) || Control(r) }) >= 0
+}
 
 // clean drops invisible and control characters; a line break typed as CR LF
 // or a lone CR becomes a newline.
 func clean(s string) string {
-	if strings.IndexFunc(s, func(r rune) bool { return invisible(r) || Control(r) }) < 0 {
+	if !HasHidden(s) {
 		return s
 	}
 	s = strings.ReplaceAll(s, "\r\n", "\n")
@@ -76,7 +79,7 @@ func clean(s string) string {
 //
 // Text is the one rule for free text: every path by which text enters (the
 // API, CSV and FAQ imports, configuration) goes through it or through
-// HasControl, so no stored text, and no workflow input, holds a control.
+// HasHidden, so no stored text, and no workflow input, holds a control.
 func Text(s string) string {
 	s = clean(strings.ToValidUTF8(s, "\uFFFD"))
 	// NFKC can produce tatweel (presentation forms such as U+FE71 decompose

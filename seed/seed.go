@@ -88,7 +88,7 @@ func ParseEntitiesOnto(r io.Reader, existing []store.Entity) ([]store.Entity, er
 		switch {
 		case e.Code == "" || e.NameAR == "" || e.NameEN == "":
 			errs = append(errs, RowError{Line: line, Message: "code, name_ar and name_en are required"})
-		case normalize.HasControl(e.Code) || normalize.HasControl(e.Parent):
+		case normalize.HasHidden(e.Code) || normalize.HasHidden(e.Parent):
 			errs = append(errs, RowError{Line: line, Message: "code and parent must not hold control characters"})
 		case len(e.Code) > 32:
 			errs = append(errs, RowError{Line: line, Message: "code is longer than 32 characters"})

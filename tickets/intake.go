@@ -156,7 +156,7 @@ func (s *Service) Check(ctx context.Context, in Form, by Filer) (Intake, error) 
 	}
 	if out.Entity == "" {
 		add("entity", refusal.FieldRequired)
-	} else if len(out.Entity) > 32 || normalize.HasControl(out.Entity) {
+	} else if len(out.Entity) > 32 || normalize.HasHidden(out.Entity) {
 		// Not a code anyone could hold, and PostgreSQL refuses a NUL even in
 		// the lookup.
 		add("entity", refusal.FieldUnknownEntity)
@@ -237,7 +237,7 @@ func checkChannelDetails(ch domain.Channel, in *ChannelDetailsForm) (store.Chann
 		}
 		if d.PostURL != "" {
 			if u, err := url.Parse(d.PostURL); err != nil || u.Scheme != "https" || u.Host == "" || len(d.PostURL) > 500 ||
-				normalize.HasControl(d.PostURL) {
+				normalize.HasHidden(d.PostURL) {
 				add("post_url", refusal.FieldInvalidValue)
 			}
 		}
@@ -245,7 +245,7 @@ func checkChannelDetails(ch domain.Channel, in *ChannelDetailsForm) (store.Chann
 		switch {
 		case len(d.MessageID) > 200:
 			add("message_id", refusal.FieldTooLong)
-		case normalize.HasControl(d.MessageID):
+		case normalize.HasHidden(d.MessageID):
 			add("message_id", refusal.FieldInvalidValue)
 		}
 	}
