@@ -52,9 +52,21 @@ func (a *Activities) RecordChange(ctx context.Context, ch workflows.Change) erro
 		RespondedAt: utcPtr(st.RespondedAt), ClosedAt: utcPtr(st.ClosedAt), Events: events,
 	})
 	if err != nil {
-		return fmt.Errorf("recording ticket %s v%d: %w", st.Number, st.Version, err)
+		return refusedForGood(fmt.Errorf("recording ticket %s v%d: %w", st.Number, st.Version, err))
 	}
 	return nil
+}
+
+// refusedForGood fails an activity for good when the database will refuse
+// the same write however often it is retried (store.Permanent): the
+// workflow retries its local activities without end, so a NUL in a text on
+// PostgreSQL would otherwise jam the ticket. The workflow carries on past
+// ErrRefusedByDatabase (workflows' flush and sendNotifications).
+func refusedForGood(err error) error {
+	if store.Permanent(err) {
+		return temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrRefusedByDatabase, err)
+	}
+	return err
 }
 
 // stageStart is nil for a state recorded before the workflow kept it.
@@ -123,10 +135,14 @@ func (a *Activities) OpenTickets(ctx context.Context, in workflows.OpenTicketsIn
 
 // Notify queues one notification in the outbox, once per key.
 func (a *Activities) Notify(ctx context.Context, n workflows.Notification) error {
-	return a.Notifier.Notify(ctx, notify.Message{
+	err := a.Notifier.Notify(ctx, notify.Message{
 		Key: n.Key, TicketNumber: n.TicketNumber, Audience: n.Audience, Channel: n.Channel,
 		Recipient: n.Recipient, Template: n.Template, Params: n.Params, Language: notify.Language(n.Language),
 	})
+	if err != nil {
+		return refusedForGood(fmt.Errorf("queueing %s for ticket %s: %w", n.Template, n.TicketNumber, err))
+	}
+	return nil
 }
 
 func (a *Activities) entity(ctx context.Context, code string) (store.Entity, error) {

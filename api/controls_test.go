@@ -3,61 +3,25 @@ package api
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"go.temporal.io/sdk/client"
 
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/store"
+	"github.com/tawasul/tawasul/store/storetest"
 )
 
-// postgresFixture is newFixture over a throwaway PostgreSQL schema: skipped
-// where the machine lacks PostgreSQL, a failure with CI=true.
+// postgresFixture is newFixture over a throwaway PostgreSQL schema.
 func postgresFixture(t *testing.T) *fixture {
 	t.Helper()
-	dsn := "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	if v := os.Getenv("TAWASUL_TEST_POSTGRES"); v != "" {
-		dsn = v
-	}
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("PostgreSQL is required in CI: %v", err)
-		}
-		t.Skipf("machine lacks PostgreSQL (set TAWASUL_TEST_POSTGRES): %v", err)
-	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "api_test_" + hex.EncodeToString(b)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		defer conn.Close(context.Background())
-		if _, err := conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	f := buildFixtureOn(t, u.String(), true)
+	f := buildFixtureOn(t, storetest.PostgresDSN(t, "api_test"), true)
 	f.t = t
 	return f
 }
