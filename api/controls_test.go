@@ -240,3 +240,28 @@ func TestControlCharactersNeverReachPostgresOrWorkflows(t *testing.T) {
 		}
 	}
 }
+
+// A policy's free text (its reason, a holiday's name) goes into the read
+// model and, as the policy snapshot, into every workflow filed under it:
+// on PostgreSQL a NUL in either was a 500, or worse, in a workflow's input.
+func TestPolicyTextLosesControlCharactersOnPostgres(t *testing.T) {
+	f := postgresFixture(t)
+	cur := f.readPolicy("/api/v1/policies/current")
+	cur["calendar"].(map[string]any)["holidays"] = []any{
+		map[string]any{"from": "2026-03-30", "to": "2026-04-02", "name": "§عيد الفطر§"},
+	}
+	cur["reason"] = "إجازات§ الأعياد"
+	for _, esc := range controlEscapes {
+		r := f.do(req{method: "PUT", path: "/api/v1/policies", token: testTokens["admin"], body: withControl(t, cur, esc)})
+		r.expect(http.StatusCreated)
+		p, err := f.store.CurrentPolicy(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		strs(t, p, func(s string) {
+			if strings.IndexFunc(s, controlChar) >= 0 {
+				t.Errorf("%s: stored %+q", esc, s)
+			}
+		})
+	}
+}
