@@ -53,6 +53,12 @@ func withControl(t *testing.T, body map[string]any, esc string) []byte {
 	return bytes.ReplaceAll(j, []byte("§"), []byte(esc))
 }
 
+// withMark puts the placeholder "§" in the middle of s (between runes).
+func withMark(s string) string {
+	r := []rune(s)
+	return string(r[:len(r)/2]) + "§" + string(r[len(r)/2:])
+}
+
 // setPath sets a dotted field ("beneficiary.name") of a body.
 func setPath(m map[string]any, path string, v any) {
 	parts := strings.Split(path, ".")
@@ -157,7 +163,7 @@ func TestControlCharactersNeverReachPostgresOrWorkflows(t *testing.T) {
 				"beneficiary.mobile": "0501234567", "channel_details.handle": "@moe", "channel_details.post_url": "https://x.com/moe/1",
 				"channel_details.message_id": "<a@example.com>",
 			}[field.path]
-			setPath(body, field.path, good[:len(good)/2]+"§"+good[len(good)/2:])
+			setPath(body, field.path, withMark(good))
 			before := len(f.tc.startCalls())
 			r := f.do(req{method: "POST", path: "/api/v1/tickets", token: testTokens["agent"], body: withControl(t, body, esc)})
 			what := fmt.Sprintf("intake %s %s", field.path, esc)
@@ -218,8 +224,7 @@ func TestControlCharactersNeverReachPostgresOrWorkflows(t *testing.T) {
 				for k, v := range a.body {
 					body[k] = v
 				}
-				good := a.body[field].(string)
-				body[field] = good + "§" + good
+				body[field] = withMark(a.body[field].(string))
 				r := f.do(req{method: "POST", path: "/api/v1/tickets/" + a.number + "/" + a.route,
 					token: testTokens[a.token], headers: a.headers, body: withControl(t, body, esc)})
 				if r.Code != http.StatusOK && r.Code != http.StatusUnprocessableEntity {
@@ -263,5 +268,31 @@ func TestPolicyTextLosesControlCharactersOnPostgres(t *testing.T) {
 				t.Errorf("%s: stored %+q", esc, s)
 			}
 		})
+	}
+}
+
+// FAQ entries are free text too: on PostgreSQL a NUL in one was a 500.
+func TestFAQTextLosesControlCharactersOnPostgres(t *testing.T) {
+	f := postgresFixture(t)
+	for _, field := range []string{"question_ar", "answer_ar", "question_en", "answer_en", "reference", "category", "reviewed_on"} {
+		for _, esc := range controlEscapes {
+			body := faqEntryBody()
+			body[field] = withMark(body[field].(string))
+			r := f.do(req{method: "POST", path: "/api/v1/faq", token: testTokens["admin"], body: withControl(t, body, esc)})
+			what := field + " " + esc
+			switch r.Code {
+			case http.StatusCreated:
+				var out map[string]any
+				r.json(&out)
+				strs(t, out, func(s string) {
+					if strings.IndexFunc(s, controlChar) >= 0 {
+						t.Errorf("%s: stored %+q", what, s)
+					}
+				})
+			case http.StatusUnprocessableEntity:
+			default:
+				t.Errorf("%s: status %d: %s", what, r.Code, r.Body.String())
+			}
+		}
 	}
 }
