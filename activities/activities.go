@@ -104,7 +104,7 @@ func (a *Activities) ResolveLevel(ctx context.Context, in workflows.ResolveLevel
 func (a *Activities) SuggestAssignee(ctx context.Context, in workflows.SuggestAssigneeInput) (workflows.Actor, error) {
 	loads, err := a.Store.CoordinatorLoads(ctx, in.Entity)
 	if err != nil {
-		return workflows.Actor{}, err
+		return workflows.Actor{}, refusedForGood(fmt.Errorf("coordinators of %q: %w", in.Entity, err))
 	}
 	if len(loads) == 0 {
 		return workflows.Actor{}, nil
@@ -152,7 +152,9 @@ func (a *Activities) entity(ctx context.Context, code string) (store.Entity, err
 		return e, temporal.NewNonRetryableApplicationError("unknown entity "+code, "unknown_entity", err)
 	}
 	if err != nil {
-		return e, fmt.Errorf("loading entity %s: %w", code, err)
+		// A code PostgreSQL cannot even compare (a NUL) fails for good too:
+		// the workflow falls back as for an unknown entity.
+		return e, refusedForGood(fmt.Errorf("loading entity %q: %w", code, err))
 	}
 	return e, nil
 }

@@ -60,3 +60,22 @@ func TestRecordChangeRefusedByTheDatabaseFailsForGood(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A lookup by a code PostgreSQL cannot compare (a NUL, from a signal that
+// bypassed the API) fails for good too: the workflow falls back (the
+// ticket's entity holds the level, nobody is suggested) instead of
+// retrying without end.
+func TestLookupRefusedByTheDatabaseFailsForGood(t *testing.T) {
+	st := openPostgres(t)
+	acts := &activities.Activities{Store: st, Notifier: notify.New(st, nil)}
+	ctx := context.Background()
+	_, err := acts.ResolveLevel(ctx, workflows.ResolveLevelInput{Entity: "K\x00SU", Role: domain.RoleEntityHead})
+	var ae *temporal.ApplicationError
+	if !errors.As(err, &ae) || !ae.NonRetryable() {
+		t.Errorf("ResolveLevel: want a non-retryable failure, got %v", err)
+	}
+	_, err = acts.SuggestAssignee(ctx, workflows.SuggestAssigneeInput{Entity: "K\x00SU"})
+	if !errors.As(err, &ae) || !ae.NonRetryable() {
+		t.Errorf("SuggestAssignee: want a non-retryable failure, got %v", err)
+	}
+}
