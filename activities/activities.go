@@ -52,9 +52,21 @@ func (a *Activities) RecordChange(ctx context.Context, ch workflows.Change) erro
 		RespondedAt: utcPtr(st.RespondedAt), ClosedAt: utcPtr(st.ClosedAt), Events: events,
 	})
 	if err != nil {
-		return fmt.Errorf("recording ticket %s v%d: %w", st.Number, st.Version, err)
+		return refusedForGood(fmt.Errorf("recording ticket %s v%d: %w", st.Number, st.Version, err))
 	}
 	return nil
+}
+
+// refusedForGood fails an activity for good when the database will refuse
+// the same write however often it is retried (store.Permanent): the
+// workflow retries its local activities without end, so a NUL in a text on
+// PostgreSQL would otherwise jam the ticket. The workflow carries on past
+// ErrRefusedByDatabase (workflows' flush and sendNotifications).
+func refusedForGood(err error) error {
+	if store.Permanent(err) {
+		return temporal.NewNonRetryableApplicationError(err.Error(), workflows.ErrRefusedByDatabase, err)
+	}
+	return err
 }
 
 // stageStart is nil for a state recorded before the workflow kept it.
@@ -92,7 +104,7 @@ func (a *Activities) ResolveLevel(ctx context.Context, in workflows.ResolveLevel
 func (a *Activities) SuggestAssignee(ctx context.Context, in workflows.SuggestAssigneeInput) (workflows.Actor, error) {
 	loads, err := a.Store.CoordinatorLoads(ctx, in.Entity)
 	if err != nil {
-		return workflows.Actor{}, err
+		return workflows.Actor{}, refusedForGood(fmt.Errorf("coordinators of %q: %w", in.Entity, err))
 	}
 	if len(loads) == 0 {
 		return workflows.Actor{}, nil
@@ -123,10 +135,14 @@ func (a *Activities) OpenTickets(ctx context.Context, in workflows.OpenTicketsIn
 
 // Notify queues one notification in the outbox, once per key.
 func (a *Activities) Notify(ctx context.Context, n workflows.Notification) error {
-	return a.Notifier.Notify(ctx, notify.Message{
+	err := a.Notifier.Notify(ctx, notify.Message{
 		Key: n.Key, TicketNumber: n.TicketNumber, Audience: n.Audience, Channel: n.Channel,
 		Recipient: n.Recipient, Template: n.Template, Params: n.Params, Language: notify.Language(n.Language),
 	})
+	if err != nil {
+		return refusedForGood(fmt.Errorf("queueing %s for ticket %s: %w", n.Template, n.TicketNumber, err))
+	}
+	return nil
 }
 
 func (a *Activities) entity(ctx context.Context, code string) (store.Entity, error) {
@@ -136,7 +152,9 @@ func (a *Activities) entity(ctx context.Context, code string) (store.Entity, err
 		return e, temporal.NewNonRetryableApplicationError("unknown entity "+code, "unknown_entity", err)
 	}
 	if err != nil {
-		return e, fmt.Errorf("loading entity %s: %w", code, err)
+		// A code PostgreSQL cannot even compare (a NUL) fails for good too:
+		// the workflow falls back as for an unknown entity.
+		return e, refusedForGood(fmt.Errorf("loading entity %q: %w", code, err))
 	}
 	return e, nil
 }

@@ -306,9 +306,17 @@ func newFixtureOpts(t *testing.T, withPolicy bool, mod ...func(*Options)) *fixtu
 // f.api directly: f.t, which the request helpers need, stays nil).
 func buildFixture(t testing.TB, withPolicy bool, mod ...func(*Options)) *fixture {
 	t.Helper()
-	ctx := context.Background()
 	dbPath := t.TempDir() + "/t.db"
-	st, err := store.Open(ctx, "sqlite://"+dbPath)
+	f := buildFixtureOn(t, "sqlite://"+dbPath, withPolicy, mod...)
+	f.dbPath = dbPath
+	return f
+}
+
+// buildFixtureOn is buildFixture over the read model at dsn (empty).
+func buildFixtureOn(t testing.TB, dsn string, withPolicy bool, mod ...func(*Options)) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, dsn)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
@@ -353,7 +361,7 @@ func buildFixture(t testing.TB, withPolicy bool, mod ...func(*Options)) *fixture
 	}
 	// Tests that measure it set it back (TestBeneficiaryAnswerTiming).
 	a.limits.answerFloor = 0
-	return &fixture{api: a, store: st, tc: tc, clock: clock, logs: logs, dbPath: dbPath, filesDir: filesDir}
+	return &fixture{api: a, store: st, tc: tc, clock: clock, logs: logs, filesDir: filesDir}
 }
 
 type req struct {

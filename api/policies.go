@@ -127,6 +127,11 @@ func (a *API) savePolicy(c *gin.Context) error {
 	// The store numbers and stamps versions; what the client sent is ignored.
 	p.Version, p.CreatedAt, p.CreatedBy = 0, time.Time{}, actor.ID
 	p.Reason = normalize.Text(p.Reason)
+	// A holiday's name is free text that every ticket filed under the
+	// policy carries into its workflow.
+	for i := range p.Calendar.Holidays {
+		p.Calendar.Holidays[i].Name = normalize.Text(p.Calendar.Holidays[i].Name)
+	}
 	errs := checkReason(p.Reason)
 	errs = append(errs, policyErrors(p, "")...)
 	if len(errs) > 0 {

@@ -4,13 +4,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/tawasul/tawasul/normalize"
 	"github.com/tawasul/tawasul/refusal"
 )
 
@@ -186,10 +190,41 @@ func writeJSON(c *gin.Context, status int, v any) error {
 // handler never writes a problem itself and then has to stop.
 func (a *API) handle(h func(c *gin.Context) error) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		if err := urlText(c); err != nil {
+			a.fail(c, err)
+			return
+		}
 		if err := h(c); err != nil {
 			a.fail(c, err)
 		}
 	}
+}
+
+// urlText refuses a path parameter or query value that is not valid UTF-8
+// or holds a control character (normalize.Control), for every route at once:
+// PostgreSQL refuses a NUL even in a lookup (a 500), and no code, number or
+// search term has a reason to carry one. A CR is let through: in a free-text
+// parameter (a search) it is a line break, which normalize.Text keeps.
+func urlText(c *gin.Context) error {
+	bad := func(v string) bool {
+		return !utf8.ValidString(v) || strings.IndexFunc(v, func(r rune) bool { return r != '\r' && normalize.Control(r) }) >= 0
+	}
+	var errs []fieldErr
+	for _, p := range c.Params {
+		if bad(p.Value) {
+			errs = append(errs, fieldErr{field: p.Key, code: fieldInvalidValue})
+		}
+	}
+	q := c.Request.URL.Query()
+	for _, k := range slices.Sorted(maps.Keys(q)) {
+		if bad(k) || slices.ContainsFunc(q[k], bad) {
+			errs = append(errs, fieldErr{field: strings.ToValidUTF8(k, "\uFFFD"), code: fieldInvalidValue})
+		}
+	}
+	if len(errs) > 0 {
+		return invalid(errs...)
+	}
+	return nil
 }
 
 // kindStatus is the one mapping of the core's refusals to HTTP statuses.

@@ -169,9 +169,12 @@ func (a *API) transfer(c *gin.Context) error {
 	checkText(&errs, "reason", reason, maxMessage, true)
 	code := strings.TrimSpace(in.Entity)
 	var to store.Entity
-	if code == "" {
+	switch {
+	case code == "":
 		errs = append(errs, fieldErr{field: "entity", code: fieldRequired})
-	} else {
+	case normalize.HasHidden(code): // no entity's code; PostgreSQL refuses a NUL even in the lookup
+		errs = append(errs, fieldErr{field: "entity", code: fieldUnknownEntity})
+	default:
 		e, err := a.entities.Find(c.Request.Context(), code)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
@@ -222,9 +225,12 @@ func (a *API) assign(c *gin.Context) error {
 	checkText(&errs, "note", note, maxMessage, false)
 	username := strings.TrimSpace(in.Assignee)
 	var to store.Account
-	if username == "" {
+	switch {
+	case username == "":
 		errs = append(errs, fieldErr{field: "assignee", code: fieldRequired})
-	} else {
+	case normalize.HasHidden(username): // no one's username; PostgreSQL refuses a NUL even in the lookup
+		errs = append(errs, fieldErr{field: "assignee", code: fieldNotCoordinator})
+	default:
 		acc, err := a.store.ActiveCoordinator(c.Request.Context(), username, t.ResponsibleEntity)
 		switch {
 		case errors.Is(err, store.ErrNotFound):

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/tawasul/tawasul/attachments"
 	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/normalize"
 )
 
 // Config is everything a Tawasul process needs.
@@ -509,6 +511,50 @@ func (c Config) problems() []error {
 	}
 	errs = append(errs, c.Notify.validate()...)
 	errs = append(errs, c.SurveyCalls.validate()...)
+	errs = append(errs, controlErrors(reflect.ValueOf(c), "")...)
+	return errs
+}
+
+// controlErrors refuses a control character (normalize.Control) in any
+// text of the configuration, named by its key: a name, an entity or a
+// sender set here reaches the database, a workflow or a message header,
+// and PostgreSQL refuses a NUL in text. Messages name keys, never values.
+func controlErrors(v reflect.Value, key string) []error {
+	var errs []error
+	switch v.Kind() {
+	case reflect.String:
+		if strings.IndexFunc(v.String(), normalize.Control) >= 0 {
+			errs = append(errs, fmt.Errorf("%s: must not hold a control character", key))
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			f := v.Type().Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			name, _, _ := strings.Cut(f.Tag.Get("mapstructure"), ",")
+			if name == "" {
+				name = strings.ToLower(f.Name)
+			}
+			if key != "" {
+				name = key + "." + name
+			}
+			errs = append(errs, controlErrors(v.Field(i), name)...)
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			errs = append(errs, controlErrors(v.Index(i), fmt.Sprintf("%s[%d]", key, i))...)
+		}
+	case reflect.Map:
+		for _, k := range v.MapKeys() {
+			errs = append(errs, controlErrors(k, fmt.Sprintf("%s (a key)", key))...)
+			errs = append(errs, controlErrors(v.MapIndex(k), fmt.Sprintf("%s[%q]", key, k.String()))...)
+		}
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			errs = append(errs, controlErrors(v.Elem(), key)...)
+		}
+	}
 	return errs
 }
 

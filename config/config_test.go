@@ -434,3 +434,25 @@ func TestAuditSecret(t *testing.T) {
 		t.Fatalf("a short key: %v; want refused, without the key in the message", err)
 	}
 }
+
+// No text of the configuration holds a control character: a token's name
+// or entity reaches the database (PostgreSQL refuses a NUL) and a workflow.
+func TestControlCharactersRefused(t *testing.T) {
+	t.Chdir(t.TempDir())
+	good := strings.Repeat("ab", 32)
+	bad := writeFile(t, `auth:
+  tokens:
+    - {name: "ksu\0", hash: `+good+`, role: coordinator, entity: "KS\x1bU"}
+  oidc:
+    roles: {"staff\x7f": admin}
+`)
+	_, err := load(t, "--config", bad)
+	if err == nil {
+		t.Fatal("control characters accepted")
+	}
+	for _, want := range []string{"auth.tokens[0].name: must not", "auth.tokens[0].entity: must not", "auth.oidc.roles (a key): must not"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %s: %v", want, err)
+		}
+	}
+}

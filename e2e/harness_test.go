@@ -73,6 +73,9 @@ type system struct {
 	dialect string
 	// files is the attachment store's directory.
 	files string
+	// temporal is the system's Temporal server (a test that talks to it
+	// directly, as someone reaching the frontend would).
+	temporal *devserver.Server
 }
 
 const pgDefault = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
@@ -177,7 +180,7 @@ func startWith(t testing.TB, dsn, dialect string, edits ...func(*app.Options)) *
 		}
 		a.Close()
 	})
-	return &system{t: t, base: "http://" + a.Addr(), app: a, dialect: dialect, files: files}
+	return &system{t: t, base: "http://" + a.Addr(), app: a, dialect: dialect, files: files, temporal: srv}
 }
 
 // response is an HTTP answer with its decoded JSON body.

@@ -121,6 +121,9 @@ func Email(s string) (string, error) {
 	if s == "" {
 		return "", fmt.Errorf("%w: empty", ErrEmail)
 	}
+	if HasHidden(s) { // net/mail lets C1 controls through in a domain
+		return "", fmt.Errorf("%w: control character", ErrEmail)
+	}
 	if len(s) > 254 {
 		return "", ErrEmailTooLong
 	}

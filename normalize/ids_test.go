@@ -198,6 +198,9 @@ func TestEmail(t *testing.T) {
 		{"ali@moe..sa", ErrEmail},
 		{"ali@[10.0.0.1]", ErrEmail},
 		{"ali@moe.gov.sa, omar@moe.gov.sa", ErrEmail},
+		{"ali@moe\u0085.gov.sa", ErrEmail},
+		{"ali@moe\u009b.gov.sa", ErrEmail},
+		{"a\x00li@moe.gov.sa", ErrEmail},
 		{"ali @moe.gov.sa", ErrEmail},
 		{"a" + max, ErrEmailTooLong},
 	}

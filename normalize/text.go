@@ -37,18 +37,57 @@ func dropInvisible(s string) string {
 	}, s)
 }
 
+// Control reports the control characters no stored text keeps: C0 other
+// than tab and newline (carriage return included: Text turns line breaks
+// into newlines), DEL and C1. PostgreSQL refuses NUL in text outright (a
+// ticket whose note held one could not be projected at all), and the others
+// only garble what a reader, a CSV export or a terminal shows.
+func Control(r rune) bool {
+	return r < 0x20 && r != '\n' && r != '\t' || r >= 0x7F && r <= 0x9F
+}
+
+// HasHidden reports whether s holds a character Text drops (a Control, a
+// bidi control, a zero-width character, tatweel), for input that must be
+// refused rather than repaired: codes, usernames, addresses, identifiers.
+func HasHidden(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return invisible(r) || Control(r) }) >= 0
+}
+
+// clean drops invisible and control characters; a line break typed as CR LF
+// or a lone CR becomes a newline.
+func clean(s string) string {
+	if !HasHidden(s) {
+		return s
+	}
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\r':
+			return '\n'
+		case invisible(r) || Control(r):
+			return -1
+		}
+		return r
+	}, s)
+}
+
 // Text normalizes free text: invalid UTF-8 becomes U+FFFD, Unicode NFKC folds
-// presentation forms and compatibility characters, tatweel, bidi controls and
-// zero-width characters are removed, and surrounding whitespace is trimmed.
-// Inner newlines stay. Text is idempotent: Text(Text(s)) == Text(s).
+// presentation forms and compatibility characters, tatweel, bidi controls,
+// zero-width characters and control characters (Control) are removed, CR LF
+// and CR become newlines, and surrounding whitespace is trimmed. Inner
+// newlines and tabs stay. Text is idempotent: Text(Text(s)) == Text(s).
+//
+// Text is the one rule for free text: every path by which text enters (the
+// API, CSV and FAQ imports, configuration) goes through it or through
+// HasHidden, so no stored text, and no workflow input, holds a control.
 func Text(s string) string {
-	s = dropInvisible(strings.ToValidUTF8(s, "\uFFFD"))
+	s = clean(strings.ToValidUTF8(s, "\uFFFD"))
 	// NFKC can produce tatweel (presentation forms such as U+FE71 decompose
 	// to it), and dropping a character can let marks around it compose or
 	// reorder, so alternate until neither step changes anything. Two rounds
 	// settle every input found so far; the bound only guards the loop.
 	for range 4 {
-		n := dropInvisible(norm.NFKC.String(s))
+		n := clean(norm.NFKC.String(s))
 		if n == s {
 			break
 		}

@@ -35,6 +35,14 @@ func TestText(t *testing.T) {
 		// U+FE71 is tatweel + fathatan; the produced tatweel goes too.
 		{"tatweel produced by NFKC", "ب\uFE71", "ب\u064B"},
 		{"only invisible", "\u200F\u200B\u0640 ", ""},
+		{"NUL", "a\x00b", "ab"},
+		{"only NUL", "\x00", ""},
+		{"C0 controls", "a\x01\x07\x08\x0b\x0c\x1b[31mb\x1f", "a[31mb"},
+		{"tab kept", "a\tb", "a\tb"},
+		{"CR LF becomes newline", "a\r\nb\rc", "a\nb\nc"},
+		{"DEL", "a\x7fb", "ab"},
+		{"C1 controls", "a\u0080\u0085\u009bb\u009f", "ab"},
+		{"lone surrogate decoded by JSON", "a\uFFFDb", "a\uFFFDb"},
 		{"empty", "", ""},
 	}
 	for _, tt := range tests {
@@ -77,6 +85,7 @@ func FuzzText(f *testing.F) {
 		"", "مرحـبا", "\u200F+966 ٥٠ ١٢٣ ٤٥٦٧", "ب\uFE71", "e\u200D\u0301", "a\u0651\uFE77",
 		"\uFEFB\u0640\u0653", " \uFE70x", "a\xffb\xc0", "ＡＢＣ", "\u2067x\u2069\n y ", "۰۱۲",
 		"\u0627\u0640\u0653", "\u0627\u200D\u0654",
+		"a\x00b", "\r\x00\n", "x\u0085\u2028y", "\x7f\t\x1b",
 	} {
 		f.Add(s)
 	}
@@ -90,6 +99,9 @@ func FuzzText(f *testing.F) {
 		}
 		if strings.IndexFunc(got, invisible) >= 0 {
 			t.Fatalf("Text(%+q) = %+q keeps an invisible character", s, got)
+		}
+		if HasHidden(got) || strings.ContainsRune(got, 0) {
+			t.Fatalf("Text(%+q) = %+q keeps a control character", s, got)
 		}
 		if got != strings.TrimFunc(got, unicode.IsSpace) {
 			t.Fatalf("Text(%+q) = %+q is not trimmed", s, got)
@@ -109,4 +121,16 @@ func FuzzText(f *testing.F) {
 			t.Fatalf("Digits(%+q) = %+q changed the number of characters", s, d)
 		}
 	})
+}
+
+func TestControl(t *testing.T) {
+	for r := rune(0); r <= 0xA0; r++ {
+		want := r < 0x20 && r != '\n' && r != '\t' || r >= 0x7F && r <= 0x9F
+		if Control(r) != want {
+			t.Errorf("Control(%U) = %v, want %v", r, !want, want)
+		}
+	}
+	if !HasHidden("a\x00") || HasHidden("سطر\n\tسطر") {
+		t.Fatal("HasHidden disagrees with Control")
+	}
 }

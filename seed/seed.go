@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/normalize"
 	"github.com/tawasul/tawasul/store"
 )
 
@@ -79,12 +80,16 @@ func ParseEntitiesOnto(r io.Reader, existing []store.Entity) ([]store.Entity, er
 			errs = append(errs, RowError{Line: line, Message: err.Error()})
 			continue
 		}
-		e := store.Entity{Code: strings.TrimSpace(rec[0]), NameAR: strings.TrimSpace(rec[1]), NameEN: strings.TrimSpace(rec[2]),
+		// Names are free text (normalize.Text); codes are refused, not
+		// repaired, when they hold a control character: a code is a key.
+		e := store.Entity{Code: strings.TrimSpace(rec[0]), NameAR: normalize.Text(rec[1]), NameEN: normalize.Text(rec[2]),
 			Kind: domain.EntityKind(strings.TrimSpace(rec[3])), Parent: strings.TrimSpace(rec[4])}
 		before := len(errs)
 		switch {
 		case e.Code == "" || e.NameAR == "" || e.NameEN == "":
 			errs = append(errs, RowError{Line: line, Message: "code, name_ar and name_en are required"})
+		case normalize.HasHidden(e.Code) || normalize.HasHidden(e.Parent):
+			errs = append(errs, RowError{Line: line, Message: "code and parent must not hold control characters"})
 		case len(e.Code) > 32:
 			errs = append(errs, RowError{Line: line, Message: "code is longer than 32 characters"})
 		case !e.Kind.Valid():

@@ -53,6 +53,26 @@ func TestBadRowsReportedByLine(t *testing.T) {
 	}
 }
 
+// Control characters never reach the database from an import: PostgreSQL
+// refuses a NUL in text outright. Names lose them (normalize.Text), a code
+// holding one is refused.
+func TestControlCharactersInImport(t *testing.T) {
+	in := "code,name_ar,name_en,kind,parent\nA,\"أ\x00\u0085ب\",A\x7f\x1b,ministry,\nB\x00,ب,B,sector,A\nC,ج,C,sector,A\x01\n"
+	_, err := ParseEntities(strings.NewReader(in))
+	for _, want := range []string{"line 3: code and parent", "line 4: code and parent"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in %v", want, err)
+		}
+	}
+	es, err := ParseEntities(strings.NewReader("code,name_ar,name_en,kind,parent\nA,\"أ\x00\u0085ب\",A\x7f\x1bB,ministry,\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if es[0].NameAR != "أب" || es[0].NameEN != "AB" {
+		t.Fatalf("names kept control characters: %+q %+q", es[0].NameAR, es[0].NameEN)
+	}
+}
+
 // The bundled organization is the one the ministry reported in 2018: 141
 // entities (28 public universities, 34 private universities and colleges, 47
 // education departments, 32 ministry sectors and cultural attachés) under the

@@ -156,7 +156,9 @@ func (s *Service) Check(ctx context.Context, in Form, by Filer) (Intake, error) 
 	}
 	if out.Entity == "" {
 		add("entity", refusal.FieldRequired)
-	} else if len(out.Entity) > 32 {
+	} else if len(out.Entity) > 32 || normalize.HasHidden(out.Entity) {
+		// Not a code anyone could hold, and PostgreSQL refuses a NUL even in
+		// the lookup.
 		add("entity", refusal.FieldUnknownEntity)
 	} else if _, err := s.store.GetEntity(ctx, out.Entity); errors.Is(err, store.ErrNotFound) {
 		add("entity", refusal.FieldUnknownEntity)
@@ -234,13 +236,17 @@ func checkChannelDetails(ch domain.Channel, in *ChannelDetailsForm) (store.Chann
 			add("handle", refusal.FieldInvalidValue)
 		}
 		if d.PostURL != "" {
-			if u, err := url.Parse(d.PostURL); err != nil || u.Scheme != "https" || u.Host == "" || len(d.PostURL) > 500 {
+			if u, err := url.Parse(d.PostURL); err != nil || u.Scheme != "https" || u.Host == "" || len(d.PostURL) > 500 ||
+				normalize.HasHidden(d.PostURL) {
 				add("post_url", refusal.FieldInvalidValue)
 			}
 		}
 	case domain.ChannelEmail:
-		if len(d.MessageID) > 200 {
+		switch {
+		case len(d.MessageID) > 200:
 			add("message_id", refusal.FieldTooLong)
+		case normalize.HasHidden(d.MessageID):
+			add("message_id", refusal.FieldInvalidValue)
 		}
 	}
 	return d, errs

@@ -67,6 +67,10 @@ type recorder struct {
 	notes    []workflows.Notification
 	failOnce map[string]bool // activity name -> fail its first call
 	failMany map[string]int  // activity name -> fail this many more calls
+	// refuse, when set, makes RecordChange refuse a change for good, as
+	// the activity does when the database gives a permanent error.
+	refuse  func(workflows.Change) bool
+	refused []workflows.Change
 }
 
 var parents = map[string]workflows.LevelHolder{
@@ -98,6 +102,10 @@ func (r *recorder) RecordChange(ctx context.Context, ch workflows.Change) error 
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.refuse != nil && r.refuse(ch) {
+		r.refused = append(r.refused, ch)
+		return temporal.NewNonRetryableApplicationError("refused", workflows.ErrRefusedByDatabase, nil)
+	}
 	r.changes = append(r.changes, ch)
 	return nil
 }

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -41,6 +42,10 @@ const (
 	EventMeetingReminder     = "meeting_reminder"
 	EventMeetingAttendance   = "meeting_attendance_due"
 	EventMeetingRecorded     = "meeting_recorded"
+
+	// EventNotRecorded stands on the timeline for lines the database refused
+	// for good (ErrRefusedByDatabase); what they said is in the history.
+	EventNotRecorded = "change_not_recorded"
 )
 
 // Event is one line of the ticket's timeline; Seq is assigned by the workflow.
@@ -89,16 +94,60 @@ func (t *ticket) event(ctx workflow.Context, e Event) {
 // flush projects the state and the pending timeline into the read model. Each
 // projection carries a higher version, so a late retry never overwrites a
 // newer row.
+//
+// A change the database refuses for good (RecordChange fails with
+// ErrRefusedByDatabase) must not jam the ticket: retrying it would never
+// end, and an update or a continue-as-new waiting on it neither. Its lines
+// are dropped and the state is recorded again with one line saying so; if
+// that is refused too, the ticket goes on with the read model behind (the
+// next change may land). Only a refusal takes this path, so histories
+// without one replay unchanged.
 func (t *ticket) flush(ctx workflow.Context) error {
+	ch := t.change()
+	err := step(ctx, ActivityRecordChange, ch).Get(ctx, nil)
+	if !refusedByDatabase(err) {
+		if err != nil {
+			return fmt.Errorf("recording ticket change v%d: %w", ch.State.Version, err)
+		}
+		return nil
+	}
+	log := workflow.GetLogger(ctx)
+	log.Error("ticket change refused by the database: its timeline lines are dropped",
+		"ticket", t.st.Number, "version", ch.State.Version, "lines", len(ch.Events), "error", err)
+	lines := "none"
+	if n := len(ch.Events); n > 0 {
+		lines = fmt.Sprintf("%d-%d", ch.Events[0].Seq, ch.Events[n-1].Seq)
+	}
+	t.event(ctx, Event{Type: EventNotRecorded, Actor: SystemActor,
+		Message: fmt.Sprintf("change v%d (timeline lines %s) refused by the database", ch.State.Version, lines)})
+	ch = t.change()
+	err = step(ctx, ActivityRecordChange, ch).Get(ctx, nil)
+	if refusedByDatabase(err) {
+		log.Error("ticket state refused by the database: the read model is behind",
+			"ticket", t.st.Number, "version", ch.State.Version, "error", err)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("recording ticket change v%d: %w", ch.State.Version, err)
+	}
+	return nil
+}
+
+// change takes the state and the pending lines as the next projection.
+func (t *ticket) change() Change {
 	t.st.Version++
 	st := t.st
 	st.Responses = append([]Response(nil), t.st.Responses...)
 	ch := Change{State: st, Events: t.pending}
 	t.pending = nil
-	if err := step(ctx, ActivityRecordChange, ch).Get(ctx, nil); err != nil {
-		return fmt.Errorf("recording ticket change v%d: %w", st.Version, err)
-	}
-	return nil
+	return ch
+}
+
+// refusedByDatabase: an activity met an error the database will give again
+// however often it is retried (store.Permanent) and failed for good.
+func refusedByDatabase(err error) bool {
+	var ae *temporal.ApplicationError
+	return errors.As(err, &ae) && ae.Type() == ErrRefusedByDatabase
 }
 
 func (t *ticket) notifyBeneficiary(template string, params map[string]string) {
@@ -138,7 +187,14 @@ func (t *ticket) sendNotifications(ctx workflow.Context) error {
 	for len(t.outbox) > 0 {
 		n := t.outbox[0]
 		t.outbox = t.outbox[1:]
-		if err := step(ctx, ActivityNotify, n).Get(ctx, nil); err != nil {
+		err := step(ctx, ActivityNotify, n).Get(ctx, nil)
+		if refusedByDatabase(err) {
+			// The outbox refuses this message for good: lose it, not the ticket.
+			workflow.GetLogger(ctx).Error("notification refused by the database: dropped",
+				"ticket", t.st.Number, "template", n.Template, "audience", n.Audience, "error", err)
+			continue
+		}
+		if err != nil {
 			return fmt.Errorf("notifying %s (%s): %w", n.Audience, n.Template, err)
 		}
 	}

@@ -39,6 +39,11 @@ const (
 	ErrMeetingTooSoon = "meeting_too_soon"
 )
 
+// ErrRefusedByDatabase is the type of a non-retryable activity failure: the
+// database refused the write for good (store.Permanent: a data exception or
+// a constraint violation). The workflow goes on without it (flush).
+const ErrRefusedByDatabase = "refused_by_database"
+
 func refuse(code, msg string) error {
 	return temporal.NewApplicationError(msg, code)
 }
