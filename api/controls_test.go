@@ -165,7 +165,7 @@ func TestControlCharactersNeverReachPostgresOrWorkflows(t *testing.T) {
 			}[field.path]
 			setPath(body, field.path, withMark(good))
 			before := len(f.tc.startCalls())
-			r := f.do(req{method: "POST", path: "/api/v1/tickets", token: testTokens["agent"], body: withControl(t, body, esc)})
+			r := f.do(req{method: "POST", path: "/api/v1/tickets", token: testTokens["agent"], body: withControl(t, body, esc)}.outsideContract())
 			what := fmt.Sprintf("intake %s %s", field.path, esc)
 			switch r.Code {
 			case http.StatusCreated:
@@ -226,7 +226,7 @@ func TestControlCharactersNeverReachPostgresOrWorkflows(t *testing.T) {
 				}
 				body[field] = withMark(a.body[field].(string))
 				r := f.do(req{method: "POST", path: "/api/v1/tickets/" + a.number + "/" + a.route,
-					token: testTokens[a.token], headers: a.headers, body: withControl(t, body, esc)})
+					token: testTokens[a.token], headers: a.headers, body: withControl(t, body, esc)}.outsideContract())
 				if r.Code != http.StatusOK && r.Code != http.StatusUnprocessableEntity {
 					t.Errorf("%s %s %s: status %d: %s", a.route, field, esc, r.Code, r.Body.String())
 				}
@@ -234,14 +234,18 @@ func TestControlCharactersNeverReachPostgresOrWorkflows(t *testing.T) {
 		}
 	}
 
-	// Query strings and path parameters: a 422, not a 500 from a lookup.
-	for _, path := range []string{
-		"/api/v1/tickets?entity=KSU%00", "/api/v1/tickets/" + base.Number + "%00",
-		"/api/v1/tickets/2026%C2%85", "/api/v1/faq/search?q=%00", "/api/v1/tickets?status=%7F",
+	// Query strings: a 422, not a 500 from a lookup; a path naming nothing
+	// that can exist: a 404, as any number of the wrong shape.
+	for path, status := range map[string]int{
+		"/api/v1/tickets?entity=KSU%00":          http.StatusUnprocessableEntity,
+		"/api/v1/faq/search?q=%00":               http.StatusUnprocessableEntity,
+		"/api/v1/tickets?status=%7F":             http.StatusUnprocessableEntity,
+		"/api/v1/tickets/" + base.Number + "%00": http.StatusNotFound,
+		"/api/v1/tickets/2026%C2%85":             http.StatusNotFound,
 	} {
-		r := f.do(req{method: "GET", path: path, token: testTokens["admin"]})
-		if r.Code != http.StatusUnprocessableEntity {
-			t.Errorf("GET %s: status %d: %s", path, r.Code, r.Body.String())
+		r := f.do(req{method: "GET", path: path, token: testTokens["admin"]}.outsideContract())
+		if r.Code != status {
+			t.Errorf("GET %s: status %d, want %d: %s", path, r.Code, status, r.Body.String())
 		}
 	}
 }
@@ -257,7 +261,7 @@ func TestPolicyTextLosesControlCharactersOnPostgres(t *testing.T) {
 	}
 	cur["reason"] = "إجازات§ الأعياد"
 	for _, esc := range controlEscapes {
-		r := f.do(req{method: "PUT", path: "/api/v1/policies", token: testTokens["admin"], body: withControl(t, cur, esc)})
+		r := f.do(req{method: "PUT", path: "/api/v1/policies", token: testTokens["admin"], body: withControl(t, cur, esc)}.outsideContract())
 		r.expect(http.StatusCreated)
 		p, err := f.store.CurrentPolicy(context.Background())
 		if err != nil {
@@ -278,7 +282,7 @@ func TestFAQTextLosesControlCharactersOnPostgres(t *testing.T) {
 		for _, esc := range controlEscapes {
 			body := faqEntryBody()
 			body[field] = withMark(body[field].(string))
-			r := f.do(req{method: "POST", path: "/api/v1/faq", token: testTokens["admin"], body: withControl(t, body, esc)})
+			r := f.do(req{method: "POST", path: "/api/v1/faq", token: testTokens["admin"], body: withControl(t, body, esc)}.outsideContract())
 			what := field + " " + esc
 			switch r.Code {
 			case http.StatusCreated:

@@ -203,18 +203,21 @@ func (a *API) handle(h func(c *gin.Context) error) gin.HandlerFunc {
 // urlText refuses a path parameter or query value that is not valid UTF-8
 // or holds a control character (normalize.Control), for every route at once:
 // PostgreSQL refuses a NUL even in a lookup (a 500), and no code, number or
-// search term has a reason to carry one. A CR is let through: in a free-text
-// parameter (a search) it is a line break, which normalize.Text keeps.
+// search term has a reason to carry one. A path parameter names something
+// to look up, and nothing by such a name can exist: 404, as for any other
+// name of the wrong shape. A query value is input: 422 at its name. A CR is
+// let through: in a free-text parameter (a search) it is a line break, which
+// normalize.Text keeps.
 func urlText(c *gin.Context) error {
 	bad := func(v string) bool {
 		return !utf8.ValidString(v) || strings.IndexFunc(v, func(r rune) bool { return r != '\r' && normalize.Control(r) }) >= 0
 	}
-	var errs []fieldErr
 	for _, p := range c.Params {
 		if bad(p.Value) {
-			errs = append(errs, fieldErr{field: p.Key, code: fieldInvalidValue})
+			return problem(http.StatusNotFound, codeNotFound)
 		}
 	}
+	var errs []fieldErr
 	q := c.Request.URL.Query()
 	for _, k := range slices.Sorted(maps.Keys(q)) {
 		if bad(k) || slices.ContainsFunc(q[k], bad) {
