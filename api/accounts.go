@@ -8,14 +8,17 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/tawasul/tawasul/auth/password"
 	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/normalize"
 	"github.com/tawasul/tawasul/store"
 	"github.com/tawasul/tawasul/workflows"
 )
@@ -68,16 +71,45 @@ func writeTokens(c *gin.Context, access, refresh string, expires, now time.Time,
 }
 
 // badCredentials is the one answer to every refused login, whatever the
-// reason (unknown user, wrong password, locked, disabled): the client learns
-// nothing about which.
+// reason (unknown user, wrong password, disabled): the client learns nothing
+// about which.
 func badCredentials() *apiError { return problem(http.StatusUnauthorized, codeInvalidCredentials) }
+
+// passwordsBusyRetry is the Retry-After of a 503 passwords_busy: about the
+// time a caller waits for a slot of the password hasher before giving up.
+const passwordsBusyRetry = "1"
+
+// hashingError answers password.ErrBusy (every slot of the hasher stayed
+// taken) with 503 passwords_busy and Retry-After; other errors pass.
+func hashingError(err error) error {
+	if errors.Is(err, password.ErrBusy) {
+		e := problem(http.StatusServiceUnavailable, codePasswordsBusy)
+		e.headers = map[string]string{"Retry-After": passwordsBusyRetry}
+		return e
+	}
+	return err
+}
+
+// loginThrottled is the answer to an address that must wait before trying a
+// username again: 429 with Retry-After (whole seconds, rounded up).
+func loginThrottled(wait time.Duration) *apiError {
+	e := problem(http.StatusTooManyRequests, codeRateLimited)
+	e.headers = map[string]string{"Retry-After": strconv.Itoa(int((wait + time.Second - 1) / time.Second))}
+	return e
+}
 
 // login exchanges a username and password for a token pair.
 //
-// Every refusal takes the same path: one account lookup and one argon2id
-// verification (against a dummy hash when the username is unknown), then the
-// same 401. Failures count per case-folded username (store.RecordLoginFailure)
-// whatever the client address; the address itself is rate limited too.
+// Failures count per (case-folded username, client address), whether or not
+// the username names an account: an address that has failed too often on a
+// username must wait (429, store.LoginDelay) before its next try, and nothing
+// is checked meanwhile; the right password from any other address still
+// gets in, so nobody can lock a staff member out. Every other refusal takes
+// the same path: one account lookup and one argon2id verification (against a
+// dummy hash when the username is unknown), then the same 401. When the
+// hasher has no free slot the answer is 503 with Retry-After and nothing is
+// counted. The address itself is rate limited too, and a pattern of failures
+// across addresses or usernames is audited as login.alert.
 func (a *API) login(c *gin.Context) error {
 	if err := a.rateLimit(c, a.limits.login); err != nil {
 		return err
@@ -87,8 +119,13 @@ func (a *API) login(c *gin.Context) error {
 		return err
 	}
 	var fe []fieldErr
-	if strings.TrimSpace(in.Username) == "" {
+	switch {
+	case strings.TrimSpace(in.Username) == "":
 		fe = append(fe, fieldErr{field: "username", code: fieldRequired})
+	case normalize.HasHidden(in.Username):
+		// No account is named so (checkHandle); PostgreSQL would refuse a
+		// NUL in the failure count's key with a 500.
+		fe = append(fe, fieldErr{field: "username", code: fieldInvalidValue})
 	}
 	if in.Password == "" {
 		fe = append(fe, fieldErr{field: "password", code: fieldRequired})
@@ -99,53 +136,119 @@ func (a *API) login(c *gin.Context) error {
 	ctx := c.Request.Context()
 	username := store.NormalizeUsername(in.Username)
 	if len(username) > 4*maxUsernameLength {
-		username = username[:4*maxUsernameLength] // matches no account; bounds the audit row
+		// Matches no account; bounds the audit row and the failure count's key.
+		username = strings.ToValidUTF8(username[:4*maxUsernameLength], "")
 	}
 	now := a.now()
-	subject := "account/" + username
-	failed := func(reason string) error {
-		if err := a.auditAs(c, accountActor(store.Account{Username: username}), auditLoginFailed, subject,
-			gin.H{"reason": reason, "ip": c.ClientIP()}); err != nil {
-			return err
-		}
-		return badCredentials()
-	}
+	address := clientAddress(c)
+	actor := accountActor(store.Account{Username: username})
 
-	acc, err := a.store.GetAccountByUsername(ctx, username)
-	if errors.Is(err, store.ErrNotFound) {
-		a.auth.passwords.DummyVerify(in.Password)
-		return failed("unknown")
-	} else if err != nil {
+	prior, err := a.store.LoginFailures(ctx, username, address, now)
+	if err != nil {
 		return fmt.Errorf("login: %w", err)
 	}
-	if acc.PasswordHash == ssoNoPassword {
-		// An account of the single sign-on has no password to guess.
-		a.auth.passwords.DummyVerify(in.Password)
-		return failed("sso")
-	}
-	ok, verr := a.auth.passwords.Verify(acc.PasswordHash, in.Password)
-	if verr != nil {
-		a.log.Error("stored password hash unreadable", "account", acc.Username, "error", verr)
-	}
-	switch {
-	case acc.Disabled:
-		return failed("disabled")
-	case acc.Locked(now):
-		// Not counted: a lock is not extended by further guesses, and the
-		// right password does not open it early.
-		return failed("locked")
-	case !ok:
-		if _, err := a.store.RecordLoginFailure(ctx, username, now); err != nil {
-			return fmt.Errorf("login: %w", err)
+	if retry := prior.RetryAt(); now.Before(retry) {
+		if err := a.auditAs(c, actor, auditLoginFailed, "account/"+username,
+			gin.H{"reason": "throttled", "ip": c.ClientIP()}); err != nil {
+			return err
 		}
-		return failed("password")
+		return loginThrottled(retry.Sub(now))
 	}
-	if acc.FailedLogins > 0 || acc.LockedUntil != nil {
-		if err := a.store.ResetLoginFailures(ctx, username, now); err != nil {
+	acc, reason, err := a.checkLogin(ctx, username, in.Password)
+	if err != nil {
+		return err
+	}
+	if reason != "" {
+		return a.loginFailed(c, actor, username, address, reason, now)
+	}
+	if prior.Failures > 0 {
+		if err := a.store.ClearLoginFailures(ctx, username, address); err != nil {
 			return fmt.Errorf("login: %w", err)
 		}
 	}
 	return a.startSession(c, acc, auditLogin, gin.H{"ip": c.ClientIP()}, now)
+}
+
+// checkLogin checks pw for username with the same work whatever the account:
+// reason is "" when the login may go ahead, else why it may not (unknown,
+// sso, disabled, password). err is a failure to look or check, 503 when the
+// hasher is busy.
+func (a *API) checkLogin(ctx context.Context, username, pw string) (acc store.Account, reason string, err error) {
+	if len(pw) > maxPasswordBytes {
+		// Longer than any password can be: it matches none, and is not hashed.
+		return store.Account{}, "password", nil
+	}
+	acc, err = a.store.GetAccountByUsername(ctx, username)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Account{}, "unknown", hashingError(a.auth.passwords.DummyVerify(pw))
+	} else if err != nil {
+		return store.Account{}, "", fmt.Errorf("login: %w", err)
+	}
+	if acc.PasswordHash == ssoNoPassword {
+		// An account of the single sign-on has no password to guess.
+		return acc, "sso", hashingError(a.auth.passwords.DummyVerify(pw))
+	}
+	ok, verr := a.auth.passwords.Verify(acc.PasswordHash, pw)
+	if errors.Is(verr, password.ErrBusy) {
+		return acc, "", hashingError(verr)
+	} else if verr != nil {
+		a.log.Error("stored password hash unreadable", "account", acc.Username, "error", verr)
+	}
+	switch {
+	case acc.Disabled:
+		// Counted like any refusal, the right password included: a
+		// difference would tell a guesser it had found the password.
+		return acc, "disabled", nil
+	case !ok:
+		return acc, "password", nil
+	}
+	return acc, "", nil
+}
+
+// loginFailed counts a refused password of username from address, audited as
+// login.failed with reason in the same transaction, raises an alert when the
+// failures form an attack pattern, and answers the one 401.
+func (a *API) loginFailed(c *gin.Context, actor workflows.Actor, username, address, reason string, now time.Time) error {
+	var f store.FailedLogin
+	err := a.audited(c, actor, auditLoginFailed, "account/"+username, gin.H{"reason": reason, "ip": c.ClientIP()},
+		func(ctx context.Context) error {
+			var err error
+			f, err = a.store.RecordLoginFailure(ctx, username, address, now)
+			return err
+		})
+	if err != nil {
+		return fmt.Errorf("login failure: %w", err)
+	}
+	if f.Addresses >= store.LoginAlertAddresses {
+		if err := a.loginAlert(c, store.LoginAlertAccount, username, "account/"+username, gin.H{
+			"pattern": "one_account_many_addresses", "addresses": f.Addresses, "ip": c.ClientIP(),
+			"window_minutes": int(store.LoginAlertWindow / time.Minute)}, now); err != nil {
+			return err
+		}
+	}
+	if f.Usernames >= store.LoginAlertAccounts {
+		if err := a.loginAlert(c, store.LoginAlertAddress, address, "address/"+address, gin.H{
+			"pattern": "one_address_many_accounts", "usernames": f.Usernames, "ip": c.ClientIP(),
+			"window_minutes": int(store.LoginAlertWindow / time.Minute)}, now); err != nil {
+			return err
+		}
+	}
+	return badCredentials()
+}
+
+// loginAlert audits (login.alert) and logs an attack pattern on the logins,
+// once per store.LoginAlertWindow for each kind and key.
+func (a *API) loginAlert(c *gin.Context, kind, key, subject string, detail gin.H, now time.Time) error {
+	err := a.audited(c, workflows.SystemActor, auditLoginAlert, subject, detail, func(ctx context.Context) error {
+		return a.store.RaiseLoginAlert(ctx, kind, key, now)
+	})
+	if errors.Is(err, store.ErrExists) {
+		return nil // raised already in this window
+	} else if err != nil {
+		return fmt.Errorf("login alert: %w", err)
+	}
+	a.log.Warn("login attack suspected", "subject", subject, "detail", detail)
+	return nil
 }
 
 // startSession opens a session for acc, audits the login as action with
@@ -279,26 +382,40 @@ func (a *API) changePassword(c *gin.Context) error {
 		return fmt.Errorf("change password: %w", err)
 	}
 	now := a.now()
-	ok, _ := a.auth.passwords.Verify(acc.PasswordHash, in.CurrentPassword)
-	if acc.Locked(now) {
-		return badCredentials()
+	// Checked and counted like a login, per address: a stolen access token
+	// must not be a way around the throttle to guess the password.
+	address := clientAddress(c)
+	prior, err := a.store.LoginFailures(ctx, username, address, now)
+	if err != nil {
+		return fmt.Errorf("change password: %w", err)
+	}
+	if retry := prior.RetryAt(); now.Before(retry) {
+		return loginThrottled(retry.Sub(now))
+	}
+	ok := false
+	if len(in.CurrentPassword) <= maxPasswordBytes {
+		var verr error
+		ok, verr = a.auth.passwords.Verify(acc.PasswordHash, in.CurrentPassword)
+		if errors.Is(verr, password.ErrBusy) {
+			return hashingError(verr)
+		}
 	}
 	if !ok {
-		// Counted like a failed login: a stolen access token must not be a
-		// way around the lockout to guess the password.
-		if _, err := a.store.RecordLoginFailure(ctx, username, now); err != nil {
-			return fmt.Errorf("change password: %w", err)
-		}
-		return badCredentials()
+		return a.loginFailed(c, actor, username, address, "password_change", now)
 	}
 	hash, err := a.auth.passwords.Hash(in.NewPassword)
 	if err != nil {
-		return err
+		return hashingError(err)
 	}
 	if err := a.audited(c, actor, auditPasswordChange, "account/"+username, nil, func(ctx context.Context) error {
 		return a.store.SetPassword(ctx, username, hash, now)
 	}); err != nil {
 		return fmt.Errorf("change password: %w", err)
+	}
+	if prior.Failures > 0 {
+		if err := a.store.ClearLoginFailures(ctx, username, address); err != nil {
+			return fmt.Errorf("change password: %w", err)
+		}
 	}
 	c.Status(http.StatusNoContent)
 	return nil
@@ -370,7 +487,8 @@ func (a *API) createAccount(c *gin.Context) error {
 	ctx := c.Request.Context()
 	username := store.NormalizeUsername(in.Username)
 	fe := checkHandle("username", username)
-	name := strings.TrimSpace(in.Name)
+	// The name reaches workflows as the actor's and the timeline: free text.
+	name := normalize.Text(in.Name)
 	if utf8.RuneCountInString(name) > 200 {
 		fe = append(fe, fieldErr{field: "name", code: fieldTooLong})
 	}
@@ -386,7 +504,7 @@ func (a *API) createAccount(c *gin.Context) error {
 	}
 	hash, err := a.auth.passwords.Hash(in.Password)
 	if err != nil {
-		return err
+		return hashingError(err)
 	}
 	actor, _ := staffActor(c)
 	var acc store.Account

@@ -49,7 +49,8 @@ type Options struct {
 	Credentials []Credential
 	Logger      *slog.Logger
 	Now         func() time.Time // default time.Now
-	// IntakePerMinute limits anonymous POST /tickets per client IP (default 30).
+	// IntakePerMinute limits anonymous POST /tickets per client address, an
+	// IPv6 client counted by its /64 (default 30).
 	IntakePerMinute int
 	// Ready is an extra readiness check (e.g. Temporal reachable); nil = store ping only.
 	Ready func(ctx context.Context) error
@@ -59,9 +60,11 @@ type Options struct {
 	TrustedProxies []string
 
 	// Passwords hashes and verifies account passwords (default argon2id with
-	// password.Default); tests pass cheaper parameters.
+	// password.Default, at most password.DefaultSlots computations at once);
+	// tests pass cheaper parameters.
 	Passwords *password.Hasher
-	// LoginPerMinute limits login and refresh attempts per client IP (default 10).
+	// LoginPerMinute limits login and refresh attempts per client address
+	// (default 10).
 	LoginPerMinute int
 	// OIDC enables login with an ID token of the ministry's single sign-on;
 	// the zero value (no issuer) leaves POST /auth/oidc answering 404.
@@ -128,8 +131,10 @@ type staffAuth struct {
 type limits struct {
 	// intake guards anonymous filings.
 	intake *ipLimiter
-	// login guards login and refresh; the lockout per account
-	// (store.RecordLoginFailure) covers guesses spread over many addresses.
+	// login guards login and refresh; failed passwords are also counted per
+	// (username, address) in the store (store.RecordLoginFailure), which
+	// makes a guessing address wait longer and longer, and alerts on guesses
+	// spread over many addresses.
 	login *ipLimiter
 	// track guards the beneficiary's routes (tracking code guesses and floods).
 	track *ipLimiter
@@ -353,13 +358,33 @@ func (a *API) routes() (http.Handler, error) {
 }
 
 // checkCredentials refuses a configuration that would authenticate wrongly:
-// malformed hashes, unknown roles, scoped roles without an entity, duplicates.
+// names that are not valid token names (checkTokenName: as usernames are,
+// and none of the actor ids Tawasul itself acts as, such as "beneficiary" or
+// "system", which would let the token act as them), two credentials by one
+// name (one actor for two tokens), malformed hashes, unknown roles, scoped
+// roles without an entity, duplicate tokens.
 func checkCredentials(cs []Credential) error {
 	seen := map[string]string{}
+	names := map[string]bool{}
 	for i, c := range cs {
 		if c.Name == "" {
 			return fmt.Errorf("api: credential %d: empty name", i)
 		}
+		if fe := checkTokenName("name", c.Name); fe != nil {
+			switch {
+			case fe[0].code == fieldReservedName:
+				return fmt.Errorf("api: credential %q: the name is reserved (Tawasul acts as %q itself)", c.Name, c.Name)
+			case c.Name != store.NormalizeUsername(c.Name) && checkTokenName("name", store.NormalizeUsername(c.Name)) == nil:
+				return fmt.Errorf("api: credential %q: write the name in lower case, %q", c.Name, store.NormalizeUsername(c.Name))
+			default:
+				return fmt.Errorf("api: credential %q: a name is 1 to %d letters, digits, '.', '_', '@' or '-', starting with a letter or digit",
+					c.Name, maxUsernameLength)
+			}
+		}
+		if names[c.Name] {
+			return fmt.Errorf("api: two credentials named %q", c.Name)
+		}
+		names[c.Name] = true
 		if b, err := hex.DecodeString(c.TokenHash); err != nil || len(b) != 32 {
 			return fmt.Errorf("api: credential %q: token hash must be 64 hex digits (SHA-256)", c.Name)
 		}

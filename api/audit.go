@@ -21,6 +21,7 @@ const (
 	auditHistoryRead      = "history.read"
 	auditLogin            = "login"
 	auditLoginFailed      = "login.failed"
+	auditLoginAlert       = "login.alert"
 	auditLogout           = "logout"
 	auditPasswordChange   = "password.changed"
 	auditAccountCreated   = "account.created"

@@ -11,6 +11,7 @@ import (
 	"maps"
 	"mime"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
@@ -225,7 +226,8 @@ func jsonError(err error) *apiError {
 	return problem(http.StatusBadRequest, codeMalformedJSON)
 }
 
-// ipLimiter is a token bucket per client IP for anonymous intake.
+// ipLimiter is a token bucket per client address (addressKey) for the routes
+// the public reaches.
 type ipLimiter struct {
 	perMinute int
 
@@ -243,8 +245,42 @@ func newIPLimiter(perMinute int) *ipLimiter {
 	return &ipLimiter{perMinute: perMinute, buckets: map[string]*bucket{}}
 }
 
-// allow takes one token for ip; when refused it says how long to wait.
+// addressKey is what per-address limits count a client IP as: an IPv4
+// address (or an IPv4-mapped IPv6 one) as itself, an IPv6 address as its /64.
+// One subscriber is routinely given a whole /64 and may use any address in
+// it, so counting single IPv6 addresses would give one client 2^64 budgets.
+// A string that is not an IP address stands for itself.
+func addressKey(ip string) string {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	addr = addr.Unmap().WithZone("")
+	if addr.Is4() {
+		return addr.String()
+	}
+	p, err := addr.Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return p.String()
+}
+
+// clientAddress is the request's client address as per-address limits and
+// login failure counts see it (addressKey of Gin's ClientIP, which believes
+// X-Forwarded-For only from Options.TrustedProxies); "unknown" when the
+// connection has no IP address.
+func clientAddress(c *gin.Context) string {
+	if ip := c.ClientIP(); ip != "" {
+		return addressKey(ip)
+	}
+	return "unknown"
+}
+
+// allow takes one token for ip's address (addressKey); when refused it says
+// how long to wait.
 func (l *ipLimiter) allow(ip string, now time.Time) (bool, time.Duration) {
+	key := addressKey(ip)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	// Forget idle clients now and then; a full bucket is the same as a new one.
@@ -256,10 +292,10 @@ func (l *ipLimiter) allow(ip string, now time.Time) (bool, time.Duration) {
 		}
 		l.swept = now
 	}
-	b, ok := l.buckets[ip]
+	b, ok := l.buckets[key]
 	if !ok {
 		b = &bucket{lim: rate.NewLimiter(rate.Every(time.Minute/time.Duration(l.perMinute)), l.perMinute)}
-		l.buckets[ip] = b
+		l.buckets[key] = b
 	}
 	b.seen = now
 	r := b.lim.ReserveN(now, 1)

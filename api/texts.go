@@ -67,6 +67,7 @@ const (
 	codeSurveyCallFinal      = "survey_call_final"
 	codeTrackingCodeRequired = "tracking_code_required"
 	codeInvalidCredentials   = "invalid_credentials"
+	codePasswordsBusy        = "passwords_busy"
 	codeInvalidRefreshToken  = "invalid_refresh_token"
 	codeAccountExists        = "account_exists"
 	codeNotAnAccount         = "not_an_account"
@@ -111,6 +112,10 @@ var problemTexts = map[string]problemText{
 	codeInvalidCredentials: {
 		text{"بيانات الدخول غير صحيحة", "Invalid credentials"},
 		text{"اسم المستخدم أو كلمة المرور غير صحيحة.", "The username or password is incorrect."},
+	},
+	codePasswordsBusy: {
+		text{"الخادم مشغول", "Server busy"},
+		text{"يتحقق الخادم الآن من كلمات مرور كثيرة؛ أعد المحاولة بعد لحظات.", "Too many passwords are being checked right now; retry in a moment."},
 	},
 	codeInvalidRefreshToken: {
 		text{"رمز التجديد غير صالح", "Invalid refresh token"},
@@ -323,6 +328,7 @@ const (
 	fieldEmptyFile         = "empty_file"
 	fieldDuplicate         = "duplicate_field"
 	fieldInvalidDate       = "invalid_date"
+	fieldReservedName      = "reserved_name"
 )
 
 var fieldTexts = map[string]text{
@@ -344,6 +350,7 @@ var fieldTexts = map[string]text{
 	fieldNotForChannel:     {"هذا الحقل لا يخص قناة الطلب.", "This field does not belong to the ticket's channel."},
 	fieldNotCoordinator:    {"ليس منسقاً نشطاً في الجهة المسؤولة عن البلاغ.", "Not an active coordinator of the entity holding the ticket."},
 	fieldAdminToken:        {"لا يمكن منح رمز التكامل دور مدير النظام.", "An integration token cannot have the admin role."},
+	fieldReservedName:      {"هذا الاسم محجوز للنظام.", "This name is reserved by Tawasul."},
 	fieldCodeFormat:        {"الرمز 6 أرقام.", "The code is 6 digits."},
 	fieldUnsupportedType: {"نوع الملف غير مقبول؛ المقبول PDF أو JPEG أو PNG (يُعرف النوع من محتوى الملف لا من اسمه).",
 		"File type not accepted: send a PDF, JPEG or PNG (the type is told by the content, not the name)."},

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/store"
+	"github.com/tawasul/tawasul/tickets"
 	"github.com/tawasul/tawasul/workflows"
 )
 
@@ -28,6 +30,29 @@ const (
 	apiTokenActorPrefix = "token:"
 	maxTokenDays        = 365
 )
+
+// reservedNames are the actor ids Tawasul itself acts as: a configured token
+// by one of these names would act as the beneficiary of every ticket or as
+// the system. (The prefixed ids, "user:…", "token:…", "oidc:…", "cli:…",
+// cannot be token names: ':' is not allowed in one.)
+var reservedNames = []string{tickets.BeneficiaryActor.ID, workflows.SystemActor.ID}
+
+// checkTokenName validates the name of a configured or integration token as
+// a username is validated (checkHandle: case-folded, 1–64 letters, digits,
+// '.', '_', '@', '-', starting with a letter or digit), and refuses the
+// reserved actor ids.
+func checkTokenName(field, name string) []fieldErr {
+	if fe := checkHandle(field, name); fe != nil {
+		return fe
+	}
+	if name != store.NormalizeUsername(name) {
+		return []fieldErr{{field: field, code: fieldInvalidValue}}
+	}
+	if slices.Contains(reservedNames, name) {
+		return []fieldErr{{field: field, code: fieldReservedName}}
+	}
+	return nil
+}
 
 // apiTokenActor is the actor an integration token acts as.
 func apiTokenActor(t store.APIToken) workflows.Actor {
@@ -89,8 +114,9 @@ func (a *API) createAPIToken(c *gin.Context) error {
 		return err
 	}
 	ctx := c.Request.Context()
-	name := strings.TrimSpace(in.Name)
-	fe := checkHandle("name", name)
+	// Case-folded like a username, so "Telephony" and "telephony" are one.
+	name := store.NormalizeUsername(in.Name)
+	fe := checkTokenName("name", name)
 	entity := strings.TrimSpace(in.Entity)
 	re, err := a.checkRoleEntity(ctx, in.Role, entity, true)
 	if err != nil {

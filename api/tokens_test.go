@@ -132,6 +132,11 @@ func TestAPITokenValidation(t *testing.T) {
 		{"expiry 366", map[string]any{"name": "x", "role": "agent", "expires_in_days": 366}, "expires_in_days", fieldOutOfRange},
 		{"no name", map[string]any{"role": "agent", "expires_in_days": 30}, "name", fieldRequired},
 		{"bad name", map[string]any{"name": "a b", "role": "agent", "expires_in_days": 30}, "name", fieldInvalidValue},
+		{"a scoped actor id", map[string]any{"name": "user:alice", "role": "agent", "expires_in_days": 30}, "name", fieldInvalidValue},
+		{"the beneficiary", map[string]any{"name": "beneficiary", "role": "agent", "expires_in_days": 30}, "name", fieldReservedName},
+		{"the beneficiary, folded", map[string]any{"name": "ＢＥＮＥＦＩＣＩＡＲＹ", "role": "agent", "expires_in_days": 30}, "name", fieldReservedName},
+		{"the system", map[string]any{"name": "System", "role": "agent", "expires_in_days": 30}, "name", fieldReservedName},
+		{"too long", map[string]any{"name": strings.Repeat("a", 65), "role": "agent", "expires_in_days": 30}, "name", fieldTooLong},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := f.do(req{offContract: true, method: "POST", path: "/api/v1/tokens", token: testTokens["admin"], body: tc.body}).
@@ -147,6 +152,57 @@ func TestAPITokenValidation(t *testing.T) {
 	// Not for anyone but an admin.
 	f.do(req{method: "POST", path: "/api/v1/tokens", token: testTokens["supervisor"],
 		body: map[string]any{"name": "x", "role": "agent", "expires_in_days": 30}}).expectProblem(http.StatusForbidden, codeForbidden)
+}
+
+// Integration token names are case-folded like usernames: one name, one token.
+func TestAPITokenNameFolded(t *testing.T) {
+	f := newFixture(t)
+	if tok := f.createAPIToken(map[string]any{"name": " Telephony ", "role": "agent", "expires_in_days": 30}); tok.Name != "telephony" {
+		t.Fatalf("created %+v", tok)
+	}
+	f.do(req{method: "POST", path: "/api/v1/tokens", token: testTokens["admin"],
+		body: map[string]any{"name": "TELEPHONY", "role": "agent", "expires_in_days": 30}}).
+		expectProblem(http.StatusConflict, codeTokenExists)
+	f.createAPIToken(map[string]any{"name": "care_center-1", "role": "agent", "expires_in_days": 30})
+}
+
+// Configured token names are validated like usernames: a token named after
+// an actor Tawasul itself uses ("beneficiary", "system") or a prefixed actor
+// id ("user:alice") would act as them, and two tokens by one name would be
+// one actor.
+func TestCheckCredentialNames(t *testing.T) {
+	cred := func(name, hashSeed string) Credential {
+		return Credential{Name: name, TokenHash: strings.Repeat(hashSeed, 64), Role: domain.RoleAgent}
+	}
+	for _, cs := range [][]Credential{
+		{cred("beneficiary", "a")},
+		{cred("system", "a")},
+		{cred("Beneficiary", "a")},
+		{cred("user:alice", "a")},
+		{cred("token:telephony", "a")},
+		{cred("oidc:alice", "a")},
+		{cred("Admin", "a")},
+		{cred("has space", "a")},
+		{cred("-lead", "a")},
+		{cred(strings.Repeat("a", 65), "a")},
+		{cred("", "a")},
+		{cred("twin", "a"), cred("twin", "b")},
+	} {
+		if err := checkCredentials(cs); err == nil {
+			t.Errorf("credentials %+v accepted", cs)
+		}
+	}
+	if err := checkCredentials([]Credential{cred("demo-care_center_manager", "a"), cred("ksu-coordinator", "b"),
+		cred("نورة", "c"), cred("caller.1@center", "d")}); err != nil {
+		t.Errorf("valid names refused: %v", err)
+	}
+	if err := checkCredentials(testCredentials()); err != nil {
+		t.Errorf("the test credentials: %v", err)
+	}
+	err := checkCredentials([]Credential{cred("Admin", "a")})
+	if err == nil || !strings.Contains(err.Error(), `"admin"`) {
+		t.Errorf("an upper-case name: %v, want a hint at the lower-case spelling", err)
+	}
 }
 
 // A coordinator token works inside its entity only.

@@ -13,12 +13,46 @@ import (
 	"github.com/tawasul/tawasul/domain"
 )
 
-// Login lockout: after MaxLoginFailures consecutive failures an account is
-// locked for LockoutDuration (the counter starts again afterwards).
+// Login throttling. Failed logins are counted per (username, client address),
+// never per account alone: an address that keeps failing on a username waits
+// longer and longer before its next try (LoginDelay), while the right password
+// from an address with no failures always gets in — nobody can lock a staff
+// member out of their account from elsewhere. Guessing spread over many
+// addresses is not slowed by this; it raises an alert instead (the pattern
+// counts of FailedLogin, LoginAlertAddresses, LoginAlertAccounts).
 const (
-	MaxLoginFailures = 5
-	LockoutDuration  = 15 * time.Minute
+	// FreeLoginFailures is how many failures an address may make on one
+	// username before it has to wait.
+	FreeLoginFailures = 3
+	// LoginDelayBase is the wait after the FreeLoginFailures-th failure;
+	// every further failure doubles it, up to MaxLoginDelay.
+	LoginDelayBase = 5 * time.Second
+	MaxLoginDelay  = time.Hour
+	// LoginFailureMemory: a (username, address) pair with no failure for
+	// this long starts again from zero.
+	LoginFailureMemory = 24 * time.Hour
+	// Within LoginAlertWindow, failures on one username from
+	// LoginAlertAddresses addresses, or from one address on
+	// LoginAlertAccounts usernames, are an attack pattern to alert on.
+	LoginAlertWindow    = time.Hour
+	LoginAlertAddresses = 10
+	LoginAlertAccounts  = 10
 )
+
+// LoginDelay is how long an address waits after its n-th failure in a row on
+// one username before it may try again: nothing for the first
+// FreeLoginFailures-1, then LoginDelayBase doubling with each failure, at
+// most MaxLoginDelay.
+func LoginDelay(n int) time.Duration {
+	switch k := n - FreeLoginFailures; {
+	case k < 0:
+		return 0
+	case k >= 20 || LoginDelayBase<<k >= MaxLoginDelay:
+		return MaxLoginDelay
+	default:
+		return LoginDelayBase << k
+	}
+}
 
 // ErrExists: a row with the same unique key (e.g. username) already exists.
 var ErrExists = errors.New("store: already exists")
@@ -33,18 +67,11 @@ type Account struct {
 	PasswordHash      string      `gorm:"not null"`         // argon2id encoded (auth/password)
 	Disabled          bool        `gorm:"not null"`
 	PasswordChangedAt time.Time   `gorm:"not null"`
-	FailedLogins      int         `gorm:"not null"`
-	LockedUntil       *time.Time
-	CreatedAt         time.Time `gorm:"not null"`
-	UpdatedAt         time.Time `gorm:"not null"`
+	CreatedAt         time.Time   `gorm:"not null"`
+	UpdatedAt         time.Time   `gorm:"not null"`
 }
 
 func (Account) TableName() string { return "accounts" }
-
-// Locked reports whether a is locked out at now.
-func (a Account) Locked(now time.Time) bool {
-	return a.LockedUntil != nil && now.Before(*a.LockedUntil)
-}
 
 // Session is one login: hashes of its opaque access and refresh tokens.
 type Session struct {
@@ -66,7 +93,7 @@ func (Session) TableName() string { return "sessions" }
 // NormalizeUsername case-folds a username: surrounding space trimmed, NFKC
 // (so full-width and compatibility forms fold to one spelling) and lower
 // case. Every store method applies it, so lookups, uniqueness and the lockout
-// counter treat "Admin", "ADMIN" and "ａｄｍｉｎ" as one account.
+// counters treat "Admin", "ADMIN" and "ａｄｍｉｎ" as one account.
 func NormalizeUsername(s string) string {
 	return norm.NFKC.String(strings.ToLower(norm.NFKC.String(strings.TrimSpace(s))))
 }
@@ -131,7 +158,6 @@ func getAccount(ctx context.Context, db *gorm.DB, where string, arg any) (Accoun
 
 func normalizeAccount(a *Account) {
 	a.PasswordChangedAt, a.CreatedAt, a.UpdatedAt = utc(a.PasswordChangedAt), utc(a.CreatedAt), utc(a.UpdatedAt)
-	a.LockedUntil = utcPtr(a.LockedUntil)
 }
 
 func normalizeSession(s *Session) {
@@ -199,14 +225,15 @@ func revokeAll(tx *gorm.DB, accountID int64, at time.Time) error {
 		Update("revoked_at", at).Error
 }
 
-// SetPassword replaces the password hash, clears the lockout and revokes
-// every session of the account (a changed password ends every login).
+// SetPassword replaces the password hash and revokes every session of the
+// account (a changed password ends every login). The failure counts stay:
+// an address that was guessing still waits.
 func (s *Store) SetPassword(ctx context.Context, username, hash string, at time.Time) error {
 	if hash == "" {
 		return errors.New("store: set password: empty hash")
 	}
 	return s.updateAccount(ctx, "set password", username, at, map[string]any{
-		"password_hash": hash, "password_changed_at": utc(at), "failed_logins": 0, "locked_until": nil,
+		"password_hash": hash, "password_changed_at": utc(at),
 	}, true)
 }
 
@@ -227,48 +254,152 @@ func (s *Store) DisableAccount(ctx context.Context, username string, at time.Tim
 	return s.updateAccount(ctx, "disable account", username, at, map[string]any{"disabled": true}, true)
 }
 
-// RecordLoginFailure counts one failed login for username; the
-// MaxLoginFailures-th in a row locks the account until at+LockoutDuration and
-// starts the count again. It returns the account as it now is; ErrNotFound
-// for an unknown username.
-func (s *Store) RecordLoginFailure(ctx context.Context, username string, at time.Time) (Account, error) {
+// LoginFailure is the count of failed logins of one username from one
+// client address (an IPv6 address reduced to its /64 by the caller).
+type LoginFailure struct {
+	Username     string    `gorm:"primaryKey"` // case-folded; need not name an account
+	Address      string    `gorm:"primaryKey"`
+	Failures     int       `gorm:"not null"`
+	LastFailedAt time.Time `gorm:"not null"`
+}
+
+func (LoginFailure) TableName() string { return "login_failures" }
+
+// RetryAt is when the pair may try again; the zero time when it need not wait.
+func (f LoginFailure) RetryAt() time.Time {
+	if d := LoginDelay(f.Failures); d > 0 {
+		return f.LastFailedAt.Add(d)
+	}
+	return time.Time{}
+}
+
+// LoginAlert is when an alert of kind (LoginAlertAccount, LoginAlertAddress)
+// was last raised for subject.
+type LoginAlert struct {
+	Kind     string    `gorm:"primaryKey"`
+	Subject  string    `gorm:"primaryKey"`
+	RaisedAt time.Time `gorm:"not null"`
+}
+
+func (LoginAlert) TableName() string { return "login_alerts" }
+
+// Kinds of LoginAlert.
+const (
+	// LoginAlertAccount: one username failing from many addresses (its
+	// subject is the username).
+	LoginAlertAccount = "account"
+	// LoginAlertAddress: one address failing on many usernames (its
+	// subject is the address).
+	LoginAlertAddress = "address"
+)
+
+// FailedLogin is what RecordLoginFailure reports: the pair's count, this
+// failure included, and the attack-pattern counts within LoginAlertWindow.
+type FailedLogin struct {
+	LoginFailure
+	// Addresses that failed on this username; Usernames this address failed
+	// on (both including this failure).
+	Addresses, Usernames int
+}
+
+// LoginFailures returns the failures of username from address that still
+// count at at (Failures 0 when there are none).
+func (s *Store) LoginFailures(ctx context.Context, username, address string, at time.Time) (LoginFailure, error) {
+	username, at = NormalizeUsername(username), utc(at)
+	f := LoginFailure{Username: username, Address: address}
+	var rows []LoginFailure
+	err := s.rdb.WithContext(ctx).Where("username = ? AND address = ? AND last_failed_at > ?",
+		username, address, at.Add(-LoginFailureMemory)).Limit(1).Find(&rows).Error
+	if err != nil {
+		return f, fmt.Errorf("store: login failures %q: %w", username, err)
+	}
+	if len(rows) > 0 {
+		f = rows[0]
+		f.LastFailedAt = utc(f.LastFailedAt)
+	}
+	return f, nil
+}
+
+// RecordLoginFailure counts one failed login of username from address (a
+// pair quiet for LoginFailureMemory starts again from one) and reports the
+// pair's count with the attack-pattern counts. The username need not name an
+// account. It takes part in an audited write (WithAudit).
+func (s *Store) RecordLoginFailure(ctx context.Context, username, address string, at time.Time) (FailedLogin, error) {
+	username, at = NormalizeUsername(username), utc(at)
+	if username == "" || address == "" {
+		return FailedLogin{}, errors.New("store: record login failure: username and address are required")
+	}
+	stale, window := at.Add(-LoginFailureMemory), at.Add(-LoginAlertWindow)
+	var out FailedLogin
+	err := s.writeTx(ctx, func(tx *gorm.DB) error {
+		// One statement, so concurrent failures are all counted.
+		var rows []LoginFailure
+		err := tx.Raw(`INSERT INTO login_failures (username, address, failures, last_failed_at) VALUES (?, ?, 1, ?)
+ON CONFLICT (username, address) DO UPDATE SET
+    failures = CASE WHEN login_failures.last_failed_at <= ? THEN 1 ELSE login_failures.failures + 1 END,
+    last_failed_at = CASE WHEN login_failures.last_failed_at > excluded.last_failed_at
+        THEN login_failures.last_failed_at ELSE excluded.last_failed_at END
+RETURNING username, address, failures, last_failed_at`, username, address, at, stale).Scan(&rows).Error
+		if err != nil {
+			return err
+		}
+		if len(rows) != 1 {
+			return fmt.Errorf("upsert returned %d rows", len(rows))
+		}
+		out.LoginFailure = rows[0]
+		out.LastFailedAt = utc(out.LastFailedAt)
+		var n int64
+		if err := tx.Model(&LoginFailure{}).Where("username = ? AND last_failed_at > ?", username, window).Count(&n).Error; err != nil {
+			return err
+		}
+		out.Addresses = int(n)
+		if err := tx.Model(&LoginFailure{}).Where("address = ? AND last_failed_at > ?", address, window).Count(&n).Error; err != nil {
+			return err
+		}
+		out.Usernames = int(n)
+		return nil
+	})
+	if err != nil {
+		return FailedLogin{}, fmt.Errorf("store: record login failure %q: %w", username, err)
+	}
+	return out, nil
+}
+
+// ClearLoginFailures forgets the failures of username from address (after a
+// good login from it). Other addresses' counts stay.
+func (s *Store) ClearLoginFailures(ctx context.Context, username, address string) error {
 	username = NormalizeUsername(username)
+	err := s.writeTx(ctx, func(tx *gorm.DB) error {
+		return tx.Where("username = ? AND address = ?", username, address).Delete(&LoginFailure{}).Error
+	})
+	if err != nil {
+		return fmt.Errorf("store: clear login failures %q: %w", username, err)
+	}
+	return nil
+}
+
+// RaiseLoginAlert records an alert of kind about subject at at, once per
+// LoginAlertWindow: ErrExists (and nothing written) when one was raised
+// within the window before at. It takes part in an audited write
+// (WithAudit), so the alert and its audit entry commit together.
+func (s *Store) RaiseLoginAlert(ctx context.Context, kind, subject string, at time.Time) error {
 	at = utc(at)
-	var a Account
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		// Increment in SQL, so concurrent failures are all counted.
-		res := tx.Model(&Account{}).Where("username = ?", username).
-			Updates(map[string]any{"failed_logins": gorm.Expr("failed_logins + 1"), "updated_at": at})
+	err := s.writeTx(ctx, func(tx *gorm.DB) error {
+		res := tx.Exec(`INSERT INTO login_alerts (kind, subject, raised_at) VALUES (?, ?, ?)
+ON CONFLICT (kind, subject) DO UPDATE SET raised_at = excluded.raised_at
+WHERE login_alerts.raised_at <= ?`, kind, subject, at, at.Add(-LoginAlertWindow))
 		if res.Error != nil {
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
-			return ErrNotFound
-		}
-		if err := tx.Where("username = ?", username).Take(&a).Error; err != nil {
-			return err
-		}
-		if a.FailedLogins >= MaxLoginFailures {
-			until := at.Add(LockoutDuration)
-			if err := tx.Model(&Account{}).Where("id = ?", a.ID).
-				Updates(map[string]any{"failed_logins": 0, "locked_until": until}).Error; err != nil {
-				return err
-			}
-			a.FailedLogins, a.LockedUntil = 0, &until
+			return ErrExists
 		}
 		return nil
 	})
 	if err != nil {
-		return Account{}, fmt.Errorf("store: record login failure %q: %w", username, err)
+		return fmt.Errorf("store: login alert %s %q: %w", kind, subject, err)
 	}
-	normalizeAccount(&a)
-	return a, nil
-}
-
-// ResetLoginFailures clears the failure count and any lock (after a good login).
-func (s *Store) ResetLoginFailures(ctx context.Context, username string, at time.Time) error {
-	return s.updateAccount(ctx, "reset login failures", username, at,
-		map[string]any{"failed_logins": 0, "locked_until": nil}, false)
+	return nil
 }
 
 // NewSession is what CreateSession needs.
@@ -422,7 +553,8 @@ func revokeOnReuse(tx *gorm.DB, refreshHash string, at time.Time) error {
 
 // PurgeExpired deletes credentials dead for more than keep before at: staff
 // sessions past their refresh life or revoked, beneficiaries' one-time codes
-// and sessions. It returns how many rows went. Audit entries are kept: they
+// and sessions, and login failure counts and alerts that no longer count
+// (kept at least LoginFailureMemory). It returns how many rows went. Audit entries are kept: they
 // name accounts, not sessions.
 func (s *Store) PurgeExpired(ctx context.Context, at time.Time, keep time.Duration) (int64, error) {
 	cut := utc(at).Add(-keep)
@@ -434,6 +566,20 @@ func (s *Store) PurgeExpired(ctx context.Context, at time.Time, keep time.Durati
 			`DELETE FROM beneficiary_codes WHERE expires_at < ? OR created_at < ?`,
 		} {
 			res := tx.Exec(q, cut, cut)
+			if res.Error != nil {
+				return res.Error
+			}
+			n += res.RowsAffected
+		}
+		counts := cut
+		if dead := utc(at).Add(-LoginFailureMemory); dead.Before(counts) {
+			counts = dead
+		}
+		for _, q := range []string{
+			`DELETE FROM login_failures WHERE last_failed_at < ?`,
+			`DELETE FROM login_alerts WHERE raised_at < ?`,
+		} {
+			res := tx.Exec(q, counts)
 			if res.Error != nil {
 				return res.Error
 			}

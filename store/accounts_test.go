@@ -69,37 +69,7 @@ func TestAccounts(t *testing.T) {
 			t.Fatalf("unknown: %v", err)
 		}
 
-		// Five failures lock for 15 minutes, whatever the case of the name.
 		at := baseTime.Add(time.Hour)
-		for i, name := range []string{"nora", "NORA", "Nora", "noRA", "nora"} {
-			got, err = s.RecordLoginFailure(ctx, name, at)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if i < 4 && (got.FailedLogins != i+1 || got.Locked(at)) {
-				t.Fatalf("after %d failures: %+v", i+1, got)
-			}
-		}
-		if !got.Locked(at) || got.Locked(at.Add(LockoutDuration)) || got.FailedLogins != 0 {
-			t.Fatalf("after 5 failures: %+v", got)
-		}
-		got, _ = s.GetAccountByUsername(ctx, "nora")
-		if !got.Locked(at.Add(LockoutDuration-time.Microsecond)) || !got.LockedUntil.Equal(at.Add(LockoutDuration)) {
-			t.Fatalf("stored lock: %+v", got)
-		}
-		if _, err := s.RecordLoginFailure(ctx, "nobody", at); !errors.Is(err, ErrNotFound) {
-			t.Fatalf("failure of unknown user: %v", err)
-		}
-		if _, err := s.RecordLoginFailure(ctx, "nora", at); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.ResetLoginFailures(ctx, "Nora", at); err != nil {
-			t.Fatal(err)
-		}
-		got, _ = s.GetAccountByUsername(ctx, "nora")
-		if got.FailedLogins != 0 || got.LockedUntil != nil {
-			t.Fatalf("after reset: %+v", got)
-		}
 
 		// A new password revokes every session.
 		s1 := mustSession(t, s, a.ID, "1", at)
@@ -251,6 +221,162 @@ func TestRefreshReuseRevokes(t *testing.T) {
 	})
 }
 
+func TestLoginDelay(t *testing.T) {
+	want := []time.Duration{0, 0, 0, 5 * time.Second, 10 * time.Second, 20 * time.Second, 40 * time.Second,
+		80 * time.Second, 160 * time.Second, 320 * time.Second, 640 * time.Second, 1280 * time.Second,
+		2560 * time.Second, time.Hour, time.Hour}
+	for n, d := range want {
+		if got := LoginDelay(n); got != d {
+			t.Errorf("LoginDelay(%d) = %v, want %v", n, got, d)
+		}
+	}
+	for _, n := range []int{30, 64, 1 << 20} {
+		if got := LoginDelay(n); got != MaxLoginDelay {
+			t.Errorf("LoginDelay(%d) = %v", n, got)
+		}
+	}
+}
+
+// Failures count per (username, address), whatever the case of the name:
+// one address's count does not touch another's, a quiet pair starts afresh,
+// and a good login clears only its own address.
+func TestLoginFailures(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		mustAccount(t, s, "Nora")
+		at := baseTime.Add(time.Hour)
+		const a, b = "192.0.2.1", "2001:db8:1:2::/64"
+		var got FailedLogin
+		var err error
+		for i, name := range []string{"nora", "NORA", "Nora", "noRA", "ｎｏｒａ"} {
+			got, err = s.RecordLoginFailure(ctx, name, a, at.Add(time.Duration(i)*time.Second))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Failures != i+1 || got.Username != "nora" || got.Address != a || got.Addresses != 1 || got.Usernames != 1 {
+				t.Fatalf("after %d failures: %+v", i+1, got)
+			}
+		}
+		last := at.Add(4 * time.Second)
+		if !got.LastFailedAt.Equal(last) || !got.RetryAt().Equal(last.Add(LoginDelay(5))) {
+			t.Fatalf("last failure %v, retry at %v", got.LastFailedAt, got.RetryAt())
+		}
+		// The account is not locked: address b has no failures.
+		if f, err := s.LoginFailures(ctx, "Nora", b, last); err != nil || f.Failures != 0 || !f.RetryAt().IsZero() {
+			t.Fatalf("address b: %+v, %v", f, err)
+		}
+		if f, err := s.LoginFailures(ctx, "NORA", a, last); err != nil || f.Failures != 5 || !f.RetryAt().Equal(got.RetryAt()) {
+			t.Fatalf("address a: %+v, %v", f, err)
+		}
+		// Unknown usernames are counted like known ones.
+		got, err = s.RecordLoginFailure(ctx, "nobody", a, last)
+		if err != nil || got.Failures != 1 || got.Usernames != 2 || got.Addresses != 1 {
+			t.Fatalf("unknown username: %+v, %v", got, err)
+		}
+		got, err = s.RecordLoginFailure(ctx, "nora", b, last)
+		if err != nil || got.Failures != 1 || got.Addresses != 2 || got.Usernames != 1 {
+			t.Fatalf("second address: %+v, %v", got, err)
+		}
+		// Out of the alert window the pair still counts; after
+		// LoginFailureMemory it starts again from one.
+		later := last.Add(LoginAlertWindow)
+		if got, err = s.RecordLoginFailure(ctx, "nora", a, later); err != nil || got.Failures != 6 || got.Addresses != 1 || got.Usernames != 1 {
+			t.Fatalf("an hour later: %+v, %v", got, err)
+		}
+		if f, _ := s.LoginFailures(ctx, "nora", a, later.Add(LoginFailureMemory)); f.Failures != 0 {
+			t.Fatalf("forgotten pair still counts: %+v", f)
+		}
+		if got, err = s.RecordLoginFailure(ctx, "nora", a, later.Add(LoginFailureMemory)); err != nil || got.Failures != 1 {
+			t.Fatalf("a day later: %+v, %v", got, err)
+		}
+		// A good login from a clears a only.
+		if err := s.ClearLoginFailures(ctx, "Nora", a); err != nil {
+			t.Fatal(err)
+		}
+		if f, _ := s.LoginFailures(ctx, "nora", a, later); f.Failures != 0 {
+			t.Fatalf("after clearing: %+v", f)
+		}
+		if f, _ := s.LoginFailures(ctx, "nora", b, last); f.Failures != 1 {
+			t.Fatalf("clearing a touched b: %+v", f)
+		}
+		// A new password does not forgive the guessing address.
+		if err := s.SetPassword(ctx, "nora", "$argon2id$new", last); err != nil {
+			t.Fatal(err)
+		}
+		if f, _ := s.LoginFailures(ctx, "nora", b, last); f.Failures != 1 {
+			t.Fatalf("after a new password: %+v", f)
+		}
+		if _, err := s.RecordLoginFailure(ctx, "", a, at); err == nil {
+			t.Fatal("empty username recorded")
+		}
+		// Instants in another zone, with nanoseconds, come back as stored.
+		zoned := time.Date(2026, 5, 1, 10, 0, 0, 123456789, riyadh)
+		got, err = s.RecordLoginFailure(ctx, "huda", a, zoned)
+		want := LoginFailure{Username: "huda", Address: a, Failures: 1, LastFailedAt: zoned.UTC().Truncate(time.Microsecond)}
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustEqual(t, "recorded", got.LoginFailure, want)
+		f, err := s.LoginFailures(ctx, "huda", a, zoned)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustEqual(t, "read back", f, want)
+	})
+}
+
+// Concurrent failures of one pair are all counted.
+func TestLoginFailuresConcurrent(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		const n = 16
+		errs := make(chan error, n)
+		for range n {
+			go func() {
+				_, err := s.RecordLoginFailure(context.Background(), "nora", "198.51.100.7", baseTime)
+				errs <- err
+			}()
+		}
+		for range n {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if f, _ := s.LoginFailures(context.Background(), "nora", "198.51.100.7", baseTime); f.Failures != n {
+			t.Fatalf("%d failures counted of %d", f.Failures, n)
+		}
+	})
+}
+
+// An alert is raised once per window and subject, and commits with its audit entry.
+func TestRaiseLoginAlert(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		at := baseTime
+		if err := s.RaiseLoginAlert(ctx, LoginAlertAccount, "nora", at); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RaiseLoginAlert(ctx, LoginAlertAccount, "nora", at.Add(LoginAlertWindow-time.Second)); !errors.Is(err, ErrExists) {
+			t.Fatalf("second alert within the window: %v", err)
+		}
+		if err := s.RaiseLoginAlert(ctx, LoginAlertAddress, "nora", at); err != nil {
+			t.Fatalf("another kind: %v", err)
+		}
+		actx, p, err := WithAudit(ctx, AuditEntry{At: at, ActorID: "system", Action: "login.alert", Subject: "account/nora"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RaiseLoginAlert(actx, LoginAlertAccount, "nora", at.Add(time.Minute)); !errors.Is(err, ErrExists) || p.Appended() {
+			t.Fatalf("a refused alert: %v, audited %v", err, p.Appended())
+		}
+		if err := s.RaiseLoginAlert(actx, LoginAlertAccount, "nora", at.Add(LoginAlertWindow)); err != nil || !p.Appended() {
+			t.Fatalf("after the window: %v, audited %v", err, p.Appended())
+		}
+		if countRows(t, s, "login_alerts") != 2 || countRows(t, s, "audit_log") != 1 {
+			t.Fatalf("%d alerts, %d audit entries", countRows(t, s, "login_alerts"), countRows(t, s, "audit_log"))
+		}
+	})
+}
+
 func TestPurgeExpired(t *testing.T) {
 	forEachDialect(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
@@ -264,9 +390,28 @@ func TestPurgeExpired(t *testing.T) {
 		if err := s.RevokeSession(ctx, revoked.ID, baseTime.Add(20*24*time.Hour)); err != nil {
 			t.Fatal(err)
 		}
+		// Failure counts and alerts go once they no longer count, and at
+		// least keep after.
+		for _, at := range []time.Time{baseTime, baseTime.Add(29 * 24 * time.Hour)} {
+			if _, err := s.RecordLoginFailure(ctx, "huda", "192.0.2.1", at); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.RecordLoginFailure(ctx, "huda", "192.0.2.2", at); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.RaiseLoginAlert(ctx, LoginAlertAccount, "huda", baseTime); err != nil {
+			t.Fatal(err)
+		}
 		n, err := s.PurgeExpired(ctx, baseTime.Add(30*24*time.Hour), 7*24*time.Hour)
-		if err != nil || n != 2 {
-			t.Fatalf("purged %d, %v; want the expired and the revoked session", n, err)
+		if err != nil || n != 3 {
+			t.Fatalf("purged %d, %v; want the expired and the revoked session, the old alert", n, err)
+		}
+		if c := countRows(t, s, "login_failures"); c != 2 {
+			t.Fatalf("%d failure counts left, want the 2 of a day ago", c)
+		}
+		if n, err := s.PurgeExpired(ctx, baseTime.Add(29*24*time.Hour+LoginFailureMemory+time.Second), 0); err != nil || n != 2 {
+			t.Fatalf("purged %d, %v; want the counts a day old", n, err)
 		}
 		var left []int64
 		if err := s.db.Model(&Session{}).Order("id").Pluck("id", &left).Error; err != nil {
