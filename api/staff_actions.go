@@ -35,17 +35,11 @@ func (a *API) staffTarget(c *gin.Context, act authz.Action) (store.Ticket, workf
 }
 
 // actionKey names an action so a retried request is the same action: the
-// client's Idempotency-Key, else its own X-Request-ID, else "" (a fresh
-// action, no dedupe).
+// client's Idempotency-Key, bound to its request by the core (tickets), or ""
+// (a fresh action, no dedupe). X-Request-ID is not a key: it names a request
+// for the logs, and clients and proxies reuse or set it without meaning a retry.
 func actionKey(c *gin.Context) (string, error) {
-	key, err := idempotencyKey(c.Request.Header)
-	if err != nil || key != "" {
-		return key, err
-	}
-	if id := c.Request.Header.Get(requestIDHeader); printableToken(id, 128) {
-		return id, nil
-	}
-	return "", nil
+	return idempotencyKey(c.Request.Header)
 }
 
 // answered writes the ticket's state after a staff action, or returns the
