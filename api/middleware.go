@@ -11,6 +11,7 @@ import (
 	"maps"
 	"mime"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
@@ -83,6 +84,11 @@ func (a *API) accessLog() gin.HandlerFunc {
 		}
 		if actor, ok := staffActor(c); ok {
 			attrs = append(attrs, slog.String("actor", actor.ID))
+		} else {
+			// The beneficiary's routes and every other anonymous one: the
+			// address is the caller's one trace. It is personal data, so it is
+			// logged as the timeline records it (clientRef) and by network only.
+			attrs = append(attrs, slog.String("client", a.clientRef(c)), slog.String("client_net", clientNet(c.ClientIP())))
 		}
 		level := slog.LevelInfo
 		if c.Writer.Status() >= 500 {
@@ -90,6 +96,21 @@ func (a *API) accessLog() gin.HandlerFunc {
 		}
 		a.log.LogAttrs(c.Request.Context(), level, "http request", attrs...)
 	}
+}
+
+// clientNet masks an address as a log shows it: its /24 (IPv4) or /48
+// (IPv6) network, enough to see a provider or a flood, not a subscriber.
+func clientNet(ip string) string {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ""
+	}
+	bits := 48
+	if addr = addr.Unmap(); addr.Is4() {
+		bits = 24
+	}
+	p, _ := addr.Prefix(bits) // bits is within the address's length
+	return p.String()
 }
 
 // recovery turns a panic into a 500 problem (and a log line with the request

@@ -331,7 +331,8 @@ func TestRespond(t *testing.T) {
 		t.Errorf("update options %+v", o)
 	}
 	rr, ok := o.Args[0].(workflows.RespondRequest)
-	if !ok || rr.Message != "تم صرف المكافأة" || rr.Actor.ID != "coord-ksu" || rr.Actor.Role != domain.RoleCoordinator || rr.Actor.Entity != "KSU" {
+	if !ok || rr.Message != "تم صرف المكافأة" || rr.Actor.ID != "coord-ksu" || rr.Actor.Role != domain.RoleCoordinator || rr.Actor.Entity != "KSU" ||
+		rr.Actor.Via != (workflows.Credential{Kind: workflows.ViaToken}) {
 		t.Errorf("args %+v", o.Args)
 	}
 	// A retry carries the same update id, so Temporal applies it once.

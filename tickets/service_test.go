@@ -297,7 +297,8 @@ func TestActionKeyIsBoundToItsRequest(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	filed := f.file(t, "")
-	coord := workflows.Actor{ID: "coord-1", Role: domain.RoleCoordinator, Entity: "KSU"}
+	coord := workflows.Actor{ID: "coord-1", Role: domain.RoleCoordinator, Entity: "KSU",
+		Via: workflows.Credential{Kind: workflows.ViaSession, Caller: "session:1"}}
 	down := true
 	f.tc.update = func(o client.UpdateWorkflowOptions) (workflows.TicketState, error) {
 		if down {
@@ -328,6 +329,12 @@ func TestActionKeyIsBoundToItsRequest(t *testing.T) {
 	}
 	if lastID() != first {
 		t.Errorf("retry id %q != %q", lastID(), first)
+	}
+	// Through another session, the same request is still the same update.
+	other := coord
+	other.Via.Caller = "session:2"
+	if err := respond("k1", "تم", other); err != nil || lastID() != first {
+		t.Errorf("retry through another session: %v, id %q", err, lastID())
 	}
 	if strings.Contains(first, "k1") {
 		t.Errorf("the client's key is in the update id %q", first)
