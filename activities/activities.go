@@ -36,6 +36,7 @@ func (a *Activities) RecordChange(ctx context.Context, ch workflows.Change) erro
 		events = append(events, store.TicketEvent{
 			TicketNumber: st.Number, Seq: e.Seq, Type: e.Type, At: e.At.UTC(),
 			ActorID: e.Actor.ID, ActorRole: e.Actor.Role, Entity: e.Entity, Level: e.Level,
+			ActorVia: e.Actor.Via.Kind, ActorCaller: e.Actor.Via.Caller, ActorClient: e.Actor.Via.Client,
 			Public: e.Public, Message: e.Message,
 		})
 	}

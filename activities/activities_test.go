@@ -67,6 +67,8 @@ func TestRetriedActivitiesLeaveOneRowOneEventOneMessage(t *testing.T) {
 	tk := intake(t, st, filed)
 	acts := &activities.Activities{Store: st, Notifier: notify.New(st, nil)}
 
+	// The credential behind the withdrawal reaches its timeline line.
+	via := workflows.Credential{Kind: workflows.ViaTrackingCode, Caller: "user:alice", Client: "0123456789abcdef"}
 	var recordCalls, notifyCalls atomic.Int32
 	lostAck := errors.New("completion lost after commit")
 	var s testsuite.WorkflowTestSuite
@@ -100,7 +102,7 @@ func TestRetriedActivitiesLeaveOneRowOneEventOneMessage(t *testing.T) {
 		env.UpdateWorkflow(workflows.UpdateWithdraw, "w1", &testsuite.TestUpdateCallback{
 			OnAccept: func() {}, OnReject: func(err error) { t.Errorf("withdraw rejected: %v", err) },
 			OnComplete: func(any, error) {},
-		}, workflows.WithdrawRequest{Reason: "done"})
+		}, workflows.WithdrawRequest{Reason: "done", Via: via})
 	}, 30*time.Minute)
 
 	p := sla.Default()
@@ -135,6 +137,12 @@ func TestRetriedActivitiesLeaveOneRowOneEventOneMessage(t *testing.T) {
 	}
 	if len(events) != 2 || types[0] != workflows.EventCreated || types[1] != workflows.EventWithdrawn {
 		t.Fatalf("want exactly [created withdrawn], got %v", types)
+	}
+	if w := events[1]; w.ActorID != "beneficiary" || w.ActorVia != via.Kind || w.ActorCaller != via.Caller || w.ActorClient != via.Client {
+		t.Errorf("withdrawn line traced as %q via %q by %q from %q, want %+v", w.ActorID, w.ActorVia, w.ActorCaller, w.ActorClient, via)
+	}
+	if c := events[0]; c.ActorVia != "" || c.ActorCaller != "" || c.ActorClient != "" {
+		t.Errorf("the filing line carries a credential it was not given: %+v", c)
 	}
 	msgs, err := st.Outbox(ctx, tk.Number)
 	if err != nil {

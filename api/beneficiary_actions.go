@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -25,6 +26,7 @@ func (a *API) beneficiaryCaller(c *gin.Context) (store.Ticket, authz.Subject, er
 		if err != nil {
 			return store.Ticket{}, authz.Subject{}, err
 		}
+		c.Set(beneficiaryKey, b) // for the action's trace (beneficiaryVia)
 		t, err := a.ownTicket(c, b)
 		return t, beneficiarySubject(b.mobile, false), err
 	}
@@ -32,22 +34,70 @@ func (a *API) beneficiaryCaller(c *gin.Context) (store.Ticket, authz.Subject, er
 	return t, beneficiarySubject(t.BeneficiaryMobile, true), err
 }
 
-// beneficiaryTarget starts a beneficiary action: the ticket they may act on,
-// the key that makes a retry the same action, the body decoded into in
+// beneficiaryAction is the start of a beneficiary action: the ticket they
+// may act on, the key that makes a retry the same action, and the credential
+// it came with, for the timeline.
+type beneficiaryAction struct {
+	t   store.Ticket
+	key string
+	via workflows.Credential
+}
+
+// beneficiaryTarget starts a beneficiary action, the body decoded into in
 // (optional when empty is true).
-func (a *API) beneficiaryTarget(c *gin.Context, in any, empty bool) (store.Ticket, string, error) {
-	t, _, err := a.beneficiaryCaller(c)
+func (a *API) beneficiaryTarget(c *gin.Context, in any, empty bool) (beneficiaryAction, error) {
+	t, s, err := a.beneficiaryCaller(c)
 	if err != nil {
-		return t, "", err
+		return beneficiaryAction{}, err
+	}
+	via, err := a.beneficiaryVia(c, s.CodeOnly)
+	if err != nil {
+		return beneficiaryAction{}, err
 	}
 	key, err := actionKey(c)
 	if err != nil {
-		return t, "", err
+		return beneficiaryAction{}, err
 	}
 	if err := decodeJSON(c, in, empty); err != nil {
-		return t, "", err
+		return beneficiaryAction{}, err
 	}
-	return t, key, nil
+	return beneficiaryAction{t: t, key: key, via: via}, nil
+}
+
+// beneficiaryVia is the trace of a beneficiary action, recorded on its
+// timeline line: the credential, who is behind it, and the client's address
+// as clientRef (the access log carries the same value).
+//
+// A staff bearer token sent with a tracking code is authenticated and
+// recorded as the caller, not refused: an agent may act for a beneficiary on
+// the phone, and refusing would only teach staff to leave the token out. The
+// rights stay the tracking code's. A token that matches nobody is refused
+// (401), as on every route that takes one optionally, so a mistyped token is
+// never recorded as an anonymous caller. Leaving the token out leaves the
+// address, the one trace a code holder cannot drop.
+func (a *API) beneficiaryVia(c *gin.Context, codeOnly bool) (workflows.Credential, error) {
+	via := workflows.Credential{Kind: workflows.ViaTrackingCode, Client: a.clientRef(c)}
+	if !codeOnly {
+		via.Kind = workflows.ViaBeneficiarySession
+		via.Caller = "session:" + strconv.FormatInt(beneficiaryFrom(c).sessionID, 10)
+		return via, nil
+	}
+	actor, _, present, ok, err := a.authenticate(c.Request)
+	if err := authRefusal(present, ok, err, false); err != nil {
+		return via, err
+	}
+	if ok {
+		via.Caller = actor.ID
+	}
+	return via, nil
+}
+
+// clientRef names the client's address without revealing it: a keyed hash
+// (the tracking secret), equal for equal addresses, so the timeline line of a
+// beneficiary action and the access log's lines of its requests can be
+// matched, and an investigator holding the key can test an address.
+func (a *API) clientRef(c *gin.Context) string {
+	return a.keys.Hash("tawasul client address v1", c.ClientIP())[:16]
 }
 
 // answeredPublic writes the beneficiary's view of the state after an
@@ -69,7 +119,7 @@ type reasonIn struct {
 // goes back up for review.
 func (a *API) object(c *gin.Context) error {
 	var in reasonIn
-	t, key, err := a.beneficiaryTarget(c, &in, false)
+	b, err := a.beneficiaryTarget(c, &in, false)
 	if err != nil {
 		return err
 	}
@@ -77,13 +127,13 @@ func (a *API) object(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	return answeredPublic(c)(a.tickets.Object(c.Request.Context(), t, key, workflows.ObjectRequest{Reason: reason}))
+	return answeredPublic(c)(a.tickets.Object(c.Request.Context(), b.t, b.key, workflows.ObjectRequest{Reason: reason, Via: b.via}))
 }
 
 // withdraw: the beneficiary withdraws the ticket, optionally saying why.
 func (a *API) withdraw(c *gin.Context) error {
 	var in reasonIn
-	t, key, err := a.beneficiaryTarget(c, &in, true)
+	b, err := a.beneficiaryTarget(c, &in, true)
 	if err != nil {
 		return err
 	}
@@ -91,7 +141,7 @@ func (a *API) withdraw(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	return answeredPublic(c)(a.tickets.Withdraw(c.Request.Context(), t, key, workflows.WithdrawRequest{Reason: reason}))
+	return answeredPublic(c)(a.tickets.Withdraw(c.Request.Context(), b.t, b.key, workflows.WithdrawRequest{Reason: reason, Via: b.via}))
 }
 
 type answerIn struct {
@@ -101,7 +151,7 @@ type answerIn struct {
 // provideInfo is the beneficiary's answer to the open question.
 func (a *API) provideInfo(c *gin.Context) error {
 	var in answerIn
-	t, key, err := a.beneficiaryTarget(c, &in, false)
+	b, err := a.beneficiaryTarget(c, &in, false)
 	if err != nil {
 		return err
 	}
@@ -109,7 +159,7 @@ func (a *API) provideInfo(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	return answeredPublic(c)(a.tickets.ProvideInfo(c.Request.Context(), t, key, workflows.ProvideInfoRequest{Answer: answer}))
+	return answeredPublic(c)(a.tickets.ProvideInfo(c.Request.Context(), b.t, b.key, workflows.ProvideInfoRequest{Answer: answer, Via: b.via}))
 }
 
 // beneficiaryText normalizes and checks the one text of a beneficiary action.
@@ -132,7 +182,7 @@ type ratingIn struct {
 // closed; 1 or 2 opens a quality follow-up for the care-center manager.
 func (a *API) rate(c *gin.Context) error {
 	var in ratingIn
-	t, key, err := a.beneficiaryTarget(c, &in, false)
+	b, err := a.beneficiaryTarget(c, &in, false)
 	if err != nil {
 		return err
 	}
@@ -148,7 +198,7 @@ func (a *API) rate(c *gin.Context) error {
 	if len(errs) > 0 {
 		return invalid(errs...)
 	}
-	return answeredPublic(c)(a.tickets.Rate(c.Request.Context(), t, key, workflows.RateRequest{Rating: *in.Rating, Comment: comment}))
+	return answeredPublic(c)(a.tickets.Rate(c.Request.Context(), b.t, b.key, workflows.RateRequest{Rating: *in.Rating, Comment: comment, Via: b.via}))
 }
 
 type meetingAnswerIn struct {
@@ -160,7 +210,7 @@ type meetingAnswerIn struct {
 // down with a reason (the office then offers another).
 func (a *API) confirmMeeting(c *gin.Context) error {
 	var in meetingAnswerIn
-	t, key, err := a.beneficiaryTarget(c, &in, false)
+	b, err := a.beneficiaryTarget(c, &in, false)
 	if err != nil {
 		return err
 	}
@@ -173,6 +223,6 @@ func (a *API) confirmMeeting(c *gin.Context) error {
 	if len(errs) > 0 {
 		return invalid(errs...)
 	}
-	req := workflows.ConfirmMeetingRequest{Accept: *in.Accept, Reason: reason}
-	return answeredPublic(c)(a.tickets.ConfirmMeeting(c.Request.Context(), t, key, req))
+	req := workflows.ConfirmMeetingRequest{Accept: *in.Accept, Reason: reason, Via: b.via}
+	return answeredPublic(c)(a.tickets.ConfirmMeeting(c.Request.Context(), b.t, b.key, req))
 }

@@ -84,6 +84,11 @@ func (a *API) accessLog() gin.HandlerFunc {
 		}
 		if actor, ok := staffActor(c); ok {
 			attrs = append(attrs, slog.String("actor", actor.ID))
+		} else {
+			// The beneficiary's routes and every other anonymous one: the
+			// address is the caller's one trace. It is personal data, so it is
+			// logged as the timeline records it (clientRef) and by network only.
+			attrs = append(attrs, slog.String("client", a.clientRef(c)), slog.String("client_net", clientNet(c.ClientIP())))
 		}
 		level := slog.LevelInfo
 		if c.Writer.Status() >= 500 {
@@ -91,6 +96,31 @@ func (a *API) accessLog() gin.HandlerFunc {
 		}
 		a.log.LogAttrs(c.Request.Context(), level, "http request", attrs...)
 	}
+}
+
+// clientNet masks an address as a log shows it: its /24 (IPv4) or /48
+// (IPv6) network, enough to see a provider or a flood, not a subscriber.
+func clientNet(ip string) string {
+	p, ok := network(ip, 24, 48)
+	if !ok {
+		return ""
+	}
+	return p.String()
+}
+
+// network is ip's network of v4 bits (IPv4, IPv4-mapped IPv6 included) or
+// v6 bits (IPv6); ok is false for a string that is no IP address.
+func network(ip string, v4, v6 int) (netip.Prefix, bool) {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return netip.Prefix{}, false
+	}
+	bits := v6
+	if addr = addr.Unmap().WithZone(""); addr.Is4() {
+		bits = v4
+	}
+	p, err := addr.Prefix(bits)
+	return p, err == nil
 }
 
 // recovery turns a panic into a 500 problem (and a log line with the request
@@ -251,17 +281,12 @@ func newIPLimiter(perMinute int) *ipLimiter {
 // it, so counting single IPv6 addresses would give one client 2^64 budgets.
 // A string that is not an IP address stands for itself.
 func addressKey(ip string) string {
-	addr, err := netip.ParseAddr(ip)
-	if err != nil {
+	p, ok := network(ip, 32, 64)
+	switch {
+	case !ok:
 		return ip
-	}
-	addr = addr.Unmap().WithZone("")
-	if addr.Is4() {
-		return addr.String()
-	}
-	p, err := addr.Prefix(64)
-	if err != nil {
-		return ip
+	case p.Addr().Is4():
+		return p.Addr().String()
 	}
 	return p.String()
 }

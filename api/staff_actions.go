@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,8 +21,10 @@ import (
 // (tickets), whose workflow decides whether it is possible now.
 
 // staffTarget is the start of every staff action on one ticket: the ticket
-// visible to the caller, the action allowed (authz), and the key that makes a
-// retried request the same action.
+// visible to the caller, the action allowed (authz), the actor with the
+// credential it came with (a session, named for the timeline, or a token,
+// which its name already tells), and the key that makes a retried request
+// the same action.
 func (a *API) staffTarget(c *gin.Context, act authz.Action) (store.Ticket, workflows.Actor, string, error) {
 	t, actor, err := a.visibleTicket(c)
 	if err != nil {
@@ -30,22 +33,20 @@ func (a *API) staffTarget(c *gin.Context, act authz.Action) (store.Ticket, workf
 	if err := a.authorize(c.Request.Context(), actor, act, t); err != nil {
 		return t, actor, "", err
 	}
+	actor.Via = workflows.Credential{Kind: workflows.ViaToken}
+	if sid, ok := sessionOf(c); ok {
+		actor.Via = workflows.Credential{Kind: workflows.ViaSession, Caller: "session:" + strconv.FormatInt(sid, 10)}
+	}
 	key, err := actionKey(c)
 	return t, actor, key, err
 }
 
 // actionKey names an action so a retried request is the same action: the
-// client's Idempotency-Key, else its own X-Request-ID, else "" (a fresh
-// action, no dedupe).
+// client's Idempotency-Key, bound to its request by the core (tickets), or ""
+// (a fresh action, no dedupe). X-Request-ID is not a key: it names a request
+// for the logs, and clients and proxies reuse or set it without meaning a retry.
 func actionKey(c *gin.Context) (string, error) {
-	key, err := idempotencyKey(c.Request.Header)
-	if err != nil || key != "" {
-		return key, err
-	}
-	if id := c.Request.Header.Get(requestIDHeader); printableToken(id, 128) {
-		return id, nil
-	}
-	return "", nil
+	return idempotencyKey(c.Request.Header)
 }
 
 // answered writes the ticket's state after a staff action, or returns the

@@ -327,11 +327,12 @@ func TestRespond(t *testing.T) {
 	}
 	o := seen[0]
 	if o.WorkflowID != "ticket-"+c.Number || o.UpdateName != workflows.UpdateRespond ||
-		o.WaitForStage != client.WorkflowUpdateStageCompleted || !strings.HasSuffix(o.UpdateID, "/answer-1") {
+		o.WaitForStage != client.WorkflowUpdateStageCompleted || !strings.HasPrefix(o.UpdateID, workflows.UpdateRespond+"/coord-ksu/") {
 		t.Errorf("update options %+v", o)
 	}
 	rr, ok := o.Args[0].(workflows.RespondRequest)
-	if !ok || rr.Message != "تم صرف المكافأة" || rr.Actor.ID != "coord-ksu" || rr.Actor.Role != domain.RoleCoordinator || rr.Actor.Entity != "KSU" {
+	if !ok || rr.Message != "تم صرف المكافأة" || rr.Actor.ID != "coord-ksu" || rr.Actor.Role != domain.RoleCoordinator || rr.Actor.Entity != "KSU" ||
+		rr.Actor.Via != (workflows.Credential{Kind: workflows.ViaToken}) {
 		t.Errorf("args %+v", o.Args)
 	}
 	// A retry carries the same update id, so Temporal applies it once.
@@ -340,11 +341,20 @@ func TestRespond(t *testing.T) {
 	if seen[1].UpdateID != o.UpdateID {
 		t.Errorf("retry update id %q != %q", seen[1].UpdateID, o.UpdateID)
 	}
-	// Without a key, the client's request id is the update id.
-	f.do(req{method: "POST", path: path, token: testTokens["admin"], body: map[string]any{"message": "x"},
-		headers: map[string]string{"X-Request-ID": "req-42"}}).expect(http.StatusOK)
-	if !strings.HasSuffix(seen[2].UpdateID, "/req-42") {
-		t.Errorf("update id %q", seen[2].UpdateID)
+	// The same key with another message is refused, not answered with the
+	// first one's result.
+	f.do(req{method: "POST", path: path, token: testTokens["coord-ksu"], body: map[string]any{"message": "تم الصرف أمس"},
+		headers: map[string]string{"Idempotency-Key": "answer-1"}}).expectProblem(http.StatusUnprocessableEntity, codeIdempotencyReused)
+	if len(seen) != 2 {
+		t.Fatalf("the refused request reached Temporal: %d updates", len(seen))
+	}
+	// X-Request-ID is not a key: the same one twice is two updates.
+	for range 2 {
+		f.do(req{method: "POST", path: path, token: testTokens["admin"], body: map[string]any{"message": "x"},
+			headers: map[string]string{"X-Request-ID": "req-42"}}).expect(http.StatusOK)
+	}
+	if seen[2].UpdateID == seen[3].UpdateID || strings.Contains(seen[2].UpdateID, "req-42") {
+		t.Errorf("update ids %q, %q", seen[2].UpdateID, seen[3].UpdateID)
 	}
 
 	before := len(seen)

@@ -114,7 +114,7 @@ func TestObjectAndWithdraw(t *testing.T) {
 		t.Errorf("beneficiary answer reveals staff: %s", r.Body.String())
 	}
 	if len(seen) != 1 || seen[0].UpdateName != workflows.UpdateObject || seen[0].WorkflowID != "ticket-"+c.Number ||
-		!strings.HasSuffix(seen[0].UpdateID, "/obj-1") {
+		!strings.HasPrefix(seen[0].UpdateID, workflows.UpdateObject+"/beneficiary/") {
 		t.Fatalf("updates %+v", seen)
 	}
 	if a, ok := seen[0].Args[0].(workflows.ObjectRequest); !ok || a.Reason != "لم تصل المكافأة" {

@@ -300,8 +300,9 @@ const purgeKeep = 7 * 24 * time.Hour
 const orphanAge = time.Hour
 
 // purgeLoop deletes, hourly (and once at start), sessions and one-time codes
-// dead for a week, attachment files a crash left without a row, and the FAQ
-// helpful marks of past days. Several API replicas running it at once delete
+// dead for a week, attachment files a crash left without a row, the FAQ
+// helpful marks of past days, and ticket actions' Idempotency-Keys past
+// tickets.ActionKeyRetention. Several API replicas running it at once delete
 // the same rows at worst; nothing else depends on them.
 func (a *App) purgeLoop(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
@@ -324,6 +325,9 @@ func (a *App) purgeLoop(ctx context.Context) {
 		cut := time.Now().UTC().AddDate(0, 0, -2).Format(time.DateOnly)
 		if _, err := a.Store.PurgeFAQMarks(ctx, cut); err != nil && ctx.Err() == nil {
 			a.log.Warn("purging FAQ helpful marks", "error", err)
+		}
+		if _, err := a.Store.PurgeActionKeys(ctx, time.Now().Add(-tickets.ActionKeyRetention)); err != nil && ctx.Err() == nil {
+			a.log.Warn("purging action idempotency keys", "error", err)
 		}
 		select {
 		case <-ctx.Done():

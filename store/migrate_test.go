@@ -88,7 +88,7 @@ func TestMigrateConcurrently(t *testing.T) {
 
 // The GORM models and the migrated tables name the same columns.
 func TestModelsMatchSchema(t *testing.T) {
-	models := []any{&Entity{}, &Ticket{}, &TicketEvent{}, &StoredPolicy{}, &OutboxMessage{}, &IdempotencyRecord{}, &AuditEntry{}, &Account{}, &Session{}, &APIToken{}, &BeneficiaryCode{}, &BeneficiarySession{}, &Attachment{}, &FAQEntry{}, &NotificationRead{}, &SurveyCall{}, &LoginFailure{}, &LoginAlert{}}
+	models := []any{&Entity{}, &Ticket{}, &TicketEvent{}, &StoredPolicy{}, &OutboxMessage{}, &IdempotencyRecord{}, &AuditEntry{}, &Account{}, &Session{}, &APIToken{}, &BeneficiaryCode{}, &BeneficiarySession{}, &Attachment{}, &FAQEntry{}, &NotificationRead{}, &SurveyCall{}, &LoginFailure{}, &LoginAlert{}, &ActionKey{}}
 	forEachDialect(t, func(t *testing.T, s *Store) {
 		for _, m := range models {
 			sch, err := schema.Parse(m, &sync.Map{}, s.db.NamingStrategy)
@@ -193,7 +193,8 @@ func TestRoundTripEveryField(t *testing.T) {
 		mustEqual(t, "idempotency record read back", gotRec, wantRec)
 
 		ev := TicketEvent{ID: 99, TicketNumber: want.Number, Seq: 4, Type: "escalated", At: at(time.Minute),
-			ActorID: "system", ActorRole: domain.RoleSystem, Entity: "SEC-UNI", Level: 2, Public: true, Message: "رسالة"}
+			ActorID: "beneficiary", ActorRole: domain.RoleBeneficiary, ActorVia: "tracking_code", ActorCaller: "user:alice",
+			ActorClient: "0123456789abcdef", Entity: "SEC-UNI", Level: 2, Public: true, Message: "رسالة"}
 		requireAllFieldsSet(t, ev)
 		if err := s.ApplyChange(ctx, TicketChange{Number: want.Number, Version: 1, Status: want.Status,
 			ResponsibleEntity: want.ResponsibleEntity, SLADueAt: want.SLADueAt, Events: []TicketEvent{ev}}); err != nil {

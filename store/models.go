@@ -114,10 +114,16 @@ type TicketEvent struct {
 	At           time.Time   `gorm:"not null"`
 	ActorID      string      `gorm:"size:100"`
 	ActorRole    domain.Role `gorm:"size:32"`
-	Entity       string      `gorm:"size:32"`
-	Level        int
-	Public       bool   `gorm:"not null"` // shown to the beneficiary on the tracking page
-	Message      string `gorm:"type:text"`
+	// ActorVia, ActorCaller and ActorClient are the credential the action
+	// came with (workflows.Credential): its kind, who was behind it when
+	// ActorID does not say, and a keyed hash of the client's address.
+	ActorVia    string `gorm:"size:32"`
+	ActorCaller string `gorm:"size:100"`
+	ActorClient string `gorm:"size:64"`
+	Entity      string `gorm:"size:32"`
+	Level       int
+	Public      bool   `gorm:"not null"` // shown to the beneficiary on the tracking page
+	Message     string `gorm:"type:text"`
 }
 
 // StoredPolicy is one version of the SLA policy, body as JSON.

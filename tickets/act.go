@@ -24,22 +24,21 @@ type action struct {
 }
 
 // act sends one action to the ticket's workflow, first finishing its start if
-// intake never confirmed it. key names the action so a retried request is the
-// same update: the client's Idempotency-Key, else its request id; "" makes it
-// a fresh update. The update's name and actor are part of its id, so one key
-// reused for another action, or by another person, is not mistaken for a retry.
+// intake never confirmed it. key is the client's Idempotency-Key, bound to
+// the request so a retry is the same update and another request under the
+// same key is refused (updateID); "" makes it a fresh update.
 func (s *Service) act(ctx context.Context, t store.Ticket, key string, a action) (workflows.TicketState, error) {
 	var state workflows.TicketState
+	id, err := s.updateID(ctx, t, key, a)
+	if err != nil {
+		return state, err
+	}
 	if !t.WorkflowStarted {
 		if err := s.start(ctx, t, nil, filerOf(t)); err != nil {
 			return state, refusal.Because(refusal.Busy, refusal.CodeTemporalUnavailable,
 				fmt.Errorf("start %s before %s: %w", t.Number, a.update, err))
 		}
 	}
-	if key == "" {
-		key = randomID()
-	}
-	id := a.update + "/" + a.actor + "/" + key
 	uctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	h, err := s.temporal.UpdateWorkflow(uctx, client.UpdateWorkflowOptions{

@@ -11,7 +11,8 @@ import (
 
 // The actions on a ticket, one per workflow update. Each takes the ticket as
 // loaded (and authorized) by the front end and key, which makes a retried
-// request the same action (see act). The workflow decides whether the action
+// request the same action (see act); the request's actor (or, for the
+// beneficiary, its Via) carries the credential the front end saw. The workflow decides whether the action
 // is possible now, and refuses with a code the front ends map once.
 
 // Staff's actions.
@@ -39,7 +40,9 @@ func (s *Service) Transfer(ctx context.Context, t store.Ticket, key string, r wo
 
 // Claim: a coordinator of the entity holding the ticket takes it.
 func (s *Service) Claim(ctx context.Context, t store.Ticket, key string, by workflows.Actor) (workflows.TicketState, error) {
-	r := workflows.AssignRequest{Actor: by, To: by, Note: "claimed"}
+	to := by
+	to.Via = workflows.Credential{} // the assignee is not acting
+	r := workflows.AssignRequest{Actor: by, To: to, Note: "claimed"}
 	return s.act(ctx, t, key, action{workflows.UpdateAssign, by.ID, r})
 }
 

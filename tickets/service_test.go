@@ -244,10 +244,10 @@ func TestActionsNameTheirUpdate(t *testing.T) {
 	if len(u) != 3 {
 		t.Fatalf("updates = %d", len(u))
 	}
-	if u[0].UpdateID != workflows.UpdateRespond+"/coord-1/k1" || u[0].WorkflowID != workflows.TicketWorkflowID(filed.Ticket.Number) {
+	if !strings.HasPrefix(u[0].UpdateID, workflows.UpdateRespond+"/coord-1/") || u[0].WorkflowID != workflows.TicketWorkflowID(filed.Ticket.Number) {
 		t.Errorf("respond: id %q on %q", u[0].UpdateID, u[0].WorkflowID)
 	}
-	if u[1].UpdateID != workflows.UpdateObject+"/beneficiary/k1" {
+	if !strings.HasPrefix(u[1].UpdateID, workflows.UpdateObject+"/beneficiary/") {
 		t.Errorf("object: id %q", u[1].UpdateID)
 	}
 	claim, ok := u[2].Args[0].(workflows.AssignRequest)
@@ -286,5 +286,88 @@ func TestUpdateFailuresBecomeRefusals(t *testing.T) {
 				t.Fatalf("err = %v, want %s %s", err, tc.kind, tc.code)
 			}
 		})
+	}
+}
+
+// An action's Idempotency-Key is bound to its request: a retry is the same
+// update (whatever credential it comes through), another request under the
+// key is refused before Temporal, a retry after a failed send goes through
+// with the same id, and a key reused after its purge is a fresh update.
+func TestActionKeyIsBoundToItsRequest(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	filed := f.file(t, "")
+	coord := workflows.Actor{ID: "coord-1", Role: domain.RoleCoordinator, Entity: "KSU",
+		Via: workflows.Credential{Kind: workflows.ViaSession, Caller: "session:1"}}
+	down := true
+	f.tc.update = func(o client.UpdateWorkflowOptions) (workflows.TicketState, error) {
+		if down {
+			return workflows.TicketState{}, serviceerror.NewUnavailable("down")
+		}
+		return workflows.TicketState{Number: filed.Ticket.Number}, nil
+	}
+	respond := func(key, msg string, by workflows.Actor) error {
+		_, err := f.svc.Respond(ctx, filed.Ticket, key, workflows.RespondRequest{Actor: by, Message: msg})
+		return err
+	}
+	lastID := func() string { return f.tc.updates[len(f.tc.updates)-1].UpdateID }
+	refused := func(what string, err error) {
+		t.Helper()
+		if r, ok := refusal.As(err); !ok || r.Kind != refusal.Invalid || r.Code != refusal.CodeIdempotencyReused {
+			t.Errorf("%s: err = %v, want %s", what, err, refusal.CodeIdempotencyReused)
+		}
+	}
+
+	// The key is claimed, then the send fails: the retry is the same update.
+	if err := respond("k1", "تم", coord); err == nil {
+		t.Fatal("the send did not fail")
+	}
+	first := lastID()
+	down = false
+	if err := respond("k1", "تم", coord); err != nil {
+		t.Fatalf("retry after a failed send: %v", err)
+	}
+	if lastID() != first {
+		t.Errorf("retry id %q != %q", lastID(), first)
+	}
+	// Through another session, the same request is still the same update.
+	other := coord
+	other.Via.Caller = "session:2"
+	if err := respond("k1", "تم", other); err != nil || lastID() != first {
+		t.Errorf("retry through another session: %v, id %q", err, lastID())
+	}
+	if strings.Contains(first, "k1") {
+		t.Errorf("the client's key is in the update id %q", first)
+	}
+
+	sent := len(f.tc.updates)
+	refused("another message", respond("k1", "تم الصرف", coord))
+	_, err := f.svc.Note(ctx, filed.Ticket, "k1", workflows.NoteRequest{Actor: coord, Message: "تم"})
+	refused("another action", err)
+	if len(f.tc.updates) != sent {
+		t.Errorf("a refused key reached Temporal")
+	}
+	// The key is the actor's: another person's k1 is their own.
+	if err := respond("k1", "تم الصرف", workflows.Actor{ID: "coord-2", Role: domain.RoleCoordinator, Entity: "KSU"}); err != nil {
+		t.Errorf("another actor's key: %v", err)
+	}
+	// Without a key, every request is a fresh update.
+	_ = respond("", "تم", coord)
+	a := lastID()
+	_ = respond("", "تم", coord)
+	if a == lastID() {
+		t.Errorf("two keyless requests share the update id %q", a)
+	}
+
+	// Past the retention the key is free again, and another request under it
+	// is a new update, never the first one's answer.
+	if _, err := f.store.PurgeActionKeys(ctx, f.svc.now().Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if err := respond("k1", "تم الصرف", coord); err != nil {
+		t.Fatalf("after the purge: %v", err)
+	}
+	if lastID() == first {
+		t.Errorf("a purged key's new request reused the first update id %q", first)
 	}
 }

@@ -65,6 +65,8 @@ type Response struct {
 // ObjectRequest is the beneficiary's objection to an answer.
 type ObjectRequest struct {
 	Reason string `json:"reason"`
+	// Via is the credential behind the request (Actor.Via).
+	Via Credential `json:"via,omitzero"`
 }
 
 func (t *ticket) validateObject(ctx workflow.Context, req ObjectRequest) error {
@@ -106,7 +108,7 @@ func (t *ticket) object(ctx workflow.Context, req ObjectRequest) (TicketState, e
 	t.st.EscalationLevel, t.st.EscalationRole, t.st.EscalationEntity = 0, "", ""
 	t.ladder = sla.ReviewLadder(t.in.Policy.Ladder)
 	t.breached, t.atTop = false, false
-	t.event(ctx, Event{Type: EventObjected, Actor: t.beneficiaryActor(), Public: true, Message: req.Reason})
+	t.event(ctx, Event{Type: EventObjected, Actor: t.beneficiaryActor(req.Via), Public: true, Message: req.Reason})
 	t.changes++
 
 	var reviewer LevelHolder
@@ -158,6 +160,8 @@ func (t *ticket) awaitObjectionWindow(ctx workflow.Context) error {
 // WithdrawRequest is the beneficiary withdrawing the ticket.
 type WithdrawRequest struct {
 	Reason string `json:"reason,omitempty"`
+	// Via is the credential behind the request (Actor.Via).
+	Via Credential `json:"via,omitzero"`
 }
 
 func (t *ticket) validateWithdraw(ctx workflow.Context, req WithdrawRequest) error {
@@ -172,7 +176,7 @@ func (t *ticket) withdraw(ctx workflow.Context, req WithdrawRequest) (TicketStat
 	t.st.Status = domain.StatusWithdrawn
 	t.st.ClosedAt = &now
 	t.st.ObjectionUntil = nil
-	t.event(ctx, Event{Type: EventWithdrawn, Actor: t.beneficiaryActor(), Public: true, Message: req.Reason})
+	t.event(ctx, Event{Type: EventWithdrawn, Actor: t.beneficiaryActor(req.Via), Public: true, Message: req.Reason})
 	t.notifyBeneficiary("withdrawn", nil)
 	if m := t.st.Meeting; m != nil && (m.Status == MeetingOffered || m.Status == MeetingBooked) {
 		// The office keeps the slot free for nobody otherwise.

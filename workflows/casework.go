@@ -171,6 +171,8 @@ func (t *ticket) requestInfo(ctx workflow.Context, req RequestInfoRequest) (Tick
 // ProvideInfoRequest is the beneficiary's answer to the open question.
 type ProvideInfoRequest struct {
 	Answer string `json:"answer"`
+	// Via is the credential behind the request (Actor.Via).
+	Via Credential `json:"via,omitzero"`
 }
 
 func (t *ticket) validateProvideInfo(ctx workflow.Context, req ProvideInfoRequest) error {
@@ -201,7 +203,7 @@ func (t *ticket) provideInfo(ctx workflow.Context, req ProvideInfoRequest) (Tick
 	if ir.Holder != nil && t.st.EscalationLevel > 0 {
 		t.resumeRung = ir.Holder
 	}
-	t.event(ctx, Event{Type: EventInfoGiven, Actor: t.beneficiaryActor(), Public: true, Message: req.Answer})
+	t.event(ctx, Event{Type: EventInfoGiven, Actor: t.beneficiaryActor(req.Via), Public: true, Message: req.Answer})
 	t.changes++
 	return t.st, t.flush(ctx)
 }

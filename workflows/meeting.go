@@ -40,6 +40,8 @@ type DeclineMeetingRequest struct {
 type ConfirmMeetingRequest struct {
 	Accept bool   `json:"accept"`
 	Reason string `json:"reason,omitempty"`
+	// Via is the credential behind the request (Actor.Via).
+	Via Credential `json:"via,omitzero"`
 }
 
 // RecordAttendanceRequest records whether the booked meeting was held.
@@ -223,7 +225,7 @@ func (t *ticket) confirmMeeting(ctx workflow.Context, req ConfirmMeetingRequest)
 		// Accepted within a day of the slot: this notice is the reminder.
 		m.Reminded = !now.Before(m.At.Add(-t.in.Policy.MeetingTimes().ReminderLead))
 		t.st.Status = domain.StatusMeetingBooked
-		t.event(ctx, Event{Type: EventMeetingBooked, Actor: t.beneficiaryActor(), Public: true, Message: at})
+		t.event(ctx, Event{Type: EventMeetingBooked, Actor: t.beneficiaryActor(req.Via), Public: true, Message: at})
 		t.notifyBeneficiary("meeting_booked", map[string]string{"at": at, "place": m.Place})
 		t.notifyOfficial(t.meetingOfficeRecipient(), "meeting_booked_office", map[string]string{"at": at, "place": m.Place})
 		t.changes++
@@ -242,7 +244,7 @@ func (t *ticket) confirmMeeting(ctx workflow.Context, req ConfirmMeetingRequest)
 	t.st.SLADueAt, t.st.StageStart, t.st.PausedWorking = due, now, 0
 	t.st.EscalationLevel, t.st.EscalationRole, t.st.EscalationEntity = 0, "", ""
 	t.breached, t.atTop = false, false
-	t.event(ctx, Event{Type: EventMeetingSlotDeclined, Actor: t.beneficiaryActor(), Public: true, Message: req.Reason})
+	t.event(ctx, Event{Type: EventMeetingSlotDeclined, Actor: t.beneficiaryActor(req.Via), Public: true, Message: req.Reason})
 	t.notifyOfficial(t.meetingOfficeRecipient(), "meeting_slot_declined", map[string]string{"at": at,
 		"reason": req.Reason, "due_at": due.UTC().Format(time.RFC3339)})
 	t.changes++

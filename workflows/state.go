@@ -13,7 +13,35 @@ type Actor struct {
 	Name   string      `json:"name,omitempty"`
 	Role   domain.Role `json:"role"`
 	Entity string      `json:"entity,omitempty"`
+	// Via is the credential the action came with, copied onto its timeline
+	// line. Zero for the system, for actors that are not acting (an
+	// assignee), and in histories recorded before it existed (omitzero keeps
+	// their JSON, and so their replay, unchanged).
+	Via Credential `json:"via,omitzero"`
 }
+
+// Credential is what an action came with: the trace that ties a timeline line
+// to the person behind it, for the beneficiary's actions above all, where
+// the actor is only "beneficiary".
+type Credential struct {
+	// Kind is one of the Via* kinds.
+	Kind string `json:"kind,omitempty"`
+	// Caller is who is behind the credential when the actor's ID does not
+	// say: "session:<id>" for a beneficiary's or staff member's session, the
+	// staff actor ("user:alice") whose bearer token came with a tracking code.
+	Caller string `json:"caller,omitempty"`
+	// Client is a keyed hash of the client's address on the beneficiary's
+	// actions (the access log carries the same value), never the address.
+	Client string `json:"client,omitempty"`
+}
+
+// Credential kinds.
+const (
+	ViaSession            = "session"             // a staff account's session
+	ViaToken              = "token"               // a configured or integration token
+	ViaTrackingCode       = "tracking_code"       // the ticket's tracking code
+	ViaBeneficiarySession = "beneficiary_session" // a one-time-code session (tb_…)
+)
 
 // SystemActor stamps what the workflow does by itself.
 var SystemActor = Actor{ID: "system", Name: "Tawasul", Role: domain.RoleSystem}

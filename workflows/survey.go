@@ -139,6 +139,8 @@ func (t *ticket) survey(ctx workflow.Context) error {
 type RateRequest struct {
 	Rating  int    `json:"rating"`
 	Comment string `json:"comment,omitempty"`
+	// Via is the credential behind the request (Actor.Via).
+	Via Credential `json:"via,omitzero"`
 }
 
 func (t *ticket) validateRate(ctx workflow.Context, req RateRequest) error {
@@ -158,7 +160,7 @@ func (t *ticket) rate(ctx workflow.Context, req RateRequest) (TicketState, error
 	now := workflow.Now(ctx)
 	sv := t.st.Survey
 	sv.Rating, sv.Comment, sv.RatedAt = req.Rating, req.Comment, &now
-	t.event(ctx, Event{Type: EventRated, Actor: t.beneficiaryActor(), Public: true,
+	t.event(ctx, Event{Type: EventRated, Actor: t.beneficiaryActor(req.Via), Public: true,
 		Message: strings.TrimSpace(fmt.Sprintf("%d/5 %s", req.Rating, req.Comment))})
 	if req.Rating <= 2 {
 		due, err := t.in.Policy.FollowUpDue(now)

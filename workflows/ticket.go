@@ -189,8 +189,9 @@ func (t *ticket) close(ctx workflow.Context, why string) {
 	t.notifyBeneficiary("closed", nil)
 }
 
-func (t *ticket) beneficiaryActor() Actor {
-	return Actor{ID: "beneficiary", Name: t.in.Beneficiary.Name, Role: domain.RoleBeneficiary}
+// beneficiaryActor is the beneficiary acting through via (their request's).
+func (t *ticket) beneficiaryActor(via Credential) Actor {
+	return Actor{ID: "beneficiary", Name: t.in.Beneficiary.Name, Role: domain.RoleBeneficiary, Via: via}
 }
 
 // sleepUntil waits until deadline or until cond holds; fired reports the deadline.
