@@ -16,6 +16,7 @@ import (
 
 	"github.com/tawasul/tawasul/normalize"
 	"github.com/tawasul/tawasul/refusal"
+	"github.com/tawasul/tawasul/store"
 )
 
 // lang is the language of titles and messages: Arabic unless the client
@@ -250,7 +251,8 @@ func refused(r *refusal.Error) *apiError {
 }
 
 // fail answers err: an *apiError as itself, a refusal of the core by its
-// kind, anything else as a logged 500 (the cause stays in the log, never in
+// kind, an unreachable database (store.Unavailable) as a 503 with
+// Retry-After, anything else as a logged 500 (the cause stays in the log, never in
 // the response).
 func (a *API) fail(c *gin.Context, err error) {
 	var ae *apiError
@@ -262,6 +264,20 @@ func (a *API) fail(c *gin.Context, err error) {
 		writeProblem(c, refused(r))
 		return
 	}
+	if store.Unavailable(err) {
+		// An outage is not the request's fault and passes: the client may
+		// retry after a moment, as after a 503 from Temporal.
+		a.log.Warn("database unavailable", "error", err, "route", c.FullPath(), "request_id", c.GetString(requestIDKey))
+		e := problem(http.StatusServiceUnavailable, codeDatabaseUnavailable)
+		e.headers = map[string]string{"Retry-After": strconv.Itoa(databaseRetryAfter)}
+		writeProblem(c, e)
+		return
+	}
 	a.log.Error("request failed", "error", err, "route", c.FullPath(), "request_id", c.GetString(requestIDKey))
 	writeProblem(c, problem(http.StatusInternalServerError, codeInternal))
 }
+
+// databaseRetryAfter is the Retry-After, in seconds, of a database outage:
+// long enough for a pool to reconnect or a failover to finish, short enough
+// that a form is not abandoned.
+const databaseRetryAfter = 5

@@ -77,6 +77,7 @@ const (
 	codeAttachmentLimit      = "attachment_limit"
 	codeFileTooLarge         = "file_too_large"
 	codeMalformedForm        = "malformed_form"
+	codeDatabaseUnavailable  = "database_unavailable"
 )
 
 var problemTexts = map[string]problemText{
@@ -184,6 +185,10 @@ var problemTexts = map[string]problemText{
 	codeTemporalUnavailable: {
 		text{"الخدمة غير متاحة مؤقتاً", "Service temporarily unavailable"},
 		text{"محرك سير العمل لا يستجيب الآن؛ أعد المحاولة بعد قليل.", "The workflow engine is not answering right now; retry shortly."},
+	},
+	codeDatabaseUnavailable: {
+		text{"الخدمة غير متاحة مؤقتاً", "Service temporarily unavailable"},
+		text{"قاعدة البيانات لا تستجيب الآن؛ أعد المحاولة بعد قليل.", "The database is not answering right now; retry shortly."},
 	},
 	codeNotReady: {
 		text{"الخدمة غير جاهزة", "Not ready"},
