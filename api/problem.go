@@ -109,6 +109,9 @@ type fieldErr struct {
 	// text, when set, replaces the catalog text in both languages: what a
 	// generic code means for this one field (how long a reason must be).
 	text *text
+	// args fill the %s of the code's text, in order (the kind and priority
+	// of a missing policy rule): codes, never prose.
+	args []string
 }
 
 func problem(status int, code string) *apiError { return &apiError{status: status, code: code} }
@@ -146,6 +149,13 @@ func (e *apiError) build(l lang, instance string) Problem {
 		}
 		if msg == "" {
 			msg = f.code
+		}
+		if len(f.args) > 0 {
+			args := make([]any, len(f.args))
+			for i, a := range f.args {
+				args[i] = a
+			}
+			msg = fmt.Sprintf(msg, args...)
 		}
 		p.Errors = append(p.Errors, FieldError{Field: f.field, Code: f.code, Message: msg})
 	}
