@@ -465,7 +465,7 @@ func Credentials(ts []config.Token) []api.Credential {
 // OIDC turns the single sign-on configuration into the API's options.
 func OIDC(c config.OIDCConfig) api.OIDCOptions {
 	o := api.OIDCOptions{Issuer: c.Issuer, ClientID: c.ClientID,
-		UsernameClaim: c.UsernameClaim, RoleClaim: c.RoleClaim, EntityClaim: c.EntityClaim}
+		UsernameClaim: c.UsernameClaim, RoleClaim: c.RoleClaim, EntityClaim: c.EntityClaim, MaxAge: c.MaxAge}
 	if len(c.Roles) > 0 {
 		o.Roles = make(map[string]domain.Role, len(c.Roles))
 		for k, r := range c.Roles {

@@ -134,6 +134,8 @@ type OIDCConfig struct {
 	// role claim carries Tawasul role names. Keys compare case-insensitively
 	// (viper lower-cases them).
 	Roles map[string]string `mapstructure:"roles"`
+	// MaxAge is how long after it was issued (iat) an ID token is accepted.
+	MaxAge time.Duration `mapstructure:"max_age"`
 }
 
 type SecretsConfig struct {
@@ -296,6 +298,7 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("auth.oidc.role_claim", "tawasul_role")
 	v.SetDefault("auth.oidc.entity_claim", "tawasul_entity")
 	v.SetDefault("auth.oidc.roles", map[string]string{})
+	v.SetDefault("auth.oidc.max_age", 5*time.Minute)
 	v.SetDefault("secrets.tracking", "")
 	v.SetDefault("secrets.audit", "")
 	v.SetDefault("log.level", "info")
@@ -500,6 +503,9 @@ func (c Config) problems() []error {
 		}
 		if o.ClientID == "" {
 			errs = append(errs, errors.New("auth.oidc.client_id: required with an issuer"))
+		}
+		if o.MaxAge <= 0 {
+			errs = append(errs, errors.New("auth.oidc.max_age: must be positive"))
 		}
 		if o.UsernameClaim == "" || o.RoleClaim == "" {
 			errs = append(errs, errors.New("auth.oidc: username_claim and role_claim must not be empty"))
