@@ -79,6 +79,7 @@ const (
 	codeFileTooLarge         = "file_too_large"
 	codeMalformedForm        = "malformed_form"
 	codeDatabaseUnavailable  = "database_unavailable"
+	codeCodeLimit            = "code_limit"
 )
 
 var problemTexts = map[string]problemText{
@@ -97,6 +98,11 @@ var problemTexts = map[string]problemText{
 	codeMalformedForm: {
 		text{"نموذج غير صالح", "Malformed form"},
 		text{"تعذرت قراءة النموذج المرسل (multipart/form-data).", "The multipart/form-data body could not be read."},
+	},
+	codeCodeLimit: {
+		text{"بلغ الرقم حد رموز الدخول اليومي", "Daily code limit reached"},
+		text{"أُرسل إلى هذا الرقم أكثر رموز الدخول المسموح بها في اليوم؛ اطلب رمزاً بعد المدة المذكورة في Retry-After.",
+			"This mobile has had the most sign-in codes allowed in a day; ask again after the Retry-After seconds."},
 	},
 	codeInvalidCode: {
 		text{"رمز الدخول غير صحيح", "Invalid code"},

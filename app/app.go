@@ -190,6 +190,8 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 			OIDC:            OIDC(opts.Config.Auth.OIDC),
 			Attachments:     files,
 			// Zero in a hand-built Config: the API's defaults apply.
+			BeneficiaryCodes: api.BeneficiaryCodeOptions{PerDay: opts.Config.Beneficiary.CodesPerDay,
+				FailureAlarm: opts.Config.Beneficiary.CodeFailureAlarm, FailureWindow: opts.Config.Beneficiary.CodeFailureWindow},
 			AttachmentMaxBytes:   opts.Config.Attachments.MaxBytes,
 			AttachmentsPerTicket: opts.Config.Attachments.MaxPerTicket,
 			OutboxInFull:         opts.Dev,

@@ -48,6 +48,18 @@ type Config struct {
 	Attachments AttachmentsConfig `mapstructure:"attachments"`
 	Notify      NotifyConfig      `mapstructure:"notify"`
 	SurveyCalls SurveyCallsConfig `mapstructure:"survey_calls"`
+
+	Beneficiary BeneficiaryConfig `mapstructure:"beneficiary"`
+}
+
+// BeneficiaryConfig bounds the one-time sign-in codes of beneficiaries.
+type BeneficiaryConfig struct {
+	// CodesPerDay caps the code requests of one mobile in any 24 hours.
+	CodesPerDay int `mapstructure:"codes_per_day"`
+	// CodeFailureAlarm failed sign-ins across all mobiles within
+	// CodeFailureWindow log an alarm and write an audit entry.
+	CodeFailureAlarm  int           `mapstructure:"code_failure_alarm"`
+	CodeFailureWindow time.Duration `mapstructure:"code_failure_window"`
 }
 
 // SurveyCallsConfig is the daily call list of the satisfaction survey: a
@@ -306,6 +318,9 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("debug.pprof_addr", "")
 	v.SetDefault("debug.pprof_allow_remote", false)
 	v.SetDefault("intake.per_minute", 30)
+	v.SetDefault("beneficiary.codes_per_day", 10)
+	v.SetDefault("beneficiary.code_failure_alarm", 100)
+	v.SetDefault("beneficiary.code_failure_window", 10*time.Minute)
 	v.SetDefault("worker.max_concurrent_activities", 0)
 	v.SetDefault("worker.max_concurrent_workflows", 0)
 	v.SetDefault("worker.max_concurrent_local_activities", 0)
@@ -470,6 +485,9 @@ func (c Config) problems() []error {
 	}
 	if c.Intake.PerMinute <= 0 {
 		errs = append(errs, errors.New("intake.per_minute: must be positive"))
+	}
+	if b := c.Beneficiary; b.CodesPerDay <= 0 || b.CodeFailureAlarm <= 0 || b.CodeFailureWindow <= 0 {
+		errs = append(errs, errors.New("beneficiary: codes_per_day, code_failure_alarm and code_failure_window must be positive"))
 	}
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level) {
 		errs = append(errs, fmt.Errorf("log.level: %q is not debug, info, warn or error", c.Log.Level))
