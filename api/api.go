@@ -69,6 +69,8 @@ type Options struct {
 	// OIDC enables login with an ID token of the ministry's single sign-on;
 	// the zero value (no issuer) leaves POST /auth/oidc answering 404.
 	OIDC OIDCOptions
+	// BeneficiaryCodes: the daily cap per mobile and the failure alarm.
+	BeneficiaryCodes BeneficiaryCodeOptions
 
 	// Attachments keeps the files attached to tickets; nil leaves uploads
 	// and downloads answering 503.
@@ -111,6 +113,9 @@ type API struct {
 	surveySampling store.SurveySampling
 	// outboxInFull: Options.OutboxInFull.
 	outboxInFull bool
+	// codeOpts and codeFailures: Options.BeneficiaryCodes.
+	codeOpts     BeneficiaryCodeOptions
+	codeFailures *codeFailures
 
 	proxies []string
 	handler http.Handler
@@ -184,6 +189,8 @@ func New(opts Options) (*API, error) {
 		outboxInFull:   opts.OutboxInFull,
 		faq:            opts.FAQ,
 		surveySampling: opts.SurveyCalls.OrDefault(),
+		codeOpts:       opts.BeneficiaryCodes,
+		codeFailures:   newCodeFailures(opts.BeneficiaryCodes),
 	}
 	if a.files.maxFile <= 0 {
 		a.files.maxFile = attachments.DefaultMaxBytes

@@ -5,10 +5,12 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"math"
 	"math/big"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -20,6 +22,7 @@ import (
 	"github.com/tawasul/tawasul/notify"
 	"github.com/tawasul/tawasul/store"
 	"github.com/tawasul/tawasul/tickets"
+	"github.com/tawasul/tawasul/workflows"
 )
 
 // Beneficiaries sign in with a one-time code sent to their mobile (through
@@ -46,7 +49,76 @@ const (
 
 	beneficiaryKey = "tawasul.beneficiary"
 	codeTemplate   = "beneficiary_code"
+
+	// defaultCodeFailureAlarm failed sign-ins in defaultCodeFailureWindow,
+	// across all mobiles, raise the alarm. Typing slips at the ministry's
+	// peak are a few a minute; a guesser spreading over many mobiles (each
+	// allows 5 guesses a code, 5 codes an hour, so 25 guesses an hour and
+	// one chance in 40,000 of a hit) needs about 700,000 guesses for even
+	// odds of one hit: at 100 per 10 minutes that is months of alarms,
+	// raised from the first window.
+	defaultCodeFailureAlarm  = 100
+	defaultCodeFailureWindow = 10 * time.Minute
+	auditCodeFailures        = "beneficiary.code_failures"
 )
+
+// BeneficiaryCodeOptions bound the one-time codes beyond the per-mobile
+// throttle of the store; zero values take the defaults.
+type BeneficiaryCodeOptions struct {
+	// PerDay caps the code requests of one mobile in any 24 hours
+	// (store.DefaultCodesPerDay); past it the request answers 429.
+	PerDay int
+	// FailureAlarm failed sign-ins across all mobiles within FailureWindow
+	// log an alarm and write an audit entry, once a window.
+	FailureAlarm  int
+	FailureWindow time.Duration
+}
+
+// codeFailures counts failed sign-ins across mobiles over a sliding window.
+// It is the process's own count (each API instance alarms on its share): it
+// watches for a spread attack, the per-mobile limits being in the store.
+type codeFailures struct {
+	threshold int
+	window    time.Duration
+
+	mu sync.Mutex
+	// at holds the times of the last threshold failures, oldest first.
+	at        []time.Time
+	lastAlarm time.Time
+}
+
+func newCodeFailures(o BeneficiaryCodeOptions) *codeFailures {
+	f := &codeFailures{threshold: o.FailureAlarm, window: o.FailureWindow}
+	if f.threshold <= 0 {
+		f.threshold = defaultCodeFailureAlarm
+	}
+	if f.window <= 0 {
+		f.window = defaultCodeFailureWindow
+	}
+	return f
+}
+
+// record counts a failure at now and reports whether it raises the alarm:
+// threshold failures within the window, and no alarm in the last window.
+func (f *codeFailures) record(now time.Time) (count int, alarm bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.at) == f.threshold {
+		f.at = f.at[1:]
+	}
+	f.at = append(f.at, now)
+	from := now.Add(-f.window)
+	for _, t := range f.at {
+		if t.After(from) {
+			count++
+		}
+	}
+	if count < f.threshold || (!f.lastAlarm.IsZero() && now.Sub(f.lastAlarm) < f.window) {
+		return count, false
+	}
+	f.lastAlarm = now
+	return count, true
+}
 
 // beneficiary is the caller of a beneficiary route signed in with a code.
 type beneficiary struct {
@@ -155,10 +227,24 @@ func (a *API) requestBeneficiaryCode(c *gin.Context) error {
 	}
 	res, issued, err := a.store.IssueBeneficiaryCode(ctx, store.NewBeneficiaryCode{
 		Mobile: mobile, MobileHash: a.mobileHash(mobile), CodeHash: a.codeHash(mobile, code),
-		ExpiresAt: now.Add(codeTTL), Message: msg,
+		ExpiresAt: now.Add(codeTTL), PerDay: a.codeOpts.PerDay, Message: msg,
 	}, now)
 	if err != nil {
 		return fmt.Errorf("beneficiary code: %w", err)
+	}
+	if res == store.CodeCapped {
+		// Counted over requests, not codes: a mobile without tickets is
+		// capped alike, so the 429 does not tell it has any.
+		lifts, err := a.store.CodeCapLifts(ctx, a.mobileHash(mobile), a.codeOpts.PerDay, now)
+		if err != nil {
+			return fmt.Errorf("beneficiary code: %w", err)
+		}
+		a.log.InfoContext(ctx, "beneficiary code requested", "outcome", res.String(),
+			"recipient", notify.MaskRecipient("sms", mobile), "request_id", c.GetString(requestIDKey))
+		a.answerNoSooner(ctx, start)
+		e := problem(http.StatusTooManyRequests, codeCodeLimit)
+		e.headers = map[string]string{"Retry-After": strconv.Itoa(max(1, int(math.Ceil(lifts.Sub(now).Seconds()))))}
+		return e
 	}
 	attrs := []any{"outcome", res.String(), "recipient", notify.MaskRecipient("sms", mobile),
 		"request_id", c.GetString(requestIDKey)}
@@ -220,6 +306,14 @@ func (a *API) openBeneficiarySession(c *gin.Context) error {
 	switch {
 	case errors.Is(err, store.ErrCodeRejected):
 		a.log.InfoContext(ctx, "beneficiary code rejected", "recipient", masked, "request_id", c.GetString(requestIDKey))
+		if n, alarm := a.codeFailures.record(now); alarm {
+			w := a.codeFailures.window
+			a.log.ErrorContext(ctx, "one-time code failures past the alarm threshold, across mobiles",
+				"failures", n, "window", w.String(), "threshold", a.codeFailures.threshold)
+			// appendAudit logs its own failure; the refusal stands either way.
+			_ = a.auditAs(c, workflows.Actor{ID: "system", Role: domain.RoleSystem}, auditCodeFailures, "beneficiary-codes",
+				gin.H{"failures": n, "window_seconds": int(w / time.Second), "threshold": a.codeFailures.threshold})
+		}
 		a.answerNoSooner(ctx, start)
 		return problem(http.StatusUnauthorized, codeInvalidCode)
 	case err != nil:

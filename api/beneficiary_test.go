@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -624,4 +625,87 @@ func TestBeneficiaryCodeIsRateLimited(t *testing.T) {
 	f.askCode(mobileNone).expect(http.StatusAccepted)
 	f.redeemCode(mobileNone, "123456").expectProblem(http.StatusUnauthorized, codeInvalidCode)
 	f.askCode(mobileNone).expectProblem(http.StatusTooManyRequests, codeRateLimited)
+}
+
+// A mobile gets at most PerDay codes in any 24 hours; past it the request
+// answers 429 code_limit with the seconds until the cap lifts, for a mobile
+// with tickets and one without alike.
+func TestBeneficiaryCodeDailyCap(t *testing.T) {
+	f := newFixture(t, func(o *Options) {
+		o.BeneficiaryCodes.PerDay = 3
+		o.LoginPerMinute = 1000
+	})
+	f.fileFor(mobileA)
+	for i := range 3 {
+		if i > 0 {
+			f.clock.Advance(time.Hour)
+		}
+		sameAnswer(t, "within the cap", f.askCode(mobileA), f.askCode(mobileNone))
+	}
+	f.clock.Advance(time.Hour)
+	capped := f.askCode(mobileA)
+	capped.expectProblem(http.StatusTooManyRequests, codeCodeLimit)
+	sameAnswer(t, "capped", capped, f.askCode(mobileNone))
+	// The first of the day was 3 hours ago: the cap lifts 21 hours from now.
+	if got, want := capped.Header().Get("Retry-After"), strconv.Itoa(21*3600); got != want {
+		t.Errorf("Retry-After %s, want %s", got, want)
+	}
+	if n := len(f.codeMessages()); n != 3 {
+		t.Fatalf("%d code messages, want 3", n)
+	}
+	f.clock.Advance(21*time.Hour + time.Second)
+	f.askCode(mobileA).expect(http.StatusAccepted)
+	if n := len(f.codeMessages()); n != 4 {
+		t.Fatalf("%d code messages after the cap lifted, want 4", n)
+	}
+}
+
+// Failed sign-ins across mobiles past the threshold within the window raise
+// the alarm once a window: an error in the log and one audit entry.
+func TestBeneficiaryCodeFailureAlarm(t *testing.T) {
+	f := newFixture(t, func(o *Options) {
+		o.BeneficiaryCodes.FailureAlarm = 3
+		o.BeneficiaryCodes.FailureWindow = 10 * time.Minute
+		o.LoginPerMinute = 1000
+	})
+	alarms := func() int {
+		n := 0
+		for _, e := range f.auditLog() {
+			if e.Action == auditCodeFailures {
+				n++
+			}
+		}
+		return n
+	}
+	fail := func(mobile string) {
+		f.redeemCode(mobile, "000000").expectProblem(http.StatusUnauthorized, codeInvalidCode)
+	}
+	fail(mobileA)
+	fail(mobileB)
+	// Two failures, then the oldest leaves the window: still no alarm.
+	f.clock.Advance(11 * time.Minute)
+	fail(mobileNone)
+	fail(mobileA)
+	if n := alarms(); n != 0 || strings.Contains(f.logs.String(), "alarm threshold") {
+		t.Fatalf("alarm below the threshold: %d entries", n)
+	}
+	fail(mobileB) // the third within ten minutes, across three mobiles
+	if n := alarms(); n != 1 {
+		t.Fatalf("%d alarm entries, want 1", n)
+	}
+	if !strings.Contains(f.logs.String(), `"level":"ERROR","msg":"one-time code failures past the alarm threshold`) {
+		t.Errorf("no alarm in the log: %s", f.logs.String())
+	}
+	fail(mobileNone)
+	fail(mobileA)
+	if n := alarms(); n != 1 {
+		t.Fatalf("%d alarm entries within one window, want 1", n)
+	}
+	f.clock.Advance(10 * time.Minute)
+	fail(mobileA)
+	fail(mobileB)
+	fail(mobileNone)
+	if n := alarms(); n != 2 {
+		t.Fatalf("%d alarm entries after a second window, want 2", n)
+	}
 }

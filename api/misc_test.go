@@ -222,3 +222,28 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		}
 	}
 }
+
+// A database outage is the server's passing trouble, not a bug: 503
+// database_unavailable with Retry-After, in the reader's language, never 500.
+func TestDatabaseOutageIs503(t *testing.T) {
+	f := newFixture(t)
+	if err := f.store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []struct{ header, detail string }{
+		{"en", "The database is not answering right now; retry shortly."},
+		{"ar", "قاعدة البيانات لا تستجيب الآن؛ أعد المحاولة بعد قليل."},
+	} {
+		r := f.do(req{method: "GET", path: "/api/v1/tickets", token: testTokens["admin"], headers: map[string]string{"Accept-Language": l.header}})
+		p := r.expectProblem(http.StatusServiceUnavailable, codeDatabaseUnavailable)
+		if got := r.Header().Get("Retry-After"); got != "5" {
+			t.Errorf("Retry-After = %q, want 5", got)
+		}
+		if p.Detail != l.detail {
+			t.Errorf("%s detail = %q, want %q", l.header, p.Detail, l.detail)
+		}
+	}
+	if !strings.Contains(f.logs.String(), `"msg":"database unavailable"`) {
+		t.Errorf("the outage is not logged: %s", f.logs.String())
+	}
+}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/normalize"
 	"github.com/tawasul/tawasul/store"
 	"github.com/tawasul/tawasul/workflows"
 )
@@ -26,6 +28,12 @@ import (
 // and an entity, and answers the same token pair as a password login, for the
 // account "oidc:<username>" (created at the first login without a usable
 // password; its name, role and entity follow the provider at every login).
+// The account is the provider's (issuer, subject), which it never gives to
+// anyone else, not the username, which it may reassign: a token naming a
+// taken username under another subject is refused. A token must be fresh
+// (issued within MaxAge) and, when the front end sends the nonce it put in
+// the authorization request, carry it: a token lifted from a log or a
+// browser cannot be replayed later.
 
 // OIDCOptions configure the single sign-on; an empty Issuer disables it.
 type OIDCOptions struct {
@@ -39,6 +47,10 @@ type OIDCOptions struct {
 	Roles map[string]domain.Role
 	// HTTPClient fetches the discovery document and keys (default http.DefaultClient).
 	HTTPClient *http.Client
+	// MaxAge is how long after its iat an ID token is accepted (default
+	// defaultOIDCMaxAge): the front end sends it right after the code
+	// exchange, so an older one is a replay.
+	MaxAge time.Duration
 }
 
 const (
@@ -49,6 +61,14 @@ const (
 	// password verifies against it (password login refuses it outright).
 	ssoNoPassword  = "!sso"
 	auditLoginOIDC = "login.oidc"
+	// auditSSOLinked records an account made before identities were kept
+	// bound to the subject of its first login since.
+	auditSSOLinked = "account.sso_linked"
+	// defaultOIDCMaxAge: the code exchange and the hand-over take seconds;
+	// minutes allow for a slow user agent and clocks a little apart.
+	defaultOIDCMaxAge = 5 * time.Minute
+	// oidcClockSkew is how far in the future an iat may be.
+	oidcClockSkew = time.Minute
 	// oidcRetry spaces discovery attempts while the provider is down.
 	oidcRetry = 10 * time.Second
 )
@@ -97,6 +117,9 @@ func newOIDCLogin(o OIDCOptions, now func() time.Time) *oidcLogin {
 	}
 	if o.EntityClaim == "" {
 		o.EntityClaim = "tawasul_entity"
+	}
+	if o.MaxAge <= 0 {
+		o.MaxAge = defaultOIDCMaxAge
 	}
 	roles := make(map[string]domain.Role, len(o.Roles))
 	for k, r := range o.Roles {
@@ -170,6 +193,27 @@ func (l *oidcLogin) role(v any) (domain.Role, bool) {
 
 type oidcIn struct {
 	IDToken string `json:"id_token"`
+	// Nonce is the one the front end put in the authorization request, when
+	// it sent one: the token must carry it.
+	Nonce string `json:"nonce"`
+}
+
+// fresh refuses a token issued more than MaxAge before now (or later than
+// now, beyond the skew), and one whose nonce is not the expected one. The
+// age is the token's own (iat), not the provider's session (auth_time): a
+// long-lived session at the provider is its policy; an old token is a replay.
+func (l *oidcLogin) fresh(tok *oidc.IDToken, nonce string, now time.Time) error {
+	switch {
+	case tok.IssuedAt.IsZero():
+		return errors.New("no iat")
+	case now.Sub(tok.IssuedAt) > l.opts.MaxAge:
+		return fmt.Errorf("issued %s ago, more than max age %s", now.Sub(tok.IssuedAt).Round(time.Second), l.opts.MaxAge)
+	case tok.IssuedAt.Sub(now) > oidcClockSkew:
+		return fmt.Errorf("issued %s in the future", tok.IssuedAt.Sub(now).Round(time.Second))
+	case nonce != "" && subtle.ConstantTimeCompare([]byte(tok.Nonce), []byte(nonce)) != 1:
+		return errors.New("nonce mismatch")
+	}
+	return nil
 }
 
 // loginOIDC exchanges a verified ID token of the single sign-on for a token pair.
@@ -199,8 +243,13 @@ func (a *API) loginOIDC(c *gin.Context) error {
 		a.log.Info("ID token refused", "error", err, "ip", c.ClientIP())
 		return badCredentials()
 	}
+	now := a.now()
+	if err := a.auth.oidc.fresh(tok, in.Nonce, now); err != nil {
+		a.log.Info("ID token refused", "error", err, "subject", tok.Subject, "ip", c.ClientIP())
+		return badCredentials()
+	}
 	var claims map[string]any
-	if err := tok.Claims(&claims); err != nil {
+	if err := tok.Claims(&claims); err != nil || tok.Subject == "" {
 		a.log.Info("ID token claims unreadable", "error", err)
 		return badCredentials()
 	}
@@ -212,10 +261,9 @@ func (a *API) loginOIDC(c *gin.Context) error {
 		return badCredentials()
 	}
 	username := ssoUserPrefix + name
-	now := a.now()
 	failed := func(reason string) error {
 		if err := a.auditAs(c, accountActor(store.Account{Username: username}), auditLoginFailed, "account/"+username,
-			gin.H{"reason": reason, "ip": c.ClientIP(), "sso": true}); err != nil {
+			gin.H{"reason": reason, "ip": c.ClientIP(), "sso": true, "subject": tok.Subject}); err != nil {
 			return err
 		}
 		return badCredentials()
@@ -228,7 +276,11 @@ func (a *API) loginOIDC(c *gin.Context) error {
 	entity := ""
 	if authz.EntityScoped(role) {
 		entity, _ = claims[o.EntityClaim].(string)
-		entity = strings.TrimSpace(entity)
+		// An entity is a code: one hiding characters is refused, not repaired.
+		if normalize.HasHidden(entity) {
+			return failed("entity")
+		}
+		entity = normalize.Text(entity)
 		if entity == "" {
 			return failed("entity")
 		}
@@ -239,7 +291,7 @@ func (a *API) loginOIDC(c *gin.Context) error {
 		}
 	}
 	display, _ := claims["name"].(string)
-	display = strings.TrimSpace(display)
+	display = normalize.Text(display) // free text, as every name that enters
 	if display == "" || utf8.RuneCountInString(display) > 200 {
 		display = name
 	}
@@ -255,22 +307,14 @@ func (a *API) loginOIDC(c *gin.Context) error {
 	// and each change of it is audited, in its own transaction, with what
 	// the account could do before and after.
 	granted := gin.H{"via": "sso", "subject": tok.Subject}
-	acc, err := a.store.GetAccountByUsername(ctx, username)
-	if errors.Is(err, store.ErrNotFound) {
-		err = a.audited(c, ssoActor, auditAccountCreated, "account/"+username, granted, func(ctx context.Context) error {
-			var err error
-			acc, err = a.store.CreateAccount(ctx, store.NewAccount{
-				Username: username, Name: display, Role: role, Entity: entity, PasswordHash: ssoNoPassword,
-			}, now)
-			return err
-		})
-		if errors.Is(err, store.ErrExists) { // a concurrent first login
-			acc, err = a.store.GetAccountByUsername(ctx, username)
-		}
+	acc, err := a.ssoAccount(c, tok, username, display, role, entity, granted, now)
+	if errors.Is(err, errSSOSubject) {
+		return failed("subject")
 	}
 	if err != nil {
 		return fmt.Errorf("oidc login: %w", err)
 	}
+	username = acc.Username // the subject's account, whatever name it goes by now
 	if acc.Disabled {
 		return failed("disabled")
 	}
@@ -288,4 +332,59 @@ func (a *API) loginOIDC(c *gin.Context) error {
 	}
 	acc.Name, acc.Role, acc.Entity = display, role, entity
 	return a.startSession(c, acc, auditLoginOIDC, gin.H{"ip": c.ClientIP(), "subject": tok.Subject}, now)
+}
+
+// errSSOSubject: the username is another subject's account.
+var errSSOSubject = errors.New("username held by another subject")
+
+// ssoAccount finds the account of the token's (issuer, subject), or makes
+// it. The username claim only names a new account: one already held by
+// another subject is errSSOSubject (the provider reassigned the name, or a
+// second provider account claims it), never a takeover. An account made
+// before identities were kept is bound to the first subject that logs in
+// to it since (audited: account.sso_linked).
+func (a *API) ssoAccount(c *gin.Context, tok *oidc.IDToken, username, display string, role domain.Role, entity string, granted gin.H, now time.Time) (store.Account, error) {
+	ctx := c.Request.Context()
+	acc, err := a.store.GetAccountBySSO(ctx, tok.Issuer, tok.Subject)
+	if err == nil || !errors.Is(err, store.ErrNotFound) {
+		return acc, err
+	}
+	acc, err = a.store.GetAccountByUsername(ctx, username)
+	if err == nil {
+		if _, err := a.store.SSOIdentityOf(ctx, acc.ID); err == nil {
+			return store.Account{}, errSSOSubject
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return store.Account{}, err
+		}
+		err = a.audited(c, ssoActor, auditSSOLinked, "account/"+username, granted, func(ctx context.Context) error {
+			return a.store.LinkSSO(ctx, acc.ID, tok.Issuer, tok.Subject, now)
+		})
+		if errors.Is(err, store.ErrExists) { // linked meanwhile, to this subject or another
+			return a.ssoAccountLinked(ctx, tok)
+		}
+		return acc, err
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return store.Account{}, err
+	}
+	err = a.audited(c, ssoActor, auditAccountCreated, "account/"+username, granted, func(ctx context.Context) error {
+		var err error
+		acc, err = a.store.CreateSSOAccount(ctx, store.NewAccount{
+			Username: username, Name: display, Role: role, Entity: entity, PasswordHash: ssoNoPassword,
+		}, tok.Issuer, tok.Subject, now)
+		return err
+	})
+	if errors.Is(err, store.ErrExists) { // a concurrent first login, of this subject or another
+		return a.ssoAccountLinked(ctx, tok)
+	}
+	return acc, err
+}
+
+// ssoAccountLinked is the subject's account after a race: another request
+// linked or created it, or took the username for another subject.
+func (a *API) ssoAccountLinked(ctx context.Context, tok *oidc.IDToken) (store.Account, error) {
+	acc, err := a.store.GetAccountBySSO(ctx, tok.Issuer, tok.Subject)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Account{}, errSSOSubject
+	}
+	return acc, err
 }

@@ -329,3 +329,110 @@ func TestOIDCGrantsAudited(t *testing.T) {
 		t.Fatalf("an account was created without its audit entry: %v", err)
 	}
 }
+
+// The account is the provider's (issuer, subject): a token naming a taken
+// username under another subject does not open it, and the subject's
+// account stays its own when the provider renames the user.
+func TestOIDCAccountIsTheSubject(t *testing.T) {
+	p := newTestIdP(t)
+	f := oidcFixture(t, p)
+	now := f.clock.Now()
+	ctx := context.Background()
+
+	f.oidcLogin(sign(t, p.key, p.claims(now, nil))).expect(http.StatusOK)
+	owner, err := f.store.GetAccountBySSO(ctx, p.srv.URL, "s-1001")
+	if err != nil || owner.Username != "oidc:noura.q" {
+		t.Fatalf("account of s-1001: %+v, %v", owner, err)
+	}
+
+	// Another subject with the same username, even as admin: refused.
+	f.oidcLogin(sign(t, p.key, p.claims(now, map[string]any{"sub": "s-6666", "tawasul_role": "admin"}))).
+		expectProblem(http.StatusUnauthorized, codeInvalidCredentials)
+	if acc, _ := f.store.GetAccountByUsername(ctx, "oidc:noura.q"); acc.Role != domain.RoleCoordinator {
+		t.Fatalf("the other subject changed the account: %+v", acc)
+	}
+	if _, err := f.store.GetAccountBySSO(ctx, p.srv.URL, "s-6666"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the other subject got an account: %v", err)
+	}
+	if log := f.auditActions(t); !strings.Contains(log, auditLoginFailed+" account/oidc:noura.q") {
+		t.Errorf("no login.failed entry for the refused subject:\n%s", log)
+	}
+
+	// Renamed at the provider: the same account, no new one.
+	var pair tokenPair
+	r := f.oidcLogin(sign(t, p.key, p.claims(now, map[string]any{"preferred_username": "noura.renamed"})))
+	r.expect(http.StatusOK)
+	r.json(&pair)
+	if _, err := f.store.GetAccountByUsername(ctx, "oidc:noura.renamed"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a rename made a second account: %v", err)
+	}
+
+	// An account made before identities were kept is bound to the first
+	// subject that logs in to it, audited; then it is that subject's.
+	if _, err := f.store.CreateAccount(ctx, store.NewAccount{Username: "oidc:old.timer", Role: domain.RoleCoordinator,
+		Entity: "KSU", PasswordHash: ssoNoPassword}, now); err != nil {
+		t.Fatal(err)
+	}
+	f.oidcLogin(sign(t, p.key, p.claims(now, map[string]any{"sub": "s-old", "preferred_username": "old.timer"}))).
+		expect(http.StatusOK)
+	if !strings.Contains(f.auditActions(t), auditSSOLinked+" account/oidc:old.timer") {
+		t.Errorf("no %s entry", auditSSOLinked)
+	}
+	f.oidcLogin(sign(t, p.key, p.claims(now, map[string]any{"sub": "s-new", "preferred_username": "old.timer"}))).
+		expectProblem(http.StatusUnauthorized, codeInvalidCredentials)
+}
+
+// An ID token is accepted only fresh (iat within max age, not in the
+// future) and, when the front end sends its nonce, carrying that nonce.
+func TestOIDCTokenFreshAndNonce(t *testing.T) {
+	p := newTestIdP(t)
+	f := oidcFixture(t, p)
+	now := f.clock.Now()
+	long := now.Add(time.Hour).Unix()
+	login := func(tok, nonce string) resp {
+		body := map[string]any{"id_token": tok}
+		if nonce != "" {
+			body["nonce"] = nonce
+		}
+		return f.do(req{method: "POST", path: "/api/v1/auth/oidc", body: body})
+	}
+	for name, c := range map[string]struct {
+		claims map[string]any
+		nonce  string
+	}{
+		"issued 10 minutes ago": {map[string]any{"iat": now.Add(-10 * time.Minute).Unix(), "exp": long}, ""},
+		"issued in the future":  {map[string]any{"iat": now.Add(10 * time.Minute).Unix(), "exp": long}, ""},
+		"no iat":                {map[string]any{"iat": nil}, ""},
+		"other nonce":           {map[string]any{"nonce": "n-other"}, "n-1"},
+		"nonce expected, none":  {nil, "n-1"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			login(sign(t, p.key, p.claims(now, c.claims)), c.nonce).expectProblem(http.StatusUnauthorized, codeInvalidCredentials)
+		})
+	}
+	if _, err := f.store.GetAccountByUsername(context.Background(), "oidc:noura.q"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a refused token made the account: %v", err)
+	}
+	login(sign(t, p.key, p.claims(now, map[string]any{"nonce": "n-1", "iat": now.Add(-4 * time.Minute).Unix()})), "n-1").
+		expect(http.StatusOK)
+
+	// A longer max age, configured, lets the older token in.
+	g := oidcFixture(t, p, func(o *OIDCOptions) { o.MaxAge = 30 * time.Minute })
+	g.oidcLogin(sign(t, p.key, p.claims(now, map[string]any{"iat": now.Add(-10 * time.Minute).Unix(), "exp": long}))).
+		expect(http.StatusOK)
+}
+
+// The name and entity claims enter like any text: the name normalized, an
+// entity code hiding characters refused.
+func TestOIDCClaimsNormalized(t *testing.T) {
+	p := newTestIdP(t)
+	f := oidcFixture(t, p)
+	now := f.clock.Now()
+	f.oidcLogin(sign(t, p.key, p.claims(now, map[string]any{"tawasul_entity": "KSU\u200f"}))).
+		expectProblem(http.StatusUnauthorized, codeInvalidCredentials)
+	f.oidcLogin(sign(t, p.key, p.claims(now, map[string]any{"name": " نورة\u200f القحطاني\u0000 "}))).expect(http.StatusOK)
+	acc, err := f.store.GetAccountByUsername(context.Background(), "oidc:noura.q")
+	if err != nil || acc.Name != "نورة القحطاني" {
+		t.Fatalf("account name %q, %v; want it normalized", acc.Name, err)
+	}
+}

@@ -167,11 +167,13 @@ func checkReason(reason string) []fieldErr {
 	return nil
 }
 
-// policyErrors is sla.Policy.Validate as field errors, their paths under prefix.
+// policyErrors is sla.Policy.Validate as field errors, their paths under
+// prefix. The reader gets the code's text in their language (fieldTexts);
+// sla's own English message is for logs, never the response.
 func policyErrors(p sla.Policy, prefix string) []fieldErr {
 	var errs []fieldErr
 	for _, f := range p.Validate() {
-		errs = append(errs, fieldErr{field: prefix + f.Field, code: f.Code, msg: f.Message})
+		errs = append(errs, fieldErr{field: prefix + f.Field, code: f.Code, args: f.Args})
 	}
 	return errs
 }

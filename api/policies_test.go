@@ -593,3 +593,56 @@ func TestPreviewerSampleAndMedian(t *testing.T) {
 		t.Errorf("shift %+v", got.Shift)
 	}
 }
+
+// Policy validation speaks the reader's language: every code has both
+// texts, and the response never carries sla's Go message.
+func TestPolicyErrorsInReadersLanguage(t *testing.T) {
+	for _, code := range sla.ValidationCodes() {
+		if tx, ok := fieldTexts[code]; !ok || tx.ar == "" || tx.en == "" {
+			t.Errorf("policy code %q has no texts in fieldTexts", code)
+		}
+	}
+	f := newFixture(t)
+	cur := f.readPolicy("/api/v1/policies/current")
+	bad := map[string]any{"reason": "broken on purpose"}
+	for k, v := range cur {
+		bad[k] = v
+	}
+	cal := bad["calendar"].(map[string]any)
+	cal["time_zone"] = "Mars/Olympus"
+	responses := bad["responses"].([]any)
+	responses[0].(map[string]any)["clock"] = "lunar"
+	bad["responses"] = responses[:len(responses)-1] // drops meeting_request/urgent
+
+	var p sla.Policy
+	raw, _ := json.Marshal(bad)
+	if err := json.Unmarshal(raw, &p); err != nil {
+		t.Fatal(err)
+	}
+	goText := map[string]string{}
+	for _, e := range p.Validate() {
+		goText[e.Field] = e.Message
+	}
+	want := map[string]map[lang]string{
+		"calendar.time_zone": {langAR: fieldTexts[sla.CodeInvalidTimeZone].ar, langEN: fieldTexts[sla.CodeInvalidTimeZone].en},
+		"responses[0].clock": {langAR: fieldTexts[sla.CodeInvalidClock].ar, langEN: fieldTexts[sla.CodeInvalidClock].en},
+		"responses":          {langAR: "لا توجد قاعدة للنوع meeting_request والأولوية urgent.", langEN: "No rule for kind meeting_request and priority urgent."},
+	}
+	for _, l := range []lang{langAR, langEN} {
+		// A clock the schema does not list is bad input on purpose.
+		r := f.do(req{offContract: true, method: "PUT", path: "/api/v1/policies", token: testTokens["admin"], body: bad,
+			headers: map[string]string{"Accept-Language": l.String()}})
+		pr := r.expectProblem(http.StatusUnprocessableEntity, codeValidation)
+		if len(pr.Errors) != len(want) {
+			t.Fatalf("%s: errors %+v, want %d", l, pr.Errors, len(want))
+		}
+		for _, e := range pr.Errors {
+			if e.Message != want[e.Field][l] {
+				t.Errorf("%s: %s message %q, want %q", l, e.Field, e.Message, want[e.Field][l])
+			}
+			if e.Message == goText[e.Field] || strings.Contains(e.Message, `"`) {
+				t.Errorf("%s: %s carries Go text %q", l, e.Field, e.Message)
+			}
+		}
+	}
+}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/tawasul/tawasul/normalize"
 	"github.com/tawasul/tawasul/refusal"
+	"github.com/tawasul/tawasul/store"
 )
 
 // lang is the language of titles and messages: Arabic unless the client
@@ -108,6 +109,9 @@ type fieldErr struct {
 	// text, when set, replaces the catalog text in both languages: what a
 	// generic code means for this one field (how long a reason must be).
 	text *text
+	// args fill the %s of the code's text, in order (the kind and priority
+	// of a missing policy rule): codes, never prose.
+	args []string
 }
 
 func problem(status int, code string) *apiError { return &apiError{status: status, code: code} }
@@ -145,6 +149,13 @@ func (e *apiError) build(l lang, instance string) Problem {
 		}
 		if msg == "" {
 			msg = f.code
+		}
+		if len(f.args) > 0 {
+			args := make([]any, len(f.args))
+			for i, a := range f.args {
+				args[i] = a
+			}
+			msg = fmt.Sprintf(msg, args...)
 		}
 		p.Errors = append(p.Errors, FieldError{Field: f.field, Code: f.code, Message: msg})
 	}
@@ -253,7 +264,8 @@ func refused(r *refusal.Error) *apiError {
 }
 
 // fail answers err: an *apiError as itself, a refusal of the core by its
-// kind, anything else as a logged 500 (the cause stays in the log, never in
+// kind, an unreachable database (store.Unavailable) as a 503 with
+// Retry-After, anything else as a logged 500 (the cause stays in the log, never in
 // the response).
 func (a *API) fail(c *gin.Context, err error) {
 	var ae *apiError
@@ -265,6 +277,20 @@ func (a *API) fail(c *gin.Context, err error) {
 		writeProblem(c, refused(r))
 		return
 	}
+	if store.Unavailable(err) {
+		// An outage is not the request's fault and passes: the client may
+		// retry after a moment, as after a 503 from Temporal.
+		a.log.Warn("database unavailable", "error", err, "route", c.FullPath(), "request_id", c.GetString(requestIDKey))
+		e := problem(http.StatusServiceUnavailable, codeDatabaseUnavailable)
+		e.headers = map[string]string{"Retry-After": strconv.Itoa(databaseRetryAfter)}
+		writeProblem(c, e)
+		return
+	}
 	a.log.Error("request failed", "error", err, "route", c.FullPath(), "request_id", c.GetString(requestIDKey))
 	writeProblem(c, problem(http.StatusInternalServerError, codeInternal))
 }
+
+// databaseRetryAfter is the Retry-After, in seconds, of a database outage:
+// long enough for a pool to reconnect or a failover to finish, short enough
+// that a form is not abandoned.
+const databaseRetryAfter = 5

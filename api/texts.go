@@ -2,6 +2,7 @@ package api
 
 import (
 	"github.com/tawasul/tawasul/refusal"
+	"github.com/tawasul/tawasul/sla"
 	"github.com/tawasul/tawasul/workflows"
 )
 
@@ -78,6 +79,8 @@ const (
 	codeAttachmentLimit      = "attachment_limit"
 	codeFileTooLarge         = "file_too_large"
 	codeMalformedForm        = "malformed_form"
+	codeDatabaseUnavailable  = "database_unavailable"
+	codeCodeLimit            = "code_limit"
 )
 
 var problemTexts = map[string]problemText{
@@ -96,6 +99,11 @@ var problemTexts = map[string]problemText{
 	codeMalformedForm: {
 		text{"نموذج غير صالح", "Malformed form"},
 		text{"تعذرت قراءة النموذج المرسل (multipart/form-data).", "The multipart/form-data body could not be read."},
+	},
+	codeCodeLimit: {
+		text{"بلغ الرقم حد رموز الدخول اليومي", "Daily code limit reached"},
+		text{"أُرسل إلى هذا الرقم أكثر رموز الدخول المسموح بها في اليوم؛ اطلب رمزاً بعد المدة المذكورة في Retry-After.",
+			"This mobile has had the most sign-in codes allowed in a day; ask again after the Retry-After seconds."},
 	},
 	codeInvalidCode: {
 		text{"رمز الدخول غير صحيح", "Invalid code"},
@@ -189,6 +197,10 @@ var problemTexts = map[string]problemText{
 	codeTemporalUnavailable: {
 		text{"الخدمة غير متاحة مؤقتاً", "Service temporarily unavailable"},
 		text{"محرك سير العمل لا يستجيب الآن؛ أعد المحاولة بعد قليل.", "The workflow engine is not answering right now; retry shortly."},
+	},
+	codeDatabaseUnavailable: {
+		text{"الخدمة غير متاحة مؤقتاً", "Service temporarily unavailable"},
+		text{"قاعدة البيانات لا تستجيب الآن؛ أعد المحاولة بعد قليل.", "The database is not answering right now; retry shortly."},
 	},
 	codeNotReady: {
 		text{"الخدمة غير جاهزة", "Not ready"},
@@ -358,23 +370,24 @@ var fieldTexts = map[string]text{
 	fieldDuplicate: {"الحقل مكرر؛ أرسل ملفاً واحداً في كل طلب.", "The field is repeated: send one file per request."},
 	fieldTooShort:  {"النص أقصر من المسموح (12 حرفاً على الأقل لكلمة المرور).", "The text is shorter than allowed (at least 12 characters for a password)."},
 
-	// Codes of sla.Policy.Validate; in English its own, more specific message is kept.
-	// (Their field paths are the policy's; in a preview they start with "policy.".)
-	"invalid_time_zone":                  {"المنطقة الزمنية غير معروفة.", "Unknown time zone."},
-	"invalid_weekday":                    {"يوم الأسبوع يجب أن يكون من 0 (الأحد) إلى 6 (السبت).", "Weekday must be 0 (Sunday) to 6 (Saturday)."},
-	"duplicate_weekday":                  {"يوم العمل مكرر.", "The work day is listed more than once."},
-	"invalid_time":                       {"الوقت غير صحيح؛ الصيغة HH:MM.", "Not a time of day HH:MM."},
-	"must_be_after_opening":              {"يجب أن يكون وقت الإغلاق بعد وقت الفتح.", "Closing time must be after opening time."},
-	"invalid_date":                       {"التاريخ غير صحيح؛ الصيغة YYYY-MM-DD.", "Not a date YYYY-MM-DD."},
-	"must_not_be_before_from":            {"آخر يوم في الإجازة قبل أولها.", "The last day of the holiday is before its first day."},
-	"invalid_kind":                       {"نوع الطلب غير معروف.", "Unknown kind."},
-	"invalid_priority":                   {"الأولوية غير معروفة.", "Unknown priority."},
-	"invalid_clock":                      {"نوع الساعة غير معروف (business أو 24x7).", "Unknown clock (business or 24x7)."},
-	"must_be_positive":                   {"يجب أن تكون المدة أكبر من صفر.", "The allowance must be greater than zero."},
-	"duplicate_rule":                     {"توجد قاعدة أخرى لنفس النوع والأولوية.", "Another rule already covers this kind and priority."},
-	"missing_rule":                       {"لا توجد قاعدة لكل نوع وأولوية.", "A rule is missing for some kind and priority."},
-	"invalid_role":                       {"هذا الدور لا يمكنه تولي مستوى تصعيد.", "This role cannot hold an escalation level."},
-	"duplicate_role":                     {"الدور يتولى مستوى سابقاً.", "The role already holds an earlier level."},
-	"ladder_out_of_order":                {"ترتيب سلم التصعيد غير صحيح.", "The ladder's roles are out of order."},
-	"ladder_must_end_at_minister_office": {"يجب أن ينتهي سلم التصعيد بمكتب الوزير.", "The escalation ladder must end at the minister's office."},
+	// Codes of sla.Policy.Validate: the reader gets these, never sla's Go
+	// message. (Their field paths are the policy's; in a preview they start
+	// with "policy.". A %s is filled from the error's args.)
+	sla.CodeInvalidTimeZone:       {"المنطقة الزمنية غير معروفة (مثال: Asia/Riyadh).", "Unknown time zone (e.g. Asia/Riyadh)."},
+	sla.CodeInvalidWeekday:        {"يوم الأسبوع يجب أن يكون من 0 (الأحد) إلى 6 (السبت).", "Weekday must be 0 (Sunday) to 6 (Saturday)."},
+	sla.CodeDuplicateWeekday:      {"يوم العمل مكرر.", "The work day is listed more than once."},
+	sla.CodeInvalidTime:           {"الوقت غير صحيح؛ الصيغة HH:MM من 00:00 إلى 23:59.", "Not a time of day HH:MM (00:00 to 23:59)."},
+	sla.CodeMustBeAfterOpening:    {"يجب أن يكون وقت الإغلاق بعد وقت الفتح.", "Closing time must be after opening time."},
+	sla.CodeInvalidDate:           {"التاريخ غير صحيح؛ الصيغة YYYY-MM-DD.", "Not a date YYYY-MM-DD."},
+	sla.CodeMustNotBeBeforeFrom:   {"آخر يوم في الإجازة قبل أولها.", "The last day of the holiday is before its first day."},
+	sla.CodeInvalidKind:           {"نوع الطلب غير معروف.", "Unknown kind."},
+	sla.CodeInvalidPriority:       {"الأولوية غير معروفة.", "Unknown priority."},
+	sla.CodeInvalidClock:          {"نوع الساعة غير معروف (business أو 24x7).", "Unknown clock (business or 24x7)."},
+	sla.CodeMustBePositive:        {"يجب أن تكون المدة أكبر من صفر.", "The duration must be greater than zero."},
+	sla.CodeDuplicateRule:         {"توجد قاعدة أخرى للنوع %s والأولوية %s.", "Another rule already covers kind %s and priority %s."},
+	sla.CodeMissingRule:           {"لا توجد قاعدة للنوع %s والأولوية %s.", "No rule for kind %s and priority %s."},
+	sla.CodeInvalidRole:           {"هذا الدور لا يمكنه تولي مستوى تصعيد.", "This role cannot hold an escalation level."},
+	sla.CodeDuplicateRole:         {"الدور يتولى مستوى سابقاً.", "The role already holds an earlier level."},
+	sla.CodeLadderOutOfOrder:      {"ترتيب سلم التصعيد غير صحيح؛ كل مستوى أعلى من سابقه.", "The ladder's roles are out of order: each level ranks above the one before."},
+	sla.CodeLadderMustEndAtOffice: {"يجب أن ينتهي سلم التصعيد بمكتب الوزير.", "The escalation ladder must end at the minister's office."},
 }

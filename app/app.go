@@ -190,6 +190,8 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 			OIDC:            OIDC(opts.Config.Auth.OIDC),
 			Attachments:     files,
 			// Zero in a hand-built Config: the API's defaults apply.
+			BeneficiaryCodes: api.BeneficiaryCodeOptions{PerDay: opts.Config.Beneficiary.CodesPerDay,
+				FailureAlarm: opts.Config.Beneficiary.CodeFailureAlarm, FailureWindow: opts.Config.Beneficiary.CodeFailureWindow},
 			AttachmentMaxBytes:   opts.Config.Attachments.MaxBytes,
 			AttachmentsPerTicket: opts.Config.Attachments.MaxPerTicket,
 			OutboxInFull:         opts.Dev,
@@ -469,7 +471,7 @@ func Credentials(ts []config.Token) []api.Credential {
 // OIDC turns the single sign-on configuration into the API's options.
 func OIDC(c config.OIDCConfig) api.OIDCOptions {
 	o := api.OIDCOptions{Issuer: c.Issuer, ClientID: c.ClientID,
-		UsernameClaim: c.UsernameClaim, RoleClaim: c.RoleClaim, EntityClaim: c.EntityClaim}
+		UsernameClaim: c.UsernameClaim, RoleClaim: c.RoleClaim, EntityClaim: c.EntityClaim, MaxAge: c.MaxAge}
 	if len(c.Roles) > 0 {
 		o.Roles = make(map[string]domain.Role, len(c.Roles))
 		for k, r := range c.Roles {

@@ -48,6 +48,18 @@ type Config struct {
 	Attachments AttachmentsConfig `mapstructure:"attachments"`
 	Notify      NotifyConfig      `mapstructure:"notify"`
 	SurveyCalls SurveyCallsConfig `mapstructure:"survey_calls"`
+
+	Beneficiary BeneficiaryConfig `mapstructure:"beneficiary"`
+}
+
+// BeneficiaryConfig bounds the one-time sign-in codes of beneficiaries.
+type BeneficiaryConfig struct {
+	// CodesPerDay caps the code requests of one mobile in any 24 hours.
+	CodesPerDay int `mapstructure:"codes_per_day"`
+	// CodeFailureAlarm failed sign-ins across all mobiles within
+	// CodeFailureWindow log an alarm and write an audit entry.
+	CodeFailureAlarm  int           `mapstructure:"code_failure_alarm"`
+	CodeFailureWindow time.Duration `mapstructure:"code_failure_window"`
 }
 
 // SurveyCallsConfig is the daily call list of the satisfaction survey: a
@@ -103,6 +115,10 @@ type DevConfig struct {
 	// Demo prints one token per role and loads the demo FAQ bank into an
 	// empty bank.
 	Demo bool `mapstructure:"demo"`
+	// AllowRemote lets dev listen on an address other machines reach. Off,
+	// a non-loopback addr is refused: dev shows the outbox in full and
+	// prints tokens that anyone who reaches it could use.
+	AllowRemote bool `mapstructure:"allow_remote"`
 }
 
 // Token is one bearer token: only its SHA-256 is configured, never the token.
@@ -130,6 +146,8 @@ type OIDCConfig struct {
 	// role claim carries Tawasul role names. Keys compare case-insensitively
 	// (viper lower-cases them).
 	Roles map[string]string `mapstructure:"roles"`
+	// MaxAge is how long after it was issued (iat) an ID token is accepted.
+	MaxAge time.Duration `mapstructure:"max_age"`
 }
 
 type SecretsConfig struct {
@@ -158,6 +176,9 @@ type DebugConfig struct {
 	// PprofAddr, when set, serves Go's runtime profiles (net/http/pprof) on
 	// this address: keep it on localhost, it is unauthenticated.
 	PprofAddr string `mapstructure:"pprof_addr"`
+	// PprofAllowRemote lets PprofAddr be an address other machines reach
+	// (behind a firewall of your own); off, only loopback is accepted.
+	PprofAllowRemote bool `mapstructure:"pprof_allow_remote"`
 }
 
 type IntakeConfig struct {
@@ -281,6 +302,7 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("dev.temporal_port", 7233)
 	v.SetDefault("dev.ui_port", 8233)
 	v.SetDefault("dev.demo", true)
+	v.SetDefault("dev.allow_remote", false)
 	v.SetDefault("auth.tokens", []Token{})
 	v.SetDefault("auth.oidc.issuer", "")
 	v.SetDefault("auth.oidc.client_id", "")
@@ -288,12 +310,17 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("auth.oidc.role_claim", "tawasul_role")
 	v.SetDefault("auth.oidc.entity_claim", "tawasul_entity")
 	v.SetDefault("auth.oidc.roles", map[string]string{})
+	v.SetDefault("auth.oidc.max_age", 5*time.Minute)
 	v.SetDefault("secrets.tracking", "")
 	v.SetDefault("secrets.audit", "")
 	v.SetDefault("log.level", "info")
 	v.SetDefault("log.format", "json")
 	v.SetDefault("debug.pprof_addr", "")
+	v.SetDefault("debug.pprof_allow_remote", false)
 	v.SetDefault("intake.per_minute", 30)
+	v.SetDefault("beneficiary.codes_per_day", 10)
+	v.SetDefault("beneficiary.code_failure_alarm", 100)
+	v.SetDefault("beneficiary.code_failure_window", 10*time.Minute)
 	v.SetDefault("worker.max_concurrent_activities", 0)
 	v.SetDefault("worker.max_concurrent_workflows", 0)
 	v.SetDefault("worker.max_concurrent_local_activities", 0)
@@ -349,6 +376,7 @@ var flagKeys = map[string]string{
 	"temporal-port":      "dev.temporal_port",
 	"ui-port":            "dev.ui_port",
 	"demo":               "dev.demo",
+	"allow-remote":       "dev.allow_remote",
 	"log-level":          "log.level",
 }
 
@@ -370,6 +398,7 @@ func Flags(name string) *pflag.FlagSet {
 	fs.Int("temporal-port", d.GetInt("dev.temporal_port"), "dev mode: embedded Temporal frontend `port` (0 = any free port)")
 	fs.Int("ui-port", d.GetInt("dev.ui_port"), "dev mode: Temporal Web UI `port` (0 = any free port, -1 = no UI)")
 	fs.Bool("demo", d.GetBool("dev.demo"), "dev mode: print demo tokens and load the demo FAQ bank")
+	fs.Bool("allow-remote", d.GetBool("dev.allow_remote"), "dev mode: allow an --addr other machines can reach (demo tokens, full outbox)")
 	fs.String("log-level", d.GetString("log.level"), "`level`: debug, info, warn or error")
 	return fs
 }
@@ -457,11 +486,18 @@ func (c Config) problems() []error {
 	if c.Intake.PerMinute <= 0 {
 		errs = append(errs, errors.New("intake.per_minute: must be positive"))
 	}
+	if b := c.Beneficiary; b.CodesPerDay <= 0 || b.CodeFailureAlarm <= 0 || b.CodeFailureWindow <= 0 {
+		errs = append(errs, errors.New("beneficiary: codes_per_day, code_failure_alarm and code_failure_window must be positive"))
+	}
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level) {
 		errs = append(errs, fmt.Errorf("log.level: %q is not debug, info, warn or error", c.Log.Level))
 	}
 	if c.Log.Format != "json" && c.Log.Format != "text" {
 		errs = append(errs, fmt.Errorf("log.format: %q is not json or text", c.Log.Format))
+	}
+	// The profiles are unauthenticated and show the process's memory.
+	if a := c.Debug.PprofAddr; a != "" && !c.Debug.PprofAllowRemote && !LoopbackAddr(a) {
+		errs = append(errs, fmt.Errorf("debug.pprof_addr: %q is not a loopback address (profiles are unauthenticated; set debug.pprof_allow_remote to serve them there anyway)", a))
 	}
 	seen := map[string]bool{}
 	for i, t := range c.Auth.Tokens {
@@ -485,6 +521,9 @@ func (c Config) problems() []error {
 		}
 		if o.ClientID == "" {
 			errs = append(errs, errors.New("auth.oidc.client_id: required with an issuer"))
+		}
+		if o.MaxAge <= 0 {
+			errs = append(errs, errors.New("auth.oidc.max_age: must be positive"))
 		}
 		if o.UsernameClaim == "" || o.RoleClaim == "" {
 			errs = append(errs, errors.New("auth.oidc: username_claim and role_claim must not be empty"))
@@ -641,6 +680,24 @@ func (s SurveyCallsConfig) Clock() (hour, minute int, err error) {
 		return 0, 0, fmt.Errorf("survey_calls.at: %q is not a time of day HH:MM", s.At)
 	}
 	return t.Hour(), t.Minute(), nil
+}
+
+// DevExposure refuses dev mode on an addr other machines can reach unless
+// dev.allow_remote says so: dev answers with the outbox in full (every SMS
+// and e-mail, codes included) and prints a token per role.
+func (c Config) DevExposure() error {
+	if c.Dev.AllowRemote || LoopbackAddr(c.Addr) {
+		return nil
+	}
+	return fmt.Errorf("addr: %q is reachable from other machines, and dev mode shows the outbox in full and has demo tokens; "+
+		"listen on 127.0.0.1, or pass --allow-remote (dev.allow_remote) to expose it anyway", c.Addr)
+}
+
+// LoopbackAddr reports whether the listen address host:port is on this
+// machine only. An empty host (":8080") listens on every interface.
+func LoopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	return err == nil && loopback(host)
 }
 
 // loopback reports whether host is this machine.

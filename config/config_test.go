@@ -456,3 +456,51 @@ func TestControlCharactersRefused(t *testing.T) {
 		}
 	}
 }
+
+// Dev mode and the profiles listen on this machine only unless told
+// otherwise: dev shows the outbox in full and has demo tokens, the
+// profiles are unauthenticated.
+func TestLoopbackUnlessAllowed(t *testing.T) {
+	t.Chdir(t.TempDir())
+	for _, c := range []struct {
+		args []string
+		env  string
+		ok   bool
+	}{
+		{[]string{"--addr", "127.0.0.1:8080"}, "", true},
+		{[]string{"--addr", "[::1]:0"}, "", true},
+		{[]string{"--addr", "localhost:8080"}, "", true},
+		{[]string{"--addr", "0.0.0.0:8080"}, "", false},
+		{[]string{"--addr", ":8080"}, "", false},
+		{[]string{"--addr", "10.1.2.3:8080"}, "", false},
+		{[]string{"--addr", "0.0.0.0:8080", "--allow-remote"}, "", true},
+		{[]string{"--addr", "0.0.0.0:8080"}, "true", true},
+	} {
+		t.Setenv("TAWASUL_DEV_ALLOW_REMOTE", c.env)
+		cfg, err := load(t, c.args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cfg.DevExposure(); (err == nil) != c.ok {
+			t.Errorf("%v (env %q): DevExposure() = %v, want ok=%v", c.args, c.env, err, c.ok)
+		} else if err != nil && !strings.Contains(err.Error(), "--allow-remote") {
+			t.Errorf("the refusal does not say how to override: %v", err)
+		}
+	}
+
+	for _, c := range []struct {
+		file string
+		ok   bool
+	}{
+		{"debug: {pprof_addr: 127.0.0.1:6060}", true},
+		{"debug: {pprof_addr: \"localhost:0\"}", true},
+		{"debug: {pprof_addr: \":6060\"}", false},
+		{"debug: {pprof_addr: 0.0.0.0:6060}", false},
+		{"debug: {pprof_addr: 0.0.0.0:6060, pprof_allow_remote: true}", true},
+	} {
+		_, err := load(t, "--config", writeFile(t, c.file))
+		if (err == nil) != c.ok || (err != nil && !strings.Contains(err.Error(), "debug.pprof_addr")) {
+			t.Errorf("%s: %v, want ok=%v", c.file, err, c.ok)
+		}
+	}
+}

@@ -107,24 +107,24 @@ func (c Calendar) Validate() []FieldError {
 
 	switch {
 	case c.TimeZone == "":
-		add("time_zone", "required", "time zone is required (e.g. Asia/Riyadh)")
+		add("time_zone", CodeRequired, "time zone is required (e.g. Asia/Riyadh)")
 	default:
 		if _, err := loadZone(c.TimeZone); err != nil {
-			add("time_zone", "invalid_time_zone", fmt.Sprintf("unknown time zone %q", c.TimeZone))
+			add("time_zone", CodeInvalidTimeZone, fmt.Sprintf("unknown time zone %q", c.TimeZone))
 		}
 	}
 
 	if len(c.WorkDays) == 0 {
-		add("work_days", "required", "at least one work day is required")
+		add("work_days", CodeRequired, "at least one work day is required")
 	}
 	var seen [7]bool
 	// Field names are formatted only on error: Due validates on every call.
 	for i, d := range c.WorkDays {
 		switch {
 		case d < time.Sunday || d > time.Saturday:
-			add(fmt.Sprintf("work_days[%d]", i), "invalid_weekday", "weekday must be 0 (Sunday) to 6 (Saturday)")
+			add(fmt.Sprintf("work_days[%d]", i), CodeInvalidWeekday, "weekday must be 0 (Sunday) to 6 (Saturday)")
 		case seen[d]:
-			add(fmt.Sprintf("work_days[%d]", i), "duplicate_weekday", fmt.Sprintf("%s is listed more than once", d))
+			add(fmt.Sprintf("work_days[%d]", i), CodeDuplicateWeekday, fmt.Sprintf("%s is listed more than once", d))
 		default:
 			seen[d] = true
 		}
@@ -138,13 +138,13 @@ func (c Calendar) Validate() []FieldError {
 	}{{"opens_at", c.OpensAt, okOpen}, {"closes_at", c.ClosesAt, okClose}} {
 		switch {
 		case t.value == "":
-			add(t.field, "required", "time of day is required (HH:MM)")
+			add(t.field, CodeRequired, "time of day is required (HH:MM)")
 		case !t.ok:
-			add(t.field, "invalid_time", fmt.Sprintf("%q is not a time of day HH:MM (00:00–23:59)", t.value))
+			add(t.field, CodeInvalidTime, fmt.Sprintf("%q is not a time of day HH:MM (00:00–23:59)", t.value))
 		}
 	}
 	if okOpen && okClose && opens >= closes {
-		add("closes_at", "must_be_after_opening", "closing time must be after opening time")
+		add("closes_at", CodeMustBeAfterOpening, "closing time must be after opening time")
 	}
 
 	for i, h := range c.Holidays {
@@ -160,13 +160,13 @@ func (c Calendar) Validate() []FieldError {
 		}{{f + ".from", h.From, okFrom}, {f + ".to", h.To, okTo}} {
 			switch {
 			case d.value == "":
-				add(d.field, "required", "date is required (YYYY-MM-DD)")
+				add(d.field, CodeRequired, "date is required (YYYY-MM-DD)")
 			case !d.ok:
-				add(d.field, "invalid_date", fmt.Sprintf("%q is not a date YYYY-MM-DD", d.value))
+				add(d.field, CodeInvalidDate, fmt.Sprintf("%q is not a date YYYY-MM-DD", d.value))
 			}
 		}
 		if okFrom && okTo {
-			add(f+".to", "must_not_be_before_from", "last day of the holiday is before its first day")
+			add(f+".to", CodeMustNotBeBeforeFrom, "last day of the holiday is before its first day")
 		}
 	}
 	return errs

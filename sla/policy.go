@@ -62,8 +62,8 @@ func (p Policy) ObjectionDeadline(answered time.Time) (time.Time, error) {
 // names are JSON paths ("responses[3].allowance", "calendar.holidays[0].to").
 func (p Policy) Validate() []FieldError {
 	errs := p.Calendar.Validate()
-	add := func(field, code, msg string) {
-		errs = append(errs, FieldError{Field: field, Code: code, Message: msg})
+	add := func(field, code, msg string, args ...string) {
+		errs = append(errs, FieldError{Field: field, Code: code, Message: msg, Args: args})
 	}
 
 	// Responses: each entry well-formed, and the grid kind × priority covered
@@ -72,38 +72,39 @@ func (p Policy) Validate() []FieldError {
 	kinds, prios := domain.Kinds(), domain.Priorities()
 	count := make([]int, len(kinds)*len(prios))
 	if len(p.Responses) == 0 {
-		add("responses", "required", "response rules are required")
+		add("responses", CodeRequired, "response rules are required")
 	}
 	for i, r := range p.Responses {
 		f := fmt.Sprintf("responses[%d]", i)
 		ki, pi := slices.Index(kinds, r.Kind), slices.Index(prios, r.Priority)
 		switch {
 		case r.Kind == "":
-			add(f+".kind", "required", "kind is required")
+			add(f+".kind", CodeRequired, "kind is required")
 		case ki < 0:
-			add(f+".kind", "invalid_kind", fmt.Sprintf("unknown kind %q", r.Kind))
+			add(f+".kind", CodeInvalidKind, fmt.Sprintf("unknown kind %q", r.Kind))
 		}
 		switch {
 		case r.Priority == "":
-			add(f+".priority", "required", "priority is required")
+			add(f+".priority", CodeRequired, "priority is required")
 		case pi < 0:
-			add(f+".priority", "invalid_priority", fmt.Sprintf("unknown priority %q", r.Priority))
+			add(f+".priority", CodeInvalidPriority, fmt.Sprintf("unknown priority %q", r.Priority))
 		}
 		switch r.Clock {
 		case ClockBusiness, ClockAroundTheClock:
 		case "":
-			add(f+".clock", "required", fmt.Sprintf("clock is required (%q or %q)", ClockBusiness, ClockAroundTheClock))
+			add(f+".clock", CodeRequired, fmt.Sprintf("clock is required (%q or %q)", ClockBusiness, ClockAroundTheClock))
 		default:
-			add(f+".clock", "invalid_clock", fmt.Sprintf("unknown clock %q (want %q or %q)", r.Clock, ClockBusiness, ClockAroundTheClock))
+			add(f+".clock", CodeInvalidClock, fmt.Sprintf("unknown clock %q (want %q or %q)", r.Clock, ClockBusiness, ClockAroundTheClock))
 		}
 		if !r.Allowance.Positive() {
-			add(f+".allowance", "must_be_positive", "allowance must be greater than zero")
+			add(f+".allowance", CodeMustBePositive, "allowance must be greater than zero")
 		}
 		if ki >= 0 && pi >= 0 {
 			cell := ki*len(prios) + pi
 			count[cell]++
 			if count[cell] > 1 {
-				add(f, "duplicate_rule", fmt.Sprintf("another rule already covers kind %q priority %q", r.Kind, r.Priority))
+				add(f, CodeDuplicateRule, fmt.Sprintf("another rule already covers kind %q priority %q", r.Kind, r.Priority),
+					string(r.Kind), string(r.Priority))
 			}
 		}
 	}
@@ -111,7 +112,8 @@ func (p Policy) Validate() []FieldError {
 		for ki, k := range kinds {
 			for pi, pr := range prios {
 				if count[ki*len(prios)+pi] == 0 {
-					add("responses", "missing_rule", fmt.Sprintf("no rule for kind %q priority %q", k, pr))
+					add("responses", CodeMissingRule, fmt.Sprintf("no rule for kind %q priority %q", k, pr),
+						string(k), string(pr))
 				}
 			}
 		}
@@ -121,7 +123,7 @@ func (p Policy) Validate() []FieldError {
 	// minister's office so no escalation is left without a final holder.
 	ladder := domain.LadderRoles()
 	if len(p.Ladder) == 0 {
-		add("ladder", "required", "the escalation ladder needs at least one level")
+		add("ladder", CodeRequired, "the escalation ladder needs at least one level")
 	}
 	prev := -1
 	seen := make([]bool, len(ladder)) // indexed like domain.LadderRoles()
@@ -130,32 +132,32 @@ func (p Policy) Validate() []FieldError {
 		rank := slices.Index(ladder, l.Role)
 		switch {
 		case l.Role == "":
-			add(f+".role", "required", "role is required")
+			add(f+".role", CodeRequired, "role is required")
 		case rank < 0:
-			add(f+".role", "invalid_role", fmt.Sprintf("role %q cannot hold an escalation level", l.Role))
+			add(f+".role", CodeInvalidRole, fmt.Sprintf("role %q cannot hold an escalation level", l.Role))
 		case seen[rank]:
-			add(f+".role", "duplicate_role", fmt.Sprintf("role %q already holds an earlier level", l.Role))
+			add(f+".role", CodeDuplicateRole, fmt.Sprintf("role %q already holds an earlier level", l.Role))
 		case rank < prev:
-			add(f+".role", "ladder_out_of_order", fmt.Sprintf("role %q ranks below the previous level's role", l.Role))
+			add(f+".role", CodeLadderOutOfOrder, fmt.Sprintf("role %q ranks below the previous level's role", l.Role))
 		}
 		if rank >= 0 {
 			seen[rank] = true
 			prev = max(prev, rank)
 		}
 		if !l.Allowance.Positive() {
-			add(f+".allowance", "must_be_positive", "allowance must be greater than zero")
+			add(f+".allowance", CodeMustBePositive, "allowance must be greater than zero")
 		}
 	}
 	if n := len(p.Ladder); n > 0 && p.Ladder[n-1].Role != domain.RoleMinisterOffice {
-		add("ladder", "ladder_must_end_at_minister_office",
+		add("ladder", CodeLadderMustEndAtOffice,
 			fmt.Sprintf("the last level must be held by %q", domain.RoleMinisterOffice))
 	}
 
 	if !p.ObjectionWindow.Positive() {
-		add("objection_window", "must_be_positive", "objection window must be greater than zero")
+		add("objection_window", CodeMustBePositive, "objection window must be greater than zero")
 	}
 	if !p.ObjectionReview.Positive() {
-		add("objection_review", "must_be_positive", "objection review allowance must be greater than zero")
+		add("objection_review", CodeMustBePositive, "objection review allowance must be greater than zero")
 	}
 	for _, a := range []struct {
 		field string
@@ -165,7 +167,7 @@ func (p Policy) Validate() []FieldError {
 		{"meetings.confirm_cutoff", p.Meetings.ConfirmCutoff}, {"meetings.reminder_lead", p.Meetings.ReminderLead},
 		{"meetings.attendance_grace", p.Meetings.AttendanceGrace}} {
 		if !a.v.IsZero() && !a.v.Positive() {
-			add(a.field, "must_be_positive", a.field+" must be greater than zero")
+			add(a.field, CodeMustBePositive, a.field+" must be greater than zero")
 		}
 	}
 	return errs

@@ -187,6 +187,9 @@ func TestPolicyValidate(t *testing.T) {
 				if e.Message == "" {
 					t.Errorf("%s/%s has no message", e.Field, e.Code)
 				}
+				if !slices.Contains(ValidationCodes(), e.Code) {
+					t.Errorf("%s/%s: code missing from ValidationCodes", e.Field, e.Code)
+				}
 				got = append(got, want{e.Field, e.Code})
 			}
 			if !slices.Equal(got, tt.want) {
@@ -202,6 +205,10 @@ func TestMissingRuleNamesTheCell(t *testing.T) {
 	errs := p.Validate()
 	if len(errs) != 1 || !strings.Contains(errs[0].Message, `"meeting_request"`) || !strings.Contains(errs[0].Message, `"urgent"`) {
 		t.Fatalf("Validate() = %v", errs)
+	}
+	// The API words the message in the reader's language from the args.
+	if !slices.Equal(errs[0].Args, []string{"meeting_request", "urgent"}) {
+		t.Fatalf("Args = %q, want the kind and priority", errs[0].Args)
 	}
 }
 

@@ -113,8 +113,44 @@ type MeetingRules struct {
 }
 
 // FieldError names one invalid field of a policy, for problem+json responses.
+// Code is stable and is what a reader sees, in their language (the API keeps
+// a text per code); Message is English for logs and Go callers only.
 type FieldError struct {
 	Field   string `json:"field"`
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// Args are the values a code's text names (the kind and priority of a
+	// missing or duplicate rule), in order; codes and numbers, never prose.
+	Args []string `json:"args,omitempty"`
+}
+
+// The codes of Policy.Validate and Calendar.Validate.
+const (
+	CodeRequired              = "required"
+	CodeInvalidTimeZone       = "invalid_time_zone"
+	CodeInvalidWeekday        = "invalid_weekday"
+	CodeDuplicateWeekday      = "duplicate_weekday"
+	CodeInvalidTime           = "invalid_time"
+	CodeMustBeAfterOpening    = "must_be_after_opening"
+	CodeInvalidDate           = "invalid_date"
+	CodeMustNotBeBeforeFrom   = "must_not_be_before_from"
+	CodeInvalidKind           = "invalid_kind"
+	CodeInvalidPriority       = "invalid_priority"
+	CodeInvalidClock          = "invalid_clock"
+	CodeMustBePositive        = "must_be_positive"
+	CodeDuplicateRule         = "duplicate_rule"
+	CodeMissingRule           = "missing_rule"
+	CodeInvalidRole           = "invalid_role"
+	CodeDuplicateRole         = "duplicate_role"
+	CodeLadderOutOfOrder      = "ladder_out_of_order"
+	CodeLadderMustEndAtOffice = "ladder_must_end_at_minister_office"
+)
+
+// ValidationCodes lists every code Validate may report, so a catalog of
+// texts can be checked complete.
+func ValidationCodes() []string {
+	return []string{CodeRequired, CodeInvalidTimeZone, CodeInvalidWeekday, CodeDuplicateWeekday, CodeInvalidTime,
+		CodeMustBeAfterOpening, CodeInvalidDate, CodeMustNotBeBeforeFrom, CodeInvalidKind, CodeInvalidPriority,
+		CodeInvalidClock, CodeMustBePositive, CodeDuplicateRule, CodeMissingRule, CodeInvalidRole, CodeDuplicateRole,
+		CodeLadderOutOfOrder, CodeLadderMustEndAtOffice}
 }

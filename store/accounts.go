@@ -111,6 +111,12 @@ type NewAccount struct {
 // is taken. Under WithAudit the entry records the grant: before null, after
 // the role and entity.
 func (s *Store) CreateAccount(ctx context.Context, n NewAccount, at time.Time) (Account, error) {
+	return s.createAccount(ctx, n, at, nil)
+}
+
+// createAccount is CreateAccount; also, when set, runs in the same
+// transaction after the insert (CreateSSOAccount links the identity).
+func (s *Store) createAccount(ctx context.Context, n NewAccount, at time.Time, also func(tx *gorm.DB, a Account) error) (Account, error) {
 	at = utc(at)
 	a := Account{
 		Username: NormalizeUsername(n.Username), Name: n.Name, Role: n.Role, Entity: n.Entity,
@@ -122,6 +128,11 @@ func (s *Store) CreateAccount(ctx context.Context, n NewAccount, at time.Time) (
 	if err := s.writeTx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&a).Error; err != nil {
 			return err
+		}
+		if also != nil {
+			if err := also(tx, a); err != nil {
+				return err
+			}
 		}
 		return addAuditDetail(ctx, map[string]any{"before": nil, "after": authority(a, nil)})
 	}); err != nil {

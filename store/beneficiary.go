@@ -22,7 +22,25 @@ const (
 	CodeEvery = time.Minute
 	// CodesPerHour bounds the codes one mobile gets in any hour.
 	CodesPerHour = 5
+	// DefaultCodesPerDay bounds the codes one mobile gets in any 24 hours
+	// (beneficiary.codes_per_day). A sign-in takes one code and a session
+	// lasts half an hour, so a beneficiary following a few tickets in a day,
+	// with an SMS or two lost, stays well under 10; the hourly limit alone
+	// would let 120 texts a day reach (and cost, and pester) one number.
+	DefaultCodesPerDay = 10
+	// codeDay is the sliding window of the daily cap.
+	codeDay = 24 * time.Hour
 )
+
+// BeneficiaryCodeRequest is one code request that passed the throttle, for
+// a mobile with tickets or without (the throttle and the cap count these).
+type BeneficiaryCodeRequest struct {
+	ID         int64  `gorm:"primaryKey"`
+	MobileHash string `gorm:"size:64;not null"`
+	CreatedAt  time.Time
+}
+
+func (BeneficiaryCodeRequest) TableName() string { return "beneficiary_code_requests" }
 
 // ErrCodeRejected is every refusal of a one-time code alike: no code, a
 // wrong, expired, used or superseded one, or too many attempts.
@@ -64,10 +82,11 @@ const (
 	CodeIssued    CodeIssue = iota // a code row and its message were written
 	CodeNoTickets                  // the mobile has no ticket: nothing written
 	CodeThrottled                  // too soon or too many for this mobile: nothing written
+	CodeCapped                     // the mobile's daily cap is reached: nothing written
 )
 
 func (c CodeIssue) String() string {
-	return [...]string{"issued", "no_tickets", "throttled"}[c]
+	return [...]string{"issued", "no_tickets", "throttled", "capped"}[c]
 }
 
 // NewBeneficiaryCode is what IssueBeneficiaryCode needs.
@@ -78,17 +97,23 @@ type NewBeneficiaryCode struct {
 	MobileHash string
 	CodeHash   string
 	ExpiresAt  time.Time
+	// PerDay caps the requests of the mobile in any 24 hours
+	// (DefaultCodesPerDay when 0).
+	PerDay int
 	// Message is the SMS carrying the code. Its Key is set here from the code
 	// row ("beneficiary-code/<id>"), so the one message of a code can never be
 	// queued twice.
 	Message OutboxMessage
 }
 
-// IssueBeneficiaryCode, in one transaction: when n.Mobile has at least one
-// ticket and the mobile got no code in the last CodeEvery and fewer than
-// CodesPerHour in the last hour, revokes the mobile's live codes, inserts the
-// new code and queues n.Message. The result says which happened; only a
-// failure is an error. Issues for one schema are serialized (an advisory
+// IssueBeneficiaryCode, in one transaction: when the mobile made fewer
+// than n.PerDay requests in the last 24 hours (else CodeCapped), none in the
+// last CodeEvery and fewer than CodesPerHour in the last hour (else
+// CodeThrottled), records the request; then, when n.Mobile has at least one
+// ticket, revokes the mobile's live codes, inserts the new code and queues
+// n.Message. The limits count requests, not codes, so a mobile without
+// tickets meets them exactly as one with tickets does. The result says which
+// happened; only a failure is an error. Issues for one schema are serialized (an advisory
 // lock on PostgreSQL, BEGIN IMMEDIATE on SQLite), so two concurrent requests
 // cannot both pass the throttle or leave two live codes.
 func (s *Store) IssueBeneficiaryCode(ctx context.Context, n NewBeneficiaryCode, at time.Time) (CodeIssue, BeneficiaryCode, error) {
@@ -102,22 +127,40 @@ func (s *Store) IssueBeneficiaryCode(ctx context.Context, n NewBeneficiaryCode, 
 		if err := s.xactLock(tx, lockBeneficiaryCodes); err != nil {
 			return err
 		}
+		perDay := codesPerDay(n.PerDay)
+		if err := tx.Where("mobile_hash = ? AND created_at <= ?", n.MobileHash, at.Add(-codeDay)).
+			Delete(&BeneficiaryCodeRequest{}).Error; err != nil {
+			return fmt.Errorf("forget old requests: %w", err)
+		}
+		var recent []time.Time
+		err := tx.Model(&BeneficiaryCodeRequest{}).Where("mobile_hash = ? AND created_at > ?", n.MobileHash, at.Add(-codeDay)).
+			Order("created_at DESC").Limit(max(perDay, CodesPerHour)).Pluck("created_at", &recent).Error
+		if err != nil {
+			return fmt.Errorf("recent requests: %w", err)
+		}
+		lastHour := 0
+		for _, t := range recent {
+			if t.After(at.Add(-time.Hour)) {
+				lastHour++
+			}
+		}
+		switch {
+		case len(recent) >= perDay:
+			res = CodeCapped
+			return nil
+		case lastHour >= CodesPerHour || (len(recent) > 0 && at.Sub(recent[0]) < CodeEvery):
+			res = CodeThrottled
+			return nil
+		}
+		if err := tx.Create(&BeneficiaryCodeRequest{MobileHash: n.MobileHash, CreatedAt: at}).Error; err != nil {
+			return fmt.Errorf("record request: %w", err)
+		}
 		var has []int
 		if err := tx.Raw(`SELECT 1 FROM tickets WHERE beneficiary_mobile = ? LIMIT 1`, n.Mobile).Scan(&has).Error; err != nil {
 			return fmt.Errorf("look for tickets: %w", err)
 		}
 		if len(has) == 0 {
 			res = CodeNoTickets
-			return nil
-		}
-		var recent []time.Time
-		err := tx.Model(&BeneficiaryCode{}).Where("mobile_hash = ? AND created_at > ?", n.MobileHash, at.Add(-time.Hour)).
-			Order("created_at DESC").Limit(CodesPerHour).Pluck("created_at", &recent).Error
-		if err != nil {
-			return fmt.Errorf("recent codes: %w", err)
-		}
-		if len(recent) >= CodesPerHour || (len(recent) > 0 && at.Sub(recent[0]) < CodeEvery) {
-			res = CodeThrottled
 			return nil
 		}
 		if err := tx.Model(&BeneficiaryCode{}).Where("mobile_hash = ? AND used_at IS NULL AND revoked_at IS NULL", n.MobileHash).
@@ -143,6 +186,31 @@ func (s *Store) IssueBeneficiaryCode(ctx context.Context, n NewBeneficiaryCode, 
 		return 0, BeneficiaryCode{}, fmt.Errorf("store: issue beneficiary code: %w", err)
 	}
 	return res, code, nil
+}
+
+func codesPerDay(n int) int {
+	if n <= 0 {
+		return DefaultCodesPerDay
+	}
+	return n
+}
+
+// CodeCapLifts is when a mobile capped at perDay requests a day
+// (CodeCapped) may ask again: a day after the oldest of its last perDay
+// requests. Before at when the cap no longer holds.
+func (s *Store) CodeCapLifts(ctx context.Context, mobileHash string, perDay int, at time.Time) (time.Time, error) {
+	at = utc(at)
+	var recent []time.Time
+	err := s.rdb.WithContext(ctx).Model(&BeneficiaryCodeRequest{}).
+		Where("mobile_hash = ? AND created_at > ?", mobileHash, at.Add(-codeDay)).
+		Order("created_at DESC").Limit(codesPerDay(perDay)).Pluck("created_at", &recent).Error
+	if err != nil {
+		return time.Time{}, fmt.Errorf("store: code cap of a mobile: %w", err)
+	}
+	if len(recent) < codesPerDay(perDay) {
+		return at.Add(-time.Nanosecond), nil
+	}
+	return utc(recent[len(recent)-1]).Add(codeDay), nil
 }
 
 // NewBeneficiarySession is the session RedeemBeneficiaryCode opens.

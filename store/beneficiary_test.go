@@ -340,3 +340,44 @@ func TestBeneficiaryTickets(t *testing.T) {
 		}
 	})
 }
+
+// The daily cap counts a mobile's requests over a sliding day, for a mobile
+// with tickets and one without alike, and says when it lifts.
+func TestBeneficiaryCodeDailyCap(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		mustCreate(t, s, sampleTicket(baseTime))
+		at := baseTime.Add(time.Hour)
+		issue := func(mobile string, when time.Time) CodeIssue {
+			t.Helper()
+			n := codeFor(mobile, "123456")
+			n.ExpiresAt, n.PerDay = when.Add(10*time.Minute), 3
+			res, _, err := s.IssueBeneficiaryCode(ctx, n, when)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res
+		}
+		for mobile, first := range map[string]CodeIssue{mobileA: CodeIssued, mobileB: CodeNoTickets} {
+			for i := range 3 {
+				if res := issue(mobile, at.Add(time.Duration(i)*2*time.Hour)); res != first {
+					t.Fatalf("%s request %d: %v, want %v", mobile, i+1, res, first)
+				}
+			}
+			// Hours later, the fourth of the day is capped, not just throttled.
+			if res := issue(mobile, at.Add(10*time.Hour)); res != CodeCapped {
+				t.Fatalf("%s 4th of the day: %v, want capped", mobile, res)
+			}
+			lifts, err := s.CodeCapLifts(ctx, hashOf("m"+mobile), 3, at.Add(10*time.Hour))
+			if err != nil || !lifts.Equal(utc(at).Add(24*time.Hour)) {
+				t.Fatalf("%s cap lifts at %v, %v; want a day after the first", mobile, lifts, err)
+			}
+			if res := issue(mobile, at.Add(24*time.Hour+time.Second)); res != first {
+				t.Fatalf("%s a day later: %v, want %v", mobile, res, first)
+			}
+		}
+		if got := countRows(t, s, "outbox"); got != 4 {
+			t.Fatalf("%d messages, want 4 (3 + 1 a day later, all to the mobile with tickets)", got)
+		}
+	})
+}

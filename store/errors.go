@@ -1,7 +1,10 @@
 package store
 
 import (
+	"context"
+	"database/sql/driver"
 	"errors"
+	"net"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -54,4 +57,40 @@ func Permanent(err error) bool {
 		}
 	}
 	return false
+}
+
+// Unavailable reports an error that says the database cannot be reached now,
+// not that the statement is wrong: a refused or dropped connection, a closed
+// pool, a server shutting down or out of connections (PostgreSQL's class 08,
+// 57P01–57P03, 53300), a timeout, and SQLite's busy, locked, cannot-open and
+// I/O errors. The API answers these 503 with Retry-After (a client may try
+// again), where any other failure is a 500.
+func Unavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "57P01", "57P02", "57P03", "53300":
+			return true
+		}
+		return strings.HasPrefix(pgErr.Code, "08")
+	}
+	var sqErr *msqlite.Error
+	if errors.As(err, &sqErr) {
+		switch sqErr.Code() & 0xff {
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR:
+			return true
+		}
+		return false
+	}
+	var connErr *pgconn.ConnectError
+	var netErr net.Error
+	if errors.As(err, &connErr) || errors.As(err, &netErr) || pgconn.Timeout(err) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, driver.ErrBadConn) {
+		return true
+	}
+	// database/sql does not export the error of a closed pool.
+	return strings.Contains(err.Error(), "sql: database is closed")
 }

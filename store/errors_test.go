@@ -43,3 +43,51 @@ func TestPermanent(t *testing.T) {
 		}
 	})
 }
+
+// Unavailable tells an unreachable database from a wrong statement, on the
+// real drivers: the API answers the first 503 with Retry-After, not 500.
+func TestUnavailable(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		// A statement the database refuses is not an outage.
+		if err := s.db.Exec(`SELECT * FROM no_such_table`).Error; err == nil || Unavailable(err) {
+			t.Errorf("missing table: Unavailable(%v) = true", err)
+		}
+		if Unavailable(nil) || Unavailable(ErrNotFound) || Unavailable(context.Canceled) {
+			t.Error("Unavailable holds for a non-outage")
+		}
+
+		if s.Dialect() == DialectPostgres {
+			// A connection the server ends (what a restart does to it).
+			sqlDB, err := s.db.DB()
+			if err != nil {
+				t.Fatal(err)
+			}
+			conn, err := sqlDB.Conn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var pid int
+			if err := conn.QueryRowContext(ctx, `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.db.Exec(`SELECT pg_terminate_backend(?)`, pid).Error; err != nil {
+				t.Fatal(err)
+			}
+			_, err = conn.ExecContext(ctx, `SELECT 1`)
+			if err == nil || !Unavailable(fmt.Errorf("wrapped: %w", err)) {
+				t.Errorf("terminated connection: Unavailable(%v) = false", err)
+			}
+			_ = conn.Close()
+		}
+
+		// A closed pool.
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		_, err := s.GetTicket(ctx, "1")
+		if err == nil || !Unavailable(err) {
+			t.Errorf("closed store: Unavailable(%v) = false", err)
+		}
+	})
+}

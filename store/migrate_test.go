@@ -88,7 +88,7 @@ func TestMigrateConcurrently(t *testing.T) {
 
 // The GORM models and the migrated tables name the same columns.
 func TestModelsMatchSchema(t *testing.T) {
-	models := []any{&Entity{}, &Ticket{}, &TicketEvent{}, &StoredPolicy{}, &OutboxMessage{}, &IdempotencyRecord{}, &AuditEntry{}, &Account{}, &Session{}, &APIToken{}, &BeneficiaryCode{}, &BeneficiarySession{}, &Attachment{}, &FAQEntry{}, &NotificationRead{}, &SurveyCall{}, &LoginFailure{}, &LoginAlert{}, &ActionKey{}}
+	models := []any{&Entity{}, &Ticket{}, &TicketEvent{}, &StoredPolicy{}, &OutboxMessage{}, &IdempotencyRecord{}, &AuditEntry{}, &Account{}, &Session{}, &APIToken{}, &BeneficiaryCode{}, &BeneficiarySession{}, &Attachment{}, &FAQEntry{}, &NotificationRead{}, &SurveyCall{}, &LoginFailure{}, &LoginAlert{}, &ActionKey{}, &SSOIdentity{}, &BeneficiaryCodeRequest{}}
 	forEachDialect(t, func(t *testing.T, s *Store) {
 		for _, m := range models {
 			sch, err := schema.Parse(m, &sync.Map{}, s.db.NamingStrategy)

@@ -403,6 +403,9 @@ func appendAnchor(path string, head store.AuditAnchor) error {
 }
 
 func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
+	if err := cfg.DevExposure(); err != nil {
+		return err
+	}
 	if !cfg.Memory {
 		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 			return fmt.Errorf("creating data dir: %w", err)

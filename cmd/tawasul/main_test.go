@@ -269,3 +269,22 @@ func TestAuditVerifyOneEntry(t *testing.T) {
 		t.Fatalf("%q, %v", out.String(), err)
 	}
 }
+
+// `tawasul dev` on an address other machines reach stops before it starts
+// anything (no Temporal, no data dir) unless --allow-remote says so.
+func TestDevRefusesRemoteAddr(t *testing.T) {
+	t.Chdir(t.TempDir())
+	data := filepath.Join(t.TempDir(), "data")
+	// Cancelled: were the address let through, dev would stop at once
+	// rather than run (and the data dir would tell).
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out, errb bytes.Buffer
+	code := cli(ctx, []string{"dev", "--addr", "0.0.0.0:0", "--data-dir", data, "--ui-port", "-1"}, &out, &errb)
+	if code != 1 || !strings.Contains(errb.String(), "--allow-remote") {
+		t.Fatalf("exit %d, stderr %q; want 1 naming --allow-remote", code, errb.String())
+	}
+	if _, err := os.Stat(data); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("dev started on a refused address: data dir %v", err)
+	}
+}
