@@ -486,8 +486,12 @@ func TestBeneficiaryListAgreesWithOwnership(t *testing.T) {
 		f.fileFor(mobiles[i%2]) // the third mobile files nothing
 		f.clock.Advance(time.Second)
 	}
+	// Anonymous filings naming A and B, their mobiles unproven: nobody's.
+	for _, mobile := range mobiles[:2] {
+		f.fileAnonymous("", func(m map[string]any) { benef(m)["mobile"] = mobile })
+	}
 	page, err := f.store.ListTickets(context.Background(), store.TicketFilter{Scope: authz.Scope{All: true}, Limit: 200})
-	if err != nil || len(page.Tickets) != 7 {
+	if err != nil || len(page.Tickets) != 9 {
 		t.Fatalf("tickets %d, %v", len(page.Tickets), err)
 	}
 	for _, mobile := range mobiles {
