@@ -279,7 +279,7 @@ func (a *API) routes() (http.Handler, error) {
 	v1.POST("/auth/refresh", a.handle(a.refresh))
 	v1.POST("/auth/oidc", a.handle(a.loginOIDC))
 
-	v1.POST("/tickets", a.optionalAuth(), a.handle(a.createTicket))
+	v1.POST("/tickets", a.filerAuth(), a.handle(a.createTicket))
 	staff := v1.Group("", a.requireAuth())
 	staff.GET("/tickets", a.refuseRole(domain.RoleSurveyAgent), a.handle(a.listTickets))
 	staff.GET("/tickets/:number", a.handle(a.getTicket))
@@ -360,6 +360,7 @@ func (a *API) routes() (http.Handler, error) {
 	signedIn.GET("/tickets", a.handle(a.listOwnTickets))
 	signedIn.GET("/tickets/:number", a.handle(a.getOwnTicket))
 	signedIn.GET("/tickets/:number/attachments/:id", a.handle(a.downloadOwn))
+	signedIn.POST("/tickets/:number/verify", a.handle(a.verifyOwnTicket))
 	signedIn.POST("/logout", a.handle(a.beneficiaryLogout))
 	return r, nil
 }

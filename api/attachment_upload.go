@@ -43,10 +43,18 @@ func (a *API) uploadStaff(c *gin.Context) error {
 
 // uploadBeneficiary: the beneficiary attaches their own evidence, with the
 // ticket's tracking code (right after filing on the portal) or signed in.
+// An anonymous filing takes none until its mobile is proven (authz.Attach):
+// once proven, the ticket is in that mobile's account, and so would be
+// whatever its filer had uploaded.
 func (a *API) uploadBeneficiary(c *gin.Context) error {
 	t, s, err := a.beneficiaryCaller(c)
 	if err == nil {
 		err = a.authorizeFor(c.Request.Context(), s, authz.Attach, t)
+	}
+	var refused *apiError
+	if errors.As(err, &refused) && refused.code == codeForbidden && t.MobileProvenAt == nil {
+		// Say what would allow it: signing in to the mobile and verifying.
+		return problem(http.StatusForbidden, codeMobileUnproven)
 	}
 	if err != nil {
 		return err

@@ -193,7 +193,7 @@ func ticketOf(t store.Ticket) authz.Ticket {
 	return authz.Ticket{
 		Entity: t.Entity, ResponsibleEntity: t.ResponsibleEntity, EscalationLevel: t.EscalationLevel,
 		EscalationRole: t.EscalationRole, FiledByID: t.FiledByID, BeneficiaryMobile: t.BeneficiaryMobile,
-		AssignedTo: t.AssignedTo, FollowUpEntity: t.FollowUpEntity, Round: t.Round,
+		MobileProven: t.MobileProvenAt != nil, AssignedTo: t.AssignedTo, FollowUpEntity: t.FollowUpEntity, Round: t.Round,
 	}
 }
 

@@ -358,7 +358,7 @@ func mxUpload(purpose string) func(*matrix, mxCaller, *mxObject) (any, map[strin
 // treated as anonymous; auditors only read; survey agents only call.
 func mxFile(c mxCaller, _ *mxObject) outcome {
 	switch {
-	case c.forged, c.bsession:
+	case c.forged: // a beneficiary session files for its own mobile (the body's, A's)
 		return unauth
 	case c.role == domain.RoleAuditor, c.role == domain.RoleSurveyAgent:
 		return forbid
@@ -487,6 +487,13 @@ var mxRules = map[string]mxRule{
 	"GET /api/v1/beneficiary/tickets":         {objects: "tickets", expect: mxOwn, observe: mxOwnListed},
 	"GET /api/v1/beneficiary/tickets/:number": {objects: "tickets", expect: mxOwn},
 	"POST /api/v1/beneficiary/logout":         {expect: mxOwn, freshSession: true},
+	// Verifying an anonymous filing's mobile takes a session of that mobile
+	// and the ticket's own tracking code (these tickets are proven already:
+	// verifying again changes nothing).
+	"POST /api/v1/beneficiary/tickets/:number/verify": {objects: "tickets", expect: mxOwn,
+		body: func(_ *matrix, _ mxCaller, o *mxObject) (any, map[string]string) {
+			return nil, map[string]string{trackingHeader: o.code}
+		}},
 
 	"POST /api/v1/tickets": {objects: "targets", expect: mxFile,
 		body: func(_ *matrix, _ mxCaller, o *mxObject) (any, map[string]string) {

@@ -571,8 +571,30 @@ type created struct {
 	CreatedAt    time.Time `json:"created_at"`
 }
 
-// file files a valid ticket (edited) and returns the answer.
+// file files a valid ticket (edited) and returns the answer. Filed
+// anonymously, it is then proven as its mobile's owner proves it
+// (tickets.ProveMobile's row), so that tests of what a beneficiary does
+// with their own ticket need not sign in first; fileAnonymous leaves it
+// unproven.
 func (f *fixture) file(token string, edits ...func(m map[string]any)) created {
+	f.t.Helper()
+	c := f.fileAnonymous(token, edits...)
+	if token == "" {
+		ctx := context.Background()
+		t, err := f.store.GetTicket(ctx, c.Number)
+		if err == nil {
+			err = f.store.ProveMobile(ctx, c.Number, t.BeneficiaryMobile, f.clock.Now())
+		}
+		if err != nil {
+			f.t.Fatal(err)
+		}
+	}
+	return c
+}
+
+// fileAnonymous files a valid ticket (edited) as sent, the mobile of an
+// anonymous filing left unproven.
+func (f *fixture) fileAnonymous(token string, edits ...func(m map[string]any)) created {
 	f.t.Helper()
 	r := f.do(req{method: "POST", path: "/api/v1/tickets", body: ticketBody(edits...), token: token})
 	r.expect(http.StatusCreated)

@@ -81,6 +81,7 @@ const (
 	codeMalformedForm        = "malformed_form"
 	codeDatabaseUnavailable  = "database_unavailable"
 	codeCodeLimit            = "code_limit"
+	codeMobileUnproven       = "mobile_unproven" // an anonymous filing's mobile, not proven yet
 )
 
 var problemTexts = map[string]problemText{
@@ -298,6 +299,11 @@ var problemTexts = map[string]problemText{
 		text{"رمز المتابعة مطلوب", "Tracking code required"},
 		text{"أرسل رمز المتابعة في ترويسة X-Tracking-Code.", "Send the tracking code in the X-Tracking-Code header."},
 	},
+	codeMobileUnproven: {
+		text{"رقم الجوال غير موثق", "Mobile not verified"},
+		text{"لا تُقبل المرفقات حتى توثيق رقم الجوال: سجّل الدخول برمز يصل إلى جوال الطلب ثم وثّق الطلب برمز المتابعة.",
+			"Attachments are accepted once the ticket's mobile is verified: sign in with a code sent to that mobile, then verify the ticket with its tracking code."},
+	},
 }
 
 // Texts of a generic field code that mean more for one field.
@@ -335,6 +341,7 @@ const (
 	fieldStaffOnly         = refusal.FieldStaffOnly
 	fieldNotCoordinator    = refusal.FieldNotCoordinator
 	fieldNotForChannel     = refusal.FieldNotForChannel
+	fieldNotYourMobile     = refusal.FieldNotYourMobile
 	fieldCodeFormat        = "invalid_code_format"
 	fieldUnsupportedType   = "unsupported_file_type"
 	fieldEmptyFile         = "empty_file"
@@ -361,6 +368,7 @@ var fieldTexts = map[string]text{
 	fieldStaffOnly:         {"لا يحدد هذا الحقلَ إلا الموظفون.", "Only staff may set this field."},
 	fieldNotForChannel:     {"هذا الحقل لا يخص قناة الطلب.", "This field does not belong to the ticket's channel."},
 	fieldNotCoordinator:    {"ليس منسقاً نشطاً في الجهة المسؤولة عن البلاغ.", "Not an active coordinator of the entity holding the ticket."},
+	fieldNotYourMobile:     {"يقدَّم الطلب بعد تسجيل الدخول لرقم الجوال الذي سُجّل به الدخول فقط.", "Signed in, you file for the mobile you signed in with only."},
 	fieldAdminToken:        {"لا يمكن منح رمز التكامل دور مدير النظام.", "An integration token cannot have the admin role."},
 	fieldReservedName:      {"هذا الاسم محجوز للنظام.", "This name is reserved by Tawasul."},
 	fieldCodeFormat:        {"الرمز 6 أرقام.", "The code is 6 digits."},

@@ -37,8 +37,13 @@ type Ticket struct {
 	EscalationRole    domain.Role
 	FiledByID         string
 	BeneficiaryMobile string
-	AssignedTo        string
-	FollowUpEntity    string // the entity of an open quality follow-up
+	// MobileProven: BeneficiaryMobile is proven to be the filer's (staff
+	// filed it, or its owner signed in with a one-time code). An anonymous
+	// filing can name anyone's mobile: until proven, the mobile's owner does
+	// not see it as theirs and the tracking code takes no upload.
+	MobileProven   bool
+	AssignedTo     string
+	FollowUpEntity string // the entity of an open quality follow-up
 	// Round is 1 while an objection's review is open (0 before it).
 	Round int
 }
@@ -186,7 +191,9 @@ func Decide(s Subject, act Action, t Ticket, h Hierarchy) Decision {
 	case Transfer:
 		ok = mayTransfer(s, t, h)
 	case Attach:
-		ok = MayFile(s.Role) || s.Role == domain.RoleBeneficiary
+		// An upload to an unproven filing would show in the account of
+		// whoever the filer named once it is proven.
+		ok = MayFile(s.Role) || (s.Role == domain.RoleBeneficiary && t.MobileProven)
 	case AttachPublic:
 		// Showing the beneficiary a document is part of answering them;
 		// front-line staff also scan what a caller or visitor hands over
@@ -231,7 +238,9 @@ func sees(s Subject, t Ticket, h Hierarchy) bool {
 		// and tracking code, like on the portal.
 		return s.ID != "" && t.FiledByID == s.ID
 	case domain.RoleBeneficiary:
-		return s.Mobile != "" && t.BeneficiaryMobile == s.Mobile
+		// The tracking code reads its own ticket; the mobile's owner reads
+		// the tickets proven theirs, not what anyone filed naming the mobile.
+		return s.Mobile != "" && t.BeneficiaryMobile == s.Mobile && (t.MobileProven || s.CodeOnly)
 	}
 	return false
 }
@@ -280,7 +289,7 @@ func mayTransfer(s Subject, t Ticket, h Hierarchy) bool {
 
 // Scope is the read rule as a filter: a ticket is readable when All, or it
 // was filed to or is held by one of Entities, or FiledBy filed it, or it
-// belongs to Mobile. The zero Scope matches nothing.
+// belongs to Mobile (its mobile proven). The zero Scope matches nothing.
 type Scope struct {
 	All      bool
 	Entities []string

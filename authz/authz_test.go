@@ -21,7 +21,7 @@ func sub(role domain.Role, entity string) authz.Subject {
 }
 
 func TestDecide(t *testing.T) {
-	atKSU := authz.Ticket{Entity: "KSU", ResponsibleEntity: "KSU", FiledByID: "agent-1", BeneficiaryMobile: "+966500000001"}
+	atKSU := authz.Ticket{Entity: "KSU", ResponsibleEntity: "KSU", FiledByID: "agent-1", BeneficiaryMobile: "+966500000001", MobileProven: true}
 	deep := authz.Ticket{Entity: "KSU-MED", ResponsibleEntity: "KSU-MED"}
 	atSector := func(t authz.Ticket) authz.Ticket {
 		t.EscalationLevel, t.EscalationRole = 3, domain.RoleSectorOfficial
@@ -33,6 +33,9 @@ func TestDecide(t *testing.T) {
 	review.ResponsibleEntity, review.Round = "SEC-UNI", 1
 	benA := authz.Subject{Role: domain.RoleBeneficiary, Mobile: "+966500000001"}
 	codeA := authz.Subject{Role: domain.RoleBeneficiary, Mobile: "+966500000001", CodeOnly: true}
+	// anon names A's mobile, which nobody has proven (an anonymous filing).
+	anon := atKSU
+	anon.MobileProven = false
 
 	cases := []struct {
 		name string
@@ -104,11 +107,26 @@ func TestDecide(t *testing.T) {
 		{"tracking code holder reads a shared answer document", codeA, authz.ReadAttachment, atKSU, authz.Allowed},
 		{"beneficiary never reads internal documents", benA, authz.ReadInternalAttachment, atKSU, authz.Forbidden},
 		{"another beneficiary: hidden", authz.Subject{Role: domain.RoleBeneficiary, Mobile: "+966500000002"}, authz.ReadAttachment, atKSU, authz.Hidden},
+		// An anonymous filing can name anyone's mobile: its tracking code
+		// reads and acts on it but uploads nothing, the mobile's owner does
+		// not see it until proven, staff see it as any other.
+		{"unproven: the mobile's owner does not see it", benA, authz.Read, anon, authz.Hidden},
+		{"unproven: nor attaches to it", benA, authz.Attach, anon, authz.Hidden},
+		{"unproven: the tracking code reads it", codeA, authz.Read, anon, authz.Allowed},
+		{"unproven: the tracking code acts on it", codeA, authz.Withdraw, anon, authz.Allowed},
+		{"unproven: the tracking code uploads nothing", codeA, authz.Attach, anon, authz.Forbidden},
+		{"unproven: staff see it", sub(domain.RoleCoordinator, "KSU"), authz.Read, anon, authz.Allowed},
+		{"unproven: staff attach to it", sub(domain.RoleCoordinator, "KSU"), authz.Attach, anon, authz.Allowed},
+		{"proven: the owner attaches", benA, authz.Attach, atKSU, authz.Allowed},
+		{"proven: the tracking code attaches", codeA, authz.Attach, atKSU, authz.Allowed},
 	}
 	for _, c := range cases {
 		if got := authz.Decide(c.s, c.act, c.t, tree); got != c.want {
 			t.Errorf("%s: %s %s → %s, want %s", c.name, c.s.Role, c.act, got, c.want)
 		}
+	}
+	if sc := authz.ReadScope(benA, tree, tree.Codes()); matches(sc, anon) || !matches(sc, atKSU) {
+		t.Errorf("the owner's list scope %+v: unproven %v, proven %v", sc, matches(sc, anon), matches(sc, atKSU))
 	}
 }
 

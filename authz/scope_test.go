@@ -9,13 +9,14 @@ import (
 )
 
 // matches is Scope's documented meaning: All, or the ticket was filed to or
-// is held by one of Entities, or FiledBy filed it, or it belongs to Mobile.
+// is held by one of Entities, or FiledBy filed it, or it belongs to Mobile
+// (its mobile proven).
 // store.scopeWhere is its SQL form (TestScopeAgreesWithDecide, in store).
 func matches(sc authz.Scope, t authz.Ticket) bool {
 	return sc.All ||
 		slices.Contains(sc.Entities, t.Entity) || slices.Contains(sc.Entities, t.ResponsibleEntity) ||
 		(sc.FiledBy != "" && sc.FiledBy == t.FiledByID) ||
-		(sc.Mobile != "" && sc.Mobile == t.BeneficiaryMobile)
+		(sc.Mobile != "" && sc.Mobile == t.BeneficiaryMobile && t.MobileProven)
 }
 
 // ReadScope is Decide(·, Read, ·) as a filter: for every subject of the

@@ -52,20 +52,20 @@ var tableTickets = []struct {
 	t    authz.Ticket
 }{
 	// ksu: filed to and held by KSU, with a follow-up of KSU open.
-	{"ksu", authz.Ticket{Entity: "KSU", ResponsibleEntity: "KSU", FiledByID: "agent-1", BeneficiaryMobile: mobileA, FollowUpEntity: "KSU"}},
+	{"ksu", authz.Ticket{Entity: "KSU", ResponsibleEntity: "KSU", FiledByID: "agent-1", BeneficiaryMobile: mobileA, MobileProven: true, FollowUpEntity: "KSU"}},
 	// med: deep in SEC-UNI's subtree, another filer and beneficiary.
-	{"med", authz.Ticket{Entity: "KSU-MED", ResponsibleEntity: "KSU-MED", FiledByID: "agent-2", BeneficiaryMobile: mobileB}},
+	{"med", authz.Ticket{Entity: "KSU-MED", ResponsibleEntity: "KSU-MED", FiledByID: "agent-2", BeneficiaryMobile: mobileB, MobileProven: true}},
 	// review: KSU's answer under objection, reviewed by the sector.
-	{"review", authz.Ticket{Entity: "KSU", ResponsibleEntity: "SEC-UNI", FiledByID: "agent-1", BeneficiaryMobile: mobileA, Round: 1}},
+	{"review", authz.Ticket{Entity: "KSU", ResponsibleEntity: "SEC-UNI", FiledByID: "agent-1", BeneficiaryMobile: mobileA, MobileProven: true, Round: 1}},
 	// climbed: KSU's ticket escalated to the sector official's rung.
-	{"climbed", authz.Ticket{Entity: "KSU", ResponsibleEntity: "KSU", EscalationLevel: 3, EscalationRole: domain.RoleSectorOfficial, FiledByID: "agent-1", BeneficiaryMobile: mobileA}},
+	{"climbed", authz.Ticket{Entity: "KSU", ResponsibleEntity: "KSU", EscalationLevel: 3, EscalationRole: domain.RoleSectorOfficial, FiledByID: "agent-1", BeneficiaryMobile: mobileA, MobileProven: true}},
 	// top: KSU's ticket escalated to the supervisor's rung.
-	{"top", authz.Ticket{Entity: "KSU", ResponsibleEntity: "KSU", EscalationLevel: 4, EscalationRole: domain.RoleSupervisor, FiledByID: "agent-1", BeneficiaryMobile: mobileA}},
+	{"top", authz.Ticket{Entity: "KSU", ResponsibleEntity: "KSU", EscalationLevel: 4, EscalationRole: domain.RoleSupervisor, FiledByID: "agent-1", BeneficiaryMobile: mobileA, MobileProven: true}},
 	// out: filed inside SEC-UNI, transferred to an entity outside it (a
 	// transfer changes only the responsible entity).
-	{"out", authz.Ticket{Entity: "KSU-MED", ResponsibleEntity: "EDU-RYD", FiledByID: "agent-1", BeneficiaryMobile: mobileA}},
+	{"out", authz.Ticket{Entity: "KSU-MED", ResponsibleEntity: "EDU-RYD", FiledByID: "agent-1", BeneficiaryMobile: mobileA, MobileProven: true}},
 	// edu: another sector's ticket altogether.
-	{"edu", authz.Ticket{Entity: "EDU-RYD", ResponsibleEntity: "EDU-RYD", FiledByID: "agent-2", BeneficiaryMobile: mobileB}},
+	{"edu", authz.Ticket{Entity: "EDU-RYD", ResponsibleEntity: "EDU-RYD", FiledByID: "agent-2", BeneficiaryMobile: mobileB, MobileProven: true}},
 }
 
 // decisionTables is, for every action, the decision for each subject

@@ -41,7 +41,7 @@ func form(t *testing.T, purpose, public, name string, data []byte) ([]byte, stri
 // disk only for the service's user.
 func TestAttachmentsEndToEnd(t *testing.T) {
 	readModels(t, func(t *testing.T, s *system) {
-		number, code := s.file(ticketBody("KSU", "مرفقات طلب معادلة"))
+		number, code := s.fileSignedIn(ticketBody("KSU", "مرفقات طلب معادلة"))
 		base := "/api/v1/tickets/" + number
 		upload := func(path, token, purpose, public, name string, data []byte, headers ...string) response {
 			t.Helper()

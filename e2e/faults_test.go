@@ -297,10 +297,16 @@ func checkOutbox(t *testing.T, st *store.Store, numbers []string) {
 
 // outboxProblems lists keys written twice (problems) and tickets whose one
 // "created" notice per channel is not there (missing, or doubled: problems).
+// A ticket whose mobile is unproven (a call-center caller taken on their
+// word) has none, and any is a problem.
 func outboxProblems(t *testing.T, st *store.Store, numbers []string) (problems, missing []string) {
 	t.Helper()
 	for _, n := range numbers {
 		ms, err := st.Outbox(context.Background(), n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tk, err := st.GetTicket(context.Background(), n)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -316,6 +322,9 @@ func outboxProblems(t *testing.T, st *store.Store, numbers []string) (problems, 
 			}
 		}
 		switch {
+		case tk.MobileProvenAt == nil && len(created) > 0:
+			problems = append(problems, fmt.Sprintf("%s: created notices to an unproven mobile %v", n, created))
+		case tk.MobileProvenAt == nil:
 		case created["sms"] > 1 || created["email"] > 1:
 			problems = append(problems, fmt.Sprintf("%s: created notices by channel %v", n, created))
 		case created["sms"] == 0:

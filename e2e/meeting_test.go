@@ -33,7 +33,7 @@ func TestMinisterMeeting(t *testing.T) {
 		s.must(http.StatusCreated, s.do("PUT", "/api/v1/policies", "t-admin", policy))
 		body := ticketBody("KSU", "طلب مقابلة معالي الوزير بشأن الابتعاث")
 		body["kind"] = "meeting_request"
-		number, code := s.file(body)
+		number, code := s.fileSignedIn(body)
 		path := "/api/v1/tickets/" + number
 		if e := str(s.ticket(number).Body["entity"]); e != "MOE" {
 			t.Fatalf("a meeting request filed to %q, want the ministry", e)

@@ -34,6 +34,8 @@ func timelineTypes(r response) []string {
 	return out
 }
 
+// file files body anonymously on the portal: the tracking code acts on it,
+// but nothing goes to its unproven mobile (fileSignedIn proves it).
 func (s *system) file(body map[string]any, headers ...string) (number, code string) {
 	s.t.Helper()
 	r := s.must(http.StatusCreated, s.do("POST", "/api/v1/tickets", "", body, headers...))

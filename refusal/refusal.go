@@ -72,6 +72,8 @@ const (
 	FieldStaffOnly         = "staff_only"
 	FieldNotForChannel     = "not_for_channel"
 	FieldNotCoordinator    = "not_a_coordinator"
+	// FieldNotYourMobile: a beneficiary signed in filed for another mobile.
+	FieldNotYourMobile = "not_your_mobile"
 )
 
 // Field is one field at fault, named by its JSON path ("beneficiary.mobile").

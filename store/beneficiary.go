@@ -296,8 +296,9 @@ func (s *Store) RevokeBeneficiarySession(ctx context.Context, id int64, at time.
 	return revokeByID(s.db.WithContext(ctx), &BeneficiarySession{}, "beneficiary session", id, at)
 }
 
-// BeneficiaryTickets lists the tickets whose beneficiary_mobile is mobile,
-// newest first ((created_at, number) descending), one keyset page at a time.
+// BeneficiaryTickets lists the tickets whose beneficiary_mobile is mobile
+// and proven (mobile_proven_at set: an anonymous filing naming the mobile is
+// not its owner's until proven), newest first ((created_at, number) descending), one keyset page at a time.
 // It is the SQL form of the API's ownership rule (api.beneficiaryOwns): an
 // empty mobile owns nothing. Limit is clamped like ListTickets'.
 func (s *Store) BeneficiaryTickets(ctx context.Context, mobile, cursor string, limit int) (Page, error) {
@@ -305,7 +306,7 @@ func (s *Store) BeneficiaryTickets(ctx context.Context, mobile, cursor string, l
 		return Page{}, nil
 	}
 	limit = clampLimit(limit)
-	q := s.rdb.WithContext(ctx).Where("beneficiary_mobile = ?", mobile)
+	q := s.rdb.WithContext(ctx).Where("beneficiary_mobile = ? AND mobile_proven_at IS NOT NULL", mobile)
 	if cursor != "" {
 		c, err := decodeCursor(cursor)
 		if err != nil {

@@ -381,3 +381,43 @@ func TestBeneficiaryCodeDailyCap(t *testing.T) {
 		}
 	})
 }
+
+// An anonymous filing naming a mobile is not in that mobile's list until
+// ProveMobile, which keeps the first proof's time and refuses another mobile.
+func TestBeneficiaryTicketsUnproven(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		mine := mustCreate(t, s, sampleTicket(baseTime.Add(48*time.Hour)))
+		nt := sampleTicket(baseTime.Add(48 * time.Hour))
+		nt.MobileProvenAt = nil
+		anon := mustCreate(t, s, nt)
+		list := func() []string {
+			t.Helper()
+			p, err := s.BeneficiaryTickets(ctx, mobileA, "", 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return numbersOf(p.Tickets)
+		}
+		mustEqual(t, "before the proof", list(), []string{mine.Number})
+		if err := s.ProveMobile(ctx, anon.Number, mobileB, baseTime); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("proof for another mobile: %v", err)
+		}
+		if err := s.ProveMobile(ctx, "2026-999999", mobileA, baseTime); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("proof for no ticket: %v", err)
+		}
+		mustEqual(t, "after a refused proof", list(), []string{mine.Number})
+		at := baseTime.Add(time.Hour)
+		for range 2 {
+			if err := s.ProveMobile(ctx, anon.Number, mobileA, at); err != nil {
+				t.Fatal(err)
+			}
+			at = at.Add(time.Hour) // a second proof keeps the first one's time
+		}
+		got, err := s.GetTicket(ctx, anon.Number)
+		if err != nil || got.MobileProvenAt == nil || !got.MobileProvenAt.Equal(baseTime.Add(time.Hour)) {
+			t.Fatalf("proven at %v, %v", got.MobileProvenAt, err)
+		}
+		mustEqual(t, "after the proof", len(list()), 2)
+	})
+}

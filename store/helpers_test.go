@@ -183,6 +183,7 @@ func sampleTicket(due time.Time) NewTicket {
 		TrackingHash:          "ab12",
 		PolicyVersion:         1,
 		SLADueAt:              due,
+		MobileProvenAt:        func() *time.Time { at := baseTime; return &at }(),
 		CreatedAt:             baseTime,
 	}
 }

@@ -206,7 +206,8 @@ func scopeClause(q *gorm.DB, sc authz.Scope) (*gorm.DB, bool) {
 		args = append(args, sc.FiledBy)
 	}
 	if sc.Mobile != "" {
-		conds = append(conds, "beneficiary_mobile = ?")
+		// A mobile owns the tickets proven to be its own (authz's read rule).
+		conds = append(conds, "(beneficiary_mobile = ? AND mobile_proven_at IS NOT NULL)")
 		args = append(args, sc.Mobile)
 	}
 	return q.Where("("+strings.Join(conds, " OR ")+")", args...), true

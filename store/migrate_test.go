@@ -147,7 +147,7 @@ func TestRoundTripEveryField(t *testing.T) {
 			ObjectionUntil: ptr(at(72 * time.Hour)), RespondedAt: ptr(at(time.Hour)), ClosedAt: ptr(at(96 * time.Hour)),
 			Rating: 2, RatedAt: ptr(at(100 * time.Hour)), FollowUpStatus: "open", FollowUpEntity: "UNI-KSU",
 			FollowUpDueAt: ptr(at(120 * time.Hour)), MeetingStatus: "booked", MeetingAt: ptr(at(200 * time.Hour)), MeetingPlace: "مكتب معالي الوزير",
-			FiledByID: "agent-7", FiledByRole: domain.RoleAgent, QueueNumber: "given-by-caller",
+			FiledByID: "agent-7", FiledByRole: domain.RoleAgent, QueueNumber: "given-by-caller", MobileProvenAt: ptr(at(time.Minute)),
 			ChannelDetails:  ChannelDetails{Verification: domain.VerificationAbsherOTP, Platform: "x", Handle: "@a", PostURL: "https://x.com/a/1", MessageID: "m"},
 			WorkflowStarted: true, Version: 9, CreatedAt: at(0), UpdatedAt: at(5),
 		}
@@ -173,6 +173,7 @@ func TestRoundTripEveryField(t *testing.T) {
 		want.MeetingAt = ptr(in.MeetingAt.UTC().Truncate(time.Microsecond))
 		want.RespondedAt = ptr(in.RespondedAt.UTC().Truncate(time.Microsecond))
 		want.ClosedAt = ptr(in.ClosedAt.UTC().Truncate(time.Microsecond))
+		want.MobileProvenAt = ptr(in.MobileProvenAt.UTC().Truncate(time.Microsecond))
 		want.CreatedAt = in.CreatedAt.UTC().Truncate(time.Microsecond)
 		want.UpdatedAt = want.CreatedAt
 		mustEqual(t, "CreateTicket result", created, want)

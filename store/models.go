@@ -56,6 +56,11 @@ type Ticket struct {
 	BeneficiaryLanguage string `gorm:"size:2;not null"`
 
 	TrackingHash string `gorm:"size:64;not null"` // hex SHA-256 of the tracking code
+	// MobileProvenAt is when BeneficiaryMobile was proven to be the filer's
+	// (filed by staff or in a beneficiary session of that mobile, or later
+	// proven with the tracking code in such a session); nil for an anonymous
+	// filing not yet proven, which stays out of the mobile's own list.
+	MobileProvenAt *time.Time
 
 	PolicyVersion   int
 	Round           int         // 0 = first answer; 1 = objection review

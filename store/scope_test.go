@@ -62,6 +62,9 @@ func TestScopeAgreesWithDecide(t *testing.T) {
 			}
 			tk.FiledByID = pick(filers)
 			tk.BeneficiaryMobile = pick(mobiles)
+			if rng.IntN(3) == 0 { // an anonymous filing nobody has proven
+				tk.MobileProvenAt = nil
+			}
 			tk.Status = domain.Statuses()[rng.IntN(len(domain.Statuses()))]
 			all = append(all, mustCreate(t, s, tk))
 		}
@@ -69,7 +72,7 @@ func TestScopeAgreesWithDecide(t *testing.T) {
 			var want, wantPending []string
 			for _, tk := range all {
 				d := authz.Decide(sub, authz.Read, authz.Ticket{Entity: tk.Entity, ResponsibleEntity: tk.ResponsibleEntity,
-					FiledByID: tk.FiledByID, BeneficiaryMobile: tk.BeneficiaryMobile}, tree)
+					FiledByID: tk.FiledByID, BeneficiaryMobile: tk.BeneficiaryMobile, MobileProven: tk.MobileProvenAt != nil}, tree)
 				if d == authz.Allowed {
 					want = append(want, tk.Number)
 					if tk.Status.Pending() {

@@ -175,6 +175,27 @@ func (s *Store) MarkWorkflowStarted(ctx context.Context, number string) error {
 	return nil
 }
 
+// ProveMobile records that the ticket's beneficiary mobile is proven to be
+// mobile's owner's, at at (idempotent: the first proof's time stays).
+// ErrNotFound when no ticket number has that mobile.
+func (s *Store) ProveMobile(ctx context.Context, number, mobile string, at time.Time) error {
+	res := s.db.WithContext(ctx).Exec(`UPDATE tickets SET mobile_proven_at = ?
+		WHERE number = ? AND beneficiary_mobile = ? AND mobile_proven_at IS NULL`, utc(at), number, mobile)
+	if res.Error != nil {
+		return fmt.Errorf("store: prove mobile of %s: %w", number, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		t, err := s.GetTicket(ctx, number)
+		switch {
+		case err != nil:
+			return err
+		case t.BeneficiaryMobile != mobile:
+			return fmt.Errorf("store: prove mobile of %s: another mobile: %w", number, ErrNotFound)
+		}
+	}
+	return nil
+}
+
 // UnstartedTickets lists tickets whose workflow start is unconfirmed and older than before.
 // They come oldest first; limit <= 0 means 100.
 func (s *Store) UnstartedTickets(ctx context.Context, before time.Time, limit int) ([]Ticket, error) {
@@ -313,6 +334,7 @@ func normalizeTicket(t *Ticket) {
 	t.ObjectionUntil = utcPtr(t.ObjectionUntil)
 	t.RespondedAt = utcPtr(t.RespondedAt)
 	t.ClosedAt = utcPtr(t.ClosedAt)
+	t.MobileProvenAt = utcPtr(t.MobileProvenAt)
 	t.CreatedAt = utc(t.CreatedAt)
 	t.UpdatedAt = utc(t.UpdatedAt)
 	if t.BeneficiaryLanguage == "" {

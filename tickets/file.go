@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/tawasul/tawasul/auth/trackcode"
 	"github.com/tawasul/tawasul/domain"
@@ -52,7 +53,13 @@ func (s *Service) File(ctx context.Context, f Filing) (Filed, error) {
 	if f.Key != "" {
 		// The filer is part of the request: the same key and body from another
 		// caller is not a retry of this one (and must not reveal its code).
-		keyHash, reqHash = trackcode.SHA256Hex(f.Key), trackcode.SHA256Hex(f.Intake.hash()+"\n"+filedBy.ID)
+		req := f.Intake.hash() + "\n" + filedBy.ID
+		if f.By.Mobile != "" {
+			// Signed in or not is part of the request too: an anonymous retry
+			// must not be handed a proven filing's code.
+			req += "\nsession"
+		}
+		keyHash, reqHash = trackcode.SHA256Hex(f.Key), trackcode.SHA256Hex(req)
 		rec, err := s.store.FindIdempotency(ctx, keyHash)
 		switch {
 		case err == nil:
@@ -78,6 +85,10 @@ func (s *Service) File(ctx context.Context, f Filing) (Filed, error) {
 	}
 
 	code := trackcode.New()
+	var proven *time.Time
+	if mobileProven(in, f.By) {
+		proven = &now
+	}
 	t := store.NewTicket{
 		Kind:                   in.Kind,
 		Channel:                in.Channel,
@@ -96,6 +107,7 @@ func (s *Service) File(ctx context.Context, f Filing) (Filed, error) {
 		BeneficiaryNationality: in.Beneficiary.Nationality,
 		BeneficiaryLanguage:    notify.Language(in.Beneficiary.Language),
 		TrackingHash:           s.keys.TrackingHash(code),
+		MobileProvenAt:         proven,
 		PolicyVersion:          policy.Version,
 		SLADueAt:               due,
 		FiledByID:              filedBy.ID,
@@ -125,6 +137,51 @@ func (s *Service) File(ctx context.Context, f Filing) (Filed, error) {
 		s.log.Warn("ticket saved; workflow start deferred to the pending-start loop", "number", ticket.Number, "error", err)
 	}
 	return Filed{Ticket: ticket, TrackingCode: code}, nil
+}
+
+// mobileProven says whether a filing proves the beneficiary's mobile to be
+// the filer's. Staff file for a caller or a visitor they verified, or from a
+// channel they answer, and are accountable for it; a call-center caller taken
+// on their word (unverified) proves nothing. A beneficiary proves the mobile
+// their session's one-time code went to (Check refused any other). An
+// anonymous filing can name anyone's mobile, so it proves nothing until
+// ProveMobile.
+func mobileProven(in Intake, by Filer) bool {
+	if by.Staff {
+		return in.Channel != domain.ChannelCallCenter || in.Details.Verification != domain.VerificationUnverified
+	}
+	return by.Mobile != "" && by.Mobile == in.Beneficiary.Mobile
+}
+
+// ProveMobile proves t's beneficiary mobile to be its filer's: a beneficiary
+// signed in with a one-time code to mobile presented t's tracking code, so
+// whoever filed it holds that mobile. From then on the ticket is in the
+// mobile's own list, takes the beneficiary's uploads and messages the
+// beneficiary. The workflow hears it first (an update, idempotent by the
+// ticket's number), the row after: a failure before the row leaves nothing
+// half done for the retry. A ticket of another mobile is NotFound, as any
+// ticket that is not the caller's.
+func (s *Service) ProveMobile(ctx context.Context, t store.Ticket, mobile string) (store.Ticket, error) {
+	if mobile == "" || t.BeneficiaryMobile != mobile {
+		return store.Ticket{}, refusal.New(refusal.NotFound, refusal.CodeNotFound)
+	}
+	if t.MobileProvenAt != nil {
+		return t, nil
+	}
+	req := workflows.ProveMobileRequest{Actor: BeneficiaryActor}
+	_, err := s.act(ctx, t, t.Number, action{workflows.UpdateProveMobile, BeneficiaryActor.ID, req})
+	// A finished workflow sends nothing more: the row alone is left to prove.
+	if err != nil && !refusal.Is(err, workflows.ErrTicketClosed) {
+		return store.Ticket{}, err
+	}
+	if err := s.store.ProveMobile(ctx, t.Number, mobile, s.now()); err != nil {
+		return store.Ticket{}, fmt.Errorf("prove mobile of %s: %w", t.Number, err)
+	}
+	proven, err := s.store.GetTicket(ctx, t.Number)
+	if err != nil {
+		return store.Ticket{}, fmt.Errorf("load ticket %s: %w", t.Number, err)
+	}
+	return proven, nil
 }
 
 // replay answers a filing whose Idempotency-Key is known: the same ticket and

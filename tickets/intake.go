@@ -66,10 +66,14 @@ type BeneficiaryForm struct {
 }
 
 // Filer is who files: a staff member (Staff true, on a staffed channel or
-// for a caller) or the beneficiary (self-service).
+// for a caller) or the beneficiary (self-service), anonymous or signed in.
 type Filer struct {
 	Actor workflows.Actor
 	Staff bool
+	// Mobile is the beneficiary's own mobile (E.164), proven by the one-time
+	// code of their session; "" for an anonymous filer and for staff. A
+	// filer signed in files for that mobile only.
+	Mobile string
 }
 
 // Intake is a checked, normalized filing. Its JSON form is the canonical
@@ -172,6 +176,10 @@ func (s *Service) Check(ctx context.Context, in Form, by Filer) (Intake, error) 
 		b, berrs := checkBeneficiary(*in.Beneficiary)
 		out.Beneficiary = b
 		errs = append(errs, berrs...)
+		if by.Mobile != "" && b.Mobile != "" && b.Mobile != by.Mobile {
+			// A session proves one mobile; another is filed signed out, unproven.
+			add("beneficiary.mobile", refusal.FieldNotYourMobile)
+		}
 	}
 	if out.Channel.Valid() {
 		d, derrs := checkChannelDetails(out.Channel, in.ChannelDetails)

@@ -43,6 +43,8 @@ func (s *Service) start(ctx context.Context, t store.Ticket, policy *sla.Policy,
 		FiledBy: filedBy,
 		FiledAt: t.CreatedAt.UTC(),
 		Policy:  *policy,
+		// Read from the row, so a proof that came before the start counts.
+		MobileUnproven: t.MobileProvenAt == nil,
 	}
 	// Finish the start even if the client hangs up: it is cheaper than leaving
 	// the row for the pending-start loop.

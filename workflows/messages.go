@@ -37,6 +37,10 @@ func (t *ticket) setup(ctx workflow.Context) error {
 	); err != nil {
 		return err
 	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateProveMobile, t.proveMobile,
+		workflow.UpdateHandlerOptions{Validator: t.validateProveMobile}); err != nil {
+		return fmt.Errorf("registering update %s: %w", UpdateProveMobile, err)
+	}
 	t.listenForSignals(ctx)
 	return nil
 }
@@ -83,8 +87,8 @@ func registerMessage[R any](ctx workflow.Context, t *ticket, name string,
 	validate func(workflow.Context, R) error,
 	handle func(workflow.Context, R) (TicketState, error)) error {
 	validateUpdate := func(ctx workflow.Context, req R) error {
-		if t.closing {
-			return refuse(ErrBusy, "the ticket is being handed to a new run; retry shortly")
+		if err := t.refuseWhileClosing(); err != nil {
+			return err
 		}
 		return validate(ctx, req)
 	}
@@ -130,6 +134,15 @@ func registerMessage[R any](ctx workflow.Context, t *ticket, name string,
 			accepted = apply(ctx, req) || accepted
 		}
 	})
+	return nil
+}
+
+// refuseWhileClosing refuses an update while the run hands over to a new
+// one (continue-as-new): the caller retries on the new run.
+func (t *ticket) refuseWhileClosing() error {
+	if t.closing {
+		return refuse(ErrBusy, "the ticket is being handed to a new run; retry shortly")
+	}
 	return nil
 }
 

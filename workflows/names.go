@@ -49,7 +49,11 @@ const (
 	UpdateDeclineMeeting   = "decline_meeting"
 	UpdateConfirmMeeting   = "confirm_meeting"
 	UpdateRecordAttendance = "record_attendance"
-	QueryState             = "state"
+	// UpdateProveMobile: the beneficiary's mobile of an anonymous filing
+	// was proven theirs; messages go to it from then on. An update only,
+	// never a signal: a payload-less signal would prove any ticket.
+	UpdateProveMobile = "prove_mobile"
+	QueryState        = "state"
 	// SignalApplyPolicy hands an open ticket a newer policy version (the
 	// administrators' explicit roll-out); the ticket recomputes its deadlines.
 	SignalApplyPolicy = "apply_policy"

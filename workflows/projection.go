@@ -150,7 +150,14 @@ func refusedByDatabase(err error) bool {
 	return errors.As(err, &ae) && ae.Type() == ErrRefusedByDatabase
 }
 
+// notifyBeneficiary queues a message to the beneficiary's mobile (and
+// e-mail), unless the filing has not proven the mobile theirs: an anonymous
+// filing must not make the ministry message whoever it named. What is held
+// back is not sent once the mobile is proven; the tracking page has it.
 func (t *ticket) notifyBeneficiary(template string, params map[string]string) {
+	if t.in.MobileUnproven {
+		return
+	}
 	key := fmt.Sprintf("%s/%d/%s", TicketWorkflowID(t.st.Number), t.st.Seq, template)
 	if params == nil {
 		params = map[string]string{}
@@ -236,4 +243,22 @@ const localRetryHorizon = 10 * 365 * 24 * time.Hour
 // retryUntilDone retries with backoff up to a minute apart, without end.
 func retryUntilDone() *temporal.RetryPolicy {
 	return &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute}
+}
+
+// ProveMobileRequest tells the ticket that its beneficiary's mobile was
+// proven to be the filer's (a session of that mobile presented the ticket's
+// tracking code).
+type ProveMobileRequest struct {
+	Actor Actor `json:"actor"`
+}
+
+func (t *ticket) validateProveMobile(ctx workflow.Context, req ProveMobileRequest) error {
+	return t.refuseWhileClosing()
+}
+
+// proveMobile lets messages go to the beneficiary from now on (carried in
+// the input across continue-as-new); proving twice changes nothing.
+func (t *ticket) proveMobile(ctx workflow.Context, req ProveMobileRequest) (TicketState, error) {
+	t.in.MobileUnproven = false
+	return t.st, nil
 }

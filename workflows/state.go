@@ -76,6 +76,13 @@ type TicketInput struct {
 	FiledAt     time.Time       `json:"filed_at"`
 	Policy      sla.Policy      `json:"policy"`
 
+	// MobileUnproven: the filing did not prove Beneficiary.Mobile to be the
+	// filer's (an anonymous self-service filing can name anyone's), so
+	// nothing goes to the mobile or the e-mail until UpdateProveMobile says
+	// it is theirs. The zero value is proven, as every ticket was before
+	// the field (and so every recorded history replays unchanged).
+	MobileUnproven bool `json:"mobile_unproven,omitempty"`
+
 	// Resume is set when the ticket continues as new: the state carried over
 	// from the previous run (nil on a ticket's first run).
 	Resume *Resume `json:"resume,omitempty"`
