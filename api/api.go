@@ -25,6 +25,7 @@ import (
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/entities"
 	"github.com/tawasul/tawasul/faq"
+	"github.com/tawasul/tawasul/payload"
 	"github.com/tawasul/tawasul/store"
 	"github.com/tawasul/tawasul/tickets"
 )
@@ -85,6 +86,11 @@ type Options struct {
 	// (POST /survey-calls/sample), as the daily schedule sizes it; zero
 	// values take the defaults.
 	SurveyCalls store.SurveySampling
+	// Codec opens sealed Temporal payloads for the codec endpoint
+	// (POST /codec/decode); nil leaves the endpoint out.
+	Codec *payload.Codec
+	// CodecOrigins are the Web UI origins allowed to call it from a browser.
+	CodecOrigins []string
 }
 
 // API serves Tawasul over HTTP.
@@ -108,6 +114,8 @@ type API struct {
 	surveySampling store.SurveySampling
 	// outboxInFull: Options.OutboxInFull.
 	outboxInFull bool
+	codec        *payload.Codec
+	codecOrigins []string
 
 	proxies []string
 	handler http.Handler
@@ -179,6 +187,8 @@ func New(opts Options) (*API, error) {
 		outboxInFull:   opts.OutboxInFull,
 		faq:            opts.FAQ,
 		surveySampling: opts.SurveyCalls.OrDefault(),
+		codec:          opts.Codec,
+		codecOrigins:   opts.CodecOrigins,
 	}
 	if a.files.maxFile <= 0 {
 		a.files.maxFile = attachments.DefaultMaxBytes
@@ -268,6 +278,11 @@ func (a *API) routes() (http.Handler, error) {
 	v1.POST("/auth/oidc", a.handle(a.loginOIDC))
 
 	v1.POST("/tickets", a.optionalAuth(), a.handle(a.createTicket))
+	if a.codec != nil {
+		// CORS before authentication, so a refusal reaches the Web UI readably.
+		v1.OPTIONS("/codec/decode", a.codecCORS)
+		v1.POST("/codec/decode", a.codecCORS, a.requireAuth(), a.requireRole(domain.RoleAdmin, domain.RoleAuditor), a.handle(a.codecDecode))
+	}
 	staff := v1.Group("", a.requireAuth())
 	staff.GET("/tickets", a.refuseRole(domain.RoleSurveyAgent), a.handle(a.listTickets))
 	staff.GET("/tickets/:number", a.handle(a.getTicket))

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/tawasul/tawasul/app"
 	"github.com/tawasul/tawasul/config"
@@ -141,7 +142,16 @@ func runLoadgen(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	o.Progress = loadgen.NewProgress(stderr, stderr == os.Stderr && loadgen.IsTerminal(os.Stderr))
 
 	if o.Check || o.WithCeiling || o.Mode == loadgen.ModeCeiling {
-		tc, err := app.Dial(ctx, cfg.Temporal, cfg.Temporal.Address, log)
+		// The system's keys, when given, so the ceiling's workflows carry
+		// sealed payloads as Tawasul's do (the same cost) and anything read
+		// back opens; without keys the ceiling's own workflows stay plain.
+		var dc converter.DataConverter
+		if codec, err := app.PayloadCodec(cfg); err == nil {
+			dc = codec.DataConverter()
+		} else if !errors.Is(err, app.ErrNoPayloadKey) {
+			return err
+		}
+		tc, err := app.Dial(ctx, cfg.Temporal, cfg.Temporal.Address, dc, log)
 		if err != nil {
 			return err
 		}
