@@ -118,7 +118,8 @@ func TestTemporalHoldsNoPersonalData(t *testing.T) {
 }
 
 // A signal forged at the Temporal frontend, by someone holding no key,
-// does not decode: the workflow drops it, and the ticket is as it was.
+// does not decode: the workflow drops it, and the ticket is as it was; so
+// does a sealed one copied from another ticket's history.
 func TestForgedSignalIsDropped(t *testing.T) {
 	s := start(t, "sqlite://"+t.TempDir()+"/tawasul.db", "sqlite")
 	number, _ := s.file(ticketBody("KSU", "طلب"))
@@ -154,6 +155,43 @@ func TestForgedSignalIsDropped(t *testing.T) {
 	})
 	if st := s.status(number); st != "open" {
 		t.Fatalf("a forged signal changed the ticket: %s", st)
+	}
+
+	// Nor does a sealed answer copied from another ticket's history and sent
+	// as it is: it was sealed for that ticket's workflow.
+	other, _ := s.file(ticketBody("KSU", "طلب آخر"))
+	s.must(http.StatusOK, s.do("POST", "/api/v1/tickets/"+other+"/responses", "t-ksu", map[string]any{"message": "الرد"}))
+	var copied *commonpb.Payloads
+	for _, ev := range historyEvents(t, s, workflows.TicketWorkflowID(other)) {
+		if a := ev.GetWorkflowExecutionUpdateAcceptedEventAttributes(); a != nil && a.GetAcceptedRequest().GetInput().GetName() == workflows.UpdateRespond {
+			copied = a.GetAcceptedRequest().GetInput().GetArgs()
+		}
+	}
+	if copied == nil {
+		t.Fatal("no respond update in the other ticket's history")
+	}
+	if _, err := plain.WorkflowService().SignalWorkflowExecution(context.Background(), &workflowservice.SignalWorkflowExecutionRequest{
+		Namespace: s.temporal.Namespace(), WorkflowExecution: &commonpb.WorkflowExecution{WorkflowId: id},
+		SignalName: workflows.UpdateRespond, Input: copied, Identity: "replay",
+	}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "a workflow task after the replayed signal", func() bool {
+		signals := 0
+		for _, ev := range historyEvents(t, s, id) {
+			switch ev.GetEventType() {
+			case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
+				signals++
+			case enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+				if signals == 2 {
+					return true
+				}
+			}
+		}
+		return false
+	})
+	if st := s.status(number); st != "open" {
+		t.Fatalf("a sealed answer replayed from another ticket changed the ticket: %s", st)
 	}
 	// And the real answer still goes through.
 	s.must(http.StatusOK, s.do("POST", "/api/v1/tickets/"+number+"/responses", "t-ksu", map[string]any{"message": "الرد"}))

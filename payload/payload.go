@@ -9,6 +9,11 @@
 // newest, old ones open under whichever key sealed them, so a key is rotated
 // by putting a new one in front and retired once no open history needs it.
 // Keys come from configuration or files, never from the database.
+//
+// Each payload is also bound to the workflow it is sealed for (the SDK's
+// serialization context), so a sealed signal copied from one ticket's
+// history opens in no other ticket; and an unsealed payload is refused, so
+// one forged at the frontend without a key is dropped.
 package payload
 
 import (
@@ -20,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/api/proxy"
@@ -36,6 +42,8 @@ const (
 	Encoding = "binary/encrypted"
 	// metaKeyID names the key that sealed a payload.
 	metaKeyID = "encryption-key-id"
+	// metaWorkflowID names the workflow a payload was sealed for.
+	metaWorkflowID = "tawasul-workflow-id"
 )
 
 // ErrPlain is a payload that was not sealed. Every payload Tawasul writes is
@@ -57,9 +65,36 @@ type Codec struct {
 	// acceptPlain lets unsealed payloads through on decode (histories
 	// written before the codec, while they are still open).
 	acceptPlain bool
+	// workflowID is the workflow the SDK is sealing for or opening in
+	// (its serialization context); "" outside one.
+	workflowID string
 }
 
-var _ converter.PayloadCodec = (*Codec)(nil)
+var (
+	_ converter.PayloadCodec                         = (*Codec)(nil)
+	_ converter.PayloadCodecWithSerializationContext = (*Codec)(nil)
+)
+
+// WithSerializationContext binds the codec to the workflow the SDK names:
+// what it seals is bound to that workflow id (in the metadata and the
+// authenticated data), and what it opens must have been sealed for it. A
+// sealed signal or update copied from one ticket's history and sent to
+// another ticket so no longer opens there.
+func (c *Codec) WithSerializationContext(sc converter.SerializationContext) converter.PayloadCodec {
+	var id string
+	switch sc := sc.(type) {
+	case converter.WorkflowSerializationContext:
+		id = sc.WorkflowID
+	case converter.ActivitySerializationContext:
+		id = sc.WorkflowID
+	}
+	if id == c.workflowID {
+		return c
+	}
+	bound := *c
+	bound.workflowID = id
+	return &bound
+}
 
 // Options configure a Codec.
 type Options struct {
@@ -115,8 +150,11 @@ func checkID(id string) error {
 func (c *Codec) NewestKeyID() string { return c.newest }
 
 // aad binds the ciphertext to its key id, so a payload relabelled with
-// another id fails to open instead of being tried under the wrong key.
-func aad(id string) []byte { return []byte("tawasul-payload/v1:" + id) }
+// another id fails to open instead of being tried under the wrong key, and
+// to the workflow it was sealed for ("" none), so that cannot be relabelled.
+func aad(id, workflowID string) []byte {
+	return []byte("tawasul-payload/v1:" + id + "\x00" + workflowID)
+}
 
 // Encode seals each payload (all of it: metadata and data) under the newest key.
 func (c *Codec) Encode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error) {
@@ -131,13 +169,14 @@ func (c *Codec) Encode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error
 		if _, err := rand.Read(nonce); err != nil {
 			return nil, fmt.Errorf("sealing a payload: %w", err)
 		}
-		out[i] = &commonpb.Payload{
-			Metadata: map[string][]byte{
-				converter.MetadataEncoding: []byte(Encoding),
-				metaKeyID:                  []byte(c.newest),
-			},
-			Data: aead.Seal(nonce, nonce, plain, aad(c.newest)),
+		meta := map[string][]byte{
+			converter.MetadataEncoding: []byte(Encoding),
+			metaKeyID:                  []byte(c.newest),
 		}
+		if c.workflowID != "" {
+			meta[metaWorkflowID] = []byte(c.workflowID)
+		}
+		out[i] = &commonpb.Payload{Metadata: meta, Data: aead.Seal(nonce, nonce, plain, aad(c.newest, c.workflowID))}
 	}
 	return out, nil
 }
@@ -183,6 +222,10 @@ func (c *Codec) open(p *commonpb.Payload) (*commonpb.Payload, error) {
 		return nil, ErrPlain
 	}
 	id := string(p.GetMetadata()[metaKeyID])
+	bound := string(p.GetMetadata()[metaWorkflowID])
+	if bound != "" && c.workflowID != "" && !sameWorkflow(bound, c.workflowID) {
+		return nil, fmt.Errorf("payload sealed for workflow %q opened in %q", bound, c.workflowID)
+	}
 	aead, ok := c.aeads[id]
 	if !ok {
 		return nil, fmt.Errorf("payload sealed under key %q, which is not configured", id)
@@ -191,7 +234,7 @@ func (c *Codec) open(p *commonpb.Payload) (*commonpb.Payload, error) {
 	if len(data) < aead.NonceSize() {
 		return nil, errors.New("sealed payload too short")
 	}
-	plain, err := aead.Open(nil, data[:aead.NonceSize()], data[aead.NonceSize():], aad(id))
+	plain, err := aead.Open(nil, data[:aead.NonceSize()], data[aead.NonceSize():], aad(id, bound))
 	if err != nil {
 		return nil, fmt.Errorf("sealed payload under key %q does not authenticate: %w", id, err)
 	}
@@ -200,6 +243,22 @@ func (c *Codec) open(p *commonpb.Payload) (*commonpb.Payload, error) {
 		return nil, fmt.Errorf("sealed payload under key %q: %w", id, err)
 	}
 	return &out, nil
+}
+
+// sameWorkflow: a payload sealed for workflow bound may open in workflow
+// running. Beyond the same id, a schedule's action is sealed for the id the
+// schedule names and runs as that id with the scheduled time appended
+// ("survey-calls-2026-12-07T05:00:00Z").
+func sameWorkflow(bound, running string) bool {
+	if bound == running {
+		return true
+	}
+	at, ok := strings.CutPrefix(running, bound+"-")
+	if !ok {
+		return false
+	}
+	_, err := time.Parse(time.RFC3339, at)
+	return err == nil
 }
 
 // DataConverter is Temporal's default converter with this codec under it:

@@ -145,3 +145,43 @@ func TestKeys(t *testing.T) {
 		t.Error("a 16-byte key accepted")
 	}
 }
+
+// A payload sealed for one workflow opens in that workflow (and in a run
+// of a schedule named so) and outside any, never in another; relabelling
+// it for another workflow breaks its seal.
+func TestBoundToItsWorkflow(t *testing.T) {
+	c := codec(t, Options{Keys: []Key{key(t, "k1")}})
+	in := func(id string) converter.PayloadCodec {
+		return c.WithSerializationContext(converter.WorkflowSerializationContext{Namespace: "default", WorkflowID: id})
+	}
+	sealed, err := in("ticket-2026-000001").Encode([]*commonpb.Payload{{Data: []byte(secret)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ok := range []converter.PayloadCodec{in("ticket-2026-000001"), c,
+		c.WithSerializationContext(converter.ActivitySerializationContext{WorkflowID: "ticket-2026-000001"})} {
+		if out, err := ok.Decode(sealed); err != nil || string(out[0].GetData()) != secret {
+			t.Fatalf("in its own workflow: %v", err)
+		}
+	}
+	for _, other := range []string{"ticket-2026-000002", "ticket-2026-000001-level-1", "ticket-2026-00000"} {
+		if _, err := in(other).Decode(sealed); err == nil {
+			t.Errorf("opened in %s", other)
+		}
+	}
+	relabelled := &commonpb.Payload{Metadata: map[string][]byte{}, Data: sealed[0].GetData()}
+	for k, v := range sealed[0].GetMetadata() {
+		relabelled.Metadata[k] = v
+	}
+	relabelled.Metadata[metaWorkflowID] = []byte("ticket-2026-000002")
+	if _, err := in("ticket-2026-000002").Decode([]*commonpb.Payload{relabelled}); err == nil {
+		t.Error("a payload relabelled for another workflow opened there")
+	}
+	scheduled, _ := in("survey-calls").Encode([]*commonpb.Payload{{Data: []byte("{}")}})
+	if _, err := in("survey-calls-2026-12-07T05:00:00Z").Decode(scheduled); err != nil {
+		t.Errorf("a schedule's run: %v", err)
+	}
+	if _, err := in("survey-calls-x").Decode(scheduled); err == nil {
+		t.Error("opened in a workflow that only starts like the schedule's")
+	}
+}
