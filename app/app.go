@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/converter"
 	tlog "go.temporal.io/sdk/log"
 	sdkworker "go.temporal.io/sdk/worker"
 
@@ -136,7 +135,7 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		return nil, err
 	}
 	codec := a.Codec
-	if a.Client, err = Dial(ctx, opts.Config.Temporal, opts.TemporalAddress, codec.DataConverter(), log); err != nil {
+	if a.Client, err = Dial(ctx, opts.Config.Temporal, opts.TemporalAddress, codec, log); err != nil {
 		return nil, err
 	}
 	if opts.Worker {
@@ -420,16 +419,19 @@ func SeedDemoFAQ(ctx context.Context, s *store.Store) (int, error) {
 }
 
 // Dial connects to Temporal, with TLS when configured, and waits until the
-// frontend answers (bounded), so a misconfigured address fails fast. dc
-// converts every payload: PayloadCodec's DataConverter for anything that
-// starts, signals, updates or reads workflows; nil (the SDK's plain default)
-// only for a client that handles no payload (namespace registration).
-func Dial(ctx context.Context, tc config.TemporalConfig, hostPort string, dc converter.DataConverter, log *slog.Logger) (client.Client, error) {
+// frontend answers (bounded), so a misconfigured address fails fast. codec
+// seals every payload and failure: PayloadCodec's for anything that
+// starts, signals, updates or reads workflows; nil (the SDK's plain
+// converters) only for a client that handles no payload (namespace
+// registration).
+func Dial(ctx context.Context, tc config.TemporalConfig, hostPort string, codec *payload.Codec, log *slog.Logger) (client.Client, error) {
 	opts := client.Options{
-		HostPort:      hostPort,
-		Namespace:     tc.Namespace,
-		Logger:        tlog.NewStructuredLogger(log.With("component", "temporal-sdk")),
-		DataConverter: dc,
+		HostPort:  hostPort,
+		Namespace: tc.Namespace,
+		Logger:    tlog.NewStructuredLogger(log.With("component", "temporal-sdk")),
+	}
+	if codec != nil {
+		opts.DataConverter, opts.FailureConverter = codec.DataConverter(), codec.FailureConverter()
 	}
 	if tc.TLS.Enabled {
 		cfg, err := tlsConfig(tc.TLS)

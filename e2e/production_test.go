@@ -113,7 +113,7 @@ func (p *prodSystem) client() *system { return &system{t: p.t, base: "http://" +
 func (p *prodSystem) temporal() client.Client {
 	p.t.Helper()
 	c, err := app.Dial(context.Background(), config.TemporalConfig{Namespace: p.srv.Namespace()},
-		p.srv.FrontendHostPort(), e2eCodec(p.t).DataConverter(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+		p.srv.FrontendHostPort(), e2eCodec(p.t), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		p.t.Fatal(err)
 	}

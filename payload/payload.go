@@ -30,6 +30,7 @@ import (
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/api/proxy"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -265,6 +266,15 @@ func sameWorkflow(bound, running string) bool {
 // what every Tawasul client and worker uses.
 func (c *Codec) DataConverter() converter.DataConverter {
 	return converter.NewCodecDataConverter(converter.GetDefaultDataConverter(), c)
+}
+
+// FailureConverter seals what a failure says as well: an error's message
+// and stack trace (a database error may quote a row) travel as sealed
+// encoded attributes, not in the failure's plain message field.
+func (c *Codec) FailureConverter() converter.FailureConverter {
+	return temporal.NewDefaultFailureConverter(temporal.DefaultFailureConverterOptions{
+		DataConverter: c.DataConverter(), EncodeCommonAttributes: true,
+	})
 }
 
 // ParseKeys reads keys written "id:base64", separated by commas or lines,

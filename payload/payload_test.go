@@ -10,6 +10,7 @@ import (
 	commonpb "go.temporal.io/api/common/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 )
 
 func key(t *testing.T, id string) Key {
@@ -183,5 +184,22 @@ func TestBoundToItsWorkflow(t *testing.T) {
 	}
 	if _, err := in("survey-calls-x").Decode(scheduled); err == nil {
 		t.Error("opened in a workflow that only starts like the schedule's")
+	}
+}
+
+// What a failure says (a database error may quote the row) is sealed too,
+// and reads back whole.
+func TestFailuresAreSealed(t *testing.T) {
+	fc := codec(t, Options{Keys: []Key{key(t, "k1")}}).FailureConverter()
+	f := fc.ErrorToFailure(temporal.NewApplicationError("duplicate key: national_id="+secret, "Store", secret))
+	if strings.Contains(f.GetMessage(), "1098765432") || strings.Contains(f.GetStackTrace(), "1098765432") ||
+		bytes.Contains(f.GetEncodedAttributes().GetData(), []byte("1098765432")) ||
+		bytes.Contains(f.GetApplicationFailureInfo().GetDetails().GetPayloads()[0].GetData(), []byte("1098765432")) {
+		t.Fatalf("a failure in clear: %v", f)
+	}
+	err := fc.FailureToError(f)
+	var app *temporal.ApplicationError
+	if !errors.As(err, &app) || !strings.Contains(app.Error(), secret) || app.Type() != "Store" {
+		t.Fatalf("read back: %v", err)
 	}
 }

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
-	"go.temporal.io/sdk/converter"
 
 	"github.com/tawasul/tawasul/app"
 	"github.com/tawasul/tawasul/config"
@@ -145,13 +144,13 @@ func runLoadgen(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		// The system's keys, when given, so the ceiling's workflows carry
 		// sealed payloads as Tawasul's do (the same cost) and anything read
 		// back opens; without keys the ceiling's own workflows stay plain.
-		var dc converter.DataConverter
-		if codec, err := app.PayloadCodec(cfg); err == nil {
-			dc = codec.DataConverter()
-		} else if !errors.Is(err, app.ErrNoPayloadKey) {
+		codec, err := app.PayloadCodec(cfg)
+		if errors.Is(err, app.ErrNoPayloadKey) {
+			codec = nil
+		} else if err != nil {
 			return err
 		}
-		tc, err := app.Dial(ctx, cfg.Temporal, cfg.Temporal.Address, dc, log)
+		tc, err := app.Dial(ctx, cfg.Temporal, cfg.Temporal.Address, codec, log)
 		if err != nil {
 			return err
 		}
