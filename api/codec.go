@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 
@@ -60,7 +61,7 @@ func (a *API) codecDecode(c *gin.Context) error {
 	}
 	b, err := protojson.Marshal(&commonpb.Payloads{Payloads: out})
 	if err != nil {
-		return err
+		return fmt.Errorf("encode the opened payloads: %w", err)
 	}
 	c.Data(http.StatusOK, "application/json", b)
 	return nil
