@@ -25,6 +25,7 @@ import (
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/entities"
 	"github.com/tawasul/tawasul/faq"
+	"github.com/tawasul/tawasul/payload"
 	"github.com/tawasul/tawasul/store"
 	"github.com/tawasul/tawasul/tickets"
 )
@@ -90,6 +91,11 @@ type Options struct {
 	// (POST /survey-calls/sample), as the daily schedule sizes it; zero
 	// values take the defaults.
 	SurveyCalls store.SurveySampling
+	// Codec opens sealed Temporal payloads for the codec endpoint
+	// (POST /codec/decode); nil leaves the endpoint out.
+	Codec *payload.Codec
+	// CodecOrigins are the Web UI origins allowed to call it from a browser.
+	CodecOrigins []string
 }
 
 // API serves Tawasul over HTTP.
@@ -116,6 +122,8 @@ type API struct {
 	// codeOpts and codeFailures: Options.BeneficiaryCodes.
 	codeOpts     BeneficiaryCodeOptions
 	codeFailures *codeFailures
+	codec        *payload.Codec
+	codecOrigins []string
 
 	proxies []string
 	handler http.Handler
@@ -191,6 +199,8 @@ func New(opts Options) (*API, error) {
 		surveySampling: opts.SurveyCalls.OrDefault(),
 		codeOpts:       opts.BeneficiaryCodes,
 		codeFailures:   newCodeFailures(opts.BeneficiaryCodes),
+		codec:          opts.Codec,
+		codecOrigins:   opts.CodecOrigins,
 	}
 	if a.files.maxFile <= 0 {
 		a.files.maxFile = attachments.DefaultMaxBytes
@@ -280,6 +290,11 @@ func (a *API) routes() (http.Handler, error) {
 	v1.POST("/auth/oidc", a.handle(a.loginOIDC))
 
 	v1.POST("/tickets", a.filerAuth(), a.handle(a.createTicket))
+	if a.codec != nil {
+		// CORS before authentication, so a refusal reaches the Web UI readably.
+		v1.OPTIONS("/codec/decode", a.codecCORS)
+		v1.POST("/codec/decode", a.codecCORS, a.requireAuth(), a.requireRole(domain.RoleAdmin, domain.RoleAuditor), a.handle(a.codecDecode))
+	}
 	staff := v1.Group("", a.requireAuth())
 	staff.GET("/tickets", a.refuseRole(domain.RoleSurveyAgent), a.handle(a.listTickets))
 	staff.GET("/tickets/:number", a.handle(a.getTicket))

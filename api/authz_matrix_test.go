@@ -571,6 +571,13 @@ var mxRules = map[string]mxRule{
 		body: func(*matrix, mxCaller, *mxObject) (any, map[string]string) {
 			return map[string]any{"role": "care_center_manager", "entity": "KSU"}, nil
 		}},
+	// The codec server: admins in full, auditors redacted (codec_test.go);
+	// its CORS preflight carries no credentials, as browsers send it.
+	"POST /api/v1/codec/decode": {expect: mxRoles(domain.RoleAdmin, domain.RoleAuditor),
+		body: func(*matrix, mxCaller, *mxObject) (any, map[string]string) {
+			return map[string]any{"payloads": []any{}}, nil
+		}},
+	"OPTIONS /api/v1/codec/decode": {expect: mxOpen},
 	// Integration tokens: administered by admins only.
 	"POST /api/v1/tokens": {expect: mxRoles(domain.RoleAdmin),
 		body: func(*matrix, mxCaller, *mxObject) (any, map[string]string) {

@@ -350,6 +350,7 @@ func buildFixtureOn(t testing.TB, dsn string, withPolicy bool, mod ...func(*Opti
 		Logger:      slog.New(slog.NewJSONHandler(logs, nil)),
 		Now:         clock.Now,
 		Attachments: files,
+		Codec:       testCodec,
 	}
 	for _, m := range mod {
 		m(&opts)

@@ -100,7 +100,7 @@ func redactPayloads(event []byte) ([]byte, error) {
 		case map[string]any:
 			if _, ok := x["metadata"]; ok {
 				if _, ok := x["data"]; ok {
-					x["data"] = "[redacted]"
+					x["data"] = redacted
 				}
 			}
 			for _, child := range x {

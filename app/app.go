@@ -31,6 +31,7 @@ import (
 	"github.com/tawasul/tawasul/entities"
 	"github.com/tawasul/tawasul/faq"
 	"github.com/tawasul/tawasul/notify"
+	"github.com/tawasul/tawasul/payload"
 	"github.com/tawasul/tawasul/seed"
 	"github.com/tawasul/tawasul/sla"
 	"github.com/tawasul/tawasul/store"
@@ -71,6 +72,8 @@ type App struct {
 	log    *slog.Logger
 	Store  *store.Store
 	Client client.Client
+	// Codec seals and opens every payload Client hands to Temporal.
+	Codec  *payload.Codec
 	worker sdkworker.Worker
 	// dispatcher delivers the outbox; nil unless this process runs the worker.
 	dispatcher *dispatch.Dispatcher
@@ -126,7 +129,13 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		}
 	}
 
-	if a.Client, err = Dial(ctx, opts.Config.Temporal, opts.TemporalAddress, log); err != nil {
+	// Every payload this process hands to Temporal is sealed, and one that
+	// is not sealed is refused: see package payload.
+	if a.Codec, err = PayloadCodec(opts.Config); err != nil {
+		return nil, err
+	}
+	codec := a.Codec
+	if a.Client, err = Dial(ctx, opts.Config.Temporal, opts.TemporalAddress, codec, log); err != nil {
 		return nil, err
 	}
 	if opts.Worker {
@@ -175,6 +184,7 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 			Logger:    log,
 			Timeout:   opts.Config.Temporal.UpdateTimeout,
 			Namespace: opts.Config.Temporal.Namespace,
+			Codec:     codec,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("building the ticket service: %w", err)
@@ -197,6 +207,8 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 			OutboxInFull:         opts.Dev,
 			FAQ:                  a.FAQ,
 			SurveyCalls:          surveySampling(opts.Config),
+			Codec:                codec,
+			CodecOrigins:         opts.Config.Temporal.CodecOrigins,
 			Ready: func(ctx context.Context) error {
 				_, err := a.Client.CheckHealth(ctx, &client.CheckHealthRequest{})
 				return err
@@ -413,12 +425,19 @@ func SeedDemoFAQ(ctx context.Context, s *store.Store) (int, error) {
 }
 
 // Dial connects to Temporal, with TLS when configured, and waits until the
-// frontend answers (bounded), so a misconfigured address fails fast.
-func Dial(ctx context.Context, tc config.TemporalConfig, hostPort string, log *slog.Logger) (client.Client, error) {
+// frontend answers (bounded), so a misconfigured address fails fast. codec
+// seals every payload and failure: PayloadCodec's for anything that
+// starts, signals, updates or reads workflows; nil (the SDK's plain
+// converters) only for a client that handles no payload (namespace
+// registration).
+func Dial(ctx context.Context, tc config.TemporalConfig, hostPort string, codec *payload.Codec, log *slog.Logger) (client.Client, error) {
 	opts := client.Options{
 		HostPort:  hostPort,
 		Namespace: tc.Namespace,
 		Logger:    tlog.NewStructuredLogger(log.With("component", "temporal-sdk")),
+	}
+	if codec != nil {
+		opts.DataConverter, opts.FailureConverter = codec.DataConverter(), codec.FailureConverter()
 	}
 	if tc.TLS.Enabled {
 		cfg, err := tlsConfig(tc.TLS)

@@ -23,6 +23,7 @@ import (
 	"github.com/tawasul/tawasul/attachments"
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/normalize"
+	"github.com/tawasul/tawasul/payload"
 )
 
 // Config is everything a Tawasul process needs.
@@ -97,6 +98,13 @@ type TemporalConfig struct {
 	TLS       TLSConfig `mapstructure:"tls"`
 	// UpdateTimeout bounds how long the API waits for a worker to take an update.
 	UpdateTimeout time.Duration `mapstructure:"update_timeout"`
+	// AcceptPlainPayloads lets payloads that are not sealed (secrets.payload_keys)
+	// decode: only while workflows started before the keys were set are still
+	// open, since it also lets a signal forged at the Temporal frontend through.
+	AcceptPlainPayloads bool `mapstructure:"accept_plain_payloads"`
+	// CodecOrigins are the web origins (the Temporal Web UI's) allowed to
+	// call the API's codec endpoint from a browser; dev adds its own UI.
+	CodecOrigins []string `mapstructure:"codec_origins"`
 }
 
 type TLSConfig struct {
@@ -160,6 +168,15 @@ type SecretsConfig struct {
 	// for the API and create-admin outside dev, at least MinAuditSecret
 	// bytes; never logged.
 	Audit string `mapstructure:"audit"`
+	// PayloadKeys seal what Tawasul hands to Temporal (package payload):
+	// "id:base64-of-32-bytes" entries, comma-separated, newest first; the
+	// newest seals, every one listed opens. Kept outside the database
+	// (TAWASUL_SECRETS_PAYLOAD_KEYS); never logged.
+	PayloadKeys string `mapstructure:"payload_keys"`
+	// PayloadKeyFile holds more keys, one entry a line, after PayloadKeys
+	// (a mounted secret). `tawasul api` and `worker` need at least one key
+	// between the two; dev keeps a generated one in its data directory.
+	PayloadKeyFile string `mapstructure:"payload_key_file"`
 }
 
 // MinAuditSecret is the shortest secrets.audit accepted: an HMAC key must
@@ -294,6 +311,8 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("temporal.address", "127.0.0.1:7233")
 	v.SetDefault("temporal.namespace", "default")
 	v.SetDefault("temporal.update_timeout", 10*time.Second)
+	v.SetDefault("temporal.accept_plain_payloads", false)
+	v.SetDefault("temporal.codec_origins", []string{})
 	v.SetDefault("temporal.tls.enabled", false)
 	v.SetDefault("temporal.tls.cert_file", "")
 	v.SetDefault("temporal.tls.key_file", "")
@@ -313,6 +332,8 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("auth.oidc.max_age", 5*time.Minute)
 	v.SetDefault("secrets.tracking", "")
 	v.SetDefault("secrets.audit", "")
+	v.SetDefault("secrets.payload_keys", "")
+	v.SetDefault("secrets.payload_key_file", "")
 	v.SetDefault("log.level", "info")
 	v.SetDefault("log.format", "json")
 	v.SetDefault("debug.pprof_addr", "")
@@ -547,6 +568,14 @@ func (c Config) problems() []error {
 	}
 	if a := c.Secrets.Audit; a != "" && len(a) < MinAuditSecret {
 		errs = append(errs, fmt.Errorf("secrets.audit: must be at least %d bytes", MinAuditSecret))
+	}
+	if _, err := payload.ParseKeys(c.Secrets.PayloadKeys); err != nil {
+		errs = append(errs, fmt.Errorf("secrets.payload_keys: %w", err))
+	}
+	for i, o := range c.Temporal.CodecOrigins {
+		if u, err := url.Parse(o); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "" {
+			errs = append(errs, fmt.Errorf("temporal.codec_origins[%d]: %q is not an origin (scheme://host[:port])", i, o))
+		}
 	}
 	errs = append(errs, c.Notify.validate()...)
 	errs = append(errs, c.SurveyCalls.validate()...)

@@ -414,6 +414,9 @@ export TAWASUL_SECRETS_TRACKING
 TAWASUL_SECRETS_TRACKING=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 export TAWASUL_SECRETS_AUDIT
 TAWASUL_SECRETS_AUDIT=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
+# Every API, worker and loadgen seals Temporal's payloads with the same key.
+export TAWASUL_SECRETS_PAYLOAD_KEYS
+TAWASUL_SECRETS_PAYLOAD_KEYS="topology:$(head -c32 /dev/urandom | base64 | tr -d '\n')"
 export TAWASUL_LOG_LEVEL=${TAWASUL_LOG_LEVEL:-warn}
 TW=("$BIN/tawasul")
 

@@ -41,6 +41,10 @@ type Options struct {
 	Port      int          // frontend gRPC port; 0 = pick a free port
 	UIPort    int          // Web UI port; 0 = pick free; -1 = no UI
 	Logger    *slog.Logger // server logs go here at WARN+ (the server is chatty); nil = discard
+	// CodecEndpoint is the codec server the Web UI asks to open sealed
+	// payloads (Tawasul's POST <endpoint>/decode), passing its user's
+	// access token; "" shows payloads as Temporal holds them.
+	CodecEndpoint string
 }
 
 // Server is a running embedded Temporal server.
@@ -134,7 +138,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 
 	if opts.UIPort >= 0 {
-		ui, err := startWebUI(opts.IP, dialIP, opts.UIPort, s.frontend, s.namespace, opts.Logger)
+		ui, err := startWebUI(opts.IP, dialIP, opts.UIPort, s.frontend, s.namespace, opts.CodecEndpoint, opts.Logger)
 		if err != nil {
 			opts.Logger.Warn("devserver: web UI not started; continuing without it", "error", err)
 		} else {

@@ -38,7 +38,7 @@ type webUI struct {
 
 // startWebUI listens on ip:port (port 0: any free port). urlHost is the host
 // put in the returned URL, which differs from ip when ip is a wildcard.
-func startWebUI(ip, urlHost string, port int, frontend, namespace string, logger *slog.Logger) (*webUI, error) {
+func startWebUI(ip, urlHost string, port int, frontend, namespace, codec string, logger *slog.Logger) (*webUI, error) {
 	ln, err := net.Listen("tcp", net.JoinHostPort(ip, strconv.Itoa(port)))
 	if err != nil {
 		return nil, fmt.Errorf("listening for the web UI: %w", err)
@@ -55,6 +55,15 @@ func startWebUI(ip, urlHost string, port int, frontend, namespace string, logger
 		HideLogs: true,
 		// No call home to GitHub for release notes from a dev tool.
 		DisableNewsFetch: true,
+		// Payloads are sealed (package payload): the browser asks Tawasul's
+		// codec endpoint, which opens them only for an admin or an auditor
+		// (redacted) and only with their bearer token.
+		Codec: uiconfig.Codec{
+			Endpoint:        codec,
+			PassAccessToken: true,
+			DefaultErrorMessage: "Payloads are sealed. Only an administrator or auditor signed in to Tawasul can read them; " +
+				"or read the ticket's history at /api/v1/tickets/{number}/history.",
+		},
 	})
 	if err != nil {
 		_ = ln.Close()

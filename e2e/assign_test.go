@@ -87,7 +87,7 @@ func TestAssignment(t *testing.T) {
 			t.Fatalf("claim after the answer: %s", r.Raw)
 		}
 		if s.dialect == "sqlite" {
-			recordHistory(t, s.app.Client, workflows.TicketWorkflowID(numbers[0]), "ticket_assigned")
+			recordHistory(t, s.app, workflows.TicketWorkflowID(numbers[0]), "ticket_assigned")
 		}
 	})
 }

@@ -67,7 +67,7 @@ func TestJourneyPerChannel(t *testing.T) {
 			wg.Wait()
 			if dialect == "sqlite" && numbers[0] != "" {
 				// The portal's journey: every stage, with the notify-assigned change.
-				recordHistory(t, s.app.Client, workflows.TicketWorkflowID(numbers[0]), "ticket_channel_journey")
+				recordHistory(t, s.app, workflows.TicketWorkflowID(numbers[0]), "ticket_channel_journey")
 			}
 			// Every stage message of a ticket (key ticket-<n>/<seq>/…) had its
 			// Notify retried; a rung's own messages may not have been, when the

@@ -34,9 +34,9 @@ import (
 
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
-	tlog "go.temporal.io/sdk/log"
 
 	"github.com/tawasul/tawasul/app"
+	"github.com/tawasul/tawasul/config"
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/loadgen"
 	"github.com/tawasul/tawasul/store"
@@ -836,8 +836,13 @@ func TestFaultDevSIGKILLDuringLoad(t *testing.T) {
 		t.Fatalf("%d filings accepted as %d numbers", n, len(numbers))
 	}
 
-	tc, err := client.Dial(client.Options{HostPort: fmt.Sprintf("127.0.0.1:%d", temporalPort), Namespace: "default",
-		Logger: tlog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
+	// The dev process sealed its payloads under the key it keeps in data.
+	codec, err := app.PayloadCodec(config.Config{Secrets: config.SecretsConfig{PayloadKeyFile: filepath.Join(data, "payload-keys")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc, err := app.Dial(context.Background(), config.TemporalConfig{Namespace: "default"}, fmt.Sprintf("127.0.0.1:%d", temporalPort),
+		codec, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -29,6 +30,7 @@ import (
 	"github.com/tawasul/tawasul/config"
 	"github.com/tawasul/tawasul/devserver"
 	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/payload"
 )
 
 // newTemporal starts an in-memory Temporal server for one system. Each system
@@ -37,8 +39,14 @@ import (
 // workflow ids.
 func newTemporal(t testing.TB) *devserver.Server {
 	t.Helper()
+	return newTemporalIn(t, "")
+}
+
+// newTemporalIn is newTemporal keeping its SQLite files in dir ("": in memory).
+func newTemporalIn(t testing.TB, dir string) *devserver.Server {
+	t.Helper()
 	srv, err := devserver.Start(context.Background(), devserver.Options{
-		Memory: true, UIPort: -1,
+		Memory: dir == "", DataDir: dir, UIPort: -1,
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
 	})
 	if err != nil {
@@ -50,6 +58,24 @@ func newTemporal(t testing.TB) *devserver.Server {
 		}
 	})
 	return srv
+}
+
+// e2ePayloadKeys seal the systems' Temporal payloads (a fixed key: a test
+// may open what another process of the same test sealed).
+var e2ePayloadKeys = "e2e:" + base64.StdEncoding.EncodeToString([]byte("tawasul-e2e-payload-key-32-bytes"))
+
+// e2eCodec opens and seals as the systems do.
+func e2eCodec(t testing.TB) *payload.Codec {
+	t.Helper()
+	keys, err := payload.ParseKeys(e2ePayloadKeys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := payload.New(payload.Options{Keys: keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 // Tokens used by the tests: name -> (token, role, entity).
@@ -144,13 +170,18 @@ func start(t testing.TB, dsn, dialect string, opts ...func(*app.Options)) *syste
 // startWith is start with the options edited before the system is built.
 func startWith(t testing.TB, dsn, dialect string, edits ...func(*app.Options)) *system {
 	t.Helper()
-	srv := newTemporal(t)
+	return startOn(t, newTemporal(t), dsn, dialect, edits...)
+}
+
+// startOn is startWith on a Temporal server of the test's own.
+func startOn(t testing.TB, srv *devserver.Server, dsn, dialect string, edits ...func(*app.Options)) *system {
+	t.Helper()
 	files := filepath.Join(t.TempDir(), "attachments")
 	cfg := config.Config{
 		Addr:        "127.0.0.1:0",
 		Temporal:    config.TemporalConfig{Namespace: srv.Namespace(), UpdateTimeout: 10 * time.Second},
 		Intake:      config.IntakeConfig{PerMinute: 10000},
-		Secrets:     config.SecretsConfig{Tracking: "e2e-secret"},
+		Secrets:     config.SecretsConfig{Tracking: "e2e-secret", PayloadKeys: e2ePayloadKeys},
 		Attachments: config.AttachmentsConfig{Dir: files},
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -67,7 +67,7 @@ func TestInfoRequestNoteAndTransfer(t *testing.T) {
 			t.Fatalf("timeline: %s", got)
 		}
 		if s.dialect == "sqlite" {
-			recordHistory(t, s.app.Client, workflows.TicketWorkflowID(number), "ticket_info_transfer")
+			recordHistory(t, s.app, workflows.TicketWorkflowID(number), "ticket_info_transfer")
 		}
 	})
 }

@@ -85,7 +85,7 @@ func TestMinisterMeeting(t *testing.T) {
 			}
 		}
 		if s.dialect == "sqlite" {
-			recordHistory(t, s.app.Client, workflows.TicketWorkflowID(number), "ticket_meeting")
+			recordHistory(t, s.app, workflows.TicketWorkflowID(number), "ticket_meeting")
 		}
 	})
 }

@@ -70,6 +70,7 @@ func newProdSystem(t *testing.T, env ...string) *prodSystem {
 		"TAWASUL_TEMPORAL_UPDATE_TIMEOUT=3s",
 		"TAWASUL_SECRETS_TRACKING=prod-test-secret",
 		"TAWASUL_SECRETS_AUDIT=prod-test-audit-secret-of-32-bytes",
+		"TAWASUL_SECRETS_PAYLOAD_KEYS=" + e2ePayloadKeys,
 		"TAWASUL_ADDR=" + p.addr,
 		"TAWASUL_LOG_LEVEL=warn",
 	}, env...)
@@ -112,7 +113,7 @@ func (p *prodSystem) client() *system { return &system{t: p.t, base: "http://" +
 func (p *prodSystem) temporal() client.Client {
 	p.t.Helper()
 	c, err := app.Dial(context.Background(), config.TemporalConfig{Namespace: p.srv.Namespace()},
-		p.srv.FrontendHostPort(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+		p.srv.FrontendHostPort(), e2eCodec(p.t), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		p.t.Fatal(err)
 	}

@@ -8,8 +8,9 @@ import (
 
 	"go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
-	"go.temporal.io/sdk/client"
 	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/tawasul/tawasul/app"
 )
 
 // recordHistory writes a workflow's history to workflows/testdata/<name>.json
@@ -18,12 +19,14 @@ import (
 // act (after a deliberate workflow change, behind workflow.GetVersion), never
 // part of an ordinary run. TAWASUL_RECORD_SUFFIX names the change
 // (<name><suffix>.json), so the histories of the code before it stay beside.
-func recordHistory(t *testing.T, c client.Client, workflowID, name string) {
+//
+// The payloads are recorded opened: the replay tests run without keys.
+func recordHistory(t *testing.T, a *app.App, workflowID, name string) {
 	t.Helper()
 	if os.Getenv("TAWASUL_RECORD_HISTORIES") != "1" {
 		return
 	}
-	iter := c.GetWorkflowHistory(context.Background(), workflowID, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	iter := a.Client.GetWorkflowHistory(context.Background(), workflowID, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	h := &historypb.History{}
 	for iter.HasNext() {
 		e, err := iter.Next()
@@ -31,6 +34,9 @@ func recordHistory(t *testing.T, c client.Client, workflowID, name string) {
 			t.Fatalf("reading history of %s: %v", workflowID, err)
 		}
 		h.Events = append(h.Events, e)
+	}
+	if failed, err := a.Codec.Open(context.Background(), h); err != nil || failed > 0 {
+		t.Fatalf("opening the payloads of %s: %d not opened, %v", workflowID, failed, err)
 	}
 	b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(h)
 	if err != nil {

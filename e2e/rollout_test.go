@@ -113,8 +113,8 @@ func TestPolicyRolloutToOpenTickets(t *testing.T) {
 			t.Fatalf("the switch is not on the timeline: %v", types)
 		}
 		if s.dialect == "sqlite" {
-			recordHistory(t, s.app.Client, workflows.PolicyRolloutWorkflowID(version), "rollout_policy")
-			recordHistory(t, s.app.Client, workflows.TicketWorkflowID(climber), "ticket_policy_applied")
+			recordHistory(t, s.app, workflows.PolicyRolloutWorkflowID(version), "rollout_policy")
+			recordHistory(t, s.app, workflows.TicketWorkflowID(climber), "ticket_policy_applied")
 		}
 	})
 }

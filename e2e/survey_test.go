@@ -47,7 +47,7 @@ func TestSurveyAndFollowUp(t *testing.T) {
 			t.Fatalf("second close: %s", r.Raw)
 		}
 		if s.dialect == "sqlite" {
-			recordHistory(t, s.app.Client, workflows.TicketWorkflowID(number), "ticket_survey_follow_up")
+			recordHistory(t, s.app, workflows.TicketWorkflowID(number), "ticket_survey_follow_up")
 		}
 	})
 }

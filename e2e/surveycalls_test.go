@@ -70,6 +70,6 @@ func surveyCallsDrawn(t *testing.T, s *system) {
 		t.Fatalf("list of %s: %s", r.Date, l.Raw)
 	}
 	if s.dialect == "sqlite" {
-		recordHistory(t, s.app.Client, runID, "surveycalls_scheduled")
+		recordHistory(t, s.app, runID, "surveycalls_scheduled")
 	}
 }

@@ -118,7 +118,7 @@ func TestTicketLifecycle(t *testing.T) {
 		waitFor(t, 10*time.Second, "closed in the read model", func() bool { return s.status(number) == "closed" })
 
 		if s.dialect == "sqlite" {
-			recordHistory(t, s.app.Client, workflows.TicketWorkflowID(number), "ticket_objection_review")
+			recordHistory(t, s.app, workflows.TicketWorkflowID(number), "ticket_objection_review")
 		}
 		// The survey follows the closing (the ticket stays for its rating).
 		const want = "created,responded,objected,reopened,responded,closed,survey_invited"
@@ -218,9 +218,9 @@ func TestEscalatesLevelByLevelToTheMinister(t *testing.T) {
 			map[string]any{"message": "تمت المعالجة"}))
 		waitFor(t, 10*time.Second, "answered", func() bool { return s.status(number) == "answered" })
 		if s.dialect == "sqlite" {
-			recordHistory(t, s.app.Client, workflows.TicketWorkflowID(number), "ticket_full_ladder")
-			recordHistory(t, s.app.Client, workflows.EscalationWorkflowID(number, 0, 1), "escalation_expired")
-			recordHistory(t, s.app.Client, workflows.EscalationWorkflowID(number, 0, 5), "escalation_top_level")
+			recordHistory(t, s.app, workflows.TicketWorkflowID(number), "ticket_full_ladder")
+			recordHistory(t, s.app, workflows.EscalationWorkflowID(number, 0, 1), "escalation_expired")
+			recordHistory(t, s.app, workflows.EscalationWorkflowID(number, 0, 5), "escalation_top_level")
 		}
 	})
 }

@@ -11,6 +11,7 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/tawasul/tawasul/refusal"
 	"github.com/tawasul/tawasul/workflows"
@@ -58,10 +59,37 @@ func (s *Service) History(ctx context.Context, number, workflowID string, size i
 		}
 		return HistoryPage{}, s.historyError(number, err)
 	}
+	events := resp.GetHistory().GetEvents()
+	if err := s.openPayloads(ctx, number, events); err != nil {
+		return HistoryPage{}, err
+	}
 	return HistoryPage{
 		Workflows: ids, WorkflowID: workflowID,
-		Events: resp.GetHistory().GetEvents(), NextPageToken: resp.GetNextPageToken(),
+		Events: events, NextPageToken: resp.GetNextPageToken(),
 	}, nil
+}
+
+// openPayloads opens the sealed payloads of events in place (the front
+// ends redact for those who may not read them). One that does not open, a
+// signal forged at the frontend say, stays as Temporal holds it and is
+// reported.
+func (s *Service) openPayloads(ctx context.Context, number string, events []*historypb.HistoryEvent) error {
+	if s.codec == nil {
+		return nil
+	}
+	msgs := make([]proto.Message, len(events))
+	for i, ev := range events {
+		msgs[i] = ev
+	}
+	failed, err := s.codec.Open(ctx, msgs...)
+	if err != nil {
+		return fmt.Errorf("ticket %s's history: %w", number, err)
+	}
+	if failed > 0 {
+		s.log.Warn("workflow history holds payloads Tawasul did not seal (forged at the Temporal frontend, or under a key no longer configured)",
+			"number", number, "payloads", failed)
+	}
+	return nil
 }
 
 // workflowFamily lists the ticket's workflow and the escalation children it

@@ -22,6 +22,7 @@ import (
 
 	"github.com/tawasul/tawasul/auth/trackcode"
 	"github.com/tawasul/tawasul/entities"
+	"github.com/tawasul/tawasul/payload"
 	"github.com/tawasul/tawasul/store"
 )
 
@@ -60,6 +61,9 @@ type Options struct {
 	// Namespace is the Temporal namespace, for raw history requests
 	// (default "default").
 	Namespace string
+	// Codec opens the sealed payloads of a raw history (History); nil shows
+	// them as Temporal holds them.
+	Codec *payload.Codec
 }
 
 // Service runs the ticket's use cases.
@@ -72,6 +76,7 @@ type Service struct {
 	now       func() time.Time
 	timeout   time.Duration
 	namespace string
+	codec     *payload.Codec
 }
 
 // New checks opts and fills in the defaults.
@@ -87,6 +92,7 @@ func New(opts Options) (*Service, error) {
 	s := &Service{
 		store: opts.Store, temporal: opts.Temporal, entities: opts.Entities, keys: opts.Keys,
 		log: opts.Logger, now: opts.Now, timeout: opts.Timeout, namespace: opts.Namespace,
+		codec: opts.Codec,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -141,7 +141,16 @@ func runLoadgen(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	o.Progress = loadgen.NewProgress(stderr, stderr == os.Stderr && loadgen.IsTerminal(os.Stderr))
 
 	if o.Check || o.WithCeiling || o.Mode == loadgen.ModeCeiling {
-		tc, err := app.Dial(ctx, cfg.Temporal, cfg.Temporal.Address, log)
+		// The system's keys, when given, so the ceiling's workflows carry
+		// sealed payloads as Tawasul's do (the same cost) and anything read
+		// back opens; without keys the ceiling's own workflows stay plain.
+		codec, err := app.PayloadCodec(cfg)
+		if errors.Is(err, app.ErrNoPayloadKey) {
+			codec = nil
+		} else if err != nil {
+			return err
+		}
+		tc, err := app.Dial(ctx, cfg.Temporal, cfg.Temporal.Address, codec, log)
 		if err != nil {
 			return err
 		}

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -235,6 +236,11 @@ func run(ctx context.Context, cmd string, args []string, stdout, stderr io.Write
 			// rewritten by whoever can write the database.
 			return errors.New("secrets.audit (TAWASUL_SECRETS_AUDIT) is required for the API outside dev")
 		}
+		// Both hand payloads to Temporal: without a key they would write the
+		// beneficiary's data in clear, or fail to read what the other sealed.
+		if _, err := app.PayloadCodec(cfg); err != nil {
+			return err
+		}
 		a, err := app.New(ctx, app.Options{
 			Config: cfg, DSN: cfg.Database.DSN, TemporalAddress: cfg.Temporal.Address,
 			API: cmd == "api", Worker: cmd == "worker",
@@ -275,7 +281,8 @@ func run(ctx context.Context, cmd string, args []string, stdout, stderr io.Write
 	case "namespace":
 		retention, _ := fs.GetDuration("retention")
 		wait, _ := fs.GetDuration("wait")
-		tc, err := app.Dial(ctx, cfg.Temporal, cfg.Temporal.Address, log)
+		// Registering a namespace carries no payload: no keys needed.
+		tc, err := app.Dial(ctx, cfg.Temporal, cfg.Temporal.Address, nil, log)
 		if err != nil {
 			return err
 		}
@@ -420,10 +427,18 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.
 		defer os.RemoveAll(dir)
 		cfg.Attachments.Dir = dir
 	}
+	// The API's address is needed before the Web UI starts (its codec
+	// endpoint), and --addr may ask for any free port: listen now.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", cfg.Addr, err)
+	}
+	defer ln.Close()
 	srv, err := devserver.Start(ctx, devserver.Options{
 		DataDir: filepath.Join(cfg.DataDir, "temporal"), Memory: cfg.Memory,
 		Namespace: cfg.Temporal.Namespace, Port: cfg.Dev.TemporalPort, UIPort: cfg.Dev.UIPort,
-		Logger: log.With("component", "temporal-server"),
+		Logger:        log.With("component", "temporal-server"),
+		CodecEndpoint: "http://" + ln.Addr().String() + "/api/v1/codec",
 	})
 	if err != nil {
 		return fmt.Errorf("starting the embedded Temporal server: %w", err)
@@ -433,6 +448,18 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.
 			log.Warn("stopping Temporal", "error", err)
 		}
 	}()
+	if ui := srv.UIAddress(); ui != "" {
+		cfg.Temporal.CodecOrigins = append(cfg.Temporal.CodecOrigins, ui)
+	}
+	// Dev seals Temporal's payloads like production, under a key of its own
+	// unless one is configured (taken after Start, which locks the data dir).
+	if keys, err := app.PayloadKeys(cfg.Secrets); err != nil {
+		return err
+	} else if len(keys) == 0 {
+		if cfg.Secrets.PayloadKeys, err = app.DevPayloadKeys(cfg.DataDir, cfg.Memory); err != nil {
+			return err
+		}
+	}
 
 	creds := app.Credentials(cfg.Auth.Tokens)
 	var demo []app.DevToken
@@ -445,6 +472,7 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.
 	a, err := app.New(ctx, app.Options{
 		Config: cfg, DSN: cfg.DevDSN(), TemporalAddress: srv.FrontendHostPort(),
 		API: true, Worker: true, Migrate: true, Seed: true, DemoFAQ: cfg.Dev.Demo, Credentials: creds, Logger: log, Dev: true,
+		Listener: ln,
 	})
 	if err != nil {
 		return err

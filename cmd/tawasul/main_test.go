@@ -288,3 +288,18 @@ func TestDevRefusesRemoteAddr(t *testing.T) {
 		t.Fatalf("dev started on a refused address: data dir %v", err)
 	}
 }
+
+// `tawasul api` and `worker` refuse to start without a payload key, before
+// touching Temporal: they would write personal data in clear into it.
+func TestAPIAndWorkerNeedAPayloadKey(t *testing.T) {
+	t.Chdir(t.TempDir())
+	for _, cmd := range []string{"api", "worker"} {
+		var out, errb bytes.Buffer
+		t.Setenv("TAWASUL_SECRETS_TRACKING", "tracking")
+		t.Setenv("TAWASUL_SECRETS_AUDIT", strings.Repeat("a", 32))
+		code := cli(context.Background(), []string{cmd, "--db", "sqlite://" + t.TempDir() + "/t.db", "--temporal-address", "127.0.0.1:1"}, &out, &errb)
+		if code != 1 || !strings.Contains(errb.String(), "secrets.payload_keys") {
+			t.Errorf("%s without a key: exit %d, %s", cmd, code, errb.String())
+		}
+	}
+}

@@ -27,7 +27,7 @@ func TestEnsureNamespace(t *testing.T) {
 	defer srv.Stop()
 
 	const ns = "tawasul-prod"
-	tc, err := app.Dial(ctx, config.TemporalConfig{Namespace: ns}, srv.FrontendHostPort(), slog.New(slog.DiscardHandler))
+	tc, err := app.Dial(ctx, config.TemporalConfig{Namespace: ns}, srv.FrontendHostPort(), nil, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
