@@ -265,6 +265,8 @@ func TestTicketDetail(t *testing.T) {
 		Events: []store.TicketEvent{
 			{Seq: 1, Type: workflows.EventCreated, At: at, ActorID: "agent", ActorRole: domain.RoleAgent, Public: true},
 			{Seq: 2, Type: "internal_note", At: at.Add(time.Minute), ActorID: "coord-ksu", ActorRole: domain.RoleCoordinator, Message: "calling the dean"},
+			{Seq: 3, Type: workflows.EventWithdrawn, At: at.Add(2 * time.Minute), ActorID: "beneficiary", ActorRole: domain.RoleBeneficiary,
+				ActorVia: workflows.ViaTrackingCode, ActorCaller: "coord-ksu", ActorClient: "0123456789abcdef", Public: true},
 		},
 	})
 	if err != nil {
@@ -278,8 +280,12 @@ func TestTicketDetail(t *testing.T) {
 		d.Beneficiary.Mobile != "+966501234567" || d.FiledBy.ID != "agent" {
 		t.Errorf("detail %+v", d)
 	}
-	if len(d.Timeline) != 2 || d.Timeline[1].Actor.ID != "coord-ksu" || d.Timeline[1].Public || d.Timeline[0].Actor.Role != domain.RoleAgent {
+	if len(d.Timeline) != 3 || d.Timeline[1].Actor.ID != "coord-ksu" || d.Timeline[1].Public || d.Timeline[0].Actor.Role != domain.RoleAgent {
 		t.Errorf("timeline %+v", d.Timeline)
+	}
+	// Staff see who really acted behind a beneficiary's credential.
+	if a := d.Timeline[2].Actor; a.Via != workflows.ViaTrackingCode || a.Caller != "coord-ksu" || a.Client != "0123456789abcdef" {
+		t.Errorf("the withdrawal's credential: %+v", a)
 	}
 
 	var audit ticketJSON

@@ -29,6 +29,14 @@ type beneficiaryJSON struct {
 type actorJSON struct {
 	ID   string      `json:"id"`
 	Role domain.Role `json:"role,omitempty"`
+	// Via, Caller and Client are the credential an action on the timeline
+	// came with: its kind (session, token, tracking_code,
+	// beneficiary_session), who was behind it when ID does not say (a staff
+	// member acting with a tracking code), and a keyed hash of the client's
+	// address. Staff reviewing a ticket see who really acted.
+	Via    string `json:"via,omitempty"`
+	Caller string `json:"caller,omitempty"`
+	Client string `json:"client,omitempty"`
 }
 
 type eventJSON struct {
@@ -141,7 +149,7 @@ func (a *API) getTicket(c *gin.Context) error {
 	}
 	for _, e := range events {
 		out.Timeline = append(out.Timeline, eventJSON{
-			Seq: e.Seq, Type: e.Type, At: e.At.UTC(), Actor: actorJSON{ID: e.ActorID, Role: e.ActorRole},
+			Seq: e.Seq, Type: e.Type, At: e.At.UTC(), Actor: actorJSON{ID: e.ActorID, Role: e.ActorRole, Via: e.ActorVia, Caller: e.ActorCaller, Client: e.ActorClient},
 			Entity: e.Entity, Level: e.Level, Public: e.Public, Message: e.Message,
 		})
 	}
