@@ -284,7 +284,7 @@ func TestTicketDetail(t *testing.T) {
 		t.Errorf("timeline %+v", d.Timeline)
 	}
 	// Staff see who really acted behind a beneficiary's credential.
-	if a := d.Timeline[2].Actor; a.Via != workflows.ViaTrackingCode || a.Caller != "coord-ksu" || a.Client != "0123456789abcdef" {
+	if a := d.Timeline[2].Actor; a.Via != (workflows.Credential{Kind: workflows.ViaTrackingCode, Caller: "coord-ksu", Client: "0123456789abcdef"}) {
 		t.Errorf("the withdrawal's credential: %+v", a)
 	}
 

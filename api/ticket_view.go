@@ -29,14 +29,10 @@ type beneficiaryJSON struct {
 type actorJSON struct {
 	ID   string      `json:"id"`
 	Role domain.Role `json:"role,omitempty"`
-	// Via, Caller and Client are the credential an action on the timeline
-	// came with: its kind (session, token, tracking_code,
-	// beneficiary_session), who was behind it when ID does not say (a staff
-	// member acting with a tracking code), and a keyed hash of the client's
-	// address. Staff reviewing a ticket see who really acted.
-	Via    string `json:"via,omitempty"`
-	Caller string `json:"caller,omitempty"`
-	Client string `json:"client,omitempty"`
+	// Via is the credential an action on the timeline came with, in the
+	// workflow's own form (workflows.Credential: kind, caller, client), so
+	// staff reviewing a ticket see who really acted.
+	Via workflows.Credential `json:"via,omitzero"`
 }
 
 type eventJSON struct {
@@ -149,7 +145,8 @@ func (a *API) getTicket(c *gin.Context) error {
 	}
 	for _, e := range events {
 		out.Timeline = append(out.Timeline, eventJSON{
-			Seq: e.Seq, Type: e.Type, At: e.At.UTC(), Actor: actorJSON{ID: e.ActorID, Role: e.ActorRole, Via: e.ActorVia, Caller: e.ActorCaller, Client: e.ActorClient},
+			Seq: e.Seq, Type: e.Type, At: e.At.UTC(), Actor: actorJSON{ID: e.ActorID, Role: e.ActorRole,
+				Via: workflows.Credential{Kind: e.ActorVia, Caller: e.ActorCaller, Client: e.ActorClient}},
 			Entity: e.Entity, Level: e.Level, Public: e.Public, Message: e.Message,
 		})
 	}
