@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"net/url"
 	"os"
@@ -15,16 +13,10 @@ import (
 
 	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/store/storetest"
 )
 
-const defaultTestPostgres = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-
-func testPostgresDSN() string {
-	if v := os.Getenv("TAWASUL_TEST_POSTGRES"); v != "" {
-		return v
-	}
-	return defaultTestPostgres
-}
+func testPostgresDSN() string { return storetest.DSN() }
 
 func redactedDSN(dsn string) string {
 	if u, err := url.Parse(dsn); err == nil {
@@ -74,30 +66,10 @@ func testDSN(tb testing.TB, dialect string) string {
 	case DialectSQLite:
 		return "sqlite://" + filepath.Join(tb.TempDir(), "data", "tawasul.db")
 	case DialectPostgres:
+		// The probe runs once per binary (one timeout when the server is
+		// absent); the schema is storetest's, as other packages' tests make theirs.
 		requirePostgres(tb)
-		ctx := context.Background()
-		admin, err := Open(ctx, testPostgresDSN())
-		if err != nil {
-			tb.Fatalf("open admin connection: %v", err)
-		}
-		var rnd [6]byte
-		_, _ = rand.Read(rnd[:])
-		schema := "store_test_" + hex.EncodeToString(rnd[:])
-		if err := admin.db.Exec(`CREATE SCHEMA ` + schema).Error; err != nil {
-			_ = admin.Close()
-			tb.Fatalf("create schema: %v", err)
-		}
-		tb.Cleanup(func() {
-			defer admin.Close()
-			if err := admin.db.Exec(`DROP SCHEMA ` + schema + ` CASCADE`).Error; err != nil {
-				tb.Errorf("drop schema %s: %v", schema, err)
-			}
-		})
-		dsn, err := withSearchPath(testPostgresDSN(), schema)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		return dsn
+		return storetest.PostgresDSN(tb, "store_test")
 	default:
 		tb.Fatalf("unknown dialect %q", dialect)
 		return ""

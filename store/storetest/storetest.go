@@ -14,15 +14,21 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// DSN is the test PostgreSQL: TAWASUL_TEST_POSTGRES, else
+// postgres@127.0.0.1:5432/test (trust), as .ci/run starts it.
+func DSN() string {
+	if v := os.Getenv("TAWASUL_TEST_POSTGRES"); v != "" {
+		return v
+	}
+	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+}
+
 // PostgresDSN creates a schema named prefix_<random> in the test PostgreSQL
 // (TAWASUL_TEST_POSTGRES, else postgres@127.0.0.1:5432/test), drops it at
 // cleanup, and returns a DSN whose search_path is it.
 func PostgresDSN(tb testing.TB, prefix string) string {
 	tb.Helper()
-	dsn := "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	if v := os.Getenv("TAWASUL_TEST_POSTGRES"); v != "" {
-		dsn = v
-	}
+	dsn := DSN()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
