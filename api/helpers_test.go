@@ -33,6 +33,9 @@ import (
 	"github.com/tawasul/tawasul/tickets"
 )
 
+// testTemporalTimeout bounds each call of a test API to its fake Temporal.
+const testTemporalTimeout = 2 * time.Second
+
 // newAPI builds the API over a ticket service that talks to tc (a fake),
 // with the tracking secret "test secret" and a 2 s bound on Temporal calls.
 func newAPI(opts Options, tc tickets.Temporal) (*API, error) {
@@ -40,7 +43,7 @@ func newAPI(opts Options, tc tickets.Temporal) (*API, error) {
 		opts.Entities = entities.NewCache(opts.Store.ListEntities, 0, opts.Now)
 	}
 	if opts.Tickets == nil {
-		svc, err := newTestTickets(opts, tc, 2*time.Second)
+		svc, err := newTestTickets(opts, tc, testTemporalTimeout)
 		if err != nil {
 			return nil, err
 		}

@@ -92,7 +92,7 @@ func TestPolicyRollout(t *testing.T) {
 	closed = true
 	// The query runs out the whole wait, as it does when no worker replays.
 	f.tc.query = func(string, string) (any, error) {
-		time.Sleep(f.api.tickets.Timeout() + 100*time.Millisecond)
+		time.Sleep(testTemporalTimeout + 100*time.Millisecond)
 		return nil, context.DeadlineExceeded
 	}
 	f.tc.mu.Unlock()

@@ -112,6 +112,3 @@ func New(opts Options) (*Service, error) {
 // Keys are the tracking secret's keys, for the front ends' own short secrets
 // (beneficiary sign-in codes and sessions) under the same secret.
 func (s *Service) Keys() trackcode.Keys { return s.keys }
-
-// Timeout is the bound on one call to Temporal.
-func (s *Service) Timeout() time.Duration { return s.timeout }
