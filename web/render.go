@@ -1,0 +1,97 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/a-h/templ"
+	"github.com/gin-gonic/gin"
+
+	"github.com/tawasul/tawasul/refusal"
+	"github.com/tawasul/tawasul/web/i18n"
+	"github.com/tawasul/tawasul/web/views"
+)
+
+// handle adapts a page that returns an error, as the API's handlers do: the
+// error is answered once, in fail.
+func (w *Web) handle(h func(*gin.Context) error) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := h(c); err != nil {
+			w.fail(c, err)
+		}
+	}
+}
+
+// render writes a component as the answer, with status.
+func render(c *gin.Context, status int, comp templ.Component) error {
+	c.Header("Content-Type", "text/html; charset=utf-8")
+	c.Status(status)
+	return comp.Render(c.Request.Context(), c.Writer)
+}
+
+// fail answers an error a page returned: a refusal by its kind (the
+// not-found page for what the reader may not see, as for what does not
+// exist), anything else as the unavailable page, logged.
+func (w *Web) fail(c *gin.Context, err error) {
+	var r *refusal.Error
+	if errors.As(err, &r) {
+		switch r.Kind {
+		case refusal.NotFound:
+			w.problem(c, http.StatusNotFound, "problem.not_found")
+			return
+		case refusal.Forbidden:
+			w.problem(c, http.StatusForbidden, "problem.forbidden")
+			return
+		case refusal.Busy:
+			if r.RetryAfter > 0 {
+				c.Header("Retry-After", strconv.Itoa(int((r.RetryAfter+999_999_999)/1_000_000_000)))
+			}
+			w.problem(c, http.StatusServiceUnavailable, "problem.busy")
+			return
+		}
+	}
+	if errors.Is(err, context.Canceled) {
+		return // the reader left
+	}
+	w.log.Error("web page failed", "path", c.FullPath(), "error", err)
+	w.problem(c, http.StatusInternalServerError, "problem.internal")
+}
+
+// problem answers a page that only says what went wrong.
+func (w *Web) problem(c *gin.Context, status int, key string) {
+	p := w.page(c, key+".title", "")
+	if err := render(c, status, views.Problem(p, p.T(key))); err != nil {
+		w.log.Warn("writing a problem page", "error", err)
+	}
+}
+
+// page is the frame of the request's page: language, viewer, title.
+func (w *Web) page(c *gin.Context, titleKey, section string) views.Page {
+	l := langOf(c)
+	p := views.Page{L: l, Title: l.T(titleKey), Section: section, Path: c.Request.URL.RequestURI()}
+	if actor, ok := actorOf(c); ok {
+		v := &views.Viewer{Name: actor.Name, Role: actor.Role, Entity: actor.Entity}
+		if v.Name == "" {
+			v.Name = actor.ID
+		}
+		if actor.Entity != "" {
+			v.EntityName = w.entityName(c, l, actor.Entity)
+		}
+		p.Viewer = v
+	}
+	return p
+}
+
+// entityName is an entity's name in l, its code when unknown.
+func (w *Web) entityName(c *gin.Context, l i18n.Lang, code string) string {
+	e, err := w.entities.Find(c.Request.Context(), code)
+	if err != nil {
+		return code
+	}
+	if l == i18n.EN {
+		return e.NameEN
+	}
+	return e.NameAR
+}

@@ -1,0 +1,30 @@
+package views
+
+import (
+	"slices"
+
+	"github.com/tawasul/tawasul/domain"
+)
+
+// Section is one link of the header.
+type Section struct {
+	Key, Href, Label string
+}
+
+// casework are the roles that work tickets from an inbox.
+var casework = []domain.Role{
+	domain.RoleCoordinator, domain.RoleCareCenterManager, domain.RoleEntityHead, domain.RoleSectorOfficial,
+	domain.RoleSupervisor, domain.RoleMinisterOffice, domain.RoleAdmin, domain.RoleAuditor,
+	domain.RoleAgent, domain.RoleReception,
+}
+
+// SectionsOf are the header's links for a role. Which pages a role may open
+// is decided by the routes' guards (package web); this only leaves out the
+// links that would lead a role to a refusal.
+func SectionsOf(r domain.Role) []Section {
+	var out []Section
+	if slices.Contains(casework, r) {
+		out = append(out, Section{"inbox", "/inbox", "nav.inbox"}, Section{"search", "/search", "nav.search"})
+	}
+	return out
+}

@@ -1,0 +1,97 @@
+// Package web is Tawasul's staff workspace: server-rendered pages (templ
+// components in package views, htmx for the parts that refresh in place)
+// served by the API's own Gin engine on the same port, under / beside
+// /api/v1. The pages call the same use cases as the JSON API — the ticket
+// core (tickets), sign-in (signin), the audit log (auditlog) — and ask the
+// same authorization policy (authz); no rule is written twice, and the pages
+// never call the JSON API over HTTP.
+//
+// One small file per page or action, the routes in routes.go, form reading in
+// form.go, the session and the request guards in middleware.go (after
+// miniflux's internal/ui).
+package web
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/tawasul/tawasul/auditlog"
+	"github.com/tawasul/tawasul/entities"
+	"github.com/tawasul/tawasul/faq"
+	"github.com/tawasul/tawasul/signin"
+	"github.com/tawasul/tawasul/store"
+	"github.com/tawasul/tawasul/tickets"
+)
+
+// Options configure the pages. Store, Tickets, Signin, Audit and Entities
+// are required.
+type Options struct {
+	Store    *store.Store
+	Tickets  *tickets.Service
+	Signin   *signin.Service
+	Audit    *auditlog.Writer
+	Entities *entities.Cache
+	// FAQ is the bank the answer box offers canned answers from (nil: none).
+	FAQ    *faq.Index
+	Logger *slog.Logger
+	Now    func() time.Time
+	// SecureCookies marks the session cookie Secure (and names it with the
+	// __Host- prefix) even when the request did not arrive over TLS itself:
+	// set it behind a proxy that ends TLS. A request over TLS always gets it.
+	SecureCookies bool
+	// PollEvery is how often a list asks whether it changed (default 20 s;
+	// tests shorten it).
+	PollEvery time.Duration
+	// SessionTTL is how long a browser session lasts from sign-in (default
+	// 8 h, a working day); signing in again starts a new one.
+	SessionTTL time.Duration
+}
+
+// Web serves the pages.
+type Web struct {
+	store    *store.Store
+	tickets  *tickets.Service
+	signin   *signin.Service
+	audit    *auditlog.Writer
+	entities *entities.Cache
+	faq      *faq.Index
+	log      *slog.Logger
+	now      func() time.Time
+	csrf     *http.CrossOriginProtection
+	// calendars: each policy version's working calendar, for deadlines.
+	calendars *calendars
+
+	secureCookies bool
+	pollEvery     time.Duration
+	sessionTTL    time.Duration
+}
+
+// New checks opts and builds the pages.
+func New(opts Options) (*Web, error) {
+	switch {
+	case opts.Store == nil, opts.Tickets == nil, opts.Signin == nil, opts.Audit == nil, opts.Entities == nil:
+		return nil, errors.New("web: Options.Store, Tickets, Signin, Audit and Entities are required")
+	}
+	w := &Web{
+		store: opts.Store, tickets: opts.Tickets, signin: opts.Signin, audit: opts.Audit,
+		entities: opts.Entities, faq: opts.FAQ, log: opts.Logger, now: opts.Now,
+		csrf:          http.NewCrossOriginProtection(),
+		calendars:     &calendars{load: opts.Store.GetPolicy},
+		secureCookies: opts.SecureCookies, pollEvery: opts.PollEvery, sessionTTL: opts.SessionTTL,
+	}
+	if w.log == nil {
+		w.log = slog.New(slog.DiscardHandler)
+	}
+	if w.now == nil {
+		w.now = time.Now
+	}
+	if w.pollEvery <= 0 {
+		w.pollEvery = 20 * time.Second
+	}
+	if w.sessionTTL <= 0 {
+		w.sessionTTL = 8 * time.Hour
+	}
+	return w, nil
+}
