@@ -9,7 +9,7 @@ DATA_DIR ?= ./data
 # More flags for `make run`: make run ARGS='--addr 127.0.0.1:9080 --ui-port -1'
 ARGS ?=
 
-.PHONY: run test build bench bench-pg vet faults lint
+.PHONY: run test build bench bench-pg vet faults lint vendor-web
 
 # run builds bin/tawasul and execs it in place of the recipe's shell, so
 # Ctrl-C reaches the binary itself, which stops cleanly and exits 0. (`go
@@ -64,3 +64,10 @@ bench-pg:
 
 vet:
 	$(GO) vet ./...
+
+# vendor-web: refetch the web application's third-party files (htmx, IBM Plex
+# Sans Arabic, axe-core) with npm pack at the versions web/static/vendor.sh pins,
+# and rewrite web/static/vendor/SHA256SUMS. Only for updates: the files are
+# committed, and building or testing needs no Node.
+vendor-web:
+	./web/static/vendor.sh
