@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -423,4 +424,26 @@ func checkCredentials(cs []Credential) error {
 		seen[c.TokenHash] = c.Name
 	}
 	return nil
+}
+
+// Engine is the router, for the web pages (package web) to add their routes
+// beside the API's on the same engine and port.
+func (a *API) Engine() *gin.Engine { return a.engine }
+
+// LoginGuard is the API's per-address limit on sign-in attempts, for every
+// other sign-in form to share: an address is counted once, whichever front
+// end it tries.
+func (a *API) LoginGuard() gin.HandlerFunc { return a.limitPerAddress(a.limits.login) }
+
+// APINotFound answers a path no route serves under the API's own prefixes
+// with the API's problem document, and lets any other path go on to the
+// next handler (the web's not-found page).
+func (a *API) APINotFound(c *gin.Context) {
+	p := c.Request.URL.Path
+	if p == "/api" || strings.HasPrefix(p, "/api/") || p == "/healthz" || p == "/readyz" {
+		a.fail(c, problem(http.StatusNotFound, codeNotFound))
+		c.Abort()
+		return
+	}
+	c.Next()
 }

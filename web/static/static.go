@@ -22,7 +22,7 @@ import (
 // The embedded directories. A new one (img/, say) is added here; files whose
 // type the package does not serve (licenses, SHA256SUMS) ride along unserved.
 //
-//go:embed css vendor
+//go:embed css js vendor
 var embedded embed.FS
 
 // Prefix is the path the handler answers under; every URL starts with it.

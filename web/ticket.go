@@ -1,0 +1,183 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/tawasul/tawasul/authz"
+	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/store"
+	"github.com/tawasul/tawasul/tickets"
+	"github.com/tawasul/tawasul/web/i18n"
+	"github.com/tawasul/tawasul/web/views"
+	"github.com/tawasul/tawasul/workflows"
+)
+
+// ticketActions are the ticket page's forms: each one's path segment and
+// the authorization it needs, in the order the page offers them.
+var ticketActions = []struct {
+	key string
+	act authz.Action
+	// pending: offered only while the ticket waits for an answer.
+	pending bool
+}{
+	{"answer", authz.Respond, true},
+	{"ask", authz.RequestInfo, true},
+	{"note", authz.Note, false},
+	{"transfer", authz.Transfer, true},
+	{"claim", authz.Claim, true},
+	{"assign", authz.Assign, true},
+}
+
+// ticket is the staff page of one ticket: what the reader may see of it (the
+// same view the API gives, tickets.View) and the forms of the actions the
+// policy lets them take now.
+func (w *Web) ticket(c *gin.Context) error {
+	tp, err := w.ticketPage(c, c.Param("number"))
+	if err != nil {
+		return err
+	}
+	if done := c.Query("done"); done != "" && i18n.Has("done."+done) {
+		tp.Notice, tp.NoticeClass = langOf(c).T("done."+done), "ok"
+	}
+	return render(c, http.StatusOK, views.TicketPage(w.page(c, "ticket.title", "inbox"), tp))
+}
+
+// ticketPage gathers the page of number as the signed-in reader may see it.
+func (w *Web) ticketPage(c *gin.Context, number string) (views.Ticket, error) {
+	ctx := c.Request.Context()
+	actor, _ := actorOf(c)
+	v, err := w.tickets.View(ctx, actor, number)
+	if err != nil {
+		return views.Ticket{}, err
+	}
+	l := langOf(c)
+	t := v.Ticket
+	cal, known := w.calendars.of(ctx, t.PolicyVersion)
+	tp := views.Ticket{
+		Number: t.Number, Subject: t.Subject, Description: t.Description,
+		Kind: l.T("kind." + string(t.Kind)), Channel: l.T("channel." + string(t.Channel)),
+		Priority: l.T("priority." + string(t.Priority)), PriorityKey: string(t.Priority),
+		Status: l.T("status." + string(t.Status)), Badge: badge(l, t, cal, known, w.now()),
+		Filed: t.CreatedAt, Rung: l.T("rung.care_center"),
+		Holder: w.entityName(c, l, t.ResponsibleEntity), Key: newFormKey(),
+	}
+	if t.Status.Pending() && t.Status != domain.StatusAwaitingInfo {
+		tp.Due, tp.DueHijri = t.SLADueAt, l.Hijri(t.SLADueAt)
+	}
+	if t.EscalationLevel > 0 {
+		tp.Rung = l.Format("rung.at", l.T("role."+string(t.EscalationRole)))
+	}
+	if t.AssignedTo != "" {
+		tp.Holder += " · " + w.personName(ctx, t.AssignedTo)
+	}
+	b := v.Beneficiary
+	tp.Beneficiary = []views.Fact{
+		{Label: l.T("beneficiary.name"), Value: b.Name},
+		{Label: l.T("beneficiary.national_id"), Value: b.NationalID, LTR: true},
+		{Label: l.T("beneficiary.mobile"), Value: b.Mobile, LTR: true},
+	}
+	if b.Email != "" {
+		tp.Beneficiary = append(tp.Beneficiary, views.Fact{Label: l.T("beneficiary.email"), Value: b.Email, LTR: true})
+	}
+	tp.Beneficiary = append(tp.Beneficiary, views.Fact{Label: l.T("beneficiary.type"), Value: l.T("btype." + string(b.Type))})
+	for _, e := range v.Timeline {
+		tp.Timeline = append(tp.Timeline, views.Entry{
+			At: e.At, Who: w.personName(ctx, e.ActorID), What: l.T("event." + e.Type), Message: e.Message, Public: e.Public,
+		})
+	}
+	for _, a := range v.Attachments {
+		tp.Attachments = append(tp.Attachments, views.Attachment{
+			Name: a.Name, Size: l.Count(int((a.Size+1023)/1024), "n.kb"),
+			Href: "/api/v1/tickets/" + t.Number + "/attachments/" + strconv.FormatInt(a.ID, 10),
+		})
+	}
+	for _, a := range ticketActions {
+		if a.pending && !t.Status.Pending() {
+			continue
+		}
+		if w.tickets.Authorize(ctx, subjectOf(actor), a.act, t) != nil {
+			continue
+		}
+		tp.Actions = append(tp.Actions, views.Action{Key: a.key, Label: l.T("action." + a.key)})
+		switch a.key {
+		case "transfer":
+			if tp.Entities, err = w.entityOptions(ctx, l, t.ResponsibleEntity); err != nil {
+				return views.Ticket{}, err
+			}
+		case "assign":
+			if tp.Coordinators, err = w.coordinatorOptions(ctx, l, t.ResponsibleEntity); err != nil {
+				return views.Ticket{}, err
+			}
+		}
+	}
+	return tp, nil
+}
+
+// entityOptions are the entities a ticket held by except may go to.
+func (w *Web) entityOptions(ctx context.Context, l i18n.Lang, except string) ([]views.Option, error) {
+	es, err := w.entities.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]views.Option, 0, len(es))
+	for _, e := range es {
+		if e.Code == except {
+			continue
+		}
+		name := e.NameAR
+		if l == i18n.EN {
+			name = e.NameEN
+		}
+		out = append(out, views.Option{Value: e.Code, Label: name})
+	}
+	return out, nil
+}
+
+// coordinatorOptions are the active coordinators of entity, least loaded
+// first, each with their pending count.
+func (w *Web) coordinatorOptions(ctx context.Context, l i18n.Lang, entity string) ([]views.Option, error) {
+	loads, err := w.store.CoordinatorLoads(ctx, entity)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]views.Option, 0, len(loads))
+	for _, c := range loads {
+		out = append(out, views.Option{Value: c.Username, Label: c.Name + " (" + l.Count(c.Pending, "n.pending") + ")"})
+	}
+	return out, nil
+}
+
+// personName is how an actor id reads on a page: an account's name, else the
+// id itself (configured tokens, the system, the beneficiary).
+func (w *Web) personName(ctx context.Context, id string) string {
+	username, ok := strings.CutPrefix(id, store.AccountActorPrefix)
+	if !ok {
+		return id
+	}
+	acc, err := w.store.GetAccountByUsername(ctx, username)
+	if err != nil || acc.Name == "" {
+		return username
+	}
+	return acc.Name
+}
+
+func subjectOf(a workflows.Actor) authz.Subject {
+	return authz.Subject{ID: a.ID, Role: a.Role, Entity: a.Entity}
+}
+
+// newFormKey names one rendering of a form: sent twice (a double click, a
+// resend after a timeout) it is one action (tickets' action keys).
+func newFormKey() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return "web-" + hex.EncodeToString(b[:])
+}
+
+var _ = tickets.ValidNumber
