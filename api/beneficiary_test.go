@@ -170,7 +170,7 @@ func TestBeneficiaryCodeAnswersAlike(t *testing.T) {
 		!strings.HasPrefix(m.Key, "beneficiary-code/") || code == "" {
 		t.Fatalf("message %+v", m)
 	}
-	if !strings.Contains(m.Body, "رمز الدخول إلى تواصل: "+code) || !strings.Contains(m.Body, "sign-in code: "+code) {
+	if !strings.Contains(m.Body, "رمز الدخول إلى تواصل: \u2066"+code+"\u2069") || !strings.Contains(m.Body, "sign-in code: "+code) {
 		t.Errorf("body %q", m.Body)
 	}
 

@@ -140,14 +140,14 @@ func TestNotificationsInTheCallersLanguage(t *testing.T) {
 		t.Fatalf("items %+v", p.Items)
 	}
 	n := p.Items[0]
-	if n.Body != "أُحيل إليكم الطلب رقم 2026-000001 تصعيدًا (المستوى 2): تأخر صرف المكافأة. يُرجى الرد قبل 2026-03-18 12:30." {
+	if n.Body != "أُحيل إليكم الطلب رقم \u20662026-000001\u2069 تصعيدًا (المستوى \u20662\u2069): \u2068تأخر صرف المكافأة\u2069. يُرجى الرد قبل \u20662026-03-18 12:30\u2069." {
 		t.Errorf("Arabic body %q", n.Body)
 	}
 	if n.ID == 0 || n.Template != "escalation_assigned" || n.Read || n.ReadAt != nil || n.Link != "/api/v1/tickets/2026-000001" || n.CreatedAt.IsZero() {
 		t.Errorf("item %+v", n)
 	}
 	en := f.notifications(testTokens["manager-ksu"], "", map[string]string{"Accept-Language": "en-GB, ar;q=0.5"})
-	if got := en.Items[0].Body; got != "Request 2026-000001 was escalated to you (level 2): تأخر صرف المكافأة. Due by 2026-03-18 12:30." {
+	if got := en.Items[0].Body; got != "Request 2026-000001 was escalated to you (level 2): \u2068تأخر صرف المكافأة\u2069. Due by 2026-03-18 12:30." {
 		t.Errorf("English body %q", got)
 	}
 }

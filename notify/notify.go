@@ -12,7 +12,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
+	"github.com/tawasul/tawasul/isolate"
 	"github.com/tawasul/tawasul/normalize"
 	"github.com/tawasul/tawasul/store"
 )
@@ -148,7 +150,7 @@ func MaskRecipient(channel, r string) string {
 }
 
 // template holds one message in Arabic and English, with its e-mail
-// subjects; {name} is replaced by a parameter.
+// subjects; {name} is replaced by a parameter, isolated (shownAs).
 type template struct{ ar, en, subjectAR, subjectEN string }
 
 var templates = map[string]template{
@@ -347,13 +349,18 @@ var riyadh = time.FixedZone("AST", 3*3600)
 // workflow); a message shows them as Riyadh wall time.
 var dateParams = []string{"sla_due_at", "objection_until", "until", "due_at", "at", "confirm_by"}
 
+// ltrParams are the parameters, besides the instants, that read left to
+// right in any sentence: the ticket number, codes, counts. Any other
+// parameter is text of either direction (a name, a subject, a place).
+var ltrParams = []string{"number", "code", "minutes", "level", "rating"}
+
 // Render builds the body of a template in lang (Arabic, English, or Both).
 func Render(name, lang string, params map[string]string) (string, error) {
 	t, ok := templates[name]
 	if !ok {
 		return "", fmt.Errorf("notify: unknown template %q", name)
 	}
-	return pick(lang, t.ar, t.en, "\n", replacer(params)), nil
+	return pick(lang, t.ar, t.en, "\n", params), nil
 }
 
 // Subject builds the e-mail subject of a template in lang; Both gives the
@@ -363,20 +370,23 @@ func Subject(name, lang string, params map[string]string) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("notify: unknown template %q", name)
 	}
-	return pick(lang, t.subjectAR, t.subjectEN, " | ", replacer(params)), nil
+	return pick(lang, t.subjectAR, t.subjectEN, " | ", params), nil
 }
 
-func pick(lang, ar, en, sep string, r *strings.Replacer) string {
+func pick(lang, ar, en, sep string, params map[string]string) string {
 	switch lang {
 	case Arabic:
-		return r.Replace(ar)
+		return replacer(Arabic, params).Replace(ar)
 	case English:
-		return r.Replace(en)
+		return replacer(English, params).Replace(en)
 	}
-	return r.Replace(ar) + sep + r.Replace(en)
+	return replacer(Arabic, params).Replace(ar) + sep + replacer(English, params).Replace(en)
 }
 
-func replacer(params map[string]string) *strings.Replacer {
+// replacer fills a text in lang with params. It is the one way a value
+// enters a message, so every value of every template, a new one's too, is
+// shown as Riyadh time if an instant and isolated (shownAs).
+func replacer(lang string, params map[string]string) *strings.Replacer {
 	// Sorted keys keep the replacement order stable.
 	keys := make([]string, 0, len(params))
 	for k := range params {
@@ -391,9 +401,39 @@ func replacer(params map[string]string) *strings.Replacer {
 				v = at.In(riyadh).Format("2006-01-02 15:04")
 			}
 		}
-		pairs = append(pairs, "{"+k+"}", v)
+		pairs = append(pairs, "{"+k+"}", shownAs(lang, k, v))
 	}
 	return strings.NewReplacer(pairs...)
+}
+
+// shownAs wraps the value of parameter key in a directional isolate, so the
+// bidi algorithm lays it out on its own: after Arabic words a bare
+// 2026-000001 shows as 000001-2026, and a bare Arabic name in an English
+// sentence pulls the number after it to its side. Numbers, codes and
+// instants are isolated left to right, other text by its first letter.
+//
+// An English sentence needs no isolate around a value of plain ASCII, which
+// holds no right-to-left character to disturb it or its neighbours; and an
+// isolate, outside the GSM 7-bit alphabet, would turn an English SMS into
+// UCS-2, 70 characters a segment instead of 160. Arabic SMS are UCS-2
+// already; each isolate adds two characters to them.
+func shownAs(lang, key, v string) string {
+	switch {
+	case lang == English && isASCII(v):
+		return v
+	case slices.Contains(ltrParams, key) || slices.Contains(dateParams, key):
+		return isolate.LTR(v)
+	}
+	return isolate.Auto(v)
+}
+
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // Templates lists the known template names (for tests and docs).

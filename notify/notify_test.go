@@ -85,7 +85,7 @@ func TestBeneficiaryCodeTemplate(t *testing.T) {
 	if !ok {
 		t.Fatalf("want Arabic then English on two lines: %q", body)
 	}
-	if !strings.Contains(ar, "رمز الدخول إلى تواصل: 042917") || !strings.Contains(ar, "10 دقائق") {
+	if !strings.Contains(ar, "رمز الدخول إلى تواصل: \u2066042917\u2069") || !strings.Contains(ar, "\u206610\u2069 دقائق") {
 		t.Errorf("Arabic: %q", ar)
 	}
 	if !strings.Contains(en, "sign-in code: 042917") || !strings.Contains(en, "10 minutes") {
@@ -127,10 +127,10 @@ func TestLanguagesAndDates(t *testing.T) {
 		t.Errorf("English subject %q", en.Subject)
 	}
 	ar := prep("beneficiary", "email", Arabic)
-	if ar.Body != "صدر الرد على طلبكم رقم 2026-000007، ويمكنكم الاعتراض عليه حتى 2026-03-08 15:30." {
+	if ar.Body != "صدر الرد على طلبكم رقم \u20662026-000007\u2069، ويمكنكم الاعتراض عليه حتى \u20662026-03-08 15:30\u2069." {
 		t.Errorf("Arabic body %q", ar.Body)
 	}
-	if ar.Subject != "الرد على طلبكم رقم 2026-000007" {
+	if ar.Subject != "الرد على طلبكم رقم \u20662026-000007\u2069" {
 		t.Errorf("Arabic subject %q", ar.Subject)
 	}
 	if sms := prep("beneficiary", "sms", English); sms.Subject != "" {

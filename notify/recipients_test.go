@@ -76,10 +76,10 @@ func TestInboxRowsKeepParamsAndLocalize(t *testing.T) {
 	}
 	ar := Localize(row.Template, row.Params, row.Body, Arabic)
 	en := Localize(row.Template, row.Params, row.Body, English)
-	if !strings.Contains(ar, "أُحيل إليكم الطلب رقم 2026-000007") || strings.Contains(ar, "escalated") {
+	if !strings.Contains(ar, "أُحيل إليكم الطلب رقم \u20662026-000007\u2069") || strings.Contains(ar, "escalated") {
 		t.Errorf("Arabic: %q", ar)
 	}
-	if en != "Request 2026-000007 was escalated to you (level 2): تأخر المكافأة. Due by 2026-03-18 12:30." {
+	if en != "Request 2026-000007 was escalated to you (level 2): \u2068تأخر المكافأة\u2069. Due by 2026-03-18 12:30." {
 		t.Errorf("English: %q", en)
 	}
 	// Rows without parameters (older, or not in-app) show what was stored.

@@ -168,9 +168,11 @@ func startServer(t *testing.T, b *backend, tlsCfg *tls.Config, implicit bool) in
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
+// Subject and body carry the directional isolates notify puts around values
+// (U+2066 … U+2069): the message must deliver them as they are.
 var msg = dispatch.Message{Key: "ticket-2026-000001/3/created/email", TicketNumber: "2026-000001", Channel: "email",
-	Recipient: "sara@example.com", Template: "created", Subject: "استلام طلبكم رقم 2026-000001",
-	Body: "استلمنا طلبكم رقم 2026-000001، وسنوافيكم بالرد في موعد أقصاه 2026-03-18 12:30.\nشكرًا لكم."}
+	Recipient: "sara@example.com", Template: "created", Subject: "استلام طلبكم رقم \u20662026-000001\u2069",
+	Body: "استلمنا طلبكم رقم \u20662026-000001\u2069، وسنوافيكم بالرد في موعد أقصاه \u20662026-03-18 12:30\u2069.\nشكرًا لكم."}
 
 // parse reads a received message and checks what every message must have.
 func parse(t *testing.T, m *Mailer, r received) (*mail.Message, string) {

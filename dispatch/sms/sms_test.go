@@ -55,8 +55,10 @@ func newGateway(t *testing.T, script ...int) (*gateway, *httptest.Server) {
 	return g, srv
 }
 
+// The body carries the directional isolates notify puts around values
+// (U+2066 … U+2069): the gateway must get them as they are.
 var msg = dispatch.Message{Key: "ticket-2026-000001/3/created", TicketNumber: "2026-000001", Channel: "sms",
-	Recipient: "+966500000001", Template: "created", Body: "استلمنا طلبكم رقم 2026-000001، \"شكرًا\"\nسطر ثانٍ"}
+	Recipient: "+966500000001", Template: "created", Body: "استلمنا طلبكم رقم \u20662026-000001\u2069، \"شكرًا\"\nسطر ثانٍ"}
 
 // The gateway fails, stalls past the timeout, then takes the message: the
 // first two are retryable, the request carries the key and the credentials,
