@@ -99,15 +99,21 @@ func (s *Store) ListTickets(ctx context.Context, f TicketFilter) (Page, error) {
 		return Page{}, nil
 	}
 	var ts []Ticket
-	order, key := "sla_due_at, number", func(t Ticket) time.Time { return t.SLADueAt }
-	if f.Meetings {
-		order, key = "meeting_at, number", func(t Ticket) time.Time { return *t.MeetingAt }
-	}
+	order, key := listOrder(f)
 	// One row more than the page tells whether another page exists.
 	if err := q.Order(order).Limit(limit + 1).Find(&ts).Error; err != nil {
 		return Page{}, fmt.Errorf("store: list tickets: %w", err)
 	}
 	return pageOf(ts, limit, key), nil
+}
+
+// listOrder is the order of f's list, and the instant of a row its cursor
+// is positioned by: most urgent deadline first, or soonest meeting first.
+func listOrder(f TicketFilter) (string, func(Ticket) time.Time) {
+	if f.Meetings {
+		return "meeting_at, number", func(t Ticket) time.Time { return *t.MeetingAt }
+	}
+	return "sla_due_at, number", func(t Ticket) time.Time { return t.SLADueAt }
 }
 
 // CountTickets counts the tickets each filter selects (its Cursor and Limit
@@ -128,8 +134,13 @@ func (s *Store) CountTickets(ctx context.Context, fs []TicketFilter, limit int) 
 			continue // a scope that matches nothing counts 0
 		}
 		// count(*) over a LIMITed subquery stops each scan at limit rows.
+		// Ordered as the list is, so PostgreSQL walks the index the list
+		// walks: unordered, it took a LIMIT for a licence to scan the table
+		// in heap order, where a sector's pending tickets are the newest
+		// rows (53 ms instead of 4 at 100,000 tickets).
+		order, _ := listOrder(f)
 		cols = append(cols, fmt.Sprintf("(SELECT count(*) FROM (?) AS c%d)", len(cols)))
-		args = append(args, q.Limit(limit))
+		args = append(args, q.Order(order).Limit(limit))
 		at = append(at, i)
 	}
 	if len(cols) == 0 {
