@@ -22,6 +22,7 @@ import (
 	"github.com/tawasul/tawasul/attachments"
 	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/refusal"
 	"github.com/tawasul/tawasul/store"
 	"github.com/tawasul/tawasul/tickets"
 )
@@ -33,12 +34,12 @@ import (
 func (a *API) uploadStaff(c *gin.Context) error {
 	t, actor, err := a.visibleTicket(c)
 	if err == nil {
-		err = a.authorize(c.Request.Context(), actor, authz.Attach, t)
+		err = a.tickets.Authorize(c.Request.Context(), tickets.SubjectOf(actor), authz.Attach, t)
 	}
 	if err != nil {
 		return err
 	}
-	return a.upload(c, t, uploader{subject: subjectOf(actor), id: actor.ID, role: actor.Role})
+	return a.upload(c, t, uploader{subject: tickets.SubjectOf(actor), id: actor.ID, role: actor.Role})
 }
 
 // uploadBeneficiary: the beneficiary attaches their own evidence, with the
@@ -48,11 +49,11 @@ func (a *API) uploadStaff(c *gin.Context) error {
 // whatever its filer had uploaded.
 func (a *API) uploadBeneficiary(c *gin.Context) error {
 	t, s, err := a.beneficiaryCaller(c)
-	if err == nil {
-		err = a.authorizeFor(c.Request.Context(), s, authz.Attach, t)
+	if err != nil {
+		return err
 	}
-	var refused *apiError
-	if errors.As(err, &refused) && refused.code == codeForbidden && t.MobileProvenAt == nil {
+	err = a.tickets.Authorize(c.Request.Context(), s, authz.Attach, t)
+	if refusal.Is(err, refusal.CodeForbidden) && t.MobileProvenAt == nil {
 		// Say what would allow it: signing in to the mobile and verifying.
 		return problem(http.StatusForbidden, codeMobileUnproven)
 	}
@@ -115,7 +116,7 @@ func (a *API) upload(c *gin.Context, t store.Ticket, up uploader) error {
 		return err
 	}
 	if public && !up.beneficiary() {
-		if err := a.authorizeFor(ctx, up.subject, authz.AttachPublic, t); err != nil {
+		if err := a.tickets.Authorize(ctx, up.subject, authz.AttachPublic, t); err != nil {
 			return err
 		}
 	}
@@ -137,7 +138,7 @@ func (a *API) upload(c *gin.Context, t store.Ticket, up uploader) error {
 	if up.beneficiary() {
 		// The document's address only when its uploader may read it back (a
 		// tracking code alone does not reach personal documents).
-		if d, err := a.decideFor(ctx, up.subject, authz.AttachmentRead(row.Purpose, row.Public), t); err == nil && d == authz.Allowed {
+		if d, err := a.tickets.Decide(ctx, up.subject, authz.AttachmentRead(row.Purpose, row.Public), t); err == nil && d == authz.Allowed {
 			c.Header("Location", "/api/v1/beneficiary/tickets/"+t.Number+"/attachments/"+row.ID)
 		}
 		return writeJSON(c, http.StatusCreated, publicAttachment(row))

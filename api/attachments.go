@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +16,7 @@ import (
 	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/store"
+	"github.com/tawasul/tawasul/tickets"
 )
 
 // Documents attached to tickets. A file is uploaded as multipart/form-data
@@ -107,26 +107,6 @@ func publicAttachments(as []store.Attachment) []publicAttachmentJSON {
 	return out
 }
 
-// attachmentsFor lists the documents of t that s may download: a list shows
-// nothing its reader would be refused.
-func (a *API) attachmentsFor(ctx context.Context, s authz.Subject, t store.Ticket) ([]store.Attachment, error) {
-	all, err := a.store.Attachments(ctx, t.Number)
-	if err != nil {
-		return nil, fmt.Errorf("attachments: %w", err)
-	}
-	tree, err := a.entities.Tree(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := all[:0]
-	for _, at := range all {
-		if authz.Decide(s, authz.AttachmentRead(at.Purpose, at.Public), ticketOf(t), tree) == authz.Allowed {
-			out = append(out, at)
-		}
-	}
-	return out, nil
-}
-
 // uploader is who attaches, as the row records them.
 type uploader struct {
 	subject authz.Subject
@@ -142,7 +122,7 @@ func (a *API) downloadStaff(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.download(c, t, subjectOf(actor))
+	return a.download(c, t, tickets.SubjectOf(actor))
 }
 
 // downloadTracked: a document through the ticket's tracking code.
@@ -178,7 +158,7 @@ func (a *API) download(c *gin.Context, t store.Ticket, s authz.Subject) error {
 	} else if err != nil {
 		return err
 	}
-	d, err := a.decideFor(ctx, s, authz.AttachmentRead(at.Purpose, at.Public), t)
+	d, err := a.tickets.Decide(ctx, s, authz.AttachmentRead(at.Purpose, at.Public), t)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/store"
 	"github.com/tawasul/tawasul/workflows"
@@ -181,32 +179,4 @@ func staffActor(c *gin.Context) (workflows.Actor, bool) {
 	}
 	actor, ok := v.(workflows.Actor)
 	return actor, ok
-}
-
-// subjectOf is who an actor is to the authorization policy.
-func subjectOf(actor workflows.Actor) authz.Subject {
-	return authz.Subject{ID: actor.ID, Role: actor.Role, Entity: actor.Entity}
-}
-
-// ticketOf is what the authorization policy looks at in a ticket.
-func ticketOf(t store.Ticket) authz.Ticket {
-	return authz.Ticket{
-		Entity: t.Entity, ResponsibleEntity: t.ResponsibleEntity, EscalationLevel: t.EscalationLevel,
-		EscalationRole: t.EscalationRole, FiledByID: t.FiledByID, BeneficiaryMobile: t.BeneficiaryMobile,
-		MobileProven: t.MobileProvenAt != nil, AssignedTo: t.AssignedTo, FollowUpEntity: t.FollowUpEntity, Round: t.Round,
-	}
-}
-
-// decide asks the authorization policy (package authz) about one ticket.
-func (a *API) decide(ctx context.Context, actor workflows.Actor, act authz.Action, t store.Ticket) (authz.Decision, error) {
-	return a.decideFor(ctx, subjectOf(actor), act, t)
-}
-
-// decideFor is decide for any subject, a beneficiary's included.
-func (a *API) decideFor(ctx context.Context, s authz.Subject, act authz.Action, t store.Ticket) (authz.Decision, error) {
-	tree, err := a.entities.Tree(ctx)
-	if err != nil {
-		return authz.Hidden, err
-	}
-	return authz.Decide(s, act, ticketOf(t), tree), nil
 }

@@ -133,7 +133,7 @@ type beneficiary struct {
 // and TestBeneficiaryListAgreesWithOwnership holds the two together. The
 // beneficiary's rule does not look at the hierarchy.
 func beneficiaryOwns(mobile string, t store.Ticket) bool {
-	return authz.Decide(beneficiarySubject(mobile, false), authz.Read, ticketOf(t), nil) == authz.Allowed
+	return authz.Decide(beneficiarySubject(mobile, false), authz.Read, tickets.PolicyTicket(t), nil) == authz.Allowed
 }
 
 // beneficiarySubject is a beneficiary to the policy: signed in with a

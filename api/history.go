@@ -12,6 +12,7 @@ import (
 
 	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/tickets"
 )
 
 type historyJSON struct {
@@ -29,7 +30,7 @@ func (a *API) history(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := a.authorize(c.Request.Context(), actor, authz.ReadHistory, t); err != nil {
+	if err := a.tickets.Authorize(c.Request.Context(), tickets.SubjectOf(actor), authz.ReadHistory, t); err != nil {
 		return err
 	}
 	// Auditors inspect what happened, not who the beneficiary is: payloads

@@ -1,19 +1,16 @@
 package api
 
 import (
-	"errors"
-	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/store"
+	"github.com/tawasul/tawasul/tickets"
 )
 
 // summaryJSON is one inbox line; no personal data.
@@ -66,98 +63,74 @@ func summarize(t store.Ticket, now time.Time) summaryJSON {
 		Subject: t.Subject, Entity: t.Entity, ResponsibleEntity: t.ResponsibleEntity, Round: t.Round,
 		EscalationLevel: t.EscalationLevel, EscalationRole: t.EscalationRole, AssignedTo: t.AssignedTo, Rating: t.Rating, FollowUpStatus: t.FollowUpStatus, SLADueAt: t.SLADueAt.UTC(),
 		Meeting:   meetingOf(t),
-		Overdue:   t.Status.Pending() && t.SLADueAt.Before(now),
+		Overdue:   tickets.Overdue(t, now),
 		CreatedAt: t.CreatedAt.UTC(), UpdatedAt: t.UpdatedAt.UTC(),
 		Version: t.Version,
 	}
 }
 
-// listTickets is the staff inbox: the pending work in the caller's scope,
-// narrowed to one view.
+// listTickets is the staff inbox: decode the query, ask the core's Inbox
+// (tickets.Service.Inbox holds the views and the read scope), render.
 func (a *API) listTickets(c *gin.Context) error {
-	ctx := c.Request.Context()
 	actor, _ := staffActor(c)
 	q := c.Request.URL.Query()
 	if errs := onlyParams(q, "entity", "status", "overdue", "cursor", "limit", "view"); len(errs) > 0 {
 		return invalid(errs...)
 	}
-	now := a.now()
-	f := store.TicketFilter{Entity: strings.TrimSpace(q.Get("entity")), Cursor: q.Get("cursor"), Now: now}
-	var errs []fieldErr
+	in := tickets.InboxQuery{View: tickets.View(q.Get("view")), Entity: q.Get("entity"), Cursor: q.Get("cursor")}
 	for _, v := range q["status"] {
 		for _, s := range strings.Split(v, ",") {
-			st := domain.Status(strings.TrimSpace(s))
-			if !st.Valid() {
-				errs = append(errs, fieldErr{field: "status", code: fieldInvalidValue})
-				break
-			}
-			f.Status = append(f.Status, st)
+			in.Status = append(in.Status, domain.Status(strings.TrimSpace(s)))
 		}
 	}
-	if len(q["status"]) == 0 {
-		// The inbox is the pending work; other statuses are asked for by name.
-		f.Status = []domain.Status{domain.StatusOpen, domain.StatusReopened}
-	}
+	// Values that are not even of their type are the request's own fault;
+	// what they mean is the core's to judge.
+	var errs []fieldErr
 	if v := q.Get("overdue"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
 			errs = append(errs, fieldErr{field: "overdue", code: fieldInvalidValue})
 		}
-		f.Overdue = b
+		in.Overdue = b
 	}
 	limit, limitErrs := limitParam(q)
-	f.Limit = limit
-	errs = append(errs, limitErrs...)
-	tree, err := a.entities.Tree(ctx)
+	in.Limit = limit
+	if errs = append(errs, limitErrs...); len(errs) > 0 {
+		return invalid(errs...)
+	}
+	page, err := a.tickets.Inbox(c.Request.Context(), actor, in)
 	if err != nil {
 		return err
 	}
-	// view narrows the inbox to one kind of pending task; the read scope
-	// below still bounds what any view shows.
-	switch q.Get("view") {
-	case "", "all":
-	case "assigned":
-		f.AssignedTo = actor.ID
-	case "unassigned":
-		f.Unassigned = true
-	case "escalated":
-		if !slices.Contains(domain.LadderRoles(), actor.Role) {
-			errs = append(errs, fieldErr{field: "view", code: fieldInvalidValue})
-		}
-		f.HeldByRole, f.HeldByEntity = actor.Role, authz.HeldAt(subjectOf(actor), tree)
-	case "follow_ups":
-		// Quality follow-ups wait on closed tickets: a care-center manager
-		// sees their entity's; the scope bounds everyone else.
-		f.FollowUps = true
-		if actor.Role == domain.RoleCareCenterManager {
-			f.FollowUpEntity = actor.Entity
-		}
-		if len(q["status"]) == 0 {
-			f.Status = nil
-		}
-	case "meetings":
-		// The minister's office's calendar: slots offered and booked,
-		// soonest first (by meeting time, not by deadline).
-		f.Meetings = true
-		if len(q["status"]) == 0 {
-			f.Status = nil
-		}
-	default:
-		errs = append(errs, fieldErr{field: "view", code: fieldInvalidValue})
-	}
-	if len(errs) > 0 {
-		return invalid(errs...)
-	}
-	f.Scope = authz.ReadScope(subjectOf(actor), tree, tree.Codes())
-	page, err := a.store.ListTickets(ctx, f)
-	if errors.Is(err, store.ErrBadCursor) {
-		return problem(http.StatusBadRequest, codeBadCursor)
-	} else if err != nil {
-		return fmt.Errorf("list tickets: %w", err)
-	}
 	items := make([]summaryJSON, 0, len(page.Tickets))
 	for _, t := range page.Tickets {
-		items = append(items, summarize(t, now))
+		items = append(items, summarize(t, page.At))
 	}
 	return writeJSON(c, http.StatusOK, gin.H{"items": items, "next_cursor": page.NextCursor})
+}
+
+// countTickets is the number of tickets in each view the caller's role has,
+// for the badges beside the views' names.
+func (a *API) countTickets(c *gin.Context) error {
+	if errs := onlyParams(c.Request.URL.Query()); len(errs) > 0 {
+		return invalid(errs...)
+	}
+	actor, _ := staffActor(c)
+	counts, err := a.tickets.InboxCounts(c.Request.Context(), actor)
+	if err != nil {
+		return err
+	}
+	items := make([]viewCountJSON, 0, len(counts))
+	for _, n := range counts {
+		items = append(items, viewCountJSON{View: n.View, Count: n.N, More: n.More})
+	}
+	return writeJSON(c, http.StatusOK, gin.H{"items": items})
+}
+
+// viewCountJSON is one view's badge: count, and more when the view holds
+// more than count ("999+").
+type viewCountJSON struct {
+	View  tickets.View `json:"view"`
+	Count int          `json:"count"`
+	More  bool         `json:"more"`
 }

@@ -256,6 +256,11 @@ func refused(r *refusal.Error) *apiError {
 	if !ok {
 		status = http.StatusInternalServerError
 	}
+	if r.Code == codeBadCursor {
+		// A cursor is the API's own token handed back, not a field the
+		// client filled in: a malformed request, as the other lists answer.
+		status = http.StatusBadRequest
+	}
 	e := &apiError{status: status, code: r.Code}
 	for _, f := range r.Fields {
 		e.fields = append(e.fields, fieldErr{field: f.Name, code: f.Code})

@@ -13,6 +13,7 @@ import (
 	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/normalize"
 	"github.com/tawasul/tawasul/store"
+	"github.com/tawasul/tawasul/tickets"
 	"github.com/tawasul/tawasul/workflows"
 )
 
@@ -30,7 +31,7 @@ func (a *API) staffTarget(c *gin.Context, act authz.Action) (store.Ticket, workf
 	if err != nil {
 		return t, actor, "", err
 	}
-	if err := a.authorize(c.Request.Context(), actor, act, t); err != nil {
+	if err := a.tickets.Authorize(c.Request.Context(), tickets.SubjectOf(actor), act, t); err != nil {
 		return t, actor, "", err
 	}
 	actor.Via = workflows.Credential{Kind: workflows.ViaToken}

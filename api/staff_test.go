@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -128,6 +129,48 @@ func TestEscalatedInbox(t *testing.T) {
 		expectProblem(http.StatusUnprocessableEntity, codeValidation)
 	f.do(req{offContract: true, method: "GET", path: "/api/v1/tickets?view=mine-and-more", token: testTokens["admin"]}).
 		expectProblem(http.StatusUnprocessableEntity, codeValidation)
+}
+
+// The badges beside the inbox's views count what each view lists, for the
+// views the caller's role has.
+func TestInboxCounts(t *testing.T) {
+	f := newFixture(t)
+	f.file("")
+	f.file("")
+	uqu := f.file("", func(m map[string]any) { m["entity"] = "UQU" }).Number
+	f.escalate(uqu, 1, 4, domain.RoleSupervisor)
+	counts := func(who string) map[string]int {
+		var body struct {
+			Items []viewCountJSON `json:"items"`
+		}
+		r := f.do(req{method: "GET", path: "/api/v1/tickets/counts", token: testTokens[who]})
+		r.expect(http.StatusOK)
+		r.json(&body)
+		out := map[string]int{}
+		for _, c := range body.Items {
+			if c.More {
+				t.Errorf("%s: view %s has more than %d", who, c.View, c.Count)
+			}
+			out[string(c.View)] = c.Count
+		}
+		return out
+	}
+	for who, want := range map[string]map[string]int{
+		"coord-ksu":  {"all": 2, "assigned": 0, "unassigned": 2, "overdue": 0, "awaiting": 0},
+		"coord-edu":  {"all": 0, "assigned": 0, "unassigned": 0, "overdue": 0, "awaiting": 0},
+		"supervisor": {"all": 3, "overdue": 0, "awaiting": 0, "escalated": 1, "follow_ups": 0},
+	} {
+		if got := counts(who); !maps.Equal(got, want) {
+			t.Errorf("%s: counts %v, want %v", who, got, want)
+		}
+		for view, n := range want {
+			if listed := len(f.list(testTokens[who], "?view="+view).Items); listed != n {
+				t.Errorf("%s: view %s lists %d, counted %d", who, view, listed, n)
+			}
+		}
+	}
+	f.do(req{method: "GET", path: "/api/v1/tickets/counts", token: testTokens["survey"]}).
+		expectProblem(http.StatusForbidden, codeForbidden)
 }
 
 func TestNewRefusesBadCredentials(t *testing.T) {

@@ -46,7 +46,7 @@ const (
 	codeNotReady             = "not_ready"
 	codeNoPolicy             = refusal.CodeNoPolicy
 	codeInternal             = "internal_error"
-	codeBadCursor            = "bad_cursor"
+	codeBadCursor            = refusal.CodeBadCursor
 	codeActionRefused        = refusal.CodeActionRefused
 	codeTicketClosed         = workflows.ErrTicketClosed
 	codeNotAwaitingResponse  = workflows.ErrNotAwaitingResponse

@@ -80,7 +80,7 @@ func (a *API) writePublicView(c *gin.Context, t store.Ticket, s authz.Subject) e
 	if err != nil {
 		return fmt.Errorf("timeline: %w", err)
 	}
-	atts, err := a.attachmentsFor(ctx, s, t)
+	atts, err := a.tickets.Attachments(ctx, s, t)
 	if err != nil {
 		return err
 	}

@@ -54,6 +54,8 @@ const (
 	CodeTemporalUnavailable = "temporal_unavailable"
 	CodeActionNotConfirmed  = "action_not_confirmed"
 	CodeActionRefused       = "action_refused"
+	// CodeBadCursor: a page cursor that no page handed out.
+	CodeBadCursor = "bad_cursor"
 )
 
 // Field codes: what is wrong with one field.

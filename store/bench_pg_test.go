@@ -23,6 +23,7 @@ func BenchmarkPGReadModel(b *testing.B) {
 	fx := pgBenchFixture(b)
 	b.Run(fmt.Sprintf("tickets=%d", fx.n), func(b *testing.B) {
 		benchInbox(b, fx)
+		benchInboxCounts(b, fx)
 		benchBeneficiaryList(b, fx)
 		// Writes last: they move a few thousand rows, which the reads of a
 		// later -count round then see; a negligible drift at these sizes.
@@ -110,6 +111,62 @@ func benchInbox(b *testing.B, fx *benchFixture) {
 				b.Logf("the list ends on page %d: measured there", depth)
 			}
 			measure(b, list(deep))
+		})
+	}
+}
+
+// benchInboxCounts is the badges of a reader's inbox: one CountTickets of
+// the filters tickets.Service.InboxCounts builds for the views of the
+// reader's role (all, overdue, awaiting; a coordinator's assigned and
+// unassigned; a ladder role's escalated; the supervisor's follow-ups),
+// each capped at 1,000 as tickets.CountCap+1 is. rows is the sum of the
+// counts.
+func benchInboxCounts(b *testing.B, fx *benchFixture) {
+	ctx := context.Background()
+	w := fx.world
+	codes := w.tree.Codes()
+	const entity, bigSector = "KSU", "UNIV"
+	reader := func(role domain.Role, at, id string) []TicketFilter {
+		sc := authz.ReadScope(authz.Subject{ID: id, Role: role, Entity: at}, w.tree, codes)
+		pending := []domain.Status{domain.StatusOpen, domain.StatusReopened}
+		all := TicketFilter{Scope: sc, Status: pending, Now: benchSpanEnd}
+		overdue, awaiting := all, all
+		overdue.Overdue = true
+		awaiting.Status = []domain.Status{domain.StatusAwaitingInfo}
+		fs := []TicketFilter{all, overdue, awaiting}
+		switch role {
+		case domain.RoleCoordinator:
+			assigned, unassigned := all, all
+			assigned.AssignedTo, unassigned.Unassigned = id, true
+			fs = append(fs, assigned, unassigned)
+		case domain.RoleSectorOfficial, domain.RoleSupervisor:
+			held := all
+			held.HeldByRole, held.HeldByEntity = role, authz.HeldAt(authz.Subject{Role: role, Entity: at}, w.tree)
+			fs = append(fs, held)
+		}
+		if role == domain.RoleSupervisor {
+			fs = append(fs, TicketFilter{Scope: sc, FollowUps: true, Now: benchSpanEnd})
+		}
+		return fs
+	}
+	for _, c := range []struct {
+		name string
+		fs   []TicketFilter
+	}{
+		{"coordinator", reader(domain.RoleCoordinator, entity, benchCoordinatorID(entity, 0))},
+		{"sector-63", reader(domain.RoleSectorOfficial, bigSector, "user:so-univ")},
+		{"supervisor", reader(domain.RoleSupervisor, "", "user:supervisor")},
+		{"agent", reader(domain.RoleAgent, "", benchAgentID(0))},
+	} {
+		b.Run("counts/"+c.name, func(b *testing.B) {
+			measure(b, func() (int, error) {
+				ns, err := fx.s.CountTickets(ctx, c.fs, 1000)
+				sum := 0
+				for _, n := range ns {
+					sum += n
+				}
+				return sum, err
+			})
 		})
 	}
 }

@@ -94,11 +94,80 @@ func (s *Store) ListTickets(ctx context.Context, f TicketFilter) (Page, error) {
 			q = q.Where("(sla_due_at, number) > (?, ?)", c.At, c.Number)
 		}
 	}
-	scoped, ok := scopeClause(q, f.Scope)
+	q, ok := filtered(q, f)
 	if !ok {
 		return Page{}, nil
 	}
-	q = scoped
+	var ts []Ticket
+	order, key := listOrder(f)
+	// One row more than the page tells whether another page exists.
+	if err := q.Order(order).Limit(limit + 1).Find(&ts).Error; err != nil {
+		return Page{}, fmt.Errorf("store: list tickets: %w", err)
+	}
+	return pageOf(ts, limit, key), nil
+}
+
+// listOrder is the order of f's list, and the instant of a row its cursor
+// is positioned by: most urgent deadline first, or soonest meeting first.
+func listOrder(f TicketFilter) (string, func(Ticket) time.Time) {
+	if f.Meetings {
+		return "meeting_at, number", func(t Ticket) time.Time { return *t.MeetingAt }
+	}
+	return "sla_due_at, number", func(t Ticket) time.Time { return t.SLADueAt }
+}
+
+// CountTickets counts the tickets each filter selects (its Cursor and Limit
+// ignored), up to limit each: a badge beside a view says "999+", and
+// counting further would read every matching index entry of a large table.
+// All the counts are one statement, one round trip. limit < 1 means 1000.
+func (s *Store) CountTickets(ctx context.Context, fs []TicketFilter, limit int) ([]int, error) {
+	if limit < 1 {
+		limit = 1000
+	}
+	counts := make([]int, len(fs))
+	var cols []string
+	var args []any
+	var at []int
+	for i, f := range fs {
+		q, ok := filtered(s.rdb.Model(&Ticket{}).Select("1"), f)
+		if !ok {
+			continue // a scope that matches nothing counts 0
+		}
+		// count(*) over a LIMITed subquery stops each scan at limit rows.
+		// Ordered as the list is, so PostgreSQL walks the index the list
+		// walks: unordered, it took a LIMIT for a licence to scan the table
+		// in heap order, where a sector's pending tickets are the newest
+		// rows (53 ms instead of 4 at 100,000 tickets).
+		order, _ := listOrder(f)
+		cols = append(cols, fmt.Sprintf("(SELECT count(*) FROM (?) AS c%d)", len(cols)))
+		args = append(args, q.Order(order).Limit(limit))
+		at = append(at, i)
+	}
+	if len(cols) == 0 {
+		return counts, nil
+	}
+	ns := make([]int64, len(cols))
+	dest := make([]any, len(cols))
+	for i := range ns {
+		dest[i] = &ns[i]
+	}
+	if err := s.rdb.WithContext(ctx).Raw("SELECT "+strings.Join(cols, ", "), args...).Row().Scan(dest...); err != nil {
+		return nil, fmt.Errorf("store: count tickets: %w", err)
+	}
+	for j, i := range at {
+		counts[i] = int(ns[j])
+	}
+	return counts, nil
+}
+
+// filtered narrows q to the tickets f selects (everything but its cursor,
+// order and page size, which a count has no use for); ok=false when its
+// scope matches nothing.
+func filtered(q *gorm.DB, f TicketFilter) (*gorm.DB, bool) {
+	q, ok := scopeClause(q, f.Scope)
+	if !ok {
+		return q, false
+	}
 	if f.Entity != "" {
 		q = q.Where("responsible_entity = ?", f.Entity)
 	}
@@ -139,16 +208,7 @@ func (s *Store) ListTickets(ctx context.Context, f TicketFilter) (Page, error) {
 		}
 		q = q.Where("sla_due_at < ?", utc(at))
 	}
-	var ts []Ticket
-	order, key := "sla_due_at, number", func(t Ticket) time.Time { return t.SLADueAt }
-	if f.Meetings {
-		order, key = "meeting_at, number", func(t Ticket) time.Time { return *t.MeetingAt }
-	}
-	// One row more than the page tells whether another page exists.
-	if err := q.Order(order).Limit(limit + 1).Find(&ts).Error; err != nil {
-		return Page{}, fmt.Errorf("store: list tickets: %w", err)
-	}
-	return pageOf(ts, limit, key), nil
+	return q, true
 }
 
 // meetingPredicate selects the tickets with a meeting slot offered or booked.
