@@ -9,6 +9,11 @@ ALTER TABLE tickets ADD COLUMN search_text text NOT NULL DEFAULT '';
 -- A national ID is searched exactly, newest first.
 CREATE INDEX ix_tickets_national_id_created ON tickets (beneficiary_national_id, created_at, number);
 
+-- Search lists newest first: a word most tickets hold is found by walking
+-- this index back from the newest and stopping at a page's worth, where the
+-- trigram index below would have every match fetched and sorted.
+CREATE INDEX ix_tickets_created ON tickets (created_at, number);
+
 -- Words are searched as substrings (LIKE '%word%'), which only a trigram
 -- index can serve; BENCHMARKS.md has the figures at 100,000 tickets. pg_trgm
 -- ships with PostgreSQL (contrib) and is a trusted extension, so the database

@@ -5,3 +5,4 @@
 ALTER TABLE tickets ADD COLUMN search_text TEXT NOT NULL DEFAULT '';
 
 CREATE INDEX ix_tickets_national_id_created ON tickets (beneficiary_national_id, created_at, number);
+CREATE INDEX ix_tickets_created ON tickets (created_at, number);
