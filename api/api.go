@@ -299,6 +299,7 @@ func (a *API) routes() (http.Handler, error) {
 	staff := v1.Group("", a.requireAuth())
 	staff.GET("/tickets", a.refuseRole(domain.RoleSurveyAgent), a.handle(a.listTickets))
 	staff.GET("/tickets/counts", a.refuseRole(domain.RoleSurveyAgent), a.handle(a.countTickets))
+	staff.GET("/tickets/search", a.refuseRole(domain.RoleSurveyAgent), a.handle(a.searchTickets))
 	staff.GET("/tickets/:number", a.handle(a.getTicket))
 	staff.POST("/tickets/:number/responses", a.handle(a.respond))
 	staff.POST("/tickets/:number/notes", a.handle(a.addNote))

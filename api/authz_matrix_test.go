@@ -412,6 +412,8 @@ type mxRule struct {
 	freshSession bool
 	// objectParams fills path parameters that depend on the object.
 	objectParams func(o *mxObject) map[string]string
+	// objectQuery is a query (without the "?") that depends on the object.
+	objectQuery func(o *mxObject) string
 }
 
 var mxRules = map[string]mxRule{
@@ -516,6 +518,9 @@ var mxRules = map[string]mxRule{
 	// what its view lists is package tickets' test (TestInboxCounts...).
 	"GET /api/v1/tickets/counts":  {expect: mxHasInbox},
 	"GET /api/v1/tickets/:number": {objects: "tickets", expect: mxRead},
+	// A search finds what the inbox lists: the caller's read scope.
+	"GET /api/v1/tickets/search": {objects: "tickets", expect: mxInbox, observe: mxListed,
+		objectQuery: func(o *mxObject) string { return "q=" + o.number }},
 	"POST /api/v1/tickets/:number/responses": {objects: "tickets", expect: mxAct,
 		body: func(*matrix, mxCaller, *mxObject) (any, map[string]string) {
 			return map[string]any{"message": "تم الصرف"}, nil
@@ -904,6 +909,9 @@ func (m *matrix) request(rule mxRule, method, path string, c mxCaller, o *mxObje
 	}
 	if rule.query != "" {
 		path += "?" + rule.query
+	}
+	if rule.objectQuery != nil && o != nil {
+		path += "?" + rule.objectQuery(o)
 	}
 	rq.path = path
 	return rq, nil

@@ -337,6 +337,7 @@ const (
 	fieldStaffOnlyChannel  = refusal.FieldStaffOnlyChannel
 	fieldNotInList         = refusal.FieldNotInList
 	fieldTooShort          = "too_short"
+	fieldTooFewLetters     = refusal.FieldTooFewLetters
 	fieldAdminToken        = "admin_not_allowed"
 	fieldStaffOnly         = refusal.FieldStaffOnly
 	fieldNotCoordinator    = refusal.FieldNotCoordinator
@@ -377,6 +378,8 @@ var fieldTexts = map[string]text{
 	fieldEmptyFile: {"الملف فارغ.", "The file is empty."},
 	fieldDuplicate: {"الحقل مكرر؛ أرسل ملفاً واحداً في كل طلب.", "The field is repeated: send one file per request."},
 	fieldTooShort:  {"النص أقصر من المسموح (12 حرفاً على الأقل لكلمة المرور).", "The text is shorter than allowed (at least 12 characters for a password)."},
+	fieldTooFewLetters: {"اكتب كلمة من حرفين على الأقل، أو رقم بلاغ أو هوية أو جوال.",
+		"Type a word of at least two letters, or a ticket, ID or mobile number."},
 
 	// Codes of sla.Policy.Validate: the reader gets these, never sla's Go
 	// message. (Their field paths are the policy's; in a preview they start

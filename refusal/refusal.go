@@ -76,6 +76,8 @@ const (
 	FieldNotCoordinator    = "not_a_coordinator"
 	// FieldNotYourMobile: a beneficiary signed in filed for another mobile.
 	FieldNotYourMobile = "not_your_mobile"
+	// FieldTooFewLetters: a search by words has no word of two letters.
+	FieldTooFewLetters = "too_few_letters"
 )
 
 // Field is one field at fault, named by its JSON path ("beneficiary.mobile").

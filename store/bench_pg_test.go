@@ -10,6 +10,7 @@ import (
 
 	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/normalize"
 )
 
 // BenchmarkPGReadModel measures the read model on PostgreSQL over
@@ -292,4 +293,68 @@ func measure(b *testing.B, op func() (rows int, err error)) {
 	b.ReportMetric(ms(50), "p50-ms")
 	b.ReportMetric(ms(99), "p99-ms")
 	b.ReportMetric(float64(rows), "rows")
+}
+
+// BenchmarkPGReadModelSearch measures staff search (SearchTickets) over the
+// same seeded tickets, each kind of query as a supervisor (every ticket) and
+// as the biggest entity's coordinator would ask it: the exact lookups, and
+// words (normalize.Fold'ed, as the use case passes them) from never found
+// through the subject of one ticket in ten to words in most descriptions, a
+// two-letter word (no trigram to narrow by) and two words at once. Reported
+// like BenchmarkPGReadModel (p50-ms, p99-ms, rows).
+//
+//	TAWASUL_BENCH_TICKETS=100000 go test -run '^$' -bench 'PGReadModel.*Search' -benchtime 200x -count 3 ./store/
+func BenchmarkPGReadModelSearch(b *testing.B) {
+	fx := pgBenchFixture(b)
+	ctx := context.Background()
+	w := fx.world
+	const entity = "KSU"
+	scopes := []struct {
+		name string
+		sc   authz.Scope
+	}{
+		{"supervisor", authz.ReadScope(authz.Subject{ID: "user:supervisor", Role: domain.RoleSupervisor}, w.tree, w.tree.Codes())},
+		{"coordinator", authz.ReadScope(authz.Subject{ID: benchCoordinatorID(entity, 0), Role: domain.RoleCoordinator, Entity: entity},
+			w.tree, w.tree.Codes())},
+	}
+	var number string
+	if err := fx.s.db.Raw(`SELECT number FROM tickets WHERE entity = ? ORDER BY number LIMIT 1 OFFSET ?`,
+		entity, fx.n/100).Scan(&number).Error; err != nil || number == "" {
+		b.Fatalf("pick a ticket number: %q, %v", number, err)
+	}
+	// The first repeater files about ten tickets under one ID and mobile.
+	nationalID, mobile := fmt.Sprintf("10%08d", 0), benchRepeaterMobile(0)
+	fold := func(ws ...string) []string {
+		for i := range ws {
+			ws[i] = normalize.Fold(ws[i])
+		}
+		return ws
+	}
+	cases := []struct {
+		name string
+		f    SearchFilter
+	}{
+		{"number", SearchFilter{Number: number}},
+		{"national-id", SearchFilter{NationalID: nationalID}},
+		{"mobile", SearchFilter{Mobile: mobile}},
+		{"words/none", SearchFilter{Words: fold("زلزال")}},
+		{"words/subject-10pct", SearchFilter{Words: fold("المكافأة")}},
+		{"words/most", SearchFilter{Words: fold("الطلب")}},
+		{"words/two-letters", SearchFilter{Words: fold("رد")}},
+		{"words/two", SearchFilter{Words: fold("معادلة", "شهادة")}},
+	}
+	b.Run(fmt.Sprintf("tickets=%d", fx.n), func(b *testing.B) {
+		for _, c := range cases {
+			for _, sc := range scopes {
+				f := c.f
+				f.Scope = sc.sc
+				b.Run("search/"+c.name+"/"+sc.name, func(b *testing.B) {
+					measure(b, func() (int, error) {
+						p, err := fx.s.SearchTickets(ctx, f)
+						return len(p.Tickets), err
+					})
+				})
+			}
+		}
+	})
 }

@@ -29,7 +29,7 @@ import (
 
 // benchSeedVersion names the generator's output: a kept schema made by an
 // older generator is seeded anew rather than measured as if it were current.
-const benchSeedVersion = 1
+const benchSeedVersion = 2
 
 // Where the seeded year ends: the benchmarks' clock, so "overdue" selects the
 // same rows whenever they run.
@@ -189,7 +189,7 @@ var benchTicketColumns = []string{
 	"escalation_level", "escalation_role", "escalation_entity", "sla_due_at",
 	"sla_stage_start", "objection_until", "responded_at", "closed_at", "assigned_to",
 	"assigned_at", "filed_by_id", "filed_by_role", "workflow_started", "version",
-	"created_at", "updated_at",
+	"created_at", "updated_at", "search_text",
 }
 
 // ticketGen makes n tickets filed evenly over the year before benchSpanEnd,
@@ -320,16 +320,17 @@ func (g *ticketGen) next() []any {
 	}
 	tracking := fmt.Sprintf("%016x%016x%016x%016x", rng.Uint64(), rng.Uint64(), rng.Uint64(), rng.Uint64())
 	version := int64(1 + rng.IntN(12))
+	subject := benchSubjects[rng.IntN(len(benchSubjects))]
 	return []any{
 		number, string(kind), string(channel), string(priority), string(status),
-		benchSubjects[rng.IntN(len(benchSubjects))], desc,
+		subject, desc,
 		entity, responsible, benchNames[rng.IntN(len(benchNames))], nationalID,
 		mobile, "", string(domain.BeneficiaryTypes()[rng.IntN(len(domain.BeneficiaryTypes()))]), string(gender),
 		string(domain.NationalityCitizen), tracking, int64(1), int64(round),
 		int64(level), string(escRole), escEntity, due,
 		stageStart, objectionUntil, respondedAt, closedAt, assignedTo,
 		assignedAt, filedBy, string(filedRole), true, version,
-		created, updated,
+		created, updated, searchText(subject, desc),
 	}
 }
 

@@ -136,7 +136,7 @@ func TestRoundTripEveryField(t *testing.T) {
 		in := Ticket{
 			Number: "ignored", Kind: domain.KindReport, Channel: domain.ChannelCallCenter,
 			Priority: domain.PriorityUrgent, Status: domain.StatusAnswered,
-			Subject: "موضوع", Description: "وصف\nطويل",
+			Subject: "موضوع", Description: "وصف\nطويل", SearchText: "ignored",
 			Entity: "UNI-KSU", ResponsibleEntity: "SEC-UNI",
 			BeneficiaryName: "محمد", BeneficiaryNationalID: "2000000002", BeneficiaryMobile: "+966511111111",
 			BeneficiaryEmail: "m@example.com", BeneficiaryType: domain.BeneficiaryParent,
@@ -164,6 +164,7 @@ func TestRoundTripEveryField(t *testing.T) {
 		want.Number = "2026-000001"
 		want.WorkflowStarted = false
 		want.Version = 0
+		want.SearchText = "موضوع وصف طويل"
 		want.SLADueAt = in.SLADueAt.UTC().Truncate(time.Microsecond)
 		want.ObjectionUntil = ptr(in.ObjectionUntil.UTC().Truncate(time.Microsecond))
 		want.SLAStageStart = ptr(in.SLAStageStart.UTC().Truncate(time.Microsecond))

@@ -40,6 +40,9 @@ type Ticket struct {
 
 	Subject     string `gorm:"size:300;not null"`
 	Description string `gorm:"type:text;not null"`
+	// SearchText is Subject and Description as staff search matches them
+	// (searchText); the store sets it, whatever the caller gives.
+	SearchText string `gorm:"type:text;not null" json:"-"`
 
 	Entity            string `gorm:"size:32;not null"` // the entity the ticket was filed to
 	ResponsibleEntity string `gorm:"size:32;not null"` // who must act now (changes on objection review)

@@ -65,6 +65,7 @@ func (s *Store) CreateTicket(ctx context.Context, t NewTicket, idem *Idempotency
 	// CreatedAt in its time zone.
 	year, day := t.CreatedAt.Year(), t.CreatedAt.Format(time.DateOnly)
 	normalizeTicket(&t)
+	t.SearchText = searchText(t.Subject, t.Description)
 	t.UpdatedAt = t.CreatedAt
 	t.Version = 0
 	t.WorkflowStarted = false
