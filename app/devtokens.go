@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/tawasul/tawasul/api"
 	"github.com/tawasul/tawasul/domain"
@@ -22,6 +23,10 @@ type DevToken struct {
 	Token  string      `json:"token"`
 	Role   domain.Role `json:"role"`
 	Entity string      `json:"entity,omitempty"`
+	// Username and Password sign the role's demo account in to the web
+	// pages (and POST /auth/login): the account is the role's name.
+	Username string `json:"username,omitempty"`
+	Password string `json:"password,omitempty"`
 }
 
 // devScope places each demo role in the demo organization.
@@ -49,7 +54,7 @@ func DevTokens(dataDir string, memory bool) ([]DevToken, error) {
 			return nil, fmt.Errorf("reading %s: %w", path, err)
 		}
 	}
-	kept := len(ts)
+	kept, changed := len(ts), false
 	for _, r := range domain.StaffRoles() {
 		if slices.ContainsFunc(ts, func(t DevToken) bool { return t.Role == r }) {
 			continue
@@ -60,7 +65,20 @@ func DevTokens(dataDir string, memory bool) ([]DevToken, error) {
 		}
 		ts = append(ts, DevToken{Name: "demo-" + string(r), Token: "dev_" + hex.EncodeToString(b), Role: r, Entity: devScope[r]})
 	}
-	if !memory && len(ts) > kept {
+	// A file from before the demo accounts gets their passwords added.
+	for i := range ts {
+		if ts[i].Password != "" {
+			continue
+		}
+		b := make([]byte, 9)
+		if _, err := rand.Read(b); err != nil {
+			return nil, err
+		}
+		ts[i].Username = devUsername(ts[i].Role)
+		ts[i].Password = "demo-" + hex.EncodeToString(b)
+		changed = true
+	}
+	if !memory && (len(ts) > kept || changed) {
 		b, _ := json.MarshalIndent(ts, "", "  ")
 		if err := os.MkdirAll(dataDir, 0o700); err != nil {
 			return nil, fmt.Errorf("creating %s: %w", dataDir, err)
@@ -71,6 +89,10 @@ func DevTokens(dataDir string, memory bool) ([]DevToken, error) {
 	}
 	return ts, nil
 }
+
+// devUsername is the demo account of a role: its name, with hyphens
+// ("care-center-manager").
+func devUsername(r domain.Role) string { return strings.ReplaceAll(string(r), "_", "-") }
 
 // DevCredentials hashes demo tokens into API credentials.
 func DevCredentials(ts []DevToken) []api.Credential {

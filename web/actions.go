@@ -9,6 +9,7 @@ import (
 
 	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/refusal"
+	"github.com/tawasul/tawasul/tickets"
 	"github.com/tawasul/tawasul/web/views"
 )
 
@@ -36,7 +37,7 @@ func (w *Web) act(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := w.tickets.Authorize(ctx, subjectOf(actor), need, t); err != nil {
+	if err := w.tickets.Authorize(ctx, tickets.SubjectOf(actor), need, t); err != nil {
 		return w.refused(c, name, err)
 	}
 	// One key per page and form: the page's forms share the page's key.

@@ -15,9 +15,6 @@ import (
 	"github.com/tawasul/tawasul/web/views"
 )
 
-// countCap is the most a view's count says exactly ("999+" beyond).
-const countCap = 999
-
 // inbox is the coordinator's inbox: the views of pending work the reader's
 // role has, with their counts, and the chosen view's tickets, most urgent
 // first, refreshing by itself.
@@ -32,10 +29,10 @@ func (w *Web) inbox(c *gin.Context) error {
 		return err
 	}
 	l := langOf(c)
-	for _, v := range counts.Views {
-		n := l.Num(v.Count)
-		if v.Count > countCap {
-			n = l.Num(countCap) + "+"
+	for _, v := range counts {
+		n := l.Num(v.N)
+		if v.More {
+			n += "+"
 		}
 		in.Tabs = append(in.Tabs, views.Tab{Key: string(v.View), Label: l.T("view." + string(v.View)), Count: n, Current: string(v.View) == in.View})
 	}
@@ -65,7 +62,7 @@ type inboxData struct {
 // inboxData reads one page of the view asked for.
 func (w *Web) inboxData(c *gin.Context) (inboxData, error) {
 	actor, _ := actorOf(c)
-	view := c.DefaultQuery("view", string(tickets.DefaultView(actor.Role)))
+	view := c.DefaultQuery("view", string(tickets.ViewAll))
 	cursor := c.Query("cursor")
 	page, err := w.tickets.Inbox(c.Request.Context(), actor, tickets.InboxQuery{View: tickets.View(view), Cursor: cursor})
 	if err != nil {

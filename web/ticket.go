@@ -95,14 +95,14 @@ func (w *Web) ticketPage(c *gin.Context, number string) (views.Ticket, error) {
 	for _, a := range v.Attachments {
 		tp.Attachments = append(tp.Attachments, views.Attachment{
 			Name: a.Name, Size: l.Count(int((a.Size+1023)/1024), "n.kb"),
-			Href: "/api/v1/tickets/" + t.Number + "/attachments/" + strconv.FormatInt(a.ID, 10),
+			Href: "/tickets/" + t.Number + "/attachments/" + a.ID,
 		})
 	}
 	for _, a := range ticketActions {
 		if a.pending && !t.Status.Pending() {
 			continue
 		}
-		if w.tickets.Authorize(ctx, subjectOf(actor), a.act, t) != nil {
+		if w.tickets.Authorize(ctx, tickets.SubjectOf(actor), a.act, t) != nil {
 			continue
 		}
 		tp.Actions = append(tp.Actions, views.Action{Key: a.key, Label: l.T("action." + a.key)})
@@ -168,9 +168,6 @@ func (w *Web) personName(ctx context.Context, id string) string {
 	return acc.Name
 }
 
-func subjectOf(a workflows.Actor) authz.Subject {
-	return authz.Subject{ID: a.ID, Role: a.Role, Entity: a.Entity}
-}
 
 // newFormKey names one rendering of a form: sent twice (a double click, a
 // resend after a timeout) it is one action (tickets' action keys).
@@ -179,5 +176,3 @@ func newFormKey() string {
 	_, _ = rand.Read(b[:])
 	return "web-" + hex.EncodeToString(b[:])
 }
-
-var _ = tickets.ValidNumber
