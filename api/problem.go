@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -248,6 +249,9 @@ var kindStatus = map[refusal.Kind]int{
 	refusal.Forbidden: http.StatusForbidden,
 	refusal.NotFound:  http.StatusNotFound,
 	refusal.Busy:      http.StatusServiceUnavailable,
+	// Unauthenticated and Throttled are the refusals of a sign-in.
+	refusal.Unauthenticated: http.StatusUnauthorized,
+	refusal.Throttled:       http.StatusTooManyRequests,
 }
 
 // refused is the problem answering a refusal of the application core.
@@ -259,6 +263,10 @@ func refused(r *refusal.Error) *apiError {
 	e := &apiError{status: status, code: r.Code}
 	for _, f := range r.Fields {
 		e.fields = append(e.fields, fieldErr{field: f.Name, code: f.Code})
+	}
+	if r.RetryAfter > 0 {
+		// Whole seconds, rounded up: a client waiting less would be refused again.
+		e.headers = map[string]string{"Retry-After": strconv.Itoa(int((r.RetryAfter + time.Second - 1) / time.Second))}
 	}
 	return e
 }
