@@ -260,15 +260,21 @@ func refused(r *refusal.Error) *apiError {
 	if !ok {
 		status = http.StatusInternalServerError
 	}
-	e := &apiError{status: status, code: r.Code}
-	for _, f := range r.Fields {
-		e.fields = append(e.fields, fieldErr{field: f.Name, code: f.Code})
-	}
+	e := &apiError{status: status, code: r.Code, fields: fieldErrs(r.Fields)}
 	if r.RetryAfter > 0 {
 		// Whole seconds, rounded up: a client waiting less would be refused again.
 		e.headers = map[string]string{"Retry-After": strconv.Itoa(int((r.RetryAfter + time.Second - 1) / time.Second))}
 	}
 	return e
+}
+
+// fieldErrs are the core's fields at fault as the API's field errors.
+func fieldErrs(fs []refusal.Field) []fieldErr {
+	var out []fieldErr
+	for _, f := range fs {
+		out = append(out, fieldErr{field: f.Name, code: f.Code})
+	}
+	return out
 }
 
 // fail answers err: an *apiError as itself, a refusal of the core by its
