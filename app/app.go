@@ -24,6 +24,7 @@ import (
 	"github.com/tawasul/tawasul/activities"
 	"github.com/tawasul/tawasul/api"
 	"github.com/tawasul/tawasul/attachments"
+	"github.com/tawasul/tawasul/auditlog"
 	"github.com/tawasul/tawasul/auth/trackcode"
 	"github.com/tawasul/tawasul/config"
 	"github.com/tawasul/tawasul/dispatch"
@@ -33,6 +34,7 @@ import (
 	"github.com/tawasul/tawasul/notify"
 	"github.com/tawasul/tawasul/payload"
 	"github.com/tawasul/tawasul/seed"
+	"github.com/tawasul/tawasul/signin"
 	"github.com/tawasul/tawasul/sla"
 	"github.com/tawasul/tawasul/store"
 	"github.com/tawasul/tawasul/tickets"
@@ -79,7 +81,9 @@ type App struct {
 	dispatcher *dispatch.Dispatcher
 	// Tickets is the application core every front end shares (nil without API).
 	Tickets *tickets.Service
-	API     *api.API
+	// SignIn is the staff's sign-in every front end shares (nil without API).
+	SignIn *signin.Service
+	API    *api.API
 	// FAQ is the API's search index of the FAQ bank (nil without API).
 	FAQ    *faq.Index
 	server *http.Server
@@ -189,9 +193,14 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		if err != nil {
 			return nil, fmt.Errorf("building the ticket service: %w", err)
 		}
+		a.SignIn, err = signin.New(signin.Options{Store: a.Store, Audit: auditlog.New(a.Store, nil, log), Logger: log})
+		if err != nil {
+			return nil, fmt.Errorf("building the sign-in service: %w", err)
+		}
 		a.API, err = api.New(api.Options{
 			Store:           a.Store,
 			Tickets:         a.Tickets,
+			SignIn:          a.SignIn,
 			Entities:        hierarchy,
 			TrustedProxies:  opts.Config.HTTP.TrustedProxies,
 			Credentials:     opts.Credentials,
