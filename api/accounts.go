@@ -83,9 +83,9 @@ func (a *API) createAccount(c *gin.Context) error {
 	if len(fe) > 0 {
 		return invalid(fe...)
 	}
-	hash, err := a.auth.passwords.Hash(in.Password)
+	hash, err := a.signin.Hash(in.Password)
 	if err != nil {
-		return hashingError(err)
+		return err
 	}
 	actor, _ := staffActor(c)
 	var acc store.Account

@@ -20,6 +20,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/tawasul/tawasul/attachments"
+	"github.com/tawasul/tawasul/auditlog"
 	"github.com/tawasul/tawasul/auth/password"
 	"github.com/tawasul/tawasul/auth/trackcode"
 	"github.com/tawasul/tawasul/authz"
@@ -27,6 +28,7 @@ import (
 	"github.com/tawasul/tawasul/entities"
 	"github.com/tawasul/tawasul/faq"
 	"github.com/tawasul/tawasul/payload"
+	"github.com/tawasul/tawasul/signin"
 	"github.com/tawasul/tawasul/store"
 	"github.com/tawasul/tawasul/tickets"
 )
@@ -61,9 +63,12 @@ type Options struct {
 	// cannot dodge the limit by forging the header.
 	TrustedProxies []string
 
-	// Passwords hashes and verifies account passwords (default argon2id with
-	// password.Default, at most password.DefaultSlots computations at once);
-	// tests pass cheaper parameters.
+	// SignIn holds the staff's sign-in rules, shared with the web pages; nil
+	// builds one over Store with Passwords.
+	SignIn *signin.Service
+	// Passwords hashes and verifies account passwords when SignIn is nil
+	// (default argon2id with password.Default, at most password.DefaultSlots
+	// computations at once); tests pass cheaper parameters.
 	Passwords *password.Hasher
 	// LoginPerMinute limits login and refresh attempts per client address
 	// (default 10).
@@ -110,6 +115,10 @@ type API struct {
 	log   *slog.Logger
 	now   func() time.Time
 	ready func(ctx context.Context) error
+	// auditor writes the audit log (audit.go's helpers).
+	auditor *auditlog.Writer
+	// signin: Options.SignIn, the staff's sign-in.
+	signin *signin.Service
 
 	auth   staffAuth
 	limits limits
@@ -133,12 +142,11 @@ type API struct {
 	engine *gin.Engine
 }
 
-// staffAuth is how staff sign in: configured tokens, accounts' passwords,
-// the ministry's single sign-on.
+// staffAuth is how staff sign in besides accounts' passwords and sessions
+// (API.signin): configured tokens, the ministry's single sign-on.
 type staffAuth struct {
-	creds     []Credential
-	passwords *password.Hasher
-	oidc      *oidcLogin // nil: single sign-on not configured
+	creds []Credential
+	oidc  *oidcLogin // nil: single sign-on not configured
 }
 
 // limits are the per-address budgets of the routes the public reaches.
@@ -193,7 +201,8 @@ func New(opts Options) (*API, error) {
 		now:            opts.Now,
 		ready:          opts.Ready,
 		proxies:        opts.TrustedProxies,
-		auth:           staffAuth{creds: append([]Credential(nil), opts.Credentials...), passwords: opts.Passwords},
+		signin:         opts.SignIn,
+		auth:           staffAuth{creds: append([]Credential(nil), opts.Credentials...)},
 		files:          fileLimits{store: opts.Attachments, maxFile: opts.AttachmentMaxBytes, perTicket: opts.AttachmentsPerTicket},
 		outboxInFull:   opts.OutboxInFull,
 		faq:            opts.FAQ,
@@ -209,18 +218,21 @@ func New(opts Options) (*API, error) {
 	if a.files.perTicket <= 0 {
 		a.files.perTicket = attachments.DefaultPerTicket
 	}
-	if a.auth.passwords == nil {
-		h, err := password.New(password.Default)
-		if err != nil {
-			return nil, err
-		}
-		a.auth.passwords = h
-	}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
 	if a.now == nil {
 		a.now = time.Now
+	}
+	a.auditor = auditlog.New(a.store, a.now, a.log)
+	if a.signin == nil {
+		s, err := signin.New(signin.Options{
+			Store: a.store, Passwords: opts.Passwords, Audit: a.auditor, Logger: a.log, Now: a.now,
+		})
+		if err != nil {
+			return nil, err
+		}
+		a.signin = s
 	}
 	if opts.OIDC.enabled() {
 		a.auth.oidc = newOIDCLogin(opts.OIDC, a.now)

@@ -17,6 +17,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/tawasul/tawasul/isolate"
+
 	"github.com/gin-gonic/gin"
 
 	"github.com/tawasul/tawasul/attachments"
@@ -150,8 +152,8 @@ func (a *API) upload(c *gin.Context, t store.Ticket, up uploader) error {
 func (a *API) limitProblem() *apiError {
 	e := problem(http.StatusConflict, codeAttachmentLimit)
 	n := strconv.Itoa(a.files.perTicket)
-	e.detail = &text{"بلغ الطلب الحد الأقصى للمرفقات (" + n + " من كل طرف).",
-		"The ticket already has the most attachments allowed (" + n + " from each side)."}
+	e.detail = &text{AR: "بلغ الطلب الحد الأقصى للمرفقات (" + isolate.LTR(n) + " من كل طرف).",
+		EN: "The ticket already has the most attachments allowed (" + n + " from each side)."}
 	return e
 }
 
@@ -335,8 +337,8 @@ func (a *API) storeFile(c *gin.Context, p *multipart.Part) (*storedFile, *fieldE
 func (a *API) tooLarge() *apiError {
 	e := problem(http.StatusRequestEntityTooLarge, codeFileTooLarge)
 	mib := strconv.FormatFloat(float64(a.files.maxFile)/(1<<20), 'f', -1, 64)
-	e.detail = &text{"حجم الملف أكبر من المسموح (" + mib + " ميغابايت).",
-		"The file is larger than allowed (" + mib + " MiB)."}
+	e.detail = &text{AR: "حجم الملف أكبر من المسموح (" + isolate.LTR(mib) + " ميغابايت).",
+		EN: "The file is larger than allowed (" + mib + " MiB)."}
 	return e
 }
 

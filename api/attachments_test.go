@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tawasul/tawasul/texts"
+
 	"github.com/tawasul/tawasul/attachments"
 	"github.com/tawasul/tawasul/auth/trackcode"
 	"github.com/tawasul/tawasul/domain"
@@ -212,7 +214,7 @@ func TestAttachmentDisguisedFileRefused(t *testing.T) {
 			if len(p.Errors) != 1 || p.Errors[0].Field != "file" || p.Errors[0].Code != fieldUnsupportedType {
 				t.Fatalf("%s: errors %+v", tc.name, p.Errors)
 			}
-			want := fieldTexts[fieldUnsupportedType].in(negotiate(lang))
+			want := texts.FieldMessage(fieldUnsupportedType, negotiate(lang) == langEN)
 			if p.Errors[0].Message != want || !strings.Contains(want, "PDF") {
 				t.Fatalf("%s (%s): message %q", tc.name, lang, p.Errors[0].Message)
 			}

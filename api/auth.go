@@ -1,10 +1,7 @@
 package api
 
 import (
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -13,6 +10,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/refusal"
+	"github.com/tawasul/tawasul/signin"
 	"github.com/tawasul/tawasul/store"
 	"github.com/tawasul/tawasul/workflows"
 )
@@ -59,16 +58,15 @@ func (a *API) authenticate(r *http.Request) (actor workflows.Actor, sessionID in
 			return actor, 0, true, true, nil
 		}
 	}
-	// An account session: looked up by the hash (an index probe; the hash of
-	// a random 256-bit token reveals nothing through timing).
-	sess, acc, err := a.store.SessionByToken(r.Context(), hash, a.now())
-	if errors.Is(err, store.ErrNotFound) {
+	// An account session (signin.Service.Lookup).
+	actor, sid, err := a.signin.Lookup(r.Context(), token)
+	if rf, ok := refusal.As(err); ok && rf.Kind == refusal.Unauthenticated {
 		return workflows.Actor{}, 0, true, false, nil
 	}
 	if err != nil {
 		return workflows.Actor{}, 0, true, false, err
 	}
-	return accountActor(acc), sess.ID, true, true, nil
+	return actor, sid, true, true, nil
 }
 
 // bearer is the request's bearer token; present reports an Authorization
@@ -86,19 +84,13 @@ func bearer(r *http.Request) (token string, present bool) {
 	return token, true
 }
 
-// accountActor is the actor an account acts as.
-func accountActor(acc store.Account) workflows.Actor {
-	return workflows.Actor{ID: accountActorPrefix + acc.Username, Name: acc.Name, Role: acc.Role, Entity: acc.Entity}
-}
-
 // accountActorPrefix marks actors that are accounts (not configured tokens).
 const accountActorPrefix = store.AccountActorPrefix
 
-// tokenHash is the hex SHA-256 under which a bearer token is stored.
-func tokenHash(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
-}
+// tokenHash is the hex SHA-256 under which a bearer token is stored
+// (signin.TokenHash: configured, integration, session and beneficiary
+// tokens alike).
+func tokenHash(token string) string { return signin.TokenHash(token) }
 
 // requireAuth admits staff tokens only: configured ones, integration tokens
 // and account sessions.

@@ -20,6 +20,7 @@ import (
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/normalize"
 	"github.com/tawasul/tawasul/notify"
+	"github.com/tawasul/tawasul/signin"
 	"github.com/tawasul/tawasul/store"
 	"github.com/tawasul/tawasul/tickets"
 	"github.com/tawasul/tawasul/workflows"
@@ -289,7 +290,7 @@ func (a *API) openBeneficiarySession(c *gin.Context) error {
 		return invalid(fe...)
 	}
 	ctx := c.Request.Context()
-	token, err := newToken()
+	token, err := signin.NewToken()
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,6 @@ import (
 	"maps"
 	"mime"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
@@ -19,6 +18,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/tawasul/tawasul/clientip"
 
 	"github.com/gin-gonic/gin"
 	"golang.org/x/time/rate"
@@ -88,7 +89,7 @@ func (a *API) accessLog() gin.HandlerFunc {
 			// The beneficiary's routes and every other anonymous one: the
 			// address is the caller's one trace. It is personal data, so it is
 			// logged as the timeline records it (clientRef) and by network only.
-			attrs = append(attrs, slog.String("client", a.clientRef(c)), slog.String("client_net", clientNet(c.ClientIP())))
+			attrs = append(attrs, slog.String("client", a.clientRef(c)), slog.String("client_net", clientip.Masked(c.ClientIP())))
 		}
 		level := slog.LevelInfo
 		if c.Writer.Status() >= 500 {
@@ -96,31 +97,6 @@ func (a *API) accessLog() gin.HandlerFunc {
 		}
 		a.log.LogAttrs(c.Request.Context(), level, "http request", attrs...)
 	}
-}
-
-// clientNet masks an address as a log shows it: its /24 (IPv4) or /48
-// (IPv6) network, enough to see a provider or a flood, not a subscriber.
-func clientNet(ip string) string {
-	p, ok := network(ip, 24, 48)
-	if !ok {
-		return ""
-	}
-	return p.String()
-}
-
-// network is ip's network of v4 bits (IPv4, IPv4-mapped IPv6 included) or
-// v6 bits (IPv6); ok is false for a string that is no IP address.
-func network(ip string, v4, v6 int) (netip.Prefix, bool) {
-	addr, err := netip.ParseAddr(ip)
-	if err != nil {
-		return netip.Prefix{}, false
-	}
-	bits := v6
-	if addr = addr.Unmap().WithZone(""); addr.Is4() {
-		bits = v4
-	}
-	p, err := addr.Prefix(bits)
-	return p, err == nil
 }
 
 // recovery turns a panic into a 500 problem (and a log line with the request
@@ -251,12 +227,12 @@ func jsonError(err error) *apiError {
 	var syntaxErr *json.SyntaxError
 	if !errors.As(err, &syntaxErr) && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
 		return &apiError{status: http.StatusUnprocessableEntity, code: codeValidation,
-			detail: &text{err.Error(), err.Error()}}
+			detail: &text{AR: err.Error(), EN: err.Error()}}
 	}
 	return problem(http.StatusBadRequest, codeMalformedJSON)
 }
 
-// ipLimiter is a token bucket per client address (addressKey) for the routes
+// ipLimiter is a token bucket per client address (clientip.Key) for the routes
 // the public reaches.
 type ipLimiter struct {
 	perMinute int
@@ -275,37 +251,21 @@ func newIPLimiter(perMinute int) *ipLimiter {
 	return &ipLimiter{perMinute: perMinute, buckets: map[string]*bucket{}}
 }
 
-// addressKey is what per-address limits count a client IP as: an IPv4
-// address (or an IPv4-mapped IPv6 one) as itself, an IPv6 address as its /64.
-// One subscriber is routinely given a whole /64 and may use any address in
-// it, so counting single IPv6 addresses would give one client 2^64 budgets.
-// A string that is not an IP address stands for itself.
-func addressKey(ip string) string {
-	p, ok := network(ip, 32, 64)
-	switch {
-	case !ok:
-		return ip
-	case p.Addr().Is4():
-		return p.Addr().String()
-	}
-	return p.String()
-}
-
 // clientAddress is the request's client address as per-address limits and
-// login failure counts see it (addressKey of Gin's ClientIP, which believes
+// login failure counts see it (clientip.Key of Gin's ClientIP, which believes
 // X-Forwarded-For only from Options.TrustedProxies); "unknown" when the
 // connection has no IP address.
 func clientAddress(c *gin.Context) string {
 	if ip := c.ClientIP(); ip != "" {
-		return addressKey(ip)
+		return clientip.Key(ip)
 	}
 	return "unknown"
 }
 
-// allow takes one token for ip's address (addressKey); when refused it says
+// allow takes one token for ip's address (clientip.Key); when refused it says
 // how long to wait.
 func (l *ipLimiter) allow(ip string, now time.Time) (bool, time.Duration) {
-	key := addressKey(ip)
+	key := clientip.Key(ip)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	// Forget idle clients now and then; a full bucket is the same as a new one.

@@ -17,6 +17,7 @@ import (
 	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/normalize"
+	"github.com/tawasul/tawasul/signin"
 	"github.com/tawasul/tawasul/store"
 	"github.com/tawasul/tawasul/workflows"
 )
@@ -59,7 +60,7 @@ const (
 	ssoUserPrefix = "oidc:"
 	// ssoNoPassword is the password hash of a single sign-on account: no
 	// password verifies against it (password login refuses it outright).
-	ssoNoPassword  = "!sso"
+	ssoNoPassword  = signin.NoPassword
 	auditLoginOIDC = "login.oidc"
 	// auditSSOLinked records an account made before identities were kept
 	// bound to the subject of its first login since.
@@ -262,7 +263,7 @@ func (a *API) loginOIDC(c *gin.Context) error {
 	}
 	username := ssoUserPrefix + name
 	failed := func(reason string) error {
-		if err := a.auditAs(c, accountActor(store.Account{Username: username}), auditLoginFailed, "account/"+username,
+		if err := a.auditAs(c, signin.Actor(store.Account{Username: username}), auditLoginFailed, "account/"+username,
 			gin.H{"reason": reason, "ip": c.ClientIP(), "sso": true, "subject": tok.Subject}); err != nil {
 			return err
 		}
@@ -331,7 +332,7 @@ func (a *API) loginOIDC(c *gin.Context) error {
 		}
 	}
 	acc.Name, acc.Role, acc.Entity = display, role, entity
-	return a.startSession(c, acc, auditLoginOIDC, gin.H{"ip": c.ClientIP(), "subject": tok.Subject}, now)
+	return a.startSession(c, acc, auditLoginOIDC, gin.H{"ip": c.ClientIP(), "subject": tok.Subject})
 }
 
 // errSSOSubject: the username is another subject's account.

@@ -168,7 +168,7 @@ func checkReason(reason string) []fieldErr {
 }
 
 // policyErrors is sla.Policy.Validate as field errors, their paths under
-// prefix. The reader gets the code's text in their language (fieldTexts);
+// prefix. The reader gets the code's text in their language (package texts);
 // sla's own English message is for logs, never the response.
 func policyErrors(p sla.Policy, prefix string) []fieldErr {
 	var errs []fieldErr

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tawasul/tawasul/texts"
+
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/sla"
 	"github.com/tawasul/tawasul/store"
@@ -66,7 +68,7 @@ func TestPolicyReasonRequired(t *testing.T) {
 		r := f.do(req{offContract: true, method: "PUT", path: "/api/v1/policies", token: testTokens["admin"], body: body,
 			headers: map[string]string{"Accept-Language": "en"}})
 		got := fieldsOf(r.expectProblem(http.StatusUnprocessableEntity, codeValidation))
-		if want := c.code + ": " + textReasonLength.en; got["reason"] != want || len(got) != 1 {
+		if want := c.code + ": " + textReasonLength.EN; got["reason"] != want || len(got) != 1 {
 			t.Errorf("reason %q: errors %v; want reason %q", c.reason, got, want)
 		}
 	}
@@ -78,7 +80,7 @@ func TestPolicyReasonRequired(t *testing.T) {
 	bad["objection_window"] = "0s"
 	got := fieldsOf(f.do(req{method: "PUT", path: "/api/v1/policies", token: testTokens["admin"], body: bad}).
 		expectProblem(http.StatusUnprocessableEntity, codeValidation))
-	if got["reason"] != fieldRequired+": "+textReasonLength.ar || got["objection_window"] == "" {
+	if got["reason"] != fieldRequired+": "+textReasonLength.AR || got["objection_window"] == "" {
 		t.Errorf("errors %v", got)
 	}
 	if p, _ := f.store.CurrentPolicy(context.Background()); p.Version != 1 {
@@ -512,7 +514,7 @@ func TestPolicyPreviewRefusals(t *testing.T) {
 			headers: map[string]string{"Accept-Language": "en"}})
 	}
 	p := preview(map[string]any{}).expectProblem(http.StatusUnprocessableEntity, codeValidation)
-	if len(p.Errors) != 1 || p.Errors[0].Field != "version" || p.Errors[0].Message != textPreviewOneOf.en {
+	if len(p.Errors) != 1 || p.Errors[0].Field != "version" || p.Errors[0].Message != textPreviewOneOf.EN {
 		t.Errorf("neither: %+v", p.Errors)
 	}
 	p = preview(map[string]any{"version": 1, "policy": draft}).expectProblem(http.StatusUnprocessableEntity, codeValidation)
@@ -598,8 +600,8 @@ func TestPreviewerSampleAndMedian(t *testing.T) {
 // texts, and the response never carries sla's Go message.
 func TestPolicyErrorsInReadersLanguage(t *testing.T) {
 	for _, code := range sla.ValidationCodes() {
-		if tx, ok := fieldTexts[code]; !ok || tx.ar == "" || tx.en == "" {
-			t.Errorf("policy code %q has no texts in fieldTexts", code)
+		if tx, ok := texts.Field(code); !ok || tx.AR == "" || tx.EN == "" {
+			t.Errorf("policy code %q has no texts in package texts", code)
 		}
 	}
 	f := newFixture(t)
@@ -624,8 +626,8 @@ func TestPolicyErrorsInReadersLanguage(t *testing.T) {
 		goText[e.Field] = e.Message
 	}
 	want := map[string]map[lang]string{
-		"calendar.time_zone": {langAR: fieldTexts[sla.CodeInvalidTimeZone].ar, langEN: fieldTexts[sla.CodeInvalidTimeZone].en},
-		"responses[0].clock": {langAR: fieldTexts[sla.CodeInvalidClock].ar, langEN: fieldTexts[sla.CodeInvalidClock].en},
+		"calendar.time_zone": {langAR: texts.FieldMessage(sla.CodeInvalidTimeZone, false), langEN: texts.FieldMessage(sla.CodeInvalidTimeZone, true)},
+		"responses[0].clock": {langAR: texts.FieldMessage(sla.CodeInvalidClock, false), langEN: texts.FieldMessage(sla.CodeInvalidClock, true)},
 		"responses":          {langAR: "لا توجد قاعدة للنوع meeting_request والأولوية urgent.", langEN: "No rule for kind meeting_request and priority urgent."},
 	}
 	for _, l := range []lang{langAR, langEN} {

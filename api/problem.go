@@ -10,7 +10,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
+
+	"github.com/tawasul/tawasul/texts"
 
 	"github.com/gin-gonic/gin"
 
@@ -124,28 +127,28 @@ func problemTypeURI(code string) string { return "urn:tawasul:problem:" + code }
 
 // build localizes e for language l.
 func (e *apiError) build(l lang, instance string) Problem {
-	pt, ok := problemTexts[e.code]
+	pt, ok := texts.Of(e.code)
 	if !ok {
-		pt = problemTexts[codeInternal]
+		pt, _ = texts.Of(codeInternal)
 	}
 	p := Problem{
 		Type:     problemTypeURI(e.code),
-		Title:    pt.title.in(l),
+		Title:    in(pt.Title, l),
 		Status:   e.status,
-		Detail:   pt.detail.in(l),
+		Detail:   in(pt.Detail, l),
 		Code:     e.code,
 		Instance: instance,
 	}
 	if e.detail != nil {
-		p.Detail = e.detail.in(l)
+		p.Detail = in(*e.detail, l)
 	}
 	for _, f := range e.fields {
 		msg := f.msg
-		if t, ok := fieldTexts[f.code]; ok && (msg == "" || l == langAR) {
-			msg = t.in(l)
+		if t, ok := texts.Field(f.code); ok && (msg == "" || l == langAR) {
+			msg = in(t, l)
 		}
 		if f.text != nil {
-			msg = f.text.in(l)
+			msg = in(*f.text, l)
 		}
 		if msg == "" {
 			msg = f.code
@@ -248,6 +251,9 @@ var kindStatus = map[refusal.Kind]int{
 	refusal.Forbidden: http.StatusForbidden,
 	refusal.NotFound:  http.StatusNotFound,
 	refusal.Busy:      http.StatusServiceUnavailable,
+	// Unauthenticated and Throttled are the refusals of a sign-in.
+	refusal.Unauthenticated: http.StatusUnauthorized,
+	refusal.Throttled:       http.StatusTooManyRequests,
 }
 
 // refused is the problem answering a refusal of the application core.
@@ -261,11 +267,21 @@ func refused(r *refusal.Error) *apiError {
 		// client filled in: a malformed request, as the other lists answer.
 		status = http.StatusBadRequest
 	}
-	e := &apiError{status: status, code: r.Code}
-	for _, f := range r.Fields {
-		e.fields = append(e.fields, fieldErr{field: f.Name, code: f.Code})
+	e := &apiError{status: status, code: r.Code, fields: fieldErrs(r.Fields)}
+	if r.RetryAfter > 0 {
+		// Whole seconds, rounded up: a client waiting less would be refused again.
+		e.headers = map[string]string{"Retry-After": strconv.Itoa(int((r.RetryAfter + time.Second - 1) / time.Second))}
 	}
 	return e
+}
+
+// fieldErrs are the core's fields at fault as the API's field errors.
+func fieldErrs(fs []refusal.Field) []fieldErr {
+	var out []fieldErr
+	for _, f := range fs {
+		out = append(out, fieldErr{field: f.Name, code: f.Code})
+	}
+	return out
 }
 
 // fail answers err: an *apiError as itself, a refusal of the core by its

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/normalize"
+	"github.com/tawasul/tawasul/signin"
 	"github.com/tawasul/tawasul/store"
 	"github.com/tawasul/tawasul/tickets"
 	"github.com/tawasul/tawasul/workflows"
@@ -245,7 +246,7 @@ func (a *API) assign(c *gin.Context) error {
 	if len(errs) > 0 {
 		return invalid(errs...)
 	}
-	return answered(c)(a.tickets.Assign(c.Request.Context(), t, key, workflows.AssignRequest{Actor: actor, To: accountActor(to), Note: note}))
+	return answered(c)(a.tickets.Assign(c.Request.Context(), t, key, workflows.AssignRequest{Actor: actor, To: signin.Actor(to), Note: note}))
 }
 
 // Requests to meet the minister: the minister's office offers a slot or

@@ -39,11 +39,11 @@ const (
 )
 
 var (
-	textRatingOnlyReached = text{"يُسجَّل التقييم فقط عند الوصول إلى المستفيد (reached).",
-		"A rating is recorded only when the beneficiary was reached."}
-	textNotFuture   = text{"لا تُسحب قائمة يوم لم يأتِ بعد.", "A day that has not come yet has no list."}
-	textFromAfterTo = text{"يجب ألا يكون تاريخ البداية بعد تاريخ النهاية، وألا تزيد المدة على 366 يوماً.",
-		"from must not be after to, and the range at most 366 days."}
+	textRatingOnlyReached = text{AR: "يُسجَّل التقييم فقط عند الوصول إلى المستفيد (reached).",
+		EN: "A rating is recorded only when the beneficiary was reached."}
+	textNotFuture   = text{AR: "لا تُسحب قائمة يوم لم يأتِ بعد.", EN: "A day that has not come yet has no list."}
+	textFromAfterTo = text{AR: "يجب ألا يكون تاريخ البداية بعد تاريخ النهاية، وألا تزيد المدة على 366 يوماً.",
+		EN: "from must not be after to, and the range at most 366 days."}
 )
 
 type surveyCallJSON struct {

@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/signin"
 	"github.com/tawasul/tawasul/store"
 	"github.com/tawasul/tawasul/tickets"
 	"github.com/tawasul/tawasul/workflows"
@@ -132,7 +133,7 @@ func (a *API) createAPIToken(c *gin.Context) error {
 	if len(fe) > 0 {
 		return invalid(fe...)
 	}
-	secret, err := newToken()
+	secret, err := signin.NewToken()
 	if err != nil {
 		return err
 	}

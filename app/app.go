@@ -24,6 +24,7 @@ import (
 	"github.com/tawasul/tawasul/activities"
 	"github.com/tawasul/tawasul/api"
 	"github.com/tawasul/tawasul/attachments"
+	"github.com/tawasul/tawasul/auditlog"
 	"github.com/tawasul/tawasul/auth/trackcode"
 	"github.com/tawasul/tawasul/config"
 	"github.com/tawasul/tawasul/dispatch"
@@ -33,9 +34,11 @@ import (
 	"github.com/tawasul/tawasul/notify"
 	"github.com/tawasul/tawasul/payload"
 	"github.com/tawasul/tawasul/seed"
+	"github.com/tawasul/tawasul/signin"
 	"github.com/tawasul/tawasul/sla"
 	"github.com/tawasul/tawasul/store"
 	"github.com/tawasul/tawasul/tickets"
+	"github.com/tawasul/tawasul/web"
 	"github.com/tawasul/tawasul/worker"
 )
 
@@ -61,6 +64,12 @@ type Options struct {
 	// sign-in codes) and the dispatcher marks messages of a channel without
 	// a provider skipped.
 	Dev bool
+	// DevAccounts are the demo accounts `tawasul dev` creates when missing
+	// (with DevTokens' usernames and passwords).
+	DevAccounts []DevToken
+	// WebPollEvery is how often the web pages' lists ask whether they
+	// changed (0: the web's default; tests shorten it).
+	WebPollEvery time.Duration
 	// WrapOutbox, when set, wraps the outbox the Notify activity writes to
 	// (tests inject failures there).
 	WrapOutbox func(notify.Outbox) notify.Outbox
@@ -79,7 +88,11 @@ type App struct {
 	dispatcher *dispatch.Dispatcher
 	// Tickets is the application core every front end shares (nil without API).
 	Tickets *tickets.Service
-	API     *api.API
+	// SignIn is the staff's sign-in every front end shares (nil without API).
+	SignIn *signin.Service
+	// Web is the staff's web pages, on the API's engine (nil without API).
+	Web *web.Web
+	API    *api.API
 	// FAQ is the API's search index of the FAQ bank (nil without API).
 	FAQ    *faq.Index
 	server *http.Server
@@ -189,9 +202,24 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		if err != nil {
 			return nil, fmt.Errorf("building the ticket service: %w", err)
 		}
+		audit := auditlog.New(a.Store, nil, log)
+		a.SignIn, err = signin.New(signin.Options{Store: a.Store, Audit: audit, Logger: log})
+		if err != nil {
+			return nil, fmt.Errorf("building the sign-in service: %w", err)
+		}
+		if len(opts.DevAccounts) > 0 {
+			n, err := SeedDevAccounts(ctx, a.Store, a.SignIn, audit, opts.DevAccounts)
+			if err != nil {
+				return nil, err
+			}
+			if n > 0 {
+				log.Info("created the demo accounts", "accounts", n)
+			}
+		}
 		a.API, err = api.New(api.Options{
 			Store:           a.Store,
 			Tickets:         a.Tickets,
+			SignIn:          a.SignIn,
 			Entities:        hierarchy,
 			TrustedProxies:  opts.Config.HTTP.TrustedProxies,
 			Credentials:     opts.Credentials,
@@ -217,6 +245,16 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		if err != nil {
 			return nil, fmt.Errorf("building the API: %w", err)
 		}
+		// The web pages: on the API's engine and port, the same core.
+		a.Web, err = web.New(web.Options{
+			Store: a.Store, Tickets: a.Tickets, Signin: a.SignIn, Audit: audit, Entities: hierarchy,
+			FAQ: a.FAQ, Logger: log.With("component", "web"), SecureCookies: opts.Config.HTTP.SecureCookies,
+			PollEvery: opts.WebPollEvery,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("building the web pages: %w", err)
+		}
+		a.Web.Mount(a.API.Engine(), web.Guards{Login: a.API.LoginGuard(), APINotFound: a.API.APINotFound})
 		a.ln = opts.Listener
 		if a.ln == nil {
 			if a.ln, err = net.Listen("tcp", opts.Config.Addr); err != nil {

@@ -84,6 +84,10 @@ type HTTPConfig struct {
 	// TrustedProxies are the reverse proxies (IPs or CIDRs) whose
 	// X-Forwarded-For is believed for the per-address intake limit; none by default.
 	TrustedProxies []string `mapstructure:"trusted_proxies"`
+	// SecureCookies marks the web pages' cookies Secure (and the session's
+	// with the __Host- prefix) though the request arrived over plain HTTP:
+	// set it behind a proxy that ends TLS. A request over TLS always gets it.
+	SecureCookies bool `mapstructure:"secure_cookies"`
 }
 
 type DatabaseConfig struct {
@@ -307,6 +311,7 @@ func setDefaults(v *viper.Viper) {
 	v.SetDefault("data_dir", "./data")
 	v.SetDefault("memory", false)
 	v.SetDefault("http.trusted_proxies", []string{})
+	v.SetDefault("http.secure_cookies", false)
 	v.SetDefault("database.dsn", "")
 	v.SetDefault("temporal.address", "127.0.0.1:7233")
 	v.SetDefault("temporal.namespace", "default")

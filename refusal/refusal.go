@@ -9,6 +9,7 @@ package refusal
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kind says why a request was refused, and so what its caller can do.
@@ -26,6 +27,12 @@ const (
 	// Busy: try again shortly (the ticket is busy, an action was not
 	// confirmed in time, or a dependency such as Temporal is unreachable).
 	Busy
+	// Unauthenticated: the caller's credentials were refused (sign in
+	// again). The one answer to every refused sign-in, whatever the reason,
+	// so the caller learns nothing about which.
+	Unauthenticated
+	// Throttled: too many attempts from this caller; wait RetryAfter.
+	Throttled
 )
 
 func (k Kind) String() string {
@@ -40,6 +47,10 @@ func (k Kind) String() string {
 		return "not found"
 	case Busy:
 		return "busy"
+	case Unauthenticated:
+		return "unauthenticated"
+	case Throttled:
+		return "throttled"
 	}
 	return fmt.Sprintf("kind(%d)", int(k))
 }
@@ -56,6 +67,13 @@ const (
 	CodeActionRefused       = "action_refused"
 	// CodeBadCursor: a page cursor that no page handed out.
 	CodeBadCursor = "bad_cursor"
+	// Sign-in (package signin).
+	CodeUnauthorized        = "unauthorized"
+	CodeInvalidCredentials  = "invalid_credentials"
+	CodeInvalidRefreshToken = "invalid_refresh_token"
+	CodeRateLimited         = "rate_limited"
+	CodePasswordsBusy       = "passwords_busy"
+	CodeNotAnAccount        = "not_an_account"
 )
 
 // Field codes: what is wrong with one field.
@@ -63,6 +81,7 @@ const (
 	FieldRequired          = "required"
 	FieldInvalidValue      = "invalid_value"
 	FieldTooLong           = "too_long"
+	FieldTooShort          = "too_short"
 	FieldInvalidNationalID = "invalid_national_id"
 	FieldInvalidMobile     = "invalid_mobile"
 	FieldInvalidEmail      = "invalid_email"
@@ -87,17 +106,23 @@ type Field struct {
 }
 
 // Error is a refusal. Err, when set, is the cause, kept for the log only.
+// RetryAfter, when set, is how long the caller should wait before trying
+// again (a throttled sign-in, a busy password hasher).
 type Error struct {
-	Kind   Kind
-	Code   string
-	Fields []Field
-	Err    error
+	Kind       Kind
+	Code       string
+	Fields     []Field
+	Err        error
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
 	s := e.Kind.String() + ": " + e.Code
 	for _, f := range e.Fields {
 		s += fmt.Sprintf(" [%s: %s]", f.Name, f.Code)
+	}
+	if e.RetryAfter > 0 {
+		s += fmt.Sprintf(" (retry after %s)", e.RetryAfter)
 	}
 	if e.Err != nil {
 		s += ": " + e.Err.Error()
@@ -113,6 +138,11 @@ func New(kind Kind, code string) *Error { return &Error{Kind: kind, Code: code} 
 // Because is New with the cause kept for the log.
 func Because(kind Kind, code string, cause error) *Error {
 	return &Error{Kind: kind, Code: code, Err: cause}
+}
+
+// Later is New for a caller who may try again after wait.
+func Later(kind Kind, code string, wait time.Duration) *Error {
+	return &Error{Kind: kind, Code: code, RetryAfter: wait}
 }
 
 // Fields refuses bad input, naming every field at fault.

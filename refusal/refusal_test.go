@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 )
 
 func TestAsFindsTheRefusalThroughWrapping(t *testing.T) {
@@ -27,6 +28,20 @@ func TestFieldsAreInvalidInput(t *testing.T) {
 		t.Fatalf("%+v", e)
 	}
 	if got := e.Error(); got != "invalid: validation_failed [subject: required] [beneficiary.mobile: invalid_mobile]" {
+		t.Fatalf("Error() = %q", got)
+	}
+}
+
+func TestLaterCarriesTheWait(t *testing.T) {
+	e := Later(Throttled, CodeRateLimited, 1500*time.Millisecond)
+	r, ok := As(fmt.Errorf("sign in: %w", e))
+	if !ok || r.Kind != Throttled || r.RetryAfter != 1500*time.Millisecond {
+		t.Fatalf("As = %+v, %v", r, ok)
+	}
+	if got := e.Error(); got != "throttled: rate_limited (retry after 1.5s)" {
+		t.Fatalf("Error() = %q", got)
+	}
+	if got := New(Unauthenticated, CodeInvalidCredentials).Error(); got != "unauthenticated: invalid_credentials" {
 		t.Fatalf("Error() = %q", got)
 	}
 }

@@ -59,16 +59,19 @@ var ErrExists = errors.New("store: already exists")
 
 // Account is a staff member who logs in with a password.
 type Account struct {
-	ID                int64       `gorm:"primaryKey"`
-	Username          string      `gorm:"size:64;not null"` // case-folded: NormalizeUsername
-	Name              string      `gorm:"size:200;not null"`
-	Role              domain.Role `gorm:"size:32;not null"`
-	Entity            string      `gorm:"size:32;not null"` // "" for ministry-wide roles
-	PasswordHash      string      `gorm:"not null"`         // argon2id encoded (auth/password)
-	Disabled          bool        `gorm:"not null"`
-	PasswordChangedAt time.Time   `gorm:"not null"`
-	CreatedAt         time.Time   `gorm:"not null"`
-	UpdatedAt         time.Time   `gorm:"not null"`
+	ID           int64       `gorm:"primaryKey"`
+	Username     string      `gorm:"size:64;not null"` // case-folded: NormalizeUsername
+	Name         string      `gorm:"size:200;not null"`
+	Role         domain.Role `gorm:"size:32;not null"`
+	Entity       string      `gorm:"size:32;not null"` // "" for ministry-wide roles
+	PasswordHash string      `gorm:"not null"`         // argon2id encoded (auth/password)
+	Disabled     bool        `gorm:"not null"`
+	// Lang is the language the account's pages are shown in: "ar" (the
+	// default) or "en" (SetAccountLang).
+	Lang              string    `gorm:"size:2;not null"`
+	PasswordChangedAt time.Time `gorm:"not null"`
+	CreatedAt         time.Time `gorm:"not null"`
+	UpdatedAt         time.Time `gorm:"not null"`
 }
 
 func (Account) TableName() string { return "accounts" }
@@ -120,7 +123,7 @@ func (s *Store) createAccount(ctx context.Context, n NewAccount, at time.Time, a
 	at = utc(at)
 	a := Account{
 		Username: NormalizeUsername(n.Username), Name: n.Name, Role: n.Role, Entity: n.Entity,
-		PasswordHash: n.PasswordHash, PasswordChangedAt: at, CreatedAt: at, UpdatedAt: at,
+		PasswordHash: n.PasswordHash, Lang: defaultLang, PasswordChangedAt: at, CreatedAt: at, UpdatedAt: at,
 	}
 	if a.Username == "" || a.PasswordHash == "" || a.Role == "" {
 		return Account{}, errors.New("store: create account: username, role and password hash are required")
@@ -258,6 +261,24 @@ func (s *Store) UpdateAccountProfile(ctx context.Context, username, name string,
 	return s.updateAccount(ctx, "update account", username, at, map[string]any{
 		"name": name, "role": role, "entity": entity,
 	}, false)
+}
+
+// defaultLang is the language of a new account, as of the column's default.
+const defaultLang = "ar"
+
+// SetAccountLang sets the language the account's pages are shown in ("ar"
+// or "en"; the column refuses anything else). The account's updated_at
+// stays: a preference changes nothing the account may do. ErrNotFound for an
+// unknown id.
+func (s *Store) SetAccountLang(ctx context.Context, accountID int64, lang string) error {
+	res := s.db.WithContext(ctx).Model(&Account{}).Where("id = ?", accountID).UpdateColumn("lang", lang)
+	if res.Error != nil {
+		return fmt.Errorf("store: set language of account %d: %w", accountID, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("store: account %d: %w", accountID, ErrNotFound)
+	}
+	return nil
 }
 
 // DisableAccount disables the account and revokes every session of it.

@@ -420,3 +420,35 @@ func TestPurgeExpired(t *testing.T) {
 		mustEqual(t, "sessions left", left, []int64{live.ID})
 	})
 }
+
+func TestSetAccountLang(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		a := mustAccount(t, s, "nora")
+		mustEqual(t, "new account's language", a.Lang, "ar")
+		if got, err := s.GetAccount(ctx, a.ID); err != nil || got.Lang != "ar" {
+			t.Fatalf("stored language = %q, %v; want ar", got.Lang, err)
+		}
+		if err := s.SetAccountLang(ctx, a.ID, "en"); err != nil {
+			t.Fatalf("SetAccountLang: %v", err)
+		}
+		got, err := s.GetAccountByUsername(ctx, "nora")
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustEqual(t, "language after the switch", got.Lang, "en")
+		// A preference is not a change of the account: updated_at stays.
+		if !got.UpdatedAt.Equal(a.UpdatedAt) {
+			t.Fatalf("updated_at moved: %v → %v", a.UpdatedAt, got.UpdatedAt)
+		}
+		if err := s.SetAccountLang(ctx, a.ID, "fr"); err == nil {
+			t.Fatal("the column took a language other than ar and en")
+		}
+		if got, _ := s.GetAccount(ctx, a.ID); got.Lang != "en" {
+			t.Fatalf("a refused language changed it to %q", got.Lang)
+		}
+		if err := s.SetAccountLang(ctx, a.ID+1000, "en"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("unknown account: %v, want ErrNotFound", err)
+		}
+	})
+}

@@ -36,7 +36,7 @@ func (w *Web) inbox(c *gin.Context) error {
 		}
 		in.Tabs = append(in.Tabs, views.Tab{Key: string(v.View), Label: l.T("view." + string(v.View)), Count: n, Current: string(v.View) == in.View})
 	}
-	return render(c, http.StatusOK, views.InboxPage(w.page(c, "inbox.title", "inbox"), in))
+	return render(c, http.StatusOK, views.InboxPage(w.page(c, "inbox.title", "inbox"), in.Inbox))
 }
 
 // inboxList is the list alone, for the page's poll: 204 when it has not
@@ -97,6 +97,7 @@ func listVersion(ts []store.Ticket, rows []views.Row) string {
 // rows writes tickets as list rows in the reader's language.
 func (w *Web) rows(c *gin.Context, l i18n.Lang, ts []store.Ticket) []views.Row {
 	now := w.now()
+	names := w.names()
 	rows := make([]views.Row, 0, len(ts))
 	for _, t := range ts {
 		cal, known := w.calendars.of(c.Request.Context(), t.PolicyVersion)
@@ -105,7 +106,9 @@ func (w *Web) rows(c *gin.Context, l i18n.Lang, ts []store.Ticket) []views.Row {
 			Kind: l.T("kind." + string(t.Kind)), Channel: l.T("channel." + string(t.Channel)),
 			Priority: l.T("priority." + string(t.Priority)), PriorityKey: string(t.Priority),
 			Status: l.T("status." + string(t.Status)), Badge: badge(l, t, cal, known, now),
-			Assignee: t.AssignedTo,
+		}
+		if t.AssignedTo != "" {
+			r.Assignee = names(c.Request.Context(), t.AssignedTo)
 		}
 		if t.EscalationLevel > 0 {
 			r.Rung = l.Format("rung.at", l.T("role."+string(t.EscalationRole)))

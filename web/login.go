@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/tawasul/tawasul/clientip"
+
 	"github.com/gin-gonic/gin"
 
 	"github.com/tawasul/tawasul/refusal"
@@ -45,7 +47,7 @@ func (w *Web) login(c *gin.Context) error {
 		return w.loginAgain(c, http.StatusUnprocessableEntity, f)
 	}
 	acc, err := w.signin.Password(c.Request.Context(), signin.Attempt{
-		Username: f.Username, Password: pw, Address: signin.AddressOf(c.ClientIP()), IP: c.ClientIP(),
+		Username: f.Username, Password: pw, Address: clientip.Key(c.ClientIP()), IP: c.ClientIP(),
 	})
 	if err != nil {
 		var r *refusal.Error

@@ -1,12 +1,13 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/tawasul/tawasul/refusal"
 
 	"github.com/gin-gonic/gin"
 
@@ -212,4 +213,8 @@ func localPath(s, fallback string) string {
 	return s
 }
 
-var errNoSession = errors.New("web: no session")
+// isUnauthenticated reports a session that no longer signs anyone in.
+func isUnauthenticated(err error) bool {
+	r, ok := refusal.As(err)
+	return ok && r.Kind == refusal.Unauthenticated
+}

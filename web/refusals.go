@@ -14,5 +14,5 @@ func refusalText(l i18n.Lang, code string) string {
 
 // fieldText is what is wrong with a field, as the API says it.
 func fieldText(l i18n.Lang, code string) string {
-	return texts.Field(code, l == i18n.EN)
+	return texts.FieldMessage(code, l == i18n.EN)
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -16,7 +15,6 @@ import (
 	"github.com/tawasul/tawasul/tickets"
 	"github.com/tawasul/tawasul/web/i18n"
 	"github.com/tawasul/tawasul/web/views"
-	"github.com/tawasul/tawasul/workflows"
 )
 
 // ticketActions are the ticket page's forms: each one's path segment and
@@ -59,6 +57,7 @@ func (w *Web) ticketPage(c *gin.Context, number string) (views.Ticket, error) {
 	}
 	l := langOf(c)
 	t := v.Ticket
+	personName := w.names()
 	cal, known := w.calendars.of(ctx, t.PolicyVersion)
 	tp := views.Ticket{
 		Number: t.Number, Subject: t.Subject, Description: t.Description,
@@ -75,7 +74,7 @@ func (w *Web) ticketPage(c *gin.Context, number string) (views.Ticket, error) {
 		tp.Rung = l.Format("rung.at", l.T("role."+string(t.EscalationRole)))
 	}
 	if t.AssignedTo != "" {
-		tp.Holder += " · " + w.personName(ctx, t.AssignedTo)
+		tp.Holder += " · " + personName(ctx, t.AssignedTo)
 	}
 	b := v.Beneficiary
 	tp.Beneficiary = []views.Fact{
@@ -89,7 +88,7 @@ func (w *Web) ticketPage(c *gin.Context, number string) (views.Ticket, error) {
 	tp.Beneficiary = append(tp.Beneficiary, views.Fact{Label: l.T("beneficiary.type"), Value: l.T("btype." + string(b.Type))})
 	for _, e := range v.Timeline {
 		tp.Timeline = append(tp.Timeline, views.Entry{
-			At: e.At, Who: w.personName(ctx, e.ActorID), What: l.T("event." + e.Type), Message: e.Message, Public: e.Public,
+			At: e.At, Who: personName(ctx, e.ActorID), What: l.T("event." + e.Type), Message: e.Message, Public: e.Public,
 		})
 	}
 	for _, a := range v.Attachments {
@@ -154,20 +153,26 @@ func (w *Web) coordinatorOptions(ctx context.Context, l i18n.Lang, entity string
 	return out, nil
 }
 
-// personName is how an actor id reads on a page: an account's name, else the
-// id itself (configured tokens, the system, the beneficiary).
-func (w *Web) personName(ctx context.Context, id string) string {
-	username, ok := strings.CutPrefix(id, store.AccountActorPrefix)
-	if !ok {
-		return id
+// names is how actor ids read on one page: an account's name, else the id
+// itself (configured tokens, the system, the beneficiary); each account is
+// looked up once per page.
+func (w *Web) names() func(ctx context.Context, id string) string {
+	seen := map[string]string{}
+	return func(ctx context.Context, id string) string {
+		if n, ok := seen[id]; ok {
+			return n
+		}
+		n := id
+		if username, ok := strings.CutPrefix(id, store.AccountActorPrefix); ok {
+			n = username
+			if acc, err := w.store.GetAccountByUsername(ctx, username); err == nil && acc.Name != "" {
+				n = acc.Name
+			}
+		}
+		seen[id] = n
+		return n
 	}
-	acc, err := w.store.GetAccountByUsername(ctx, username)
-	if err != nil || acc.Name == "" {
-		return username
-	}
-	return acc.Name
 }
-
 
 // newFormKey names one rendering of a form: sent twice (a double click, a
 // resend after a timeout) it is one action (tickets' action keys).

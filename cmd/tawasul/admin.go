@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,13 +10,13 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/tawasul/tawasul/auditlog"
 	"github.com/tawasul/tawasul/auth/password"
 	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/signin"
 	"github.com/tawasul/tawasul/store"
+	"github.com/tawasul/tawasul/workflows"
 )
-
-// minPassword matches the API's rule for account passwords.
-const minPassword = 12
 
 // createAdmin creates an administrator account from the command line: the
 // way a new installation gets its first administrator, who then creates every
@@ -35,8 +34,8 @@ func createAdmin(ctx context.Context, dsn string, auditKey []byte, username, nam
 		return fmt.Errorf("reading the password from stdin: %w", err)
 	}
 	pw := strings.TrimRight(line, "\r\n")
-	if utf8.RuneCountInString(pw) < minPassword {
-		return fmt.Errorf("the password (first line of stdin) must have at least %d characters", minPassword)
+	if utf8.RuneCountInString(pw) < signin.MinPasswordLen {
+		return fmt.Errorf("the password (first line of stdin) must have at least %d characters", signin.MinPasswordLen)
 	}
 	h, err := password.New(password.Default)
 	if err != nil {
@@ -53,20 +52,16 @@ func createAdmin(ctx context.Context, dsn string, auditKey []byte, username, nam
 	defer s.Close()
 	s.SetAuditKey(auditKey)
 	now := time.Now()
-	detail, _ := json.Marshal(map[string]string{"role": string(domain.RoleAdmin), "via": "create-admin"})
-	actx, pending, err := store.WithAudit(ctx, store.AuditEntry{At: now, ActorID: "cli:create-admin", ActorRole: string(domain.RoleSystem),
-		Action: "account.created", Subject: "account/" + username, Detail: string(detail)})
-	if err != nil {
-		return err
-	}
-	acc, err := s.CreateAccount(actx, store.NewAccount{Username: username, Name: name, Role: domain.RoleAdmin, PasswordHash: hash}, now)
+	cli := workflows.Actor{ID: "cli:create-admin", Role: domain.RoleSystem}
+	var acc store.Account
+	err = auditlog.New(s, func() time.Time { return now }, nil).Audited(ctx, cli, auditlog.AccountCreated, "account/"+username,
+		map[string]string{"role": string(domain.RoleAdmin), "via": "create-admin"}, func(ctx context.Context) error {
+			var err error
+			acc, err = s.CreateAccount(ctx, store.NewAccount{Username: username, Name: name, Role: domain.RoleAdmin, PasswordHash: hash}, now)
+			return err
+		})
 	if err != nil {
 		return fmt.Errorf("creating %s: %w", username, err)
-	}
-	if !pending.Appended() {
-		// CreateAccount appends the entry in its own transaction; should it
-		// ever stop, say so rather than leave the account silently unaudited.
-		return fmt.Errorf("account %s created without its audit entry", acc.Username)
 	}
 	fmt.Fprintf(out, "administrator %s created; log in with POST /api/v1/auth/login\n", acc.Username)
 	return nil

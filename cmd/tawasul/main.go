@@ -472,7 +472,7 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.
 	a, err := app.New(ctx, app.Options{
 		Config: cfg, DSN: cfg.DevDSN(), TemporalAddress: srv.FrontendHostPort(),
 		API: true, Worker: true, Migrate: true, Seed: true, DemoFAQ: cfg.Dev.Demo, Credentials: creds, Logger: log, Dev: true,
-		Listener: ln,
+		Listener: ln, DevAccounts: demo,
 	})
 	if err != nil {
 		return err
@@ -486,6 +486,7 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.
 func printBanner(out io.Writer, cfg config.Config, srv *devserver.Server, addr string, demo []app.DevToken) {
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(w, "\nTawasul dev — تواصل\n")
+	fmt.Fprintf(w, "  Web\thttp://%s/  (sign in with a demo account below)\n", addr)
 	fmt.Fprintf(w, "  API\thttp://%s/api/v1  (health: /healthz, /readyz)\n", addr)
 	fmt.Fprintf(w, "  Temporal\t%s  namespace %s\n", srv.FrontendHostPort(), srv.Namespace())
 	if ui := srv.UIAddress(); ui != "" {
@@ -506,6 +507,14 @@ func printBanner(out io.Writer, cfg config.Config, srv *devserver.Server, addr s
 				scope = "all"
 			}
 			fmt.Fprintf(w, "  %s\t%s\t%s\n", t.Role, scope, t.Token)
+		}
+		fmt.Fprintf(w, "\nDemo accounts (username / password, for the web pages and POST /api/v1/auth/login):\n")
+		for _, t := range demo {
+			scope := t.Entity
+			if scope == "" {
+				scope = "all"
+			}
+			fmt.Fprintf(w, "  %s\t%s\t%s\t%s\n", t.Role, scope, t.Username, t.Password)
 		}
 	}
 	fmt.Fprintln(w)
