@@ -1,8 +1,6 @@
 package api
 
 import (
-	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -12,7 +10,6 @@ import (
 
 	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/normalize"
-	"github.com/tawasul/tawasul/signin"
 	"github.com/tawasul/tawasul/store"
 	"github.com/tawasul/tawasul/tickets"
 	"github.com/tawasul/tawasul/workflows"
@@ -65,6 +62,22 @@ func answered(c *gin.Context) func(workflows.TicketState, error) error {
 // staffText decodes the body of a staff action that carries a single
 // required text field, checked and normalized.
 func staffText(c *gin.Context, field string) (string, error) {
+	text, err := staffField(c, field)
+	if err != nil {
+		return "", err
+	}
+	text = normalize.Text(text)
+	var errs []fieldErr
+	checkText(&errs, field, text, maxMessage, true)
+	if len(errs) > 0 {
+		return "", invalid(errs...)
+	}
+	return text, nil
+}
+
+// staffField decodes the body of a staff action that carries a single text
+// field, as sent: the core checks and normalizes it.
+func staffField(c *gin.Context, field string) (string, error) {
 	var body map[string]any
 	if err := decodeJSON(c, &body, false); err != nil {
 		return "", err
@@ -79,8 +92,6 @@ func staffText(c *gin.Context, field string) (string, error) {
 	if _, present := body[field]; present && !isString {
 		errs = append(errs, fieldErr{field: field, code: fieldWrongType})
 	}
-	text = normalize.Text(text)
-	checkText(&errs, field, text, maxMessage, true)
 	if len(errs) > 0 {
 		return "", invalid(errs...)
 	}
@@ -101,13 +112,7 @@ func (a *API) respond(c *gin.Context) error {
 	if err := decodeJSON(c, &in, false); err != nil {
 		return err
 	}
-	msg := normalize.Text(in.Message)
-	var errs []fieldErr
-	checkText(&errs, "message", msg, maxMessage, true)
-	if len(errs) > 0 {
-		return invalid(errs...)
-	}
-	return answered(c)(a.tickets.Respond(c.Request.Context(), t, key, workflows.RespondRequest{Actor: actor, Message: msg}))
+	return answered(c)(a.tickets.Answer(c.Request.Context(), t, key, actor, in.Message))
 }
 
 // addNote: an internal note between staff, never shown to the beneficiary.
@@ -116,11 +121,11 @@ func (a *API) addNote(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	msg, err := staffText(c, "message")
+	msg, err := staffField(c, "message")
 	if err != nil {
 		return err
 	}
-	return answered(c)(a.tickets.Note(c.Request.Context(), t, key, workflows.NoteRequest{Actor: actor, Message: msg}))
+	return answered(c)(a.tickets.AddNote(c.Request.Context(), t, key, actor, msg))
 }
 
 // requestInfo asks the beneficiary a question; the SLA clock stands still
@@ -130,11 +135,11 @@ func (a *API) requestInfo(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	q, err := staffText(c, "question")
+	q, err := staffField(c, "question")
 	if err != nil {
 		return err
 	}
-	return answered(c)(a.tickets.RequestInfo(c.Request.Context(), t, key, workflows.RequestInfoRequest{Actor: actor, Question: q}))
+	return answered(c)(a.tickets.Ask(c.Request.Context(), t, key, actor, q))
 }
 
 // closeFollowUp: the care-center manager closes the quality follow-up a low
@@ -167,32 +172,7 @@ func (a *API) transfer(c *gin.Context) error {
 	if err := decodeJSON(c, &in, false); err != nil {
 		return err
 	}
-	reason := normalize.Text(in.Reason)
-	var errs []fieldErr
-	checkText(&errs, "reason", reason, maxMessage, true)
-	code := strings.TrimSpace(in.Entity)
-	var to store.Entity
-	switch {
-	case code == "":
-		errs = append(errs, fieldErr{field: "entity", code: fieldRequired})
-	case normalize.HasHidden(code): // no entity's code; PostgreSQL refuses a NUL even in the lookup
-		errs = append(errs, fieldErr{field: "entity", code: fieldUnknownEntity})
-	default:
-		e, err := a.entities.Find(c.Request.Context(), code)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			errs = append(errs, fieldErr{field: "entity", code: fieldUnknownEntity})
-		case err != nil:
-			return fmt.Errorf("transfer: look up entity: %w", err)
-		}
-		to = e
-	}
-	if len(errs) > 0 {
-		return invalid(errs...)
-	}
-	req := workflows.TransferRequest{Actor: actor, Reason: reason,
-		To: workflows.LevelHolder{Entity: to.Code, NameAR: to.NameAR, NameEN: to.NameEN}}
-	return answered(c)(a.tickets.Transfer(c.Request.Context(), t, key, req))
+	return answered(c)(a.tickets.TransferTo(c.Request.Context(), t, key, actor, in.Entity, in.Reason))
 }
 
 // claim: a coordinator of the entity holding the ticket takes it.
@@ -223,30 +203,7 @@ func (a *API) assign(c *gin.Context) error {
 	if err := decodeJSON(c, &in, false); err != nil {
 		return err
 	}
-	note := normalize.Text(in.Note)
-	var errs []fieldErr
-	checkText(&errs, "note", note, maxMessage, false)
-	username := strings.TrimSpace(in.Assignee)
-	var to store.Account
-	switch {
-	case username == "":
-		errs = append(errs, fieldErr{field: "assignee", code: fieldRequired})
-	case normalize.HasHidden(username): // no one's username; PostgreSQL refuses a NUL even in the lookup
-		errs = append(errs, fieldErr{field: "assignee", code: fieldNotCoordinator})
-	default:
-		acc, err := a.store.ActiveCoordinator(c.Request.Context(), username, t.ResponsibleEntity)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			errs = append(errs, fieldErr{field: "assignee", code: fieldNotCoordinator})
-		case err != nil:
-			return fmt.Errorf("look up assignee: %w", err)
-		}
-		to = acc
-	}
-	if len(errs) > 0 {
-		return invalid(errs...)
-	}
-	return answered(c)(a.tickets.Assign(c.Request.Context(), t, key, workflows.AssignRequest{Actor: actor, To: signin.Actor(to), Note: note}))
+	return answered(c)(a.tickets.AssignTo(c.Request.Context(), t, key, actor, in.Assignee, in.Note))
 }
 
 // Requests to meet the minister: the minister's office offers a slot or

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tawasul/tawasul/normalize"
 	"github.com/tawasul/tawasul/refusal"
+	"github.com/tawasul/tawasul/signin"
 	"github.com/tawasul/tawasul/store"
 	"github.com/tawasul/tawasul/workflows"
 )
@@ -101,12 +102,7 @@ func (s *Service) AssignTo(ctx context.Context, t store.Ticket, key string, by w
 	if len(errs) > 0 {
 		return workflows.TicketState{}, refusal.Fields(errs...)
 	}
-	return s.Assign(ctx, t, key, workflows.AssignRequest{Actor: by, To: AccountActor(to), Note: note})
-}
-
-// AccountActor is the actor an account acts as.
-func AccountActor(acc store.Account) workflows.Actor {
-	return workflows.Actor{ID: store.AccountActorPrefix + acc.Username, Name: acc.Name, Role: acc.Role, Entity: acc.Entity}
+	return s.Assign(ctx, t, key, workflows.AssignRequest{Actor: by, To: signin.Actor(to), Note: note})
 }
 
 // requiredText normalizes a required message field and checks its length.
