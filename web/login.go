@@ -72,7 +72,15 @@ func (w *Web) login(c *gin.Context) error {
 		return err
 	}
 	w.setCookie(c, w.sessionCookieName(c), sess.Access, int(w.sessionTTL.Seconds()))
-	w.setCookie(c, langCookie, string(i18n.Parse(acc.Lang)), 365*24*3600)
+	// A language chosen on this browser before signing in is the reader's
+	// choice and becomes the account's; without one the account's applies.
+	if chosen, err := c.Cookie(langCookie); err == nil && string(i18n.Parse(chosen)) != acc.Lang {
+		if err := w.signin.SetLanguage(c.Request.Context(), signin.Actor(acc), string(i18n.Parse(chosen))); err != nil {
+			return err
+		}
+	} else if err != nil {
+		w.setCookie(c, langCookie, string(i18n.Parse(acc.Lang)), 365*24*3600)
+	}
 	c.Redirect(http.StatusSeeOther, f.Next)
 	return nil
 }

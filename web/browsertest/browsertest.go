@@ -72,6 +72,10 @@ func Start(t testing.TB) *Browser {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
+		// The staff's browsers ask for Arabic first, whatever the machine's
+		// locale; a test wanting English uses the pages' switch.
+		chromedp.Flag("accept-lang", "ar-SA,ar,en"),
+		chromedp.Flag("lang", "ar-SA"),
 	}
 	if os.Geteuid() == 0 {
 		opts = append(opts, chromedp.NoSandbox) // Chromium refuses to run as root with its sandbox
@@ -87,6 +91,13 @@ func Start(t testing.TB) *Browser {
 	t.Cleanup(func() { cancelRoot(); cancelAlloc() })
 	b := &Browser{t: t, alloc: alloc, root: root, shotsDir: os.Getenv("TAWASUL_SCREENSHOTS")}
 	return b
+}
+
+// For is the browser for a subtest: its failures fail t.
+func (b *Browser) For(t testing.TB) *Browser {
+	c := *b
+	c.t = t
+	return &c
 }
 
 // Tab opens a new tab with its own cookies (an incognito-like browser
@@ -118,7 +129,7 @@ func (b *Browser) Shot(tab context.Context, name string) {
 	if b.shotsDir == "" {
 		return
 	}
-	png, err := chromedp.Run(tab, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
 	if err != nil {
 		b.t.Logf("screenshot %s: %v", name, err)
 		return
