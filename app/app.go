@@ -92,7 +92,7 @@ type App struct {
 	SignIn *signin.Service
 	// Web is the staff's web pages, on the API's engine (nil without API).
 	Web *web.Web
-	API    *api.API
+	API *api.API
 	// FAQ is the API's search index of the FAQ bank (nil without API).
 	FAQ    *faq.Index
 	server *http.Server

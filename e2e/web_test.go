@@ -170,6 +170,34 @@ func TestWebCoordinatorJourney(t *testing.T) {
 				t.Errorf("the answer on the timeline is %s %q, want the canned answer adapted", last.Type, last.Message)
 			}
 			b.Shot(tab, "answered-"+lang)
+
+			// A search by the beneficiary's mobile finds the ticket, and
+			// the lookup of a person is in the audit log.
+			b.Within(tab, 20*time.Second, "searching by mobile",
+				chromedp.Navigate(s.base+"/search"),
+				chromedp.SendKeys(chromedp.CSS("#q"), "0512345678"),
+				chromedp.Click(chromedp.CSS("form.search button.primary")),
+				chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`a[href="/tickets/%s"]`, number))))
+			entries, err := s.app.Store.ListAudit(context.Background(), 0, 1000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			searched := false
+			for _, e := range entries {
+				searched = searched || e.Action == "tickets.searched" && e.ActorID == "user:coordinator"
+			}
+			if !searched {
+				t.Error("the search by mobile is not in the audit log")
+			}
+			b.Axe(tab, "search/"+lang)
+
+			// On a phone: nothing wider than the screen.
+			b.Within(tab, 20*time.Second, "the inbox at 360 px",
+				chromedp.EmulateViewport(360, 800), chromedp.Navigate(s.base+"/inbox"), chromedp.WaitVisible(chromedp.CSS("#inbox-list")))
+			if wide, _ := chromedp.Run(tab, chromedp.Evaluate[bool]("document.documentElement.scrollWidth > document.documentElement.clientWidth")); wide {
+				t.Error("the inbox is wider than a 360 px screen")
+			}
+			b.Shot(tab, "inbox-phone-"+lang)
 		})
 	}
 }

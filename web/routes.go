@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/tawasul/tawasul/web/static"
+	"github.com/tawasul/tawasul/web/views"
 )
 
 // Guards are the API's own request guards the pages reuse, so a limit is
@@ -43,6 +44,8 @@ func (w *Web) Mount(r *gin.Engine, g Guards) {
 	staff.GET("/tickets/:number", w.handle(w.ticket))
 	staff.POST("/tickets/:number/:action", w.handle(w.act))
 	staff.GET("/canned", w.handle(w.canned))
+	// Survey agents work from their call list, not the tickets' pages.
+	staff.GET("/search", w.requireRole(views.Casework...), w.handle(w.search))
 
 	// Any other path: the API's problem under its prefixes, else the page.
 	notFound := []gin.HandlerFunc{}

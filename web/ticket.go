@@ -33,6 +33,14 @@ var ticketActions = []struct {
 	{"assign", authz.Assign, true},
 }
 
+// systemEvents are the timeline's events whose message the engine wrote
+// for itself; the page shows their name only.
+var systemEvents = map[string]bool{
+	"created": true, "assigned": true, "escalated": true, "policy_applied": true,
+	"ladder_top_reached": true, "escalation_stood_down": true, "survey_invited": true,
+	"change_not_recorded": true, "meeting_reminder": true, "meeting_attendance_due": true,
+}
+
 // ticket is the staff page of one ticket: what the reader may see of it (the
 // same view the API gives, tickets.View) and the forms of the actions the
 // policy lets them take now.
@@ -87,9 +95,17 @@ func (w *Web) ticketPage(c *gin.Context, number string) (views.Ticket, error) {
 	}
 	tp.Beneficiary = append(tp.Beneficiary, views.Fact{Label: l.T("beneficiary.type"), Value: l.T("btype." + string(b.Type))})
 	for _, e := range v.Timeline {
-		tp.Timeline = append(tp.Timeline, views.Entry{
-			At: e.At, Who: personName(ctx, e.ActorID), What: l.T("event." + e.Type), Message: e.Message, Public: e.Public,
-		})
+		entry := views.Entry{At: e.At, Who: personName(ctx, e.ActorID), What: l.T("event." + e.Type), Message: e.Message, Public: e.Public}
+		if e.ActorRole == domain.RoleSystem || e.ActorRole == domain.RoleBeneficiary {
+			// Tawasul itself and the beneficiary read as their roles.
+			entry.Who = l.T("role." + string(e.ActorRole))
+		}
+		if e.Type == "created" || systemEvents[e.Type] && e.ActorRole == domain.RoleSystem {
+			// The engine's own notes ("least loaded", "channel portal")
+			// are for the API's readers; the event's name says it here.
+			entry.Message = ""
+		}
+		tp.Timeline = append(tp.Timeline, entry)
 	}
 	for _, a := range v.Attachments {
 		tp.Attachments = append(tp.Attachments, views.Attachment{

@@ -123,13 +123,14 @@ func (b *Browser) Within(tab context.Context, d time.Duration, what string, step
 	}
 }
 
-// Shot saves a full-page screenshot as NAME.png in $TAWASUL_SCREENSHOTS
+// Shot saves a screenshot of the viewport (a full-page capture is offset on
+// right-to-left pages in this Chromium) as NAME.png in $TAWASUL_SCREENSHOTS
 // (nothing when unset).
 func (b *Browser) Shot(tab context.Context, name string) {
 	if b.shotsDir == "" {
 		return
 	}
-	png, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
+	png, err := chromedp.Run(tab, chromedp.CaptureScreenshot())
 	if err != nil {
 		b.t.Logf("screenshot %s: %v", name, err)
 		return

@@ -37,6 +37,13 @@ var catalog = map[string]word{
 	"problem.internal.title":     {"خطأ غير متوقع", "Unexpected error"},
 	"problem.internal":           {"حدث خطأ من جهتنا وسُجّل. حاول مرة أخرى.", "Something went wrong on our side and it was logged. Try again."},
 
+	"search.title":   {"البحث في الطلبات", "Search tickets"},
+	"search.label":   {"رقم الطلب أو رقم الهوية أو الجوال أو كلمات من الموضوع", "Ticket number, national ID, mobile or words of the subject"},
+	"search.hint":    {"البحث برقم الهوية أو الجوال يُسجَّل في سجل التدقيق.", "A search by national ID or mobile is written to the audit log."},
+	"search.submit":  {"بحث", "Search"},
+	"search.results": {"النتائج", "Results"},
+	"search.none":    {"لم يُعثر على طلبات.", "No tickets found."},
+
 	"inbox.title": {"الوارد", "Inbox"},
 	"inbox.views": {"طرق العرض", "Views"},
 	"inbox.list":  {"الطلبات", "Tickets"},

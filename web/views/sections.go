@@ -11,8 +11,8 @@ type Section struct {
 	Key, Href, Label string
 }
 
-// casework are the roles that work tickets from an inbox.
-var casework = []domain.Role{
+// Casework are the roles that work tickets from an inbox and search them.
+var Casework = []domain.Role{
 	domain.RoleCoordinator, domain.RoleCareCenterManager, domain.RoleEntityHead, domain.RoleSectorOfficial,
 	domain.RoleSupervisor, domain.RoleMinisterOffice, domain.RoleAdmin, domain.RoleAuditor,
 	domain.RoleAgent, domain.RoleReception,
@@ -23,7 +23,7 @@ var casework = []domain.Role{
 // links that would lead a role to a refusal.
 func SectionsOf(r domain.Role) []Section {
 	var out []Section
-	if slices.Contains(casework, r) {
+	if slices.Contains(Casework, r) {
 		out = append(out, Section{"inbox", "/inbox", "nav.inbox"}, Section{"search", "/search", "nav.search"})
 	}
 	return out
