@@ -1,18 +1,14 @@
 package api
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"path"
-	"regexp"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/tawasul/tawasul/attachments"
 	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/store"
@@ -40,10 +36,6 @@ const (
 	// file: 10 MiB over a slow mobile link takes minutes, not seconds.
 	transferTimeout = 5 * time.Minute
 )
-
-// attachmentIDPattern is the shape of an attachment id (attachments.NewKey);
-// anything else is a 404 without touching the database.
-var attachmentIDPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
 // Which purposes each side uploads for.
 var (
@@ -149,21 +141,9 @@ func (a *API) downloadOwn(c *gin.Context) error {
 func (a *API) download(c *gin.Context, t store.Ticket, s authz.Subject) error {
 	ctx := c.Request.Context()
 	id := c.Param("id")
-	if !attachmentIDPattern.MatchString(id) {
-		return problem(http.StatusNotFound, codeNotFound)
-	}
-	at, err := a.store.GetAttachment(ctx, t.Number, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return problem(http.StatusNotFound, codeNotFound)
-	} else if err != nil {
-		return err
-	}
-	d, err := a.tickets.Decide(ctx, s, authz.AttachmentRead(at.Purpose, at.Public), t)
+	at, err := a.tickets.Document(ctx, s, t, id)
 	if err != nil {
 		return err
-	}
-	if d != authz.Allowed {
-		return problem(http.StatusNotFound, codeNotFound)
 	}
 	if a.files.store == nil {
 		return problem(http.StatusServiceUnavailable, codeAttachmentsOff)
@@ -174,53 +154,11 @@ func (a *API) download(c *gin.Context, t store.Ticket, s authz.Subject) error {
 		return fmt.Errorf("open attachment %s of %s: %w", at.ID, t.Number, err)
 	}
 	defer r.Close()
-	h := c.Writer.Header()
-	h.Set("Content-Type", at.ContentType)
-	h.Set("Content-Length", strconv.FormatInt(at.Size, 10))
-	h.Set("Content-Disposition", contentDisposition(at.Name))
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "private, no-store")
-	// Should a browser render it anyway, it runs nothing and reaches nothing.
-	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	h.Set("Cross-Origin-Resource-Policy", "same-origin")
+	attachments.DownloadHeaders(c.Writer.Header(), at.Name, at.ContentType, at.Size)
 	_ = http.NewResponseController(c.Writer).SetWriteDeadline(time.Now().Add(transferTimeout))
 	c.Status(http.StatusOK)
 	if _, err := io.Copy(c.Writer, r); err != nil {
 		a.log.WarnContext(ctx, "attachment download cut short", "number", t.Number, "attachment", at.ID, "error", err)
 	}
 	return nil
-}
-
-// contentDisposition makes the browser save the file rather than show it,
-// under its kept name: UTF-8 as RFC 6266/8187 filename*, and an ASCII
-// fallback for old clients (non-ASCII letters dropped, "attachment" if
-// nothing is left).
-func contentDisposition(name string) string {
-	ext := path.Ext(name)
-	var ascii strings.Builder
-	for _, r := range strings.TrimSuffix(name, ext) {
-		if r >= 0x20 && r < 0x7f && r != '"' && r != '\\' && r != '%' {
-			ascii.WriteRune(r)
-		}
-	}
-	base := strings.TrimSpace(ascii.String())
-	if base == "" {
-		base = "attachment"
-	}
-	return `attachment; filename="` + base + ext + `"; filename*=UTF-8''` + encodeRFC8187(name)
-}
-
-// encodeRFC8187 percent-encodes every byte outside RFC 8187's attr-char.
-func encodeRFC8187(s string) string {
-	const attrChar = "!#$&+-.^_`|~"
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte(attrChar, c) >= 0 {
-			b.WriteByte(c)
-			continue
-		}
-		fmt.Fprintf(&b, "%%%02X", c)
-	}
-	return b.String()
 }

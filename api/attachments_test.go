@@ -476,8 +476,8 @@ func TestContentDisposition(t *testing.T) {
 		"scan 2 (ب).jpg": `attachment; filename="scan 2 ().jpg"; filename*=UTF-8''scan%202%20%28%D8%A8%29.jpg`,
 		`a"b\c%d;e.png`:  `attachment; filename="abcd;e.png"; filename*=UTF-8''a%22b%5Cc%25d%3Be.png`,
 	} {
-		if got := contentDisposition(name); got != want {
-			t.Errorf("contentDisposition(%q)\n got %s\nwant %s", name, got, want)
+		if got := attachments.ContentDisposition(name); got != want {
+			t.Errorf("ContentDisposition(%q)\n got %s\nwant %s", name, got, want)
 		}
 	}
 }

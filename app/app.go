@@ -248,7 +248,7 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		// The web pages: on the API's engine and port, the same core.
 		a.Web, err = web.New(web.Options{
 			Store: a.Store, Tickets: a.Tickets, Signin: a.SignIn, Audit: audit, Entities: hierarchy,
-			FAQ: a.FAQ, Logger: log.With("component", "web"), SecureCookies: opts.Config.HTTP.SecureCookies,
+			FAQ: a.FAQ, Attachments: files, Logger: log.With("component", "web"), SecureCookies: opts.Config.HTTP.SecureCookies,
 			PollEvery: opts.WebPollEvery,
 		})
 		if err != nil {

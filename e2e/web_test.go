@@ -270,9 +270,23 @@ func TestWebRefusesCrossSiteAndOtherEntities(t *testing.T) {
 		}
 	}
 
+	// A document staff attached: the page links it, the coordinator
+	// downloads it through the session, KAU's coordinator cannot.
+	body, ct := form(t, "note", "", "محضر.pdf", e2ePDF)
+	at := s.must(http.StatusCreated, s.do("POST", "/api/v1/tickets/"+number+"/attachments", "t-ksu", body, "Content-Type", ct))
+	doc := "/tickets/" + number + "/attachments/" + str(at.Body["id"])
+	b.Within(tab, 20*time.Second, "the document on the ticket page",
+		chromedp.Navigate(s.base+"/tickets/"+number), chromedp.WaitVisible(chromedp.CSS(`a[href="`+doc+`"]`)))
+	got, err := chromedp.Run(tab, chromedp.Evaluate[string](
+		`fetch("`+doc+`").then(r => r.status + " " + r.headers.get("content-type") + " " + r.headers.get("content-disposition").slice(0, 10))`,
+		chromedp.EvalAwaitPromise))
+	if err != nil || got != "200 application/pdf attachment" {
+		t.Errorf("downloading the document with the session: %q %v", got, err)
+	}
+
 	other := b.Tab()
 	signIn(b, other, s.base, "kau-coordinator", "correct horse battery", false)
-	for _, path := range []string{"/tickets/" + number, "/tickets/2099-999999"} {
+	for _, path := range []string{"/tickets/" + number, "/tickets/2099-999999", doc} {
 		resp, err := chromedp.Run(other, chromedp.NavigateResponse(s.base+path))
 		if err != nil {
 			t.Fatal(err)

@@ -2,11 +2,15 @@ package tickets
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"regexp"
 	"time"
 
+	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/normalize"
+	"github.com/tawasul/tawasul/refusal"
 	"github.com/tawasul/tawasul/store"
 	"github.com/tawasul/tawasul/workflows"
 )
@@ -82,3 +86,30 @@ func (s *Service) View(ctx context.Context, actor workflows.Actor, number string
 // identity masked: auditors review how tickets were handled, not who filed
 // them (nor their papers: authz ReadPersonalAttachment).
 func masksBeneficiary(r domain.Role) bool { return r == domain.RoleAuditor }
+
+// attachmentID is the shape of a document's id (random, 32 hex digits).
+var attachmentID = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+// Document is the document id of t if s may read it; anything else — no
+// such id, another ticket's, one s may not read — is the NotFound of a
+// missing document, as the lists, which never show it.
+func (s *Service) Document(ctx context.Context, sub authz.Subject, t store.Ticket, id string) (store.Attachment, error) {
+	notFound := refusal.New(refusal.NotFound, refusal.CodeNotFound)
+	if !attachmentID.MatchString(id) {
+		return store.Attachment{}, notFound
+	}
+	at, err := s.store.GetAttachment(ctx, t.Number, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Attachment{}, notFound
+	} else if err != nil {
+		return store.Attachment{}, fmt.Errorf("document %s of %s: %w", id, t.Number, err)
+	}
+	d, err := s.Decide(ctx, sub, authz.AttachmentRead(at.Purpose, at.Public), t)
+	if err != nil {
+		return store.Attachment{}, err
+	}
+	if d != authz.Allowed {
+		return store.Attachment{}, notFound
+	}
+	return at, nil
+}

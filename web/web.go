@@ -17,6 +17,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/tawasul/tawasul/attachments"
+
 	"github.com/tawasul/tawasul/auditlog"
 	"github.com/tawasul/tawasul/entities"
 	"github.com/tawasul/tawasul/faq"
@@ -33,6 +35,8 @@ type Options struct {
 	Signin   *signin.Service
 	Audit    *auditlog.Writer
 	Entities *entities.Cache
+	// Attachments keeps the tickets' documents (nil: downloads unavailable).
+	Attachments attachments.Store
 	// FAQ is the bank the answer box offers canned answers from (nil: none).
 	FAQ    *faq.Index
 	Logger *slog.Logger
@@ -57,6 +61,7 @@ type Web struct {
 	audit    *auditlog.Writer
 	entities *entities.Cache
 	faq      *faq.Index
+	files    attachments.Store
 	log      *slog.Logger
 	now      func() time.Time
 	csrf     *http.CrossOriginProtection
@@ -76,7 +81,7 @@ func New(opts Options) (*Web, error) {
 	}
 	w := &Web{
 		store: opts.Store, tickets: opts.Tickets, signin: opts.Signin, audit: opts.Audit,
-		entities: opts.Entities, faq: opts.FAQ, log: opts.Logger, now: opts.Now,
+		entities: opts.Entities, faq: opts.FAQ, files: opts.Attachments, log: opts.Logger, now: opts.Now,
 		csrf:          http.NewCrossOriginProtection(),
 		calendars:     &calendars{load: opts.Store.GetPolicy},
 		secureCookies: opts.SecureCookies, pollEvery: opts.PollEvery, sessionTTL: opts.SessionTTL,
