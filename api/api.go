@@ -306,7 +306,7 @@ func (a *API) routes() (http.Handler, error) {
 	if a.codec != nil {
 		// CORS before authentication, so a refusal reaches the Web UI readably.
 		v1.OPTIONS("/codec/decode", a.codecCORS)
-		v1.POST("/codec/decode", a.codecCORS, a.requireAuth(), a.requireRole(domain.RoleAdmin, domain.RoleAuditor), a.handle(a.codecDecode))
+		v1.POST("/codec/decode", a.codecCORS, a.requireAuthOrSession(), a.requireRole(domain.RoleAdmin, domain.RoleAuditor), a.handle(a.codecDecode))
 	}
 	staff := v1.Group("", a.requireAuth())
 	staff.GET("/tickets", a.refuseRole(domain.RoleSurveyAgent), a.handle(a.listTickets))

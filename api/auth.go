@@ -92,6 +92,30 @@ const accountActorPrefix = store.AccountActorPrefix
 // tokens alike).
 func tokenHash(token string) string { return signin.TokenHash(token) }
 
+// requireAuthOrSession is requireAuth that also admits the web pages'
+// browser session (its cookie) when no Authorization header is sent: for
+// the codec endpoint, which the Temporal Web UI calls from the browser of a
+// signed-in admin or auditor (CORS limits which origins may; the cookie is
+// SameSite=Lax, so no other site's page sends it).
+func (a *API) requireAuthOrSession() gin.HandlerFunc {
+	bearerOnly := a.requireAuth()
+	return func(c *gin.Context) {
+		token := signin.SessionCookie(c.Request)
+		if _, present := bearer(c.Request); present || token == "" {
+			bearerOnly(c)
+			return
+		}
+		actor, sid, err := a.signin.Lookup(c.Request.Context(), token)
+		if err != nil {
+			a.fail(c, err)
+			return
+		}
+		c.Set(actorKey, actor)
+		c.Set(sessionKey, sid)
+		c.Next()
+	}
+}
+
 // requireAuth admits staff tokens only: configured ones, integration tokens
 // and account sessions.
 func (a *API) requireAuth() gin.HandlerFunc {

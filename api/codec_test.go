@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/signin"
+
 	commonpb "go.temporal.io/api/common/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 
@@ -125,5 +128,40 @@ func TestCodecCORS(t *testing.T) {
 	w := f.do(req{method: "POST", path: "/api/v1/codec/decode", body: sealedBody(t, "1"), headers: map[string]string{"Origin": webUI}})
 	if w.Code != http.StatusUnauthorized || w.Header().Get("Access-Control-Allow-Origin") != webUI {
 		t.Fatalf("unauthenticated from the Web UI: %d %v", w.Code, w.Header())
+	}
+}
+
+// The Temporal Web UI calls the codec endpoint from the browser of someone
+// signed in to Tawasul's web pages: their session cookie, sent along
+// (includeCredentials), is enough for an admin or an auditor, and for
+// nobody else; a bearer token, when sent, is what counts.
+func TestCodecDecodeWithBrowserSession(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.CodecOrigins = []string{webUI} })
+	f.account("aud", domain.RoleAuditor, "", goodPassword)
+	f.account("coord", domain.RoleCoordinator, "KSU", goodPassword)
+	body := sealedBody(t, `{"name":"نورة"}`)
+	call := func(cookie, token string) resp {
+		h := map[string]string{"X-Namespace": "default", "Origin": webUI}
+		if cookie != "" {
+			h["Cookie"] = signin.CookieName + "=" + cookie
+		}
+		return f.do(req{method: "POST", path: "/api/v1/codec/decode", token: token, body: body, headers: h})
+	}
+	auditor := f.mustLogin("aud", goodPassword).AccessToken
+	if r := call(auditor, ""); r.Code != http.StatusOK || string(decoded(t, r)[0].GetData()) != `"[redacted]"` {
+		t.Fatalf("an auditor's browser session: %d %s", r.Code, r.Body)
+	}
+	coordinator := f.mustLogin("coord", goodPassword).AccessToken
+	for name, c := range map[string]struct {
+		cookie, token string
+		want          int
+	}{
+		"a coordinator's session":        {coordinator, "", http.StatusForbidden},
+		"a session that does not exist":  {"not-a-session", "", http.StatusUnauthorized},
+		"a wrong bearer beside a cookie": {auditor, "wrong", http.StatusUnauthorized},
+	} {
+		if r := call(c.cookie, c.token); r.Code != c.want {
+			t.Errorf("%s: %d, want %d", name, r.Code, c.want)
+		}
 	}
 }

@@ -57,11 +57,13 @@ func startWebUI(ip, urlHost string, port int, frontend, namespace, codec string,
 		DisableNewsFetch: true,
 		// Payloads are sealed (package payload): the browser asks Tawasul's
 		// codec endpoint, which opens them only for an admin or an auditor
-		// (redacted) and only with their bearer token.
+		// (redacted): with their bearer token, or with the browser session
+		// of Tawasul's web pages (the cookie goes along: includeCredentials).
 		Codec: uiconfig.Codec{
-			Endpoint:        codec,
-			PassAccessToken: true,
-			DefaultErrorMessage: "Payloads are sealed. Only an administrator or auditor signed in to Tawasul can read them; " +
+			Endpoint:           codec,
+			PassAccessToken:    true,
+			IncludeCredentials: true,
+			DefaultErrorMessage: "Payloads are sealed. Only an administrator or auditor signed in to Tawasul (in this browser) can read them; " +
 				"or read the ticket's history at /api/v1/tickets/{number}/history.",
 		},
 	})

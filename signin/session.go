@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/tawasul/tawasul/auditlog"
@@ -139,4 +140,23 @@ func (s *Service) Logout(ctx context.Context, actor workflows.Actor, sessionID i
 	}
 	username, _ := username(actor)
 	return s.audit.Append(ctx, actor, auditlog.Logout, "account/"+username, nil)
+}
+
+// The browser session's cookie, which the web pages set and any front end a
+// browser reaches with it (the codec endpoint the Temporal Web UI calls)
+// reads. Behind TLS it takes the __Host- prefix, which the browser enforces:
+// no Domain, Path=/, set over TLS only.
+const (
+	CookieName       = "tawasul_session"
+	SecureCookieName = "__Host-tawasul_session"
+)
+
+// SessionCookie is the browser session token r carries, "" when none.
+func SessionCookie(r *http.Request) string {
+	for _, name := range []string{SecureCookieName, CookieName} {
+		if c, err := r.Cookie(name); err == nil && c.Value != "" {
+			return c.Value
+		}
+	}
+	return ""
 }

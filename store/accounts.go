@@ -152,6 +152,29 @@ func (s *Store) GetAccountByUsername(ctx context.Context, username string) (Acco
 	return getAccount(ctx, s.rdb, "username = ?", NormalizeUsername(username))
 }
 
+// AccountNames are the display names of the accounts among usernames, by
+// case-folded username (one query for a page's worth of people; unknown
+// usernames are left out).
+func (s *Store) AccountNames(ctx context.Context, usernames []string) (map[string]string, error) {
+	out := map[string]string{}
+	if len(usernames) == 0 {
+		return out, nil
+	}
+	folded := make([]string, 0, len(usernames))
+	for _, u := range usernames {
+		folded = append(folded, NormalizeUsername(u))
+	}
+	var rows []struct{ Username, Name string }
+	if err := s.rdb.WithContext(ctx).Model(&Account{}).Select("username, name").
+		Where("username IN ?", folded).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("store: account names: %w", err)
+	}
+	for _, r := range rows {
+		out[r.Username] = r.Name
+	}
+	return out, nil
+}
+
 // GetAccount loads an account by id.
 func (s *Store) GetAccount(ctx context.Context, id int64) (Account, error) {
 	return getAccount(ctx, s.rdb, "id = ?", id)

@@ -452,3 +452,21 @@ func TestSetAccountLang(t *testing.T) {
 		}
 	})
 }
+
+func TestAccountNames(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		for _, u := range []string{"noura", "fahad"} {
+			if _, err := s.CreateAccount(ctx, NewAccount{Username: u, Name: "اسم " + u, Role: domain.RoleCoordinator, Entity: "KSU", PasswordHash: "x"}, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := s.AccountNames(ctx, []string{"Noura", "fahad", "nobody"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 || got["noura"] != "اسم noura" || got["fahad"] != "اسم fahad" {
+			t.Errorf("AccountNames = %v", got)
+		}
+	})
+}

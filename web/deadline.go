@@ -16,28 +16,37 @@ import (
 // changes once saved, so a list of fifty tickets loads each version once.
 type calendars struct {
 	mu   sync.Mutex
-	byV  map[int]sla.Calendar
+	byV  map[int]knownCalendar
 	load func(ctx context.Context, version int) (sla.Policy, error)
+}
+
+// knownCalendar is a version's calendar, or that the version has none to
+// read (gone, or unreadable): remembered too, so a list of tickets under a
+// missing version asks once, not once a row.
+type knownCalendar struct {
+	cal   sla.Calendar
+	known bool
 }
 
 func (cs *calendars) of(ctx context.Context, version int) (sla.Calendar, bool) {
 	cs.mu.Lock()
-	cal, ok := cs.byV[version]
+	k, ok := cs.byV[version]
 	cs.mu.Unlock()
 	if ok {
-		return cal, true
+		return k.cal, k.known
 	}
 	p, err := cs.load(ctx, version)
-	if err != nil {
-		return sla.Calendar{}, false
+	if ctx.Err() != nil {
+		return sla.Calendar{}, false // the reader left; ask again next time
 	}
+	k = knownCalendar{cal: p.Calendar, known: err == nil}
 	cs.mu.Lock()
 	if cs.byV == nil {
-		cs.byV = map[int]sla.Calendar{}
+		cs.byV = map[int]knownCalendar{}
 	}
-	cs.byV[version] = p.Calendar
+	cs.byV[version] = k
 	cs.mu.Unlock()
-	return p.Calendar, true
+	return k.cal, k.known
 }
 
 // soon is how much working time left makes a deadline urgent.

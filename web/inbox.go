@@ -97,7 +97,11 @@ func listVersion(ts []store.Ticket, rows []views.Row) string {
 // rows writes tickets as list rows in the reader's language.
 func (w *Web) rows(c *gin.Context, l i18n.Lang, ts []store.Ticket) []views.Row {
 	now := w.now()
-	names := w.names()
+	ids := make([]string, 0, len(ts))
+	for _, t := range ts {
+		ids = append(ids, t.AssignedTo)
+	}
+	names := w.names(c.Request.Context(), ids)
 	rows := make([]views.Row, 0, len(ts))
 	for _, t := range ts {
 		cal, known := w.calendars.of(c.Request.Context(), t.PolicyVersion)
@@ -108,7 +112,7 @@ func (w *Web) rows(c *gin.Context, l i18n.Lang, ts []store.Ticket) []views.Row {
 			Status: l.T("status." + string(t.Status)), Badge: badge(l, t, cal, known, now),
 		}
 		if t.AssignedTo != "" {
-			r.Assignee = names(c.Request.Context(), t.AssignedTo)
+			r.Assignee = names(t.AssignedTo)
 		}
 		if t.EscalationLevel > 0 {
 			r.Rung = l.Format("rung.at", l.T("role."+string(t.EscalationRole)))

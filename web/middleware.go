@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tawasul/tawasul/signin"
+
 	"github.com/tawasul/tawasul/refusal"
 
 	"github.com/gin-gonic/gin"
@@ -17,11 +19,10 @@ import (
 )
 
 // The session cookie holds the account session's opaque token (signin keeps
-// only its hash). With Secure it takes the __Host- prefix, which the browser
-// enforces: no Domain, Path=/, set over TLS only.
+// only its hash); its names are signin's, which other front ends read.
 const (
-	cookieName       = "tawasul_session"
-	secureCookieName = "__Host-tawasul_session"
+	cookieName       = signin.CookieName
+	secureCookieName = signin.SecureCookieName
 	// langCookie keeps the reader's language: the account's choice, set at
 	// each sign-in and by the switch, or a signed-out reader's.
 	langCookie = "tawasul_lang"

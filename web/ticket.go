@@ -65,7 +65,11 @@ func (w *Web) ticketPage(c *gin.Context, number string) (views.Ticket, error) {
 	}
 	l := langOf(c)
 	t := v.Ticket
-	personName := w.names()
+	ids := []string{t.AssignedTo}
+	for _, e := range v.Timeline {
+		ids = append(ids, e.ActorID)
+	}
+	personName := w.names(ctx, ids)
 	cal, known := w.calendars.of(ctx, t.PolicyVersion)
 	tp := views.Ticket{
 		Number: t.Number, Subject: t.Subject, Description: t.Description,
@@ -82,7 +86,7 @@ func (w *Web) ticketPage(c *gin.Context, number string) (views.Ticket, error) {
 		tp.Rung = l.Format("rung.at", l.T("role."+string(t.EscalationRole)))
 	}
 	if t.AssignedTo != "" {
-		tp.Holder += " · " + personName(ctx, t.AssignedTo)
+		tp.Holder += " · " + personName(t.AssignedTo)
 	}
 	b := v.Beneficiary
 	tp.Beneficiary = []views.Fact{
@@ -95,7 +99,7 @@ func (w *Web) ticketPage(c *gin.Context, number string) (views.Ticket, error) {
 	}
 	tp.Beneficiary = append(tp.Beneficiary, views.Fact{Label: l.T("beneficiary.type"), Value: l.T("btype." + string(b.Type))})
 	for _, e := range v.Timeline {
-		entry := views.Entry{At: e.At, Who: personName(ctx, e.ActorID), What: l.T("event." + e.Type), Message: e.Message, Public: e.Public}
+		entry := views.Entry{At: e.At, Who: personName(e.ActorID), What: l.T("event." + e.Type), Message: e.Message, Public: e.Public}
 		if e.ActorRole == domain.RoleSystem || e.ActorRole == domain.RoleBeneficiary {
 			// Tawasul itself and the beneficiary read as their roles.
 			entry.Who = l.T("role." + string(e.ActorRole))
@@ -169,24 +173,29 @@ func (w *Web) coordinatorOptions(ctx context.Context, l i18n.Lang, entity string
 	return out, nil
 }
 
-// names is how actor ids read on one page: an account's name, else the id
-// itself (configured tokens, the system, the beneficiary); each account is
-// looked up once per page.
-func (w *Web) names() func(ctx context.Context, id string) string {
-	seen := map[string]string{}
-	return func(ctx context.Context, id string) string {
-		if n, ok := seen[id]; ok {
+// names is how the actor ids of one page read: an account's name, else the
+// id itself (configured tokens, the system, the beneficiary); the page's
+// accounts are looked up in one query.
+func (w *Web) names(ctx context.Context, ids []string) func(id string) string {
+	var usernames []string
+	for _, id := range ids {
+		if u, ok := strings.CutPrefix(id, store.AccountActorPrefix); ok {
+			usernames = append(usernames, u)
+		}
+	}
+	found, err := w.store.AccountNames(ctx, usernames)
+	if err != nil {
+		w.log.Warn("reading account names", "error", err)
+	}
+	return func(id string) string {
+		u, ok := strings.CutPrefix(id, store.AccountActorPrefix)
+		if !ok {
+			return id
+		}
+		if n := found[store.NormalizeUsername(u)]; n != "" {
 			return n
 		}
-		n := id
-		if username, ok := strings.CutPrefix(id, store.AccountActorPrefix); ok {
-			n = username
-			if acc, err := w.store.GetAccountByUsername(ctx, username); err == nil && acc.Name != "" {
-				n = acc.Name
-			}
-		}
-		seen[id] = n
-		return n
+		return u
 	}
 }
 
