@@ -630,6 +630,37 @@ STATUSES=$(sql "$DB_TAWASUL" "SELECT string_agg(status || ' ' || n, ', ' ORDER B
 AUDIT=$("${TW[@]}" audit verify --config "$WORK/tawasul.yaml" 2>&1) || true
 SETTLE_SEC=$(since "$t")
 
+# Personal data never reaches Temporal (payloads are sealed, package
+# payload): none of the read model's national IDs, mobiles (as stored, and
+# in the local 05… form) or names, for a sample of the tickets, appears in
+# any text or byte column of any table of Temporal's databases.
+sql "$DB_TAWASUL" "COPY (SELECT DISTINCT v FROM (SELECT * FROM tickets ORDER BY number LIMIT 60) t,
+	LATERAL (VALUES (beneficiary_national_id), (beneficiary_mobile), ('0' || substr(beneficiary_mobile, 5)), (beneficiary_name)) AS x(v)
+	WHERE length(v) >= 8) TO STDOUT" >"$WORK/personal.txt"
+PERSONAL_VALUES=$(wc -l <"$WORK/personal.txt")
+PERSONAL_FOUND=0
+for db in "$DB_TEMPORAL" "$DB_VISIBILITY"; do
+	sql "$db" "CREATE TABLE tawasul_personal (v text)" >/dev/null
+	"${PSQL[@]}" -d "$db" -c "COPY tawasul_personal FROM STDIN" <"$WORK/personal.txt"
+	sql "$db" "CREATE FUNCTION tawasul_personal_scan() RETURNS bigint LANGUAGE plpgsql AS \$\$
+		DECLARE r record; n bigint; total bigint := 0;
+		BEGIN
+			FOR r IN SELECT table_name, column_name, data_type FROM information_schema.columns
+				WHERE table_schema = current_schema() AND table_name <> 'tawasul_personal'
+				AND data_type IN ('bytea', 'text', 'character varying', 'jsonb') LOOP
+				EXECUTE format(CASE WHEN r.data_type = 'bytea'
+					THEN 'SELECT count(*) FROM %I t, tawasul_personal p WHERE position(convert_to(p.v, ''UTF8'') IN t.%I) > 0'
+					ELSE 'SELECT count(*) FROM %I t, tawasul_personal p WHERE position(p.v IN t.%I::text) > 0' END,
+					r.table_name, r.column_name) INTO n;
+				IF n > 0 THEN RAISE WARNING '%.% holds % personal values', r.table_name, r.column_name, n; END IF;
+				total := total + n;
+			END LOOP;
+			RETURN total;
+		END \$\$" >/dev/null
+	n=$(sql "$db" "SELECT tawasul_personal_scan()")
+	PERSONAL_FOUND=$((PERSONAL_FOUND + n))
+done
+
 ########################################################################
 FAILURES=()
 ((LOAD_RC == 0)) || FAILURES+=("a load generator failed (exit $LOAD_RC)")
@@ -639,6 +670,8 @@ FAILURES=()
 ((WF_OFF == 0)) || FAILURES+=("$WF_OFF ticket workflows not $wf_label")
 ((FAILED_WF == 0)) || FAILURES+=("$FAILED_WF workflows failed, were cancelled, terminated or timed out")
 [[ $AUDIT == "audit chain intact"* ]] || FAILURES+=("audit log: $AUDIT")
+((PERSONAL_VALUES > 0)) || FAILURES+=("no personal values to look for in Temporal")
+((PERSONAL_FOUND == 0)) || FAILURES+=("Temporal's databases hold $PERSONAL_FOUND personal values in clear")
 
 # What each process still running holds in memory now (VmRSS) and held at
 # most (VmHWM): with --mode intake every ticket is still open, so the
@@ -689,6 +722,7 @@ UNIT=$([[ $MODE == lifecycle ]] && echo lifecycles/s || echo tickets/s)
 	[[ $MODE == burst ]] && jq -r '"burst        \(.burst.escalated) escalated, \(.burst.not_escalated) not; deadlines over \(.burst.deadline_spread_sec)s; lateness p50 \(.burst.lateness.p50_ms) ms, p99 \(.burst.lateness.p99_ms) ms, max \(.burst.lateness.max_ms) ms"' "$WORK/loadgen-1.json"
 	[[ $MODE == burst ]] && ((CEILING)) && jq -r '"ceiling      \(.timer_ceiling.fired) bare timers fired; lateness p50 \(.timer_ceiling.lateness.p50_ms) ms, p99 \(.timer_ceiling.lateness.p99_ms) ms, max \(.timer_ceiling.lateness.max_ms) ms; ratio of the p99s \(.ratios.burst_p99_lateness_per_timer_p99)"' "$WORK/loadgen-1.json"
 	printf '%-12s %s\n' audit "$AUDIT"
+	printf '%-12s %s\n' "personal data" "$PERSONAL_FOUND of $PERSONAL_VALUES national IDs, mobiles and names found in Temporal's databases"
 	printf '%-12s %s\n' total "$(since "$T0")s"
 	if ((${#FAILURES[@]})); then
 		printf 'TOPOLOGY FAILED: %s\n' "$(IFS=';'; echo "${FAILURES[*]}")"

@@ -86,6 +86,11 @@ func TestProductionTopology(t *testing.T) {
 	if !strings.Contains(s, want) {
 		t.Fatalf("end check line is not %q", want)
 	}
+	// Nothing personal reached Temporal's tables (PostgreSQL here; the
+	// embedded SQLite server's files in TestTemporalHoldsNoPersonalData).
+	if !regexp.MustCompile(`personal data\s+0 of [1-9][0-9]* national IDs`).MatchString(s) {
+		t.Error("the scan of Temporal's databases for personal data did not run clean")
+	}
 	// The kill must have landed mid-run, with tickets both before and after it.
 	m := regexp.MustCompile(`with (\d+) of (\d+) tickets in`).FindStringSubmatch(s)
 	if m == nil || m[1] == "0" || m[1] == m[2] {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/a-h/templ"
 	"github.com/gin-gonic/gin"
@@ -44,11 +46,30 @@ func (w *Web) fail(c *gin.Context, err error) {
 		case refusal.Forbidden:
 			w.problem(c, http.StatusForbidden, "problem.forbidden")
 			return
-		case refusal.Busy:
+		case refusal.Busy, refusal.Throttled:
 			if r.RetryAfter > 0 {
-				c.Header("Retry-After", strconv.Itoa(int((r.RetryAfter+999_999_999)/1_000_000_000)))
+				c.Header("Retry-After", strconv.Itoa(int((r.RetryAfter+time.Second-1)/time.Second)))
 			}
-			w.problem(c, http.StatusServiceUnavailable, "problem.busy")
+			status := http.StatusServiceUnavailable
+			if r.Kind == refusal.Throttled {
+				status = http.StatusTooManyRequests
+			}
+			w.problem(c, status, "problem.busy")
+			return
+		case refusal.Unauthenticated:
+			// The session ended under the reader (expired, signed out
+			// elsewhere): sign in again and come back.
+			w.clearSession(c)
+			c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request.URL.RequestURI()))
+			return
+		case refusal.Invalid, refusal.Conflict:
+			// A refusal no form placed (a page's own parameters): say why.
+			status := http.StatusUnprocessableEntity
+			if r.Kind == refusal.Conflict {
+				status = http.StatusConflict
+			}
+			p := w.page(c, "problem.refused.title", "")
+			_ = render(c, status, views.Problem(p, refusalText(langOf(c), r.Code)))
 			return
 		}
 	}

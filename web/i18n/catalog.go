@@ -32,6 +32,7 @@ var catalog = map[string]word{
 	"problem.forbidden":          {"ليست لديك صلاحية لهذا.", "You are not allowed to do this."},
 	"problem.cross_origin.title": {"طلب مرفوض", "Request refused"},
 	"problem.cross_origin":       {"رُفض الطلب لأنه أُرسل من موقع آخر.", "The request was refused because it came from another site."},
+	"problem.refused.title":      {"تعذّر تنفيذ الطلب", "Request refused"},
 	"problem.busy.title":         {"الخدمة مشغولة", "Service busy"},
 	"problem.busy":               {"لم يكتمل الطلب الآن. حاول مرة أخرى بعد لحظات.", "The request could not be completed now. Try again in a moment."},
 	"problem.internal.title":     {"خطأ غير متوقع", "Unexpected error"},
