@@ -122,6 +122,13 @@ func TestWebCoordinatorJourney(t *testing.T) {
 			if h1 := text(t, tab, "h1"); !strings.Contains(h1, "<script>") || strings.Contains(h1, "\u202E") {
 				t.Errorf("the subject should show its markup as text, without the override: %q", h1)
 			}
+			// The deadline explained: recomputed from its parts by the
+			// workflow's own function, it is the deadline the workflow set.
+			b.Within(tab, 10*time.Second, "explaining the deadline",
+				chromedp.Click(chromedp.CSS("#explain summary")), chromedp.WaitVisible(chromedp.CSS("#explain ol.steps")))
+			if differs, _ := chromedp.Run(tab, chromedp.Evaluate[bool](`document.querySelector("#explain .alert") !== null`)); differs {
+				t.Errorf("the explained deadline is not the workflow's: %s", text(t, tab, "#explain"))
+			}
 			b.Axe(tab, "ticket/"+lang)
 			b.Shot(tab, "ticket-"+lang)
 

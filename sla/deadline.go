@@ -53,52 +53,100 @@ type Recomputed struct {
 // when it is handed a new policy version, and what a preview of that
 // version predicts, so the two must never compute it apart.
 func (p Policy) Recompute(s Stage) (Recomputed, error) {
+	b, err := p.Explain(s)
+	if err != nil {
+		return Recomputed{}, err
+	}
+	out := Recomputed{Clock: b.RuleClock, Ladder: b.Ladder}
+	if b.Counting == CountingObjection {
+		until := b.Due
+		out.ObjectionUntil = &until
+		return out, nil
+	}
+	out.SLADueAt = b.Due
+	return out, nil
+}
+
+// What a running deadline counts.
+const (
+	CountingFirstResponse = "first_response" // the response rule of the ticket's kind and priority
+	CountingRung          = "rung"           // the current rung of the escalation ladder
+	CountingReview        = "review"         // the review of an objection
+	CountingObjection     = "objection"      // the beneficiary's objection window after an answer
+)
+
+// Basis is how a running deadline is made, step by step, so a reader can
+// check it: which allowance (and why), on which clock, from when, plus the
+// time the countdown stood still, under the policy's calendar.
+type Basis struct {
+	Counting string
+	// Level is the rung counted when Counting is CountingRung.
+	Level     int
+	Allowance Allowance
+	// Clock is the clock the allowance is counted on; RuleClock the
+	// ticket's response rule's (they differ for the objection window,
+	// always counted around the clock).
+	Clock, RuleClock Clock
+	// Ladder is the ladder of the ticket's round: the review ladder in round 1.
+	Ladder []Level
+	Start  time.Time
+	// Unpaused is Start plus the allowance; Due adds Paused to it.
+	Unpaused time.Time
+	Paused   time.Duration
+	Due      time.Time
+}
+
+// Explain is how the deadline of a ticket at stage s is made under p: the
+// one place that picks the allowance, which Recompute (the workflow's and a
+// preview's arithmetic) and the pages that explain a deadline share.
+func (p Policy) Explain(s Stage) (Basis, error) {
 	rule, ok := p.Rule(s.Kind, s.Priority)
 	if !ok {
-		return Recomputed{}, fmt.Errorf("%w for kind %q priority %q in policy version %d", ErrNoRule, s.Kind, s.Priority, p.Version)
+		return Basis{}, fmt.Errorf("%w for kind %q priority %q in policy version %d", ErrNoRule, s.Kind, s.Priority, p.Version)
 	}
-	out := Recomputed{Clock: rule.Clock, Ladder: p.Ladder}
+	b := Basis{Clock: rule.Clock, RuleClock: rule.Clock, Ladder: p.Ladder}
 	if s.Round > 0 {
-		out.Ladder = ReviewLadder(p.Ladder)
+		b.Ladder = ReviewLadder(p.Ladder)
 	}
 	if s.Status == domain.StatusAnswered && s.RespondedAt != nil {
 		until, err := p.ObjectionDeadline(*s.RespondedAt)
 		if err != nil {
-			return Recomputed{}, fmt.Errorf("sla: objection window: %w", err)
+			return Basis{}, fmt.Errorf("sla: objection window: %w", err)
 		}
-		out.ObjectionUntil = &until
-		return out, nil
+		b.Counting, b.Allowance, b.Clock = CountingObjection, p.ObjectionWindow, ClockAroundTheClock
+		b.Start, b.Unpaused, b.Due = *s.RespondedAt, until, until
+		return b, nil
 	}
 	if s.Start.IsZero() {
-		return Recomputed{}, ErrNoStageStart
+		return Basis{}, ErrNoStageStart
 	}
-	var allowance Allowance
 	switch {
 	case s.EscalationLevel > 0:
-		if len(out.Ladder) == 0 {
-			return Recomputed{}, fmt.Errorf("sla: escalation level %d: policy version %d has no ladder", s.EscalationLevel, p.Version)
+		if len(b.Ladder) == 0 {
+			return Basis{}, fmt.Errorf("sla: escalation level %d: policy version %d has no ladder", s.EscalationLevel, p.Version)
 		}
 		// A ticket above the top of a shorter ladder stays on its last rung.
-		level := min(s.EscalationLevel, len(out.Ladder))
-		allowance = out.Ladder[level-1].Allowance
+		b.Level = min(s.EscalationLevel, len(b.Ladder))
+		b.Counting, b.Allowance = CountingRung, b.Ladder[b.Level-1].Allowance
 	case s.Round > 0:
-		allowance = p.ObjectionReview
+		b.Counting, b.Allowance = CountingReview, p.ObjectionReview
 	default:
-		allowance = rule.Allowance
+		b.Counting, b.Allowance = CountingFirstResponse, rule.Allowance
 	}
-	due, err := p.Calendar.Due(s.Start, allowance, rule.Clock)
+	due, err := p.Calendar.Due(s.Start, b.Allowance, rule.Clock)
 	if err != nil {
-		return Recomputed{}, fmt.Errorf("sla: running deadline: %w", err)
+		return Basis{}, fmt.Errorf("sla: running deadline: %w", err)
 	}
+	b.Start, b.Unpaused, b.Paused = s.Start, due, s.Paused
 	if s.Paused > 0 {
 		// Working time is additive: the deadline moves by exactly the
 		// working time the countdown stood still.
 		if due, err = p.Calendar.Due(due, DurationAllowance(s.Paused), rule.Clock); err != nil {
-			return Recomputed{}, fmt.Errorf("sla: running deadline after a pause: %w", err)
+			return Basis{}, fmt.Errorf("sla: running deadline after a pause: %w", err)
 		}
 	}
-	out.SLADueAt = due
-	return out, nil
+	b.Due = due
+	return b, nil
 }
 
 // DurationAllowance is an allowance of d (time on some clock), rounded up to

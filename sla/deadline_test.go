@@ -135,3 +135,38 @@ func TestReviewLadder(t *testing.T) {
 		t.Fatalf("a ladder with nothing above the entity lost rungs: %v", got)
 	}
 }
+
+// Explain says how Recompute's deadline is made, and its parts add up: the
+// allowance from the start on the calendar, then the pause.
+func TestExplainAddsUp(t *testing.T) {
+	p := Default()
+	start := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC) // a Thursday, 13:00 in Riyadh
+	for _, s := range []Stage{
+		{Kind: domain.KindComplaint, Priority: domain.PriorityNormal, Status: domain.StatusOpen, Start: start},
+		{Kind: domain.KindComplaint, Priority: domain.PriorityUrgent, Status: domain.StatusOpen, Start: start, Paused: 3 * time.Hour},
+		{Kind: domain.KindInquiry, Priority: domain.PriorityNormal, Status: domain.StatusOpen, Start: start, EscalationLevel: 2},
+		{Kind: domain.KindInquiry, Priority: domain.PriorityNormal, Status: domain.StatusReopened, Start: start, Round: 1},
+	} {
+		b, err := p.Explain(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := p.Recompute(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !b.Due.Equal(r.SLADueAt) {
+			t.Errorf("%+v: explained %s, recomputed %s", s, b.Due, r.SLADueAt)
+		}
+		unpaused, err := p.Calendar.Due(b.Start, b.Allowance, b.Clock)
+		if err != nil || !unpaused.Equal(b.Unpaused) {
+			t.Errorf("%+v: the allowance from the start is %s, explained %s (%v)", s, unpaused, b.Unpaused, err)
+		}
+		if s.Paused == 0 && !b.Unpaused.Equal(b.Due) {
+			t.Errorf("%+v: no pause, yet the deadline moved", s)
+		}
+		if s.EscalationLevel > 0 && (b.Counting != CountingRung || b.Allowance != p.Ladder[b.Level-1].Allowance) {
+			t.Errorf("%+v: counted %s level %d", s, b.Counting, b.Level)
+		}
+	}
+}

@@ -304,3 +304,14 @@ func (TicketEvent) TableName() string       { return "ticket_events" }
 func (StoredPolicy) TableName() string      { return "policies" }
 func (OutboxMessage) TableName() string     { return "outbox" }
 func (IdempotencyRecord) TableName() string { return "idempotency_keys" }
+
+// Deadline is what the ticket's running deadline is made of, as a policy
+// preview reads it (TicketDeadline), for explaining it on the ticket's page.
+func (t Ticket) Deadline() TicketDeadline {
+	return TicketDeadline{
+		Number: t.Number, Kind: t.Kind, Priority: t.Priority, Status: t.Status, PolicyVersion: t.PolicyVersion,
+		Round: t.Round, EscalationLevel: t.EscalationLevel, SLADueAt: t.SLADueAt, SLAStageStart: t.SLAStageStart,
+		SLAPausedSeconds: t.SLAPausedSeconds, ObjectionUntil: t.ObjectionUntil, RespondedAt: t.RespondedAt,
+		CreatedAt: t.CreatedAt,
+	}
+}

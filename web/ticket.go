@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -84,6 +85,11 @@ func (w *Web) ticketPage(c *gin.Context, number string) (views.Ticket, error) {
 	}
 	if t.EscalationLevel > 0 {
 		tp.Rung = l.Format("rung.at", l.T("role."+string(t.EscalationRole)))
+	}
+	if e, err := w.tickets.ExplainDeadline(ctx, t); err == nil {
+		tp.Explain = explanation(l, e)
+	} else if !errors.Is(err, tickets.ErrNothingToExplain) {
+		w.log.Warn("explaining a deadline", "number", t.Number, "error", err)
 	}
 	if t.AssignedTo != "" {
 		tp.Holder += " · " + personName(t.AssignedTo)
