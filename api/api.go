@@ -27,6 +27,7 @@ import (
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/entities"
 	"github.com/tawasul/tawasul/faq"
+	"github.com/tawasul/tawasul/notifications"
 	"github.com/tawasul/tawasul/payload"
 	"github.com/tawasul/tawasul/signin"
 	"github.com/tawasul/tawasul/store"
@@ -125,6 +126,8 @@ type API struct {
 	files  fileLimits
 	// faq is the FAQ bank's search index.
 	faq *faq.Index
+	// notifications: the officials' notification screen (notifications.go).
+	notifications *notifications.Service
 	// surveySampling: Options.SurveyCalls.
 	surveySampling store.SurveySampling
 	// outboxInFull: Options.OutboxInFull.
@@ -240,6 +243,7 @@ func New(opts Options) (*API, error) {
 	if a.entities == nil {
 		a.entities = entities.NewCache(a.store.ListEntities, 0, a.now)
 	}
+	a.notifications = notifications.New(a.store, a.entities, a.now)
 	perMinute := opts.IntakePerMinute
 	if perMinute <= 0 {
 		perMinute = 30

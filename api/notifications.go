@@ -1,35 +1,23 @@
 package api
 
 import (
-	"errors"
-	"fmt"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/tawasul/tawasul/notify"
-	"github.com/tawasul/tawasul/store"
+	"github.com/tawasul/tawasul/notifications"
 )
 
-// The officials' notification screen: the in-app messages (outbox rows of
-// channel inbox) addressed to the caller's role where it sits or to the
-// caller in person (notify.InboxRecipients), in the caller's language, each
-// with the caller's own read mark.
-//
-// Every staff member with an identity reads theirs: accounts (password or
-// single sign-on) and configured tokens. Integration tokens are refused:
-// a connector has no one to read a screen, and read marks under its name
-// would only hide messages from nobody. Beneficiaries are no staff (401).
+// The officials' notification screen over HTTP: the rules — whose in-app
+// messages a caller reads, in which language, their own read marks, who is
+// a person — are the core's (package notifications), shared with the web
+// pages' bell. Integration tokens are refused (403); beneficiaries are no
+// staff (401).
 //
 // A notification that is not the caller's does not exist for them: marking
 // it read changes nothing and answers like a missing one, so the answer
 // never tells which IDs exist.
-
-// maxMarkIDs bounds one request's list of IDs, a page's worth.
-const maxMarkIDs = 200
 
 type notificationJSON struct {
 	ID           int64      `json:"id"`
@@ -43,27 +31,17 @@ type notificationJSON struct {
 	Link string `json:"link,omitempty"`
 }
 
-// requirePerson refuses integration tokens (after requireAuth): the
-// routes behind it are for people.
+// requirePerson refuses integration tokens (after requireAuth) before any
+// input is read: the routes behind it are for people (notifications.Person).
 func (a *API) requirePerson() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if actor, _ := staffActor(c); strings.HasPrefix(actor.ID, apiTokenActorPrefix) {
-			a.fail(c, problem(http.StatusForbidden, codeForbidden))
+		actor, _ := staffActor(c)
+		if err := notifications.Person(actor); err != nil {
+			a.fail(c, err)
 			return
 		}
 		c.Next()
 	}
-}
-
-// notificationReader is the caller as a reader: their own recipient (under
-// which their read marks are kept) and every recipient they read.
-func (a *API) notificationReader(c *gin.Context) (reader string, recipients []string, err error) {
-	actor, _ := staffActor(c)
-	tree, err := a.entities.Tree(c.Request.Context())
-	if err != nil {
-		return "", nil, fmt.Errorf("notifications: hierarchy: %w", err)
-	}
-	return notify.UserRecipient(actor.ID), notify.InboxRecipients(actor.ID, actor.Role, actor.Entity, tree.Root()), nil
 }
 
 // listNotifications pages through the caller's notifications, newest first.
@@ -84,24 +62,18 @@ func (a *API) listNotifications(c *gin.Context) error {
 	if len(errs) > 0 {
 		return invalid(errs...)
 	}
-	reader, recipients, err := a.notificationReader(c)
+	actor, _ := staffActor(c)
+	l := negotiate(c.GetHeader("Accept-Language"))
+	page, err := a.notifications.List(c.Request.Context(), actor, notifications.Query{
+		Unread: unread, Cursor: q.Get("cursor"), Limit: limit, Lang: l.String(),
+	})
 	if err != nil {
 		return err
 	}
-	page, err := a.store.Notifications(c.Request.Context(), store.NotificationFilter{
-		Reader: reader, Recipients: recipients, Unread: unread, Cursor: q.Get("cursor"), Limit: limit,
-	})
-	if errors.Is(err, store.ErrBadCursor) {
-		return problem(http.StatusBadRequest, codeBadCursor)
-	} else if err != nil {
-		return fmt.Errorf("list notifications: %w", err)
-	}
-	l := negotiate(c.GetHeader("Accept-Language"))
 	items := make([]notificationJSON, 0, len(page.Notifications))
 	for _, n := range page.Notifications {
 		item := notificationJSON{
-			ID: n.ID, TicketNumber: n.TicketNumber, Template: n.Template,
-			Body:      notify.Localize(n.Template, n.Params, n.Body, l.String()),
+			ID: n.ID, TicketNumber: n.TicketNumber, Template: n.Template, Body: n.Text,
 			CreatedAt: n.CreatedAt, Read: n.ReadAt != nil, ReadAt: n.ReadAt,
 		}
 		if n.TicketNumber != "" {
@@ -119,13 +91,10 @@ func (a *API) unreadNotifications(c *gin.Context) error {
 	if errs := onlyParams(c.Request.URL.Query()); len(errs) > 0 {
 		return invalid(errs...)
 	}
-	reader, recipients, err := a.notificationReader(c)
+	actor, _ := staffActor(c)
+	n, err := a.notifications.Unread(c.Request.Context(), actor)
 	if err != nil {
 		return err
-	}
-	n, err := a.store.UnreadNotifications(c.Request.Context(), reader, recipients)
-	if err != nil {
-		return fmt.Errorf("count notifications: %w", err)
 	}
 	return writeJSON(c, http.StatusOK, gin.H{"unread": n})
 }
@@ -143,43 +112,14 @@ func (a *API) markNotificationsRead(c *gin.Context) error {
 	if err := decodeJSON(c, &in, false); err != nil {
 		return err
 	}
-	var errs []fieldErr
-	all := in.All != nil && *in.All
-	switch {
-	case in.All != nil && !*in.All:
-		errs = append(errs, fieldErr{field: "all", code: fieldInvalidValue})
-	case all && in.IDs != nil:
-		// One or the other: "all" with a list is ambiguous.
-		errs = append(errs, fieldErr{field: "ids", code: fieldInvalidValue})
-	case !all && len(in.IDs) == 0:
-		errs = append(errs, fieldErr{field: "ids", code: fieldRequired})
-	case len(in.IDs) > maxMarkIDs:
-		errs = append(errs, fieldErr{field: "ids", code: fieldOutOfRange})
+	if in.All != nil && !*in.All {
+		// "all": false says nothing the absent field does not.
+		return invalid(fieldErr{field: "all", code: fieldInvalidValue})
 	}
-	for i, id := range in.IDs {
-		if id < 1 {
-			errs = append(errs, fieldErr{field: "ids[" + strconv.Itoa(i) + "]", code: fieldInvalidValue})
-		}
-	}
-	if len(errs) > 0 {
-		return invalid(errs...)
-	}
-	reader, recipients, err := a.notificationReader(c)
+	actor, _ := staffActor(c)
+	marked, left, err := a.notifications.MarkRead(c.Request.Context(), actor, notifications.Mark{IDs: in.IDs, All: in.All != nil})
 	if err != nil {
 		return err
-	}
-	ids := in.IDs
-	if all {
-		ids = nil
-	}
-	ctx := c.Request.Context()
-	marked, err := a.store.MarkNotificationsRead(ctx, reader, recipients, ids, a.now())
-	if err != nil {
-		return fmt.Errorf("mark notifications read: %w", err)
-	}
-	left, err := a.store.UnreadNotifications(ctx, reader, recipients)
-	if err != nil {
-		return fmt.Errorf("count notifications: %w", err)
 	}
 	return writeJSON(c, http.StatusOK, gin.H{"marked": marked, "unread": left})
 }

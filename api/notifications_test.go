@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/notifications"
 	"github.com/tawasul/tawasul/notify"
 	"github.com/tawasul/tawasul/store"
 )
@@ -248,7 +249,7 @@ func TestNotificationsBadInput(t *testing.T) {
 			t.Errorf("%s: errors %+v, want one on %s", c.path, p.Errors, c.field)
 		}
 	}
-	many := make([]int64, maxMarkIDs+1)
+	many := make([]int64, notifications.MaxMarkIDs+1)
 	for i := range many {
 		many[i] = int64(i + 1)
 	}

@@ -23,6 +23,9 @@ import (
 // webPeople are the accounts of the web tests, by username.
 var webPeople = []app.DevToken{
 	{Name: "w-coordinator", Token: "t-w-coordinator", Role: domain.RoleCoordinator, Entity: "KSU", Username: "coordinator", Password: "correct horse battery"},
+	// A second KSU coordinator, to hand tickets to (web_bell_test.go);
+	// "coordinator" sorts first, so an idle tie still goes to the first.
+	{Name: "w-coordinator2", Token: "t-w-coordinator2", Role: domain.RoleCoordinator, Entity: "KSU", Username: "coordinator2", Password: "correct horse battery"},
 	{Name: "w-manager", Token: "t-w-manager", Role: domain.RoleCareCenterManager, Entity: "KSU", Username: "manager", Password: "correct horse battery"},
 	{Name: "w-head", Token: "t-w-head", Role: domain.RoleEntityHead, Entity: "KSU", Username: "head", Password: "correct horse battery"},
 	{Name: "w-kau", Token: "t-w-kau", Role: domain.RoleCoordinator, Entity: "KAU", Username: "kau-coordinator", Password: "correct horse battery"},

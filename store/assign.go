@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/tawasul/tawasul/domain"
 )
@@ -47,4 +48,45 @@ func (s *Store) ActiveCoordinator(ctx context.Context, username, entity string) 
 		return Account{}, ErrNotFound
 	}
 	return acc, nil
+}
+
+// CoordinatorWork is one active coordinator of an entity and the tickets
+// on their desk, for the managers' workload board.
+type CoordinatorWork struct {
+	Username string
+	Name     string
+	// Open: waiting on staff (open, reopened); Overdue: of those, past
+	// their deadline; Assigned: every ticket of theirs not yet final
+	// (answered ones in the objection window, awaiting the beneficiary, a
+	// meeting), the whole desk.
+	Open, Overdue, Assigned int
+}
+
+// CoordinatorWorkload lists the active coordinators of entity with their
+// open, overdue (judged at now) and assigned counts, the most overdue
+// first, then the most open, then by username. One statement: the counts
+// are conditional aggregates over the one join CoordinatorLoads makes.
+func (s *Store) CoordinatorWorkload(ctx context.Context, entity string, now time.Time) ([]CoordinatorWork, error) {
+	var final []string
+	for _, st := range domain.Statuses() {
+		if st.Final() {
+			final = append(final, string(st))
+		}
+	}
+	var out []CoordinatorWork
+	err := s.rdb.WithContext(ctx).Raw(`SELECT a.username AS username, a.name AS name,
+			count(CASE WHEN t.status IN ? THEN 1 END) AS open,
+			count(CASE WHEN t.status IN ? AND t.sla_due_at < ? THEN 1 END) AS overdue,
+			count(t.number) AS assigned
+		FROM accounts a
+		LEFT JOIN tickets t ON t.assigned_to = ? || a.username AND t.status NOT IN ?
+		WHERE a.role = ? AND a.entity = ? AND NOT a.disabled
+		GROUP BY a.username, a.name
+		ORDER BY overdue DESC, open DESC, a.username`,
+		pendingStatuses(), pendingStatuses(), utc(now), AccountActorPrefix, final,
+		string(domain.RoleCoordinator), entity).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: coordinator workload of %s: %w", entity, err)
+	}
+	return out, nil
 }

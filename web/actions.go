@@ -66,9 +66,6 @@ func (w *Web) act(c *gin.Context) error {
 	return nil
 }
 
-// formFields maps the core's field names to the forms' own.
-var formFields = map[string]string{"question": "message", "entity": "to", "assignee": "to"}
-
 // refused shows the ticket page again after a refused action: fields'
 // errors at their fields, the workflow's reason above the forms, in the
 // reader's language; a refusal the page cannot place (not found, busy)
@@ -84,22 +81,10 @@ func (w *Web) refused(c *gin.Context, name string, err error) error {
 		return perr
 	}
 	tp.Open = name
-	tp.Form = views.ActionForm{Message: c.PostForm("message"), Reason: c.PostForm("reason"), To: c.PostForm("to"), Errors: views.FieldErrors{}}
-	status := http.StatusUnprocessableEntity
-	if len(r.Fields) > 0 {
-		for _, f := range r.Fields {
-			field := f.Name
-			if v, ok := formFields[field]; ok {
-				field = v
-			}
-			tp.Form.Errors[field] = fieldText(l, f.Code)
-		}
-	} else {
-		status = http.StatusConflict
-		if r.Kind == refusal.Forbidden {
-			status = http.StatusForbidden
-		}
-		tp.Notice, tp.NoticeClass = refusalText(l, r.Code), ""
+	status, errs, notice := placed(l, r)
+	tp.Form = views.ActionForm{Message: c.PostForm("message"), Reason: c.PostForm("reason"), To: c.PostForm("to"), Errors: errs}
+	if notice != "" {
+		tp.Notice, tp.NoticeClass = notice, ""
 	}
 	return render(c, status, views.TicketPage(w.page(c, "ticket.title", "inbox"), tp))
 }

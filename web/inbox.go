@@ -70,7 +70,7 @@ func (w *Web) inboxData(c *gin.Context) (inboxData, error) {
 	}
 	l := langOf(c)
 	rows := w.rows(c, l, page.Tickets)
-	in := inboxData{Inbox: views.Inbox{View: view, Rows: rows, PollEvery: strconv.Itoa(int(w.pollEvery.Seconds())) + "s"}}
+	in := inboxData{Inbox: views.Inbox{View: view, Rows: rows, PollEvery: w.pollSpec()}}
 	if page.NextCursor != "" {
 		in.Next = "/inbox?" + url.Values{"view": {view}, "cursor": {page.NextCursor}}.Encode()
 	}

@@ -1,8 +1,12 @@
 package web
 
 import (
+	"net/http"
+
+	"github.com/tawasul/tawasul/refusal"
 	"github.com/tawasul/tawasul/texts"
 	"github.com/tawasul/tawasul/web/i18n"
+	"github.com/tawasul/tawasul/web/views"
 )
 
 // refusalText is why the core refused, in the reader's language: the API's
@@ -15,4 +19,28 @@ func refusalText(l i18n.Lang, code string) string {
 // fieldText is what is wrong with a field, as the API says it.
 func fieldText(l i18n.Lang, code string) string {
 	return texts.FieldMessage(code, l == i18n.EN)
+}
+
+// formFields maps the core's field names to the forms' own.
+var formFields = map[string]string{"question": "message", "entity": "to", "assignee": "to"}
+
+// placed is a refusal as a form shows it: the fields' errors at the form's
+// own fields (422), or, for a refusal of the request as a whole, one notice
+// above the forms (403 when forbidden, else 409: the state moved on).
+func placed(l i18n.Lang, r *refusal.Error) (status int, errs views.FieldErrors, notice string) {
+	errs = views.FieldErrors{}
+	if len(r.Fields) > 0 {
+		for _, f := range r.Fields {
+			field := f.Name
+			if v, ok := formFields[field]; ok {
+				field = v
+			}
+			errs[field] = fieldText(l, f.Code)
+		}
+		return http.StatusUnprocessableEntity, errs, ""
+	}
+	if r.Kind == refusal.Forbidden {
+		return http.StatusForbidden, errs, refusalText(l, r.Code)
+	}
+	return http.StatusConflict, errs, refusalText(l, r.Code)
 }

@@ -101,8 +101,23 @@ func (w *Web) page(c *gin.Context, titleKey, section string) views.Page {
 			v.EntityName = w.entityName(c, l, actor.Entity)
 		}
 		p.Viewer = v
+		if c.GetHeader("HX-Request") == "" {
+			// A whole page: the header's bell. A fragment has no header.
+			p.Bell = w.headerBell(c)
+		}
 	}
 	return p
+}
+
+// headerBell is the bell of a whole page; unable to count, a bell without
+// a count whose first poll brings it (the page itself still shows).
+func (w *Web) headerBell(c *gin.Context) *views.Bell {
+	b, _, err := w.bellOf(c)
+	if err != nil {
+		w.log.Warn("counting unread notifications", "error", err)
+		b = views.Bell{Poll: "/notifications/bell", PollEvery: w.pollSpec()}
+	}
+	return &b
 }
 
 // entityName is an entity's name in l, its code when unknown.

@@ -47,6 +47,12 @@ func (w *Web) Mount(r *gin.Engine, g Guards) {
 	staff.GET("/canned", w.handle(w.canned))
 	// Survey agents work from their call list, not the tickets' pages.
 	staff.GET("/search", w.requireRole(views.Casework...), w.handle(w.search))
+	// Every signed-in official reads their own notifications.
+	staff.GET("/notifications", w.handle(w.notificationsPage))
+	staff.GET("/notifications/bell", w.handle(w.bellPoll))
+	staff.POST("/notifications/read", w.handle(w.markRead))
+	staff.GET("/workload", w.requireRole(views.Overseers...), w.handle(w.workload))
+	staff.POST("/workload/assign", w.requireRole(views.Overseers...), w.handle(w.reassign))
 
 	// Any other path: the API's problem under its prefixes, else the page.
 	notFound := []gin.HandlerFunc{}

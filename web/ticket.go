@@ -174,9 +174,15 @@ func (w *Web) coordinatorOptions(ctx context.Context, l i18n.Lang, entity string
 	}
 	out := make([]views.Option, 0, len(loads))
 	for _, c := range loads {
-		out = append(out, views.Option{Value: c.Username, Label: c.Name + " (" + l.Count(c.Pending, "n.pending") + ")"})
+		out = append(out, views.Option{Value: c.Username, Label: coordinatorLabel(l, c.Name, c.Pending)})
 	}
 	return out, nil
+}
+
+// coordinatorLabel is how a coordinator reads among the choices of whom to
+// hand a ticket: their name and their pending work.
+func coordinatorLabel(l i18n.Lang, name string, pending int) string {
+	return name + " (" + l.Count(pending, "n.pending") + ")"
 }
 
 // names is how the actor ids of one page read: an account's name, else the

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/tawasul/tawasul/attachments"
@@ -22,6 +23,7 @@ import (
 	"github.com/tawasul/tawasul/auditlog"
 	"github.com/tawasul/tawasul/entities"
 	"github.com/tawasul/tawasul/faq"
+	"github.com/tawasul/tawasul/notifications"
 	"github.com/tawasul/tawasul/signin"
 	"github.com/tawasul/tawasul/store"
 	"github.com/tawasul/tawasul/tickets"
@@ -61,10 +63,12 @@ type Web struct {
 	audit    *auditlog.Writer
 	entities *entities.Cache
 	faq      *faq.Index
-	files    attachments.Store
-	log      *slog.Logger
-	now      func() time.Time
-	csrf     *http.CrossOriginProtection
+	// notifications: the officials' notification screen, the API's core.
+	notifications *notifications.Service
+	files         attachments.Store
+	log           *slog.Logger
+	now           func() time.Time
+	csrf          *http.CrossOriginProtection
 	// calendars: each policy version's working calendar, for deadlines.
 	calendars *calendars
 
@@ -98,5 +102,9 @@ func New(opts Options) (*Web, error) {
 	if w.sessionTTL <= 0 {
 		w.sessionTTL = 8 * time.Hour
 	}
+	w.notifications = notifications.New(opts.Store, opts.Entities, w.now)
 	return w, nil
 }
+
+// pollSpec is how often a polling part asks, as htmx writes it ("20s").
+func (w *Web) pollSpec() string { return strconv.Itoa(int(w.pollEvery.Seconds())) + "s" }

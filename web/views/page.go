@@ -9,6 +9,8 @@
 package views
 
 import (
+	"strconv"
+
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/web/i18n"
 )
@@ -23,6 +25,21 @@ type Page struct {
 	// Path is the page's own path and query, where the language switch
 	// brings the reader back to.
 	Path string
+	// Bell is the header's link to the reader's notifications (nil: none,
+	// as on the sign-in page and in fragments).
+	Bell *Bell
+}
+
+// Bell is the link to the reader's notifications with their unread count,
+// which asks by itself whether the count changed.
+type Bell struct {
+	// Count is the unread count as written, "" when none (no badge).
+	Count string
+	// Unread says it in words for a screen reader ("3 unread").
+	Unread string
+	// Poll is where it asks, carrying the count it shows; PollEvery how
+	// often ("20s").
+	Poll, PollEvery string
 }
 
 // Viewer is the signed-in staff member as the header shows them.
@@ -65,3 +82,7 @@ func (f ActionForm) reasonFor(open, action string) string {
 	}
 	return f.Reason
 }
+
+// deskID names a coordinator's section by its place on the board (a
+// username is no safe HTML id).
+func deskID(i int) string { return "desk-" + strconv.Itoa(i+1) }

@@ -18,6 +18,11 @@ var Casework = []domain.Role{
 	domain.RoleAgent, domain.RoleReception,
 }
 
+// Overseers are the roles that watch coordinators' workload and hand
+// tickets between them (the board's link; tickets.Oversee decides which
+// entity each may see).
+var Overseers = []domain.Role{domain.RoleCareCenterManager, domain.RoleAdmin, domain.RoleSupervisor}
+
 // SectionsOf are the header's links for a role. Which pages a role may open
 // is decided by the routes' guards (package web); this only leaves out the
 // links that would lead a role to a refusal.
@@ -25,6 +30,9 @@ func SectionsOf(r domain.Role) []Section {
 	var out []Section
 	if slices.Contains(Casework, r) {
 		out = append(out, Section{"inbox", "/inbox", "nav.inbox"}, Section{"search", "/search", "nav.search"})
+	}
+	if slices.Contains(Overseers, r) {
+		out = append(out, Section{"workload", "/workload", "nav.workload"})
 	}
 	return out
 }
