@@ -47,6 +47,9 @@ func (w *Web) Mount(r *gin.Engine, g Guards) {
 	staff.GET("/canned", w.handle(w.canned))
 	// Survey agents work from their call list, not the tickets' pages.
 	staff.GET("/search", w.requireRole(views.Casework...), w.handle(w.search))
+	// The auditors' pages: a ticket's workflow history, the audit log.
+	staff.GET("/tickets/:number/history", w.requireRole(views.Auditing...), w.handle(w.history))
+	staff.GET("/audit", w.requireRole(views.Auditing...), w.handle(w.auditLog))
 
 	// Any other path: the API's problem under its prefixes, else the page.
 	notFound := []gin.HandlerFunc{}

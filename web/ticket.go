@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -94,18 +95,9 @@ func (w *Web) ticketPage(c *gin.Context, number string) (views.Ticket, error) {
 		tp.Beneficiary = append(tp.Beneficiary, views.Fact{Label: l.T("beneficiary.email"), Value: b.Email, LTR: true})
 	}
 	tp.Beneficiary = append(tp.Beneficiary, views.Fact{Label: l.T("beneficiary.type"), Value: l.T("btype." + string(b.Type))})
-	for _, e := range v.Timeline {
-		entry := views.Entry{At: e.At, Who: personName(ctx, e.ActorID), What: l.T("event." + e.Type), Message: e.Message, Public: e.Public}
-		if e.ActorRole == domain.RoleSystem || e.ActorRole == domain.RoleBeneficiary {
-			// Tawasul itself and the beneficiary read as their roles.
-			entry.Who = l.T("role." + string(e.ActorRole))
-		}
-		if e.Type == "created" || systemEvents[e.Type] && e.ActorRole == domain.RoleSystem {
-			// The engine's own notes ("least loaded", "channel portal")
-			// are for the API's readers; the event's name says it here.
-			entry.Message = ""
-		}
-		tp.Timeline = append(tp.Timeline, entry)
+	tp.Timeline = timeline(ctx, l, personName, v.Timeline)
+	if slices.Contains(views.Auditing, actor.Role) && w.tickets.Authorize(ctx, tickets.SubjectOf(actor), authz.ReadHistory, t) == nil {
+		tp.History = "/tickets/" + t.Number + "/history"
 	}
 	for _, a := range v.Attachments {
 		tp.Attachments = append(tp.Attachments, views.Attachment{
@@ -133,6 +125,26 @@ func (w *Web) ticketPage(c *gin.Context, number string) (views.Ticket, error) {
 		}
 	}
 	return tp, nil
+}
+
+// timeline is a ticket's business timeline as the pages show it, people by
+// their names.
+func timeline(ctx context.Context, l i18n.Lang, personName func(context.Context, string) string, events []store.TicketEvent) []views.Entry {
+	out := make([]views.Entry, 0, len(events))
+	for _, e := range events {
+		entry := views.Entry{At: e.At, Who: personName(ctx, e.ActorID), What: l.T("event." + e.Type), Message: e.Message, Public: e.Public}
+		if e.ActorRole == domain.RoleSystem || e.ActorRole == domain.RoleBeneficiary {
+			// Tawasul itself and the beneficiary read as their roles.
+			entry.Who = l.T("role." + string(e.ActorRole))
+		}
+		if e.Type == "created" || systemEvents[e.Type] && e.ActorRole == domain.RoleSystem {
+			// The engine's own notes ("least loaded", "channel portal")
+			// are for the API's readers; the event's name says it here.
+			entry.Message = ""
+		}
+		out = append(out, entry)
+	}
+	return out
 }
 
 // entityOptions are the entities a ticket held by except may go to.

@@ -18,6 +18,10 @@ var Casework = []domain.Role{
 	domain.RoleAgent, domain.RoleReception,
 }
 
+// Auditing are the roles that read the audit log and the workflows'
+// histories from the pages.
+var Auditing = []domain.Role{domain.RoleAuditor, domain.RoleAdmin}
+
 // SectionsOf are the header's links for a role. Which pages a role may open
 // is decided by the routes' guards (package web); this only leaves out the
 // links that would lead a role to a refusal.
@@ -25,6 +29,9 @@ func SectionsOf(r domain.Role) []Section {
 	var out []Section
 	if slices.Contains(Casework, r) {
 		out = append(out, Section{"inbox", "/inbox", "nav.inbox"}, Section{"search", "/search", "nav.search"})
+	}
+	if slices.Contains(Auditing, r) {
+		out = append(out, Section{"audit", "/audit", "nav.audit"})
 	}
 	return out
 }
