@@ -12,6 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	commonpb "go.temporal.io/api/common/v1"
+	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 
 	"github.com/tawasul/tawasul/refusal"
@@ -82,7 +83,9 @@ func workflowHref(self, id string) string {
 func (w *Web) historyEvent(ctx context.Context, l i18n.Lang, personName func(context.Context, string) string,
 	self string, redacted bool, ev *historypb.HistoryEvent) views.HistoryEvent {
 	at := ev.GetEventTime().AsTime()
-	raw := ev.GetEventType().String()
+	// Temporal's own name (EVENT_TYPE_TIMER_FIRED); the enum's String is
+	// a shortened form of it.
+	raw := enumspb.EventType_name[int32(ev.GetEventType())]
 	out := views.HistoryEvent{ID: strconv.FormatInt(ev.GetEventId(), 10), At: at, Type: raw, Label: eventLabel(l, raw)}
 	add := func(key, text string) {
 		if text != "" {
