@@ -15,7 +15,6 @@ const (
 	auditPolicyApplied    = auditlog.PolicyApplied
 	auditPolicyNotApplied = auditlog.PolicyNotApplied
 	auditEntitiesImport   = auditlog.EntitiesImported
-	auditHistoryRead      = auditlog.HistoryRead
 	auditPayloadsDecoded  = auditlog.PayloadsDecoded
 	auditLogin            = auditlog.Login
 	auditLoginFailed      = auditlog.LoginFailed

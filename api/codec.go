@@ -11,19 +11,15 @@ import (
 	"go.temporal.io/sdk/converter"
 	"google.golang.org/protobuf/encoding/protojson"
 
-	"github.com/tawasul/tawasul/domain"
+	"github.com/tawasul/tawasul/tickets"
 )
-
-// redacted replaces what auditors may not read, in a history and in a
-// decoded payload alike.
-const redacted = "[redacted]"
 
 // redactedPayload is what an auditor gets for each payload the codec
 // endpoint opens: a JSON string the Web UI shows as it is, with no hint of
 // the size or shape of what it hides.
 var redactedPayload = &commonpb.Payload{
 	Metadata: map[string][]byte{converter.MetadataEncoding: []byte(converter.MetadataEncodingJSON)},
-	Data:     []byte(`"` + redacted + `"`),
+	Data:     []byte(`"` + tickets.Redacted + `"`),
 }
 
 // codecDecode is the codec server of the Temporal Web UI (and of
@@ -48,7 +44,7 @@ func (a *API) codecDecode(c *gin.Context) error {
 	if failed > 0 {
 		a.log.Warn("codec endpoint sent payloads Tawasul did not seal", "payloads", failed)
 	}
-	if actor.Role == domain.RoleAuditor {
+	if tickets.RedactsHistory(actor.Role) {
 		for i := range out {
 			out[i] = redactedPayload
 		}

@@ -13,7 +13,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -70,6 +72,9 @@ type Options struct {
 	// WebPollEvery is how often the web pages' lists ask whether they
 	// changed (0: the web's default; tests shorten it).
 	WebPollEvery time.Duration
+	// TemporalUI is the Temporal Web UI's base URL when one is known (dev's
+	// embedded UI): the auditors' history page links workflows to it.
+	TemporalUI string
 	// WrapOutbox, when set, wraps the outbox the Notify activity writes to
 	// (tests inject failures there).
 	WrapOutbox func(notify.Outbox) notify.Outbox
@@ -249,7 +254,7 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 		a.Web, err = web.New(web.Options{
 			Store: a.Store, Tickets: a.Tickets, Signin: a.SignIn, Audit: audit, Entities: hierarchy,
 			FAQ: a.FAQ, Attachments: files, Logger: log.With("component", "web"), SecureCookies: opts.Config.HTTP.SecureCookies,
-			PollEvery: opts.WebPollEvery,
+			PollEvery: opts.WebPollEvery, TemporalUI: temporalUI(opts.TemporalUI, opts.Config.Temporal.Namespace),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("building the web pages: %w", err)
@@ -536,4 +541,13 @@ func OIDC(c config.OIDCConfig) api.OIDCOptions {
 		}
 	}
 	return o
+}
+
+// temporalUI is the namespace's base URL in the Temporal Web UI at base
+// ("" when none is known).
+func temporalUI(base, namespace string) string {
+	if base == "" {
+		return ""
+	}
+	return strings.TrimSuffix(base, "/") + "/namespaces/" + url.PathEscape(namespace)
 }

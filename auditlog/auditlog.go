@@ -42,6 +42,8 @@ const (
 	FAQCreated      = "faq.created"
 	FAQUpdated      = "faq.updated"
 	FAQDeleted      = "faq.deleted"
+	// AuditRead: someone browsed the audit log itself (Browse).
+	AuditRead = "audit.read"
 )
 
 // Writer appends entries to the audit log.

@@ -152,6 +152,12 @@ func MayFile(r domain.Role) bool {
 	return r.ValidStaff() && r != domain.RoleAuditor && r != domain.RoleSurveyAgent
 }
 
+// MayReadAuditLog reports whether a staff role may browse the audit log
+// and see whether its chain holds: auditors, whose work it is, and admins.
+func MayReadAuditLog(r domain.Role) bool {
+	return r == domain.RoleAuditor || r == domain.RoleAdmin
+}
+
 // MaySetPriority reports whether a filer may choose a ticket's priority. A
 // beneficiary may not: priority orders the staff's work and picks the SLA.
 func MaySetPriority(r domain.Role) bool { return MayFile(r) }

@@ -53,6 +53,9 @@ func (w *Web) Mount(r *gin.Engine, g Guards) {
 	staff.POST("/notifications/read", w.handle(w.markRead))
 	staff.GET("/workload", w.requireRole(views.Overseers...), w.handle(w.workload))
 	staff.POST("/workload/assign", w.requireRole(views.Overseers...), w.handle(w.reassign))
+	// The auditors' pages: a ticket's workflow history, the audit log.
+	staff.GET("/tickets/:number/history", w.requireRole(views.Auditing...), w.handle(w.history))
+	staff.GET("/audit", w.requireRole(views.Auditing...), w.handle(w.auditLog))
 
 	// Any other path: the API's problem under its prefixes, else the page.
 	notFound := []gin.HandlerFunc{}

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -104,18 +105,9 @@ func (w *Web) ticketPage(c *gin.Context, number string) (views.Ticket, error) {
 		tp.Beneficiary = append(tp.Beneficiary, views.Fact{Label: l.T("beneficiary.email"), Value: b.Email, LTR: true})
 	}
 	tp.Beneficiary = append(tp.Beneficiary, views.Fact{Label: l.T("beneficiary.type"), Value: l.T("btype." + string(b.Type))})
-	for _, e := range v.Timeline {
-		entry := views.Entry{At: e.At, Who: personName(e.ActorID), What: l.T("event." + e.Type), Message: e.Message, Public: e.Public}
-		if e.ActorRole == domain.RoleSystem || e.ActorRole == domain.RoleBeneficiary {
-			// Tawasul itself and the beneficiary read as their roles.
-			entry.Who = l.T("role." + string(e.ActorRole))
-		}
-		if e.Type == "created" || systemEvents[e.Type] && e.ActorRole == domain.RoleSystem {
-			// The engine's own notes ("least loaded", "channel portal")
-			// are for the API's readers; the event's name says it here.
-			entry.Message = ""
-		}
-		tp.Timeline = append(tp.Timeline, entry)
+	tp.Timeline = timeline(l, personName, v.Timeline)
+	if slices.Contains(views.Auditing, actor.Role) && w.tickets.Authorize(ctx, tickets.SubjectOf(actor), authz.ReadHistory, t) == nil {
+		tp.History = "/tickets/" + t.Number + "/history"
 	}
 	for _, a := range v.Attachments {
 		tp.Attachments = append(tp.Attachments, views.Attachment{
@@ -143,6 +135,26 @@ func (w *Web) ticketPage(c *gin.Context, number string) (views.Ticket, error) {
 		}
 	}
 	return tp, nil
+}
+
+// timeline is a ticket's business timeline as the pages show it, people by
+// their names.
+func timeline(l i18n.Lang, personName func(string) string, events []store.TicketEvent) []views.Entry {
+	out := make([]views.Entry, 0, len(events))
+	for _, e := range events {
+		entry := views.Entry{At: e.At, Who: personName(e.ActorID), What: l.T("event." + e.Type), Message: e.Message, Public: e.Public}
+		if e.ActorRole == domain.RoleSystem || e.ActorRole == domain.RoleBeneficiary {
+			// Tawasul itself and the beneficiary read as their roles.
+			entry.Who = l.T("role." + string(e.ActorRole))
+		}
+		if e.Type == "created" || systemEvents[e.Type] && e.ActorRole == domain.RoleSystem {
+			// The engine's own notes ("least loaded", "channel portal")
+			// are for the API's readers; the event's name says it here.
+			entry.Message = ""
+		}
+		out = append(out, entry)
+	}
+	return out
 }
 
 // entityOptions are the entities a ticket held by except may go to.
@@ -186,8 +198,8 @@ func coordinatorLabel(l i18n.Lang, name string, pending int) string {
 }
 
 // names is how the actor ids of one page read: an account's name, else the
-// id itself (configured tokens, the system, the beneficiary); the page's
-// accounts are looked up in one query.
+// id itself (configured tokens, the system, the beneficiary); the accounts
+// among ids are looked up in one query, any other once when first met.
 func (w *Web) names(ctx context.Context, ids []string) func(id string) string {
 	var usernames []string
 	for _, id := range ids {
@@ -199,12 +211,25 @@ func (w *Web) names(ctx context.Context, ids []string) func(id string) string {
 	if err != nil {
 		w.log.Warn("reading account names", "error", err)
 	}
+	if found == nil {
+		found = map[string]string{}
+	}
 	return func(id string) string {
 		u, ok := strings.CutPrefix(id, store.AccountActorPrefix)
 		if !ok {
 			return id
 		}
-		if n := found[store.NormalizeUsername(u)]; n != "" {
+		key := store.NormalizeUsername(u)
+		n, known := found[key]
+		if !known {
+			// Not among the page's people named up front (a history's
+			// actors come from its events): looked up once.
+			if acc, err := w.store.GetAccountByUsername(ctx, u); err == nil {
+				n = acc.Name
+			}
+			found[key] = n
+		}
+		if n != "" {
 			return n
 		}
 		return u

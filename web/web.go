@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tawasul/tawasul/attachments"
@@ -53,6 +54,10 @@ type Options struct {
 	// SessionTTL is how long a browser session lasts from sign-in (default
 	// 8 h, a working day); signing in again starts a new one.
 	SessionTTL time.Duration
+	// TemporalUI is the base URL of the namespace in the Temporal Web UI
+	// ("http://127.0.0.1:8233/namespaces/tawasul"); the history page links
+	// a workflow to its page there. Empty: no link.
+	TemporalUI string
 }
 
 // Web serves the pages.
@@ -75,6 +80,7 @@ type Web struct {
 	secureCookies bool
 	pollEvery     time.Duration
 	sessionTTL    time.Duration
+	temporalUI    string
 }
 
 // New checks opts and builds the pages.
@@ -89,6 +95,7 @@ func New(opts Options) (*Web, error) {
 		csrf:          http.NewCrossOriginProtection(),
 		calendars:     &calendars{load: opts.Store.GetPolicy},
 		secureCookies: opts.SecureCookies, pollEvery: opts.PollEvery, sessionTTL: opts.SessionTTL,
+		temporalUI: strings.TrimSuffix(opts.TemporalUI, "/"),
 	}
 	if w.log == nil {
 		w.log = slog.New(slog.DiscardHandler)

@@ -472,7 +472,7 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.
 	a, err := app.New(ctx, app.Options{
 		Config: cfg, DSN: cfg.DevDSN(), TemporalAddress: srv.FrontendHostPort(),
 		API: true, Worker: true, Migrate: true, Seed: true, DemoFAQ: cfg.Dev.Demo, Credentials: creds, Logger: log, Dev: true,
-		Listener: ln, DevAccounts: demo,
+		Listener: ln, DevAccounts: demo, TemporalUI: srv.UIAddress(),
 	})
 	if err != nil {
 		return err

@@ -23,6 +23,10 @@ var Casework = []domain.Role{
 // entity each may see).
 var Overseers = []domain.Role{domain.RoleCareCenterManager, domain.RoleAdmin, domain.RoleSupervisor}
 
+// Auditing are the roles that read the audit log and the workflows'
+// histories from the pages.
+var Auditing = []domain.Role{domain.RoleAuditor, domain.RoleAdmin}
+
 // SectionsOf are the header's links for a role. Which pages a role may open
 // is decided by the routes' guards (package web); this only leaves out the
 // links that would lead a role to a refusal.
@@ -33,6 +37,9 @@ func SectionsOf(r domain.Role) []Section {
 	}
 	if slices.Contains(Overseers, r) {
 		out = append(out, Section{"workload", "/workload", "nav.workload"})
+	}
+	if slices.Contains(Auditing, r) {
+		out = append(out, Section{"audit", "/audit", "nav.audit"})
 	}
 	return out
 }
