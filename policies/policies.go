@@ -120,9 +120,7 @@ func (s *Service) Save(ctx context.Context, actor workflows.Actor, p sla.Policy)
 		}
 		p.Calendar.Holidays = hs
 	}
-	fields := checkReason(p.Reason)
-	fields = append(fields, Fields(p, "")...)
-	if len(fields) > 0 {
+	if fields := Check(p); len(fields) > 0 {
 		return sla.Policy{}, refusal.Fields(fields...)
 	}
 	var saved sla.Policy
@@ -137,6 +135,13 @@ func (s *Service) Save(ctx context.Context, actor workflows.Actor, p sla.Policy)
 	}
 	s.log.Info("policy saved", "version", saved.Version, "actor", actor.ID)
 	return saved, nil
+}
+
+// Check is every field Save would refuse p for: its reason (normalized, as
+// Save stores it) and sla's validation. A front end that found faults of its
+// own in what was sent shows these beside them, without saving.
+func Check(p sla.Policy) []refusal.Field {
+	return append(checkReason(normalize.Text(p.Reason)), Fields(p, "")...)
 }
 
 // checkReason wants 3 to 500 characters once normalized (so invisible marks

@@ -1,6 +1,9 @@
 package web
 
 import (
+	"fmt"
+
+	"github.com/tawasul/tawasul/refusal"
 	"github.com/tawasul/tawasul/texts"
 	"github.com/tawasul/tawasul/web/i18n"
 )
@@ -15,4 +18,27 @@ func refusalText(l i18n.Lang, code string) string {
 // fieldText is what is wrong with a field, as the API says it.
 func fieldText(l i18n.Lang, code string) string {
 	return texts.FieldMessage(code, l == i18n.EN)
+}
+
+// fieldMessage is fieldText for one field of a refusal: the field's own text
+// when the core gave one, its arguments (a kind, a priority) filled in as
+// the catalog words them.
+func fieldMessage(l i18n.Lang, f refusal.Field) string {
+	msg := fieldText(l, f.Code)
+	if f.Text != nil {
+		msg = f.Text.In(l == i18n.EN)
+	}
+	if len(f.Args) == 0 {
+		return msg
+	}
+	args := make([]any, len(f.Args))
+	for i, a := range f.Args {
+		args[i] = a
+		for _, group := range []string{"kind.", "priority."} {
+			if i18n.Has(group + a) {
+				args[i] = l.T(group + a)
+			}
+		}
+	}
+	return fmt.Sprintf(msg, args...)
 }

@@ -18,6 +18,10 @@ var Casework = []domain.Role{
 	domain.RoleAgent, domain.RoleReception,
 }
 
+// PolicyReaders are the roles that read the escalation policy (only
+// administrators write it).
+var PolicyReaders = []domain.Role{domain.RoleAdmin, domain.RoleSupervisor, domain.RoleAuditor}
+
 // SectionsOf are the header's links for a role. Which pages a role may open
 // is decided by the routes' guards (package web); this only leaves out the
 // links that would lead a role to a refusal.
@@ -25,6 +29,9 @@ func SectionsOf(r domain.Role) []Section {
 	var out []Section
 	if slices.Contains(Casework, r) {
 		out = append(out, Section{"inbox", "/inbox", "nav.inbox"}, Section{"search", "/search", "nav.search"})
+	}
+	if slices.Contains(PolicyReaders, r) {
+		out = append(out, Section{"policy", "/policies", "nav.policy"})
 	}
 	return out
 }
