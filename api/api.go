@@ -29,6 +29,7 @@ import (
 	"github.com/tawasul/tawasul/faq"
 	"github.com/tawasul/tawasul/notifications"
 	"github.com/tawasul/tawasul/payload"
+	"github.com/tawasul/tawasul/policies"
 	"github.com/tawasul/tawasul/signin"
 	"github.com/tawasul/tawasul/store"
 	"github.com/tawasul/tawasul/tickets"
@@ -118,6 +119,8 @@ type API struct {
 	ready func(ctx context.Context) error
 	// auditor writes the audit log (audit.go's helpers).
 	auditor *auditlog.Writer
+	// policies runs the policy's use cases (save, preview, roll-out).
+	policies *policies.Service
 	// signin: Options.SignIn, the staff's sign-in.
 	signin *signin.Service
 
@@ -228,6 +231,11 @@ func New(opts Options) (*API, error) {
 		a.now = time.Now
 	}
 	a.auditor = auditlog.New(a.store, a.now, a.log)
+	ps, err := policies.New(policies.Options{Store: a.store, Audit: a.auditor, Tickets: a.tickets, Logger: a.log, Now: a.now})
+	if err != nil {
+		return nil, err
+	}
+	a.policies = ps
 	if a.signin == nil {
 		s, err := signin.New(signin.Options{
 			Store: a.store, Passwords: opts.Passwords, Audit: a.auditor, Logger: a.log, Now: a.now,

@@ -1,34 +1,20 @@
 package api
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/tawasul/tawasul/normalize"
 	"github.com/tawasul/tawasul/sla"
-	"github.com/tawasul/tawasul/store"
-	"github.com/tawasul/tawasul/workflows"
-)
-
-// The bounds of a version's reason, in characters after normalization.
-const (
-	minReasonLen = 3
-	maxReasonLen = 500
 )
 
 func (a *API) currentPolicy(c *gin.Context) error {
-	p, err := a.store.CurrentPolicy(c.Request.Context())
-	if errors.Is(err, store.ErrNotFound) {
-		return problem(http.StatusNotFound, codeNotFound)
-	} else if err != nil {
-		return fmt.Errorf("load policy: %w", err)
+	p, err := a.policies.Current(c.Request.Context())
+	if err != nil {
+		return err
 	}
 	return writeJSON(c, http.StatusOK, viewPolicy(p))
 }
@@ -103,79 +89,31 @@ func (a *API) diffPolicies(c *gin.Context) error {
 	if len(errs) > 0 {
 		return invalid(errs...)
 	}
-	from, err := a.loadPolicy(c, versions[0])
+	from, err := a.policies.Version(c.Request.Context(), versions[0])
 	if err != nil {
 		return err
 	}
-	to, err := a.loadPolicy(c, versions[1])
+	to, err := a.policies.Version(c.Request.Context(), versions[1])
 	if err != nil {
 		return err
 	}
 	return writeJSON(c, http.StatusOK, gin.H{"from": from.Version, "to": to.Version, "changes": viewChanges(sla.Diff(from, to))})
 }
 
-// savePolicy stores a new policy version, with the reason for it. It applies
-// to tickets filed from now on; open tickets keep the version they were filed
-// under until it is rolled out to them.
+// savePolicy stores a new policy version, with the reason for it
+// (policies.Service.Save: its rules, its audit entry).
 func (a *API) savePolicy(c *gin.Context) error {
 	actor, _ := staffActor(c)
 	var in policyJSON
 	if err := decodeJSON(c, &in, false); err != nil {
 		return err
 	}
-	p := in.policy()
-	// The store numbers and stamps versions; what the client sent is ignored.
-	p.Version, p.CreatedAt, p.CreatedBy = 0, time.Time{}, actor.ID
-	p.Reason = normalize.Text(p.Reason)
-	// A holiday's name is free text that every ticket filed under the
-	// policy carries into its workflow.
-	for i := range p.Calendar.Holidays {
-		p.Calendar.Holidays[i].Name = normalize.Text(p.Calendar.Holidays[i].Name)
-	}
-	errs := checkReason(p.Reason)
-	errs = append(errs, policyErrors(p, "")...)
-	if len(errs) > 0 {
-		return invalid(errs...)
-	}
-	var saved sla.Policy
-	// The store names the entry "policy/<version>" once it has numbered it.
-	err := a.audited(c, actor, auditPolicyCreated, "policy", gin.H{"reason": p.Reason}, func(ctx context.Context) error {
-		var err error
-		saved, err = a.store.SavePolicy(ctx, p, actor.ID)
-		return err
-	})
+	saved, err := a.policies.Save(c.Request.Context(), actor, in.policy())
 	if err != nil {
-		return fmt.Errorf("save policy: %w", err)
+		return err
 	}
-	a.log.Info("policy saved", "version", saved.Version, "actor", actor.ID)
 	c.Header("Location", fmt.Sprintf("/api/v1/policies/%d", saved.Version))
 	return writeJSON(c, http.StatusCreated, viewPolicy(saved))
-}
-
-// checkReason wants 3 to 500 characters once normalized (so invisible marks
-// and surrounding spaces do not count).
-func checkReason(reason string) []fieldErr {
-	n := utf8.RuneCountInString(reason)
-	switch {
-	case n == 0:
-		return []fieldErr{{field: "reason", code: fieldRequired, text: &textReasonLength}}
-	case n < minReasonLen:
-		return []fieldErr{{field: "reason", code: fieldTooShort, text: &textReasonLength}}
-	case n > maxReasonLen:
-		return []fieldErr{{field: "reason", code: fieldTooLong, text: &textReasonLength}}
-	}
-	return nil
-}
-
-// policyErrors is sla.Policy.Validate as field errors, their paths under
-// prefix. The reader gets the code's text in their language (package texts);
-// sla's own English message is for logs, never the response.
-func policyErrors(p sla.Policy, prefix string) []fieldErr {
-	var errs []fieldErr
-	for _, f := range p.Validate() {
-		errs = append(errs, fieldErr{field: prefix + f.Field, code: f.Code, args: f.Args})
-	}
-	return errs
 }
 
 // rolloutIn is the optional body of a roll-out request.
@@ -187,27 +125,14 @@ type rolloutIn struct {
 // policyVersion reads the :version path parameter and loads that version.
 func (a *API) policyVersion(c *gin.Context) (sla.Policy, error) {
 	v, err := strconv.Atoi(c.Param("version"))
-	if err != nil || v < 1 {
+	if err != nil {
 		return sla.Policy{}, problem(http.StatusNotFound, codeNotFound)
 	}
-	return a.loadPolicy(c, v)
+	return a.policies.Version(c.Request.Context(), v)
 }
 
-// loadPolicy loads version v, answering 404 when there is none.
-func (a *API) loadPolicy(c *gin.Context, v int) (sla.Policy, error) {
-	p, err := a.store.GetPolicy(c.Request.Context(), v)
-	if errors.Is(err, store.ErrNotFound) {
-		return sla.Policy{}, problem(http.StatusNotFound, codeNotFound)
-	} else if err != nil {
-		return sla.Policy{}, fmt.Errorf("load policy v%d: %w", v, err)
-	}
-	return p, nil
-}
-
-// startRollout applies a stored policy version to every open ticket — an
-// explicit administrator's choice: without it open tickets keep the version
-// they were filed under. The roll-out is a workflow (rate-limited, resumable
-// after any crash); starting it again while it runs finds the running one.
+// startRollout applies a stored policy version to every open ticket
+// (policies.Service.Rollout: recorded in the audit log before it starts).
 func (a *API) startRollout(c *gin.Context) error {
 	actor, _ := staffActor(c)
 	p, err := a.policyVersion(c)
@@ -218,21 +143,8 @@ func (a *API) startRollout(c *gin.Context) error {
 	if err := decodeJSON(c, &in, true); err != nil {
 		return err
 	}
-	if in.PerSecond < 0 || in.PerSecond > 500 {
-		return invalid(fieldErr{field: "per_second", code: fieldOutOfRange})
-	}
-	// The entry comes first: a roll-out changes every open ticket's
-	// deadlines, so none may start unrecorded. A start that then fails
-	// leaves a second entry saying so (best effort: the first already
-	// records the attempt).
-	subject := fmt.Sprintf("policy/%d", p.Version)
-	detail := gin.H{"version": p.Version, "workflow_id": workflows.PolicyRolloutWorkflowID(p.Version), "per_second": in.PerSecond}
-	if err := a.audit(c, auditPolicyApplied, subject, detail); err != nil {
-		return err
-	}
-	id, err := a.tickets.StartRollout(c.Request.Context(), p, actor, in.PerSecond)
+	id, err := a.policies.Rollout(c.Request.Context(), actor, p, in.PerSecond)
 	if err != nil {
-		_ = a.audit(c, auditPolicyNotApplied, subject, detail) // appendAudit logs its own failure
 		return err
 	}
 	c.Header("Location", fmt.Sprintf("/api/v1/policies/%d/rollout", p.Version))

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tawasul/tawasul/policies"
 	"github.com/tawasul/tawasul/texts"
 
 	"github.com/tawasul/tawasul/domain"
@@ -68,7 +69,7 @@ func TestPolicyReasonRequired(t *testing.T) {
 		r := f.do(req{offContract: true, method: "PUT", path: "/api/v1/policies", token: testTokens["admin"], body: body,
 			headers: map[string]string{"Accept-Language": "en"}})
 		got := fieldsOf(r.expectProblem(http.StatusUnprocessableEntity, codeValidation))
-		if want := c.code + ": " + textReasonLength.EN; got["reason"] != want || len(got) != 1 {
+		if want := c.code + ": " + policies.ReasonText.EN; got["reason"] != want || len(got) != 1 {
 			t.Errorf("reason %q: errors %v; want reason %q", c.reason, got, want)
 		}
 	}
@@ -80,7 +81,7 @@ func TestPolicyReasonRequired(t *testing.T) {
 	bad["objection_window"] = "0s"
 	got := fieldsOf(f.do(req{method: "PUT", path: "/api/v1/policies", token: testTokens["admin"], body: bad}).
 		expectProblem(http.StatusUnprocessableEntity, codeValidation))
-	if got["reason"] != fieldRequired+": "+textReasonLength.AR || got["objection_window"] == "" {
+	if got["reason"] != fieldRequired+": "+policies.ReasonText.AR || got["objection_window"] == "" {
 		t.Errorf("errors %v", got)
 	}
 	if p, _ := f.store.CurrentPolicy(context.Background()); p.Version != 1 {
@@ -372,9 +373,12 @@ func previewPolicy(t *testing.T, f *fixture) map[string]any {
 
 func TestPolicyPreview(t *testing.T) {
 	f := newFixture(t)
-	old := previewPageSize
-	previewPageSize = 3 // several pages of a few tickets
-	t.Cleanup(func() { previewPageSize = old })
+	// Several pages of a few tickets.
+	ps, err := policies.New(policies.Options{Store: f.store, Audit: f.api.auditor, Tickets: f.api.tickets, Now: f.clock.Now, PreviewPageSize: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.api.policies = ps
 
 	filed := f.clock.Now() // Sunday 09:00 Riyadh
 	answered := riyadhAt(3, 1, 10)
@@ -451,15 +455,15 @@ func TestPolicyPreview(t *testing.T) {
 		t.Helper()
 		r := f.do(req{method: "POST", path: "/api/v1/policies/preview", token: testTokens["admin"], body: body})
 		r.expect(http.StatusOK)
-		var got previewJSON
+		var got policies.Preview
 		r.json(&got)
 		if got.Version != version || got.Draft != draft || got.Open != 10 || got.AlreadyOnVersion != 1 ||
 			got.Earlier != 3 || got.Later != 2 || got.Unchanged != 2 || got.NotComputable != 2 || got.Changed != 5 ||
 			got.NewlyPastDue != 1 {
 			t.Fatalf("%s: %s", what, r.Body.String())
 		}
-		if s := got.Shift; s == nil || s.Min != (shiftJSON{-3 * 86400, "-3d"}) || s.Median != (shiftJSON{-86400, "-1d"}) ||
-			s.Max != (shiftJSON{2 * 86400, "+2d"}) {
+		if s := got.Shift; s == nil || s.Min != (policies.Shift{Seconds: -3 * 86400, Human: "-3d"}) || s.Median != (policies.Shift{Seconds: -86400, Human: "-1d"}) ||
+			s.Max != (policies.Shift{Seconds: 2 * 86400, Human: "+2d"}) {
 			t.Fatalf("%s: shift %+v", what, got.Shift)
 		}
 		// Farthest first, then by number: Wednesday's, the answered one, then the three of a day.
@@ -488,7 +492,7 @@ func TestPolicyPreview(t *testing.T) {
 	// Version 1 is what every open ticket already has.
 	r := f.do(req{method: "POST", path: "/api/v1/policies/preview", token: testTokens["admin"], body: `{"version":1}`})
 	r.expect(http.StatusOK)
-	var v1Preview previewJSON
+	var v1Preview policies.Preview
 	r.json(&v1Preview)
 	if v1Preview.Open != 10 || v1Preview.AlreadyOnVersion != 10 || v1Preview.Changed != 0 || v1Preview.Shift != nil ||
 		len(v1Preview.Sample) != 0 {
@@ -540,59 +544,6 @@ func TestPolicyPreviewRefusals(t *testing.T) {
 	// A draft needs no reason: it is not stored.
 	if n, _ := f.store.ListPolicies(context.Background(), 0, 10); len(n.Versions) != 1 {
 		t.Errorf("a preview stored a version: %+v", n)
-	}
-}
-
-func TestShiftOf(t *testing.T) {
-	for _, c := range []struct {
-		d    time.Duration
-		want shiftJSON
-	}{
-		{0, shiftJSON{0, "0s"}},
-		{400 * time.Millisecond, shiftJSON{0, "0s"}},
-		{90 * time.Minute, shiftJSON{5400, "+1h30m"}},
-		{-(28*time.Hour + 5*time.Second), shiftJSON{-100805, "-1d4h5s"}},
-		{72 * time.Hour, shiftJSON{259200, "+3d"}},
-	} {
-		if got := shiftOf(c.d); got != c.want {
-			t.Errorf("shiftOf(%s) = %+v, want %+v", c.d, got, c.want)
-		}
-	}
-}
-
-// The sample keeps the tickets that move most, at most previewSampleSize,
-// and the median of an even count lies between the middle two.
-func TestPreviewerSampleAndMedian(t *testing.T) {
-	p := sla.Default()
-	p.Version = 2
-	pv := newPreviewer(p, false, time.Date(2026, 3, 1, 6, 0, 0, 0, time.UTC))
-	// Answered tickets: the window moves from whatever the row says to 5
-	// days after the answer, so each row's shift is chosen by its row.
-	answered := time.Date(2026, 3, 1, 7, 0, 0, 0, time.UTC)
-	until := answered.Add(5 * 24 * time.Hour)
-	for i := range 30 {
-		current := until.Add(time.Duration(i%10+1) * time.Hour) // the window shrinks by 1..10 hours
-		pv.add(store.TicketDeadline{Number: "2026-" + string(rune('A'+i)), Kind: domain.KindComplaint,
-			Priority: domain.PriorityNormal, Status: domain.StatusAnswered, PolicyVersion: 1,
-			RespondedAt: &answered, ObjectionUntil: &current})
-	}
-	got := pv.result()
-	if got.Earlier != 30 || len(got.Sample) != previewSampleSize {
-		t.Fatalf("earlier %d, sample of %d", got.Earlier, len(got.Sample))
-	}
-	// Three tickets per shift; the sample takes the 10h, 9h, ... ones, by number within a shift.
-	for i, s := range got.Sample {
-		wantHours := 10 - i/3
-		if s.Shift.Seconds != -int64(wantHours*3600) {
-			t.Errorf("sample[%d] = %s moved %s, want -%dh", i, s.Number, s.Shift.Human, wantHours)
-		}
-		if i > 0 && got.Sample[i-1].Shift == s.Shift && got.Sample[i-1].Number > s.Number {
-			t.Errorf("sample[%d] %s after %s", i, s.Number, got.Sample[i-1].Number)
-		}
-	}
-	// Shifts -1h..-10h three times each: the middle two of 30 are -6h and -5h.
-	if got.Shift.Median != (shiftJSON{-5*3600 - 1800, "-5h30m"}) || got.Shift.Min.Human != "-10h" || got.Shift.Max.Human != "-1h" {
-		t.Errorf("shift %+v", got.Shift)
 	}
 }
 

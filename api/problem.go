@@ -279,7 +279,7 @@ func refused(r *refusal.Error) *apiError {
 func fieldErrs(fs []refusal.Field) []fieldErr {
 	var out []fieldErr
 	for _, f := range fs {
-		out = append(out, fieldErr{field: f.Name, code: f.Code})
+		out = append(out, fieldErr{field: f.Name, code: f.Code, text: f.Text, args: f.Args})
 	}
 	return out
 }

@@ -76,7 +76,6 @@ const (
 
 // Texts of a generic field code that mean more for one field.
 var (
-	textReasonLength = text{AR: "اكتب سبب الإصدار في 3 إلى 500 حرف.", EN: "Give the reason for the version in 3 to 500 characters."}
 	// textMultipartOnly is the 415 detail of an upload.
 	textMultipartOnly = text{AR: "أرسل الملف بصيغة multipart/form-data في حقل file.",
 		EN: "Send the file as multipart/form-data, in the part named file."}

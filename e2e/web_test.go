@@ -30,6 +30,7 @@ var webPeople = []app.DevToken{
 	{Name: "w-head", Token: "t-w-head", Role: domain.RoleEntityHead, Entity: "KSU", Username: "head", Password: "correct horse battery"},
 	{Name: "w-kau", Token: "t-w-kau", Role: domain.RoleCoordinator, Entity: "KAU", Username: "kau-coordinator", Password: "correct horse battery"},
 	{Name: "w-auditor", Token: "t-w-auditor", Role: domain.RoleAuditor, Username: "auditor", Password: "correct horse battery"},
+	{Name: "w-admin", Token: "t-w-admin", Role: domain.RoleAdmin, Username: "admin", Password: "correct horse battery"},
 }
 
 // webSystem is a running system with the web tests' accounts and the demo

@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/tawasul/tawasul/texts"
 )
 
 // Kind says why a request was refused, and so what its caller can do.
@@ -103,6 +105,12 @@ const (
 type Field struct {
 	Name string
 	Code string
+	// Args fill the %s of the code's text, in order (the kind and priority
+	// of a missing policy rule): codes and numbers, never prose.
+	Args []string
+	// Text, when set, is what the generic code means for this one field (how
+	// long a reason must be), in both languages; it replaces the code's text.
+	Text *texts.Text
 }
 
 // Error is a refusal. Err, when set, is the cause, kept for the log only.

@@ -23,7 +23,7 @@ func TestAsFindsTheRefusalThroughWrapping(t *testing.T) {
 }
 
 func TestFieldsAreInvalidInput(t *testing.T) {
-	e := Fields(Field{"subject", FieldRequired}, Field{"beneficiary.mobile", FieldInvalidMobile})
+	e := Fields(Field{Name: "subject", Code: FieldRequired}, Field{Name: "beneficiary.mobile", Code: FieldInvalidMobile})
 	if e.Kind != Invalid || e.Code != CodeValidation || len(e.Fields) != 2 {
 		t.Fatalf("%+v", e)
 	}

@@ -157,8 +157,8 @@ func TestPasswordInvalidInput(t *testing.T) {
 	f := newFixture(t)
 	_, err := f.try(" ", "", home)
 	r := wantRefusal(t, err, refusal.Invalid, refusal.CodeValidation)
-	if len(r.Fields) != 2 || r.Fields[0] != (refusal.Field{Name: "username", Code: refusal.FieldRequired}) ||
-		r.Fields[1] != (refusal.Field{Name: "password", Code: refusal.FieldRequired}) {
+	if len(r.Fields) != 2 || r.Fields[0].Name != "username" || r.Fields[0].Code != refusal.FieldRequired ||
+		r.Fields[1].Name != "password" || r.Fields[1].Code != refusal.FieldRequired {
 		t.Fatalf("fields %+v", r.Fields)
 	}
 	_, err = f.try("nora\x00", goodPassword, home)
@@ -344,7 +344,7 @@ func TestSetLanguage(t *testing.T) {
 	}
 	for _, bad := range []string{"fr", "EN", "ar-SA"} {
 		r := wantRefusal(t, f.svc.SetLanguage(ctx, Actor(acc), bad), refusal.Invalid, refusal.CodeValidation)
-		if len(r.Fields) != 1 || r.Fields[0] != (refusal.Field{Name: "lang", Code: refusal.FieldInvalidValue}) {
+		if len(r.Fields) != 1 || r.Fields[0].Name != "lang" || r.Fields[0].Code != refusal.FieldInvalidValue {
 			t.Fatalf("%q: fields %+v", bad, r.Fields)
 		}
 	}

@@ -299,6 +299,7 @@ var fields = map[string]Text{
 	"duplicate_rule":                     {"توجد قاعدة أخرى للنوع %s والأولوية %s.", "Another rule already covers kind %s and priority %s."},
 	"duplicate_weekday":                  {"يوم العمل مكرر.", "The work day is listed more than once."},
 	"empty_file":                         {"الملف فارغ.", "The file is empty."},
+	"invalid_allowance":                  {"اكتب المدة بالصيغة 1d4h: أيام d ثم ساعات h ودقائق m (مثل 2d أو 4h أو 1d4h).", "Write the time as 1d4h: days d, then hours h and minutes m (such as 2d, 4h or 1d4h)."},
 	"invalid_clock":                      {"نوع الساعة غير معروف (business أو 24x7).", "Unknown clock (business or 24x7)."},
 	"invalid_code_format":                {"الرمز 6 أرقام.", "The code is 6 digits."},
 	"invalid_date":                       {"التاريخ غير صحيح؛ الصيغة YYYY-MM-DD.", "Not a date YYYY-MM-DD."},

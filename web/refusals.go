@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/tawasul/tawasul/refusal"
@@ -35,7 +36,7 @@ func placed(l i18n.Lang, r *refusal.Error) (status int, errs views.FieldErrors, 
 			if v, ok := formFields[field]; ok {
 				field = v
 			}
-			errs[field] = fieldText(l, f.Code)
+			errs[field] = fieldMessage(l, f)
 		}
 		return http.StatusUnprocessableEntity, errs, ""
 	}
@@ -43,4 +44,27 @@ func placed(l i18n.Lang, r *refusal.Error) (status int, errs views.FieldErrors, 
 		return http.StatusForbidden, errs, refusalText(l, r.Code)
 	}
 	return http.StatusConflict, errs, refusalText(l, r.Code)
+}
+
+// fieldMessage is fieldText for one field of a refusal: the field's own text
+// when the core gave one, its arguments (a kind, a priority) filled in as
+// the catalog words them.
+func fieldMessage(l i18n.Lang, f refusal.Field) string {
+	msg := fieldText(l, f.Code)
+	if f.Text != nil {
+		msg = f.Text.In(l == i18n.EN)
+	}
+	if len(f.Args) == 0 {
+		return msg
+	}
+	args := make([]any, len(f.Args))
+	for i, a := range f.Args {
+		args[i] = a
+		for _, group := range []string{"kind.", "priority."} {
+			if i18n.Has(group + a) {
+				args[i] = l.T(group + a)
+			}
+		}
+	}
+	return fmt.Sprintf(msg, args...)
 }

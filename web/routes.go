@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/web/static"
 	"github.com/tawasul/tawasul/web/views"
 )
@@ -56,6 +57,18 @@ func (w *Web) Mount(r *gin.Engine, g Guards) {
 	// The auditors' pages: a ticket's workflow history, the audit log.
 	staff.GET("/tickets/:number/history", w.requireRole(views.Auditing...), w.handle(w.history))
 	staff.GET("/audit", w.requireRole(views.Auditing...), w.handle(w.auditLog))
+	// The escalation policy: administrators write it, supervisors and
+	// auditors read it. Gin matches /policies/new and /policies/diff before
+	// /policies/:version.
+	readers, admin := w.requireRole(views.PolicyReaders...), w.requireRole(domain.RoleAdmin)
+	staff.GET("/policies", readers, w.handle(w.policyVersions))
+	staff.GET("/policies/new", admin, w.handle(w.policyNew))
+	staff.POST("/policies", admin, w.handle(w.policySave))
+	staff.GET("/policies/diff", readers, w.handle(w.policyDiff))
+	staff.GET("/policies/:version", readers, w.handle(w.policyVersion))
+	staff.GET("/policies/:version/preview", admin, w.handle(w.policyPreview))
+	staff.POST("/policies/:version/rollout", admin, w.handle(w.rollout))
+	staff.GET("/policies/:version/rollout", readers, w.handle(w.rolloutPanel))
 
 	// Any other path: the API's problem under its prefixes, else the page.
 	notFound := []gin.HandlerFunc{}

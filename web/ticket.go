@@ -1,10 +1,10 @@
 package web
 
 import (
-	"errors"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"net/http"
 	"slices"
 	"strings"

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/tawasul/tawasul/attachments"
+	"github.com/tawasul/tawasul/policies"
 
 	"github.com/tawasul/tawasul/auditlog"
 	"github.com/tawasul/tawasul/entities"
@@ -64,6 +65,7 @@ type Options struct {
 type Web struct {
 	store    *store.Store
 	tickets  *tickets.Service
+	policies *policies.Service
 	signin   *signin.Service
 	audit    *auditlog.Writer
 	entities *entities.Cache
@@ -103,6 +105,13 @@ func New(opts Options) (*Web, error) {
 	if w.now == nil {
 		w.now = time.Now
 	}
+	// The policy's use cases hold no state of their own: the pages run
+	// them over the same store, audit log and ticket core as the API.
+	ps, err := policies.New(policies.Options{Store: opts.Store, Audit: opts.Audit, Tickets: opts.Tickets, Logger: w.log, Now: w.now})
+	if err != nil {
+		return nil, err
+	}
+	w.policies = ps
 	if w.pollEvery <= 0 {
 		w.pollEvery = 20 * time.Second
 	}

@@ -103,7 +103,8 @@ func newFixture(t *testing.T, secure bool) *fixture {
 		username string
 		role     domain.Role
 		entity   string
-	}{{"coordinator", domain.RoleCoordinator, "KSU"}, {"survey", domain.RoleSurveyAgent, ""}} {
+	}{{"coordinator", domain.RoleCoordinator, "KSU"}, {"survey", domain.RoleSurveyAgent, ""},
+		{"admin", domain.RoleAdmin, ""}, {"supervisor", domain.RoleSupervisor, ""}} {
 		hash, err := in.Hash(goodPassword)
 		if err != nil {
 			t.Fatal(err)

@@ -31,7 +31,13 @@ func (l Lang) DateTime(t time.Time) string { return t.In(Riyadh).Format("2006-01
 
 // Hijri is the Umm al-Qura date of t's day in Riyadh ("" outside the tables).
 func (l Lang) Hijri(t time.Time) string {
-	h, err := sla.UmmAlQura(t.In(Riyadh).Format(time.DateOnly))
+	return l.HijriOf(t.In(Riyadh).Format(time.DateOnly))
+}
+
+// HijriOf is the Umm al-Qura date of a Gregorian date written YYYY-MM-DD (a
+// holiday's day), "" outside the tables or for what is not a date.
+func (l Lang) HijriOf(date string) string {
+	h, err := sla.UmmAlQura(date)
 	if err != nil {
 		return ""
 	}

@@ -27,6 +27,10 @@ var Overseers = []domain.Role{domain.RoleCareCenterManager, domain.RoleAdmin, do
 // histories from the pages.
 var Auditing = []domain.Role{domain.RoleAuditor, domain.RoleAdmin}
 
+// PolicyReaders are the roles that read the escalation policy (only
+// administrators write it).
+var PolicyReaders = []domain.Role{domain.RoleAdmin, domain.RoleSupervisor, domain.RoleAuditor}
+
 // SectionsOf are the header's links for a role. Which pages a role may open
 // is decided by the routes' guards (package web); this only leaves out the
 // links that would lead a role to a refusal.
@@ -40,6 +44,9 @@ func SectionsOf(r domain.Role) []Section {
 	}
 	if slices.Contains(Auditing, r) {
 		out = append(out, Section{"audit", "/audit", "nav.audit"})
+	}
+	if slices.Contains(PolicyReaders, r) {
+		out = append(out, Section{"policy", "/policies", "nav.policy"})
 	}
 	return out
 }
