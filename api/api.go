@@ -30,6 +30,7 @@ import (
 	"github.com/tawasul/tawasul/payload"
 	"github.com/tawasul/tawasul/signin"
 	"github.com/tawasul/tawasul/store"
+	"github.com/tawasul/tawasul/surveycalls"
 	"github.com/tawasul/tawasul/tickets"
 )
 
@@ -127,6 +128,8 @@ type API struct {
 	faq *faq.Index
 	// surveySampling: Options.SurveyCalls.
 	surveySampling store.SurveySampling
+	// surveyCalls records the survey agents' call attempts.
+	surveyCalls *surveycalls.Service
 	// outboxInFull: Options.OutboxInFull.
 	outboxInFull bool
 	// codeOpts and codeFailures: Options.BeneficiaryCodes.
@@ -225,6 +228,7 @@ func New(opts Options) (*API, error) {
 		a.now = time.Now
 	}
 	a.auditor = auditlog.New(a.store, a.now, a.log)
+	a.surveyCalls = surveycalls.New(a.store, a.auditor, a.now)
 	if a.signin == nil {
 		s, err := signin.New(signin.Options{
 			Store: a.store, Passwords: opts.Passwords, Audit: a.auditor, Logger: a.log, Now: a.now,
