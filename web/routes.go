@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/web/static"
 	"github.com/tawasul/tawasul/web/views"
 )
@@ -39,14 +40,23 @@ func (w *Web) Mount(r *gin.Engine, g Guards) {
 
 	staff := pages.Group("", w.requireStaff())
 	staff.POST("/logout", w.handle(w.logout))
-	staff.GET("/inbox", w.handle(w.inbox))
-	staff.GET("/inbox/list", w.handle(w.inboxList))
+	// Survey agents have no inbox (as the API refuses them one).
+	casework := w.requireRole(views.Casework...)
+	staff.GET("/inbox", casework, w.handle(w.inbox))
+	staff.GET("/inbox/list", casework, w.handle(w.inboxList))
 	staff.GET("/tickets/:number", w.handle(w.ticket))
 	staff.POST("/tickets/:number/:action", w.handle(w.act))
 	staff.GET("/tickets/:number/attachments/:id", w.handle(w.download))
 	staff.GET("/canned", w.handle(w.canned))
 	// Survey agents work from their call list, not the tickets' pages.
-	staff.GET("/search", w.requireRole(views.Casework...), w.handle(w.search))
+	staff.GET("/search", casework, w.handle(w.search))
+	staff.GET("/meetings", w.requireRole(views.Diary...), w.handle(w.meetings))
+	staff.GET("/survey-calls", w.requireRole(views.SurveyReaders...), w.handle(w.surveyCalls))
+	staff.POST("/survey-calls/:id", w.requireRole(domain.RoleSurveyAgent), w.handle(w.recordCall))
+	filers := w.requireRole(views.Filers...)
+	staff.GET("/file", filers, w.handle(w.fileForm))
+	staff.POST("/file", filers, w.handle(w.file))
+	staff.GET("/file/history", filers, w.handle(w.fileHistory))
 
 	// Any other path: the API's problem under its prefixes, else the page.
 	notFound := []gin.HandlerFunc{}

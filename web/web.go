@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/tawasul/tawasul/attachments"
+	"github.com/tawasul/tawasul/surveycalls"
 
 	"github.com/tawasul/tawasul/auditlog"
 	"github.com/tawasul/tawasul/entities"
@@ -61,6 +62,7 @@ type Web struct {
 	audit    *auditlog.Writer
 	entities *entities.Cache
 	faq      *faq.Index
+	survey   *surveycalls.Service
 	files    attachments.Store
 	log      *slog.Logger
 	now      func() time.Time
@@ -92,6 +94,7 @@ func New(opts Options) (*Web, error) {
 	if w.now == nil {
 		w.now = time.Now
 	}
+	w.survey = surveycalls.New(opts.Store, opts.Audit, w.now)
 	if w.pollEvery <= 0 {
 		w.pollEvery = 20 * time.Second
 	}

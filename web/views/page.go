@@ -65,3 +65,11 @@ func (f ActionForm) reasonFor(open, action string) string {
 	}
 	return f.Reason
 }
+
+// valueFor is a refused form's value, shown again in its own form only.
+func (f ActionForm) valueFor(open, action, value string) string {
+	if open != action {
+		return ""
+	}
+	return value
+}
