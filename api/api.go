@@ -32,6 +32,7 @@ import (
 	"github.com/tawasul/tawasul/policies"
 	"github.com/tawasul/tawasul/signin"
 	"github.com/tawasul/tawasul/store"
+	"github.com/tawasul/tawasul/surveycalls"
 	"github.com/tawasul/tawasul/tickets"
 )
 
@@ -133,6 +134,8 @@ type API struct {
 	notifications *notifications.Service
 	// surveySampling: Options.SurveyCalls.
 	surveySampling store.SurveySampling
+	// surveyCalls records the survey agents' call attempts.
+	surveyCalls *surveycalls.Service
 	// outboxInFull: Options.OutboxInFull.
 	outboxInFull bool
 	// codeOpts and codeFailures: Options.BeneficiaryCodes.
@@ -236,6 +239,7 @@ func New(opts Options) (*API, error) {
 		return nil, err
 	}
 	a.policies = ps
+	a.surveyCalls = surveycalls.New(a.store, a.auditor, a.now)
 	if a.signin == nil {
 		s, err := signin.New(signin.Options{
 			Store: a.store, Passwords: opts.Passwords, Audit: a.auditor, Logger: a.log, Now: a.now,

@@ -208,10 +208,8 @@ func (a *API) assign(c *gin.Context) error {
 
 // Requests to meet the minister: the minister's office offers a slot or
 // declines the request, and records whether the meeting was held (the
-// beneficiary's answer is in beneficiary_actions.go). The workflow decides;
-// the API checks what it can before asking (the slot's notice, the fields).
-
-const maxPlace = 300
+// beneficiary's answer is in beneficiary_actions.go). The core checks what it
+// can before asking (tickets.OfferSlot and its siblings); the workflow decides.
 
 type meetingOfferIn struct {
 	At    string `json:"at"`
@@ -220,7 +218,7 @@ type meetingOfferIn struct {
 }
 
 // offerMeeting offers a slot (date, time, place), or a new one replacing the
-// slot offered or booked.
+// slot offered or booked. The API's time is an RFC 3339 instant.
 func (a *API) offerMeeting(c *gin.Context) error {
 	t, actor, key, err := a.staffTarget(c, authz.ScheduleMeeting)
 	if err != nil {
@@ -230,31 +228,12 @@ func (a *API) offerMeeting(c *gin.Context) error {
 	if err := decodeJSON(c, &in, false); err != nil {
 		return err
 	}
-	var errs []fieldErr
-	var at time.Time
-	switch raw := strings.TrimSpace(in.At); {
-	case raw == "":
-		errs = append(errs, fieldErr{field: "at", code: fieldRequired})
-	default:
-		v, err := time.Parse(time.RFC3339, raw)
-		switch {
-		case err != nil:
-			errs = append(errs, fieldErr{field: "at", code: fieldInvalidValue})
-		case !v.After(a.now()):
-			// How much notice a slot needs is the ticket's policy's, which
-			// the workflow holds (meeting_too_soon); the past is never a slot.
-			errs = append(errs, fieldErr{field: "at", code: fieldOutOfRange})
-		}
-		at = v.UTC()
+	o := tickets.SlotOffer{Place: in.Place, Note: in.Note}
+	if raw := strings.TrimSpace(in.At); raw != "" {
+		o.At, err = time.Parse(time.RFC3339, raw)
+		o.Unreadable = err != nil
 	}
-	place, note := normalize.Text(in.Place), normalize.Text(in.Note)
-	checkText(&errs, "place", place, maxPlace, true)
-	checkText(&errs, "note", note, maxMessage, false)
-	if len(errs) > 0 {
-		return invalid(errs...)
-	}
-	req := workflows.OfferMeetingRequest{Actor: actor, At: at, Place: place, Note: note}
-	return answered(c)(a.tickets.OfferMeeting(c.Request.Context(), t, key, req))
+	return answered(c)(a.tickets.OfferSlot(c.Request.Context(), t, key, actor, o))
 }
 
 // declineMeeting declines the request with a reason; it answers the ticket.
@@ -263,11 +242,11 @@ func (a *API) declineMeeting(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	reason, err := staffText(c, "reason")
+	reason, err := staffField(c, "reason")
 	if err != nil {
 		return err
 	}
-	return answered(c)(a.tickets.DeclineMeeting(c.Request.Context(), t, key, workflows.DeclineMeetingRequest{Actor: actor, Reason: reason}))
+	return answered(c)(a.tickets.DeclineToMeet(c.Request.Context(), t, key, actor, reason))
 }
 
 type attendanceIn struct {
@@ -286,15 +265,5 @@ func (a *API) recordAttendance(c *gin.Context) error {
 	if err := decodeJSON(c, &in, false); err != nil {
 		return err
 	}
-	var errs []fieldErr
-	if in.Attended == nil {
-		errs = append(errs, fieldErr{field: "attended", code: fieldRequired})
-	}
-	note := normalize.Text(in.Note)
-	checkText(&errs, "note", note, maxMessage, false)
-	if len(errs) > 0 {
-		return invalid(errs...)
-	}
-	req := workflows.RecordAttendanceRequest{Actor: actor, Attended: *in.Attended, Note: note}
-	return answered(c)(a.tickets.RecordAttendance(c.Request.Context(), t, key, req))
+	return answered(c)(a.tickets.RecordMeeting(c.Request.Context(), t, key, actor, in.Attended, in.Note))
 }

@@ -10,14 +10,14 @@ import (
 	"slices"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/tawasul/tawasul/auth/trackcode"
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/normalize"
+	"github.com/tawasul/tawasul/refusal"
 	"github.com/tawasul/tawasul/store"
+	"github.com/tawasul/tawasul/surveycalls"
 )
 
 // The satisfaction survey's call list: every morning a sample of the tickets
@@ -28,10 +28,9 @@ import (
 // do not call). Officials read the summary.
 
 const (
-	auditSurveyRecorded = "survey_call.recorded"
+	auditSurveyRecorded = surveycalls.AuditRecorded
+	maxSurveyComment    = surveycalls.MaxComment
 	auditSurveySampled  = "survey_calls.sampled"
-	// maxSurveyComment bounds an agent's comment (after normalization).
-	maxSurveyComment = 1000
 	// maxSummaryDays bounds a summary's range: a year and a day.
 	maxSummaryDays = 366
 	// summaryDefaultDays is the range when none is asked for: the last 30 days.
@@ -67,10 +66,7 @@ type surveyCallJSON struct {
 // surveyCallOut is a call as role sees it: the agent who must call reads the
 // mobile in full, the supervisor reviewing the list reads it masked.
 func surveyCallOut(l store.SurveyCallLine, role domain.Role) surveyCallJSON {
-	mobile := l.BeneficiaryMobile
-	if role != domain.RoleSurveyAgent && role != domain.RoleAdmin {
-		mobile = normalize.MaskPhone(mobile)
-	}
+	mobile := surveycalls.Mobile(role, l.BeneficiaryMobile)
 	lang := l.BeneficiaryLanguage
 	if lang == "" {
 		lang = "ar"
@@ -178,35 +174,12 @@ type surveyOutcomeIn struct {
 	Comment string                  `json:"comment"`
 }
 
-// check validates an outcome and returns it normalized.
-func (in surveyOutcomeIn) check() (store.SurveyOutcome, []fieldErr) {
-	var errs []fieldErr
-	o := store.SurveyOutcome{Outcome: in.Outcome, Comment: normalize.Text(in.Comment)}
-	switch {
-	case in.Outcome == "":
-		errs = append(errs, fieldErr{field: "outcome", code: fieldRequired})
-	case !in.Outcome.ValidOutcome():
-		errs = append(errs, fieldErr{field: "outcome", code: fieldNotInList})
-	case in.Outcome == domain.SurveyReached && in.Rating == nil:
-		errs = append(errs, fieldErr{field: "rating", code: fieldRequired})
-	case in.Outcome == domain.SurveyReached && (*in.Rating < 1 || *in.Rating > 5):
-		errs = append(errs, fieldErr{field: "rating", code: fieldOutOfRange})
-	case in.Outcome == domain.SurveyReached:
-		o.Rating = *in.Rating
-	case in.Rating != nil:
-		errs = append(errs, fieldErr{field: "rating", code: fieldInvalidValue, text: &textRatingOnlyReached})
-	}
-	if utf8.RuneCountInString(o.Comment) > maxSurveyComment {
-		errs = append(errs, fieldErr{field: "comment", code: fieldTooLong})
-	}
-	return o, errs
-}
-
-// recordSurveyOutcome records one call attempt (survey agents). A retry
-// under the same Idempotency-Key, or the very request that made a call final
-// sent again, answers the call as recorded (Idempotent-Replayed: true)
-// rather than counting another attempt; anything else on a final call is
-// 409 survey_call_final. Audited in the write's transaction.
+// recordSurveyOutcome records one call attempt (survey agents) through the
+// core (surveycalls.Service.Record). A retry under the same Idempotency-Key,
+// or the very request that made a call final sent again, answers the call as
+// recorded (Idempotent-Replayed: true) rather than counting another attempt;
+// anything else on a final call is 409 survey_call_final. Audited in the
+// write's transaction.
 func (a *API) recordSurveyOutcome(c *gin.Context) error {
 	ctx := c.Request.Context()
 	actor, _ := staffActor(c)
@@ -218,51 +191,37 @@ func (a *API) recordSurveyOutcome(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	hasKey := key != ""
 	var in surveyOutcomeIn
 	if err := decodeJSON(c, &in, false); err != nil {
 		return err
 	}
-	o, errs := in.check()
-	if len(errs) > 0 {
-		return invalid(errs...)
-	}
-	line, err := a.store.GetSurveyCall(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return problem(http.StatusNotFound, codeNotFound)
+	rec, err := a.surveyCalls.Record(ctx, actor, id, surveycalls.Outcome(in), key)
+	if r, ok := refusal.As(err); ok && len(r.Fields) > 0 {
+		return surveyOutcomeRefused(r)
 	} else if err != nil {
-		return fmt.Errorf("record survey call %d: %w", id, err)
-	}
-	o.AgentID, o.At = actor.ID, a.now()
-	// The agent is part of the request: another agent repeating it is
-	// another attempt, not a replay. Keys are scoped to their agent.
-	o.RequestHash = trackcode.SHA256Hex(fmt.Sprintf("%s\x00%d\x00%s\x00%s", o.Outcome, o.Rating, o.Comment, actor.ID))
-	if hasKey {
-		o.KeyHash = trackcode.SHA256Hex(actor.ID + "\x00" + key)
-	}
-	var call store.SurveyCall
-	err = a.audited(c, actor, auditSurveyRecorded, fmt.Sprintf("survey_call/%d", id), nil, func(ctx context.Context) error {
-		call, err = a.store.RecordSurveyOutcome(ctx, id, o)
 		return err
-	})
-	switch {
-	case errors.Is(err, store.ErrSurveyReplay):
+	}
+	line := rec.Line
+	if rec.Replayed {
 		c.Header("Idempotent-Replayed", "true")
-	case errors.Is(err, store.ErrNotFound):
-		return problem(http.StatusNotFound, codeNotFound)
-	case errors.Is(err, store.ErrSurveyCallFinal):
-		return problem(http.StatusConflict, codeSurveyCallFinal)
-	case errors.Is(err, store.ErrIdempotencyMismatch):
-		return problem(http.StatusUnprocessableEntity, codeIdempotencyReused)
-	case err != nil:
-		return fmt.Errorf("record survey call %d: %w", id, err)
-	default:
-		a.log.Info("survey call recorded", "call", id, "ticket", line.TicketNumber, "outcome", o.Outcome,
-			"status", call.Status, "attempt", call.Attempts, "agent", actor.ID,
+	} else {
+		a.log.Info("survey call recorded", "call", id, "ticket", line.TicketNumber, "outcome", in.Outcome,
+			"status", line.Status, "attempt", line.Attempts, "agent", actor.ID,
 			"mobile", normalize.MaskPhone(line.BeneficiaryMobile))
 	}
-	line.SurveyCall = call
 	return writeJSON(c, http.StatusOK, surveyCallOut(line, actor.Role))
+}
+
+// surveyOutcomeRefused is the core's refusal of an outcome, with what a
+// rating given for another outcome means said in full.
+func surveyOutcomeRefused(r *refusal.Error) error {
+	errs := fieldErrs(r.Fields)
+	for i, f := range errs {
+		if f.field == "rating" && f.code == fieldInvalidValue {
+			errs[i].text = &textRatingOnlyReached
+		}
+	}
+	return invalid(errs...)
 }
 
 type surveyTallyJSON struct {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"github.com/tawasul/tawasul/refusal"
+	"github.com/tawasul/tawasul/surveycalls"
 	"github.com/tawasul/tawasul/texts"
 	"github.com/tawasul/tawasul/workflows"
 )
@@ -55,7 +56,7 @@ const (
 	codeMeetingNotBooked     = workflows.ErrMeetingNotBooked
 	codeMeetingNotYet        = workflows.ErrMeetingNotYet
 	codeMeetingTooSoon       = workflows.ErrMeetingTooSoon
-	codeSurveyCallFinal      = "survey_call_final"
+	codeSurveyCallFinal      = surveycalls.CodeFinal
 	codeTrackingCodeRequired = "tracking_code_required"
 	codeInvalidCredentials   = refusal.CodeInvalidCredentials
 	codePasswordsBusy        = refusal.CodePasswordsBusy

@@ -31,14 +31,23 @@ var webPeople = []app.DevToken{
 	{Name: "w-kau", Token: "t-w-kau", Role: domain.RoleCoordinator, Entity: "KAU", Username: "kau-coordinator", Password: "correct horse battery"},
 	{Name: "w-auditor", Token: "t-w-auditor", Role: domain.RoleAuditor, Username: "auditor", Password: "correct horse battery"},
 	{Name: "w-admin", Token: "t-w-admin", Role: domain.RoleAdmin, Username: "admin", Password: "correct horse battery"},
+	{Name: "w-minister", Token: "t-w-minister", Role: domain.RoleMinisterOffice, Username: "minister", Password: "correct horse battery"},
+	{Name: "w-agent", Token: "t-w-agent", Role: domain.RoleAgent, Username: "agent", Password: "correct horse battery"},
+	{Name: "w-surveyor", Token: "t-w-surveyor", Role: domain.RoleSurveyAgent, Username: "surveyor", Password: "correct horse battery"},
 }
 
 // webSystem is a running system with the web tests' accounts and the demo
 // FAQ bank, its lists refreshing every second, and a browser.
 func webSystem(t *testing.T) (*system, *browsertest.Browser) {
 	t.Helper()
+	return webSystemAt(t, t.TempDir()+"/tawasul.db")
+}
+
+// webSystemAt is webSystem on the SQLite database at path.
+func webSystemAt(t *testing.T, path string) (*system, *browsertest.Browser) {
+	t.Helper()
 	b := browsertest.Start(t)
-	s := start(t, "sqlite://"+t.TempDir()+"/tawasul.db", "sqlite", func(o *app.Options) {
+	s := start(t, "sqlite://"+path, "sqlite", func(o *app.Options) {
 		o.DevAccounts = webPeople
 		o.DemoFAQ = true
 		o.WebPollEvery = time.Second
@@ -73,7 +82,8 @@ func signIn(b *browsertest.Browser, tab context.Context, base, username, passwor
 		chromedp.SendKeys(chromedp.CSS("#username"), username),
 		chromedp.SendKeys(chromedp.CSS("#password"), password),
 		chromedp.Click(chromedp.CSS("form.stack button.primary")),
-		chromedp.WaitVisible(chromedp.CSS("#inbox-list")),
+		// Signed in: the header's sections (each role lands on its first).
+		chromedp.WaitVisible(chromedp.CSS("header.top nav")),
 	)
 	b.Within(tab, 30*time.Second, "signing in as "+username, steps...)
 }

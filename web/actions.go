@@ -4,12 +4,15 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/tawasul/tawasul/authz"
 	"github.com/tawasul/tawasul/refusal"
 	"github.com/tawasul/tawasul/tickets"
+	"github.com/tawasul/tawasul/web/i18n"
 	"github.com/tawasul/tawasul/web/views"
 )
 
@@ -58,6 +61,12 @@ func (w *Web) act(c *gin.Context) error {
 		_, err = w.tickets.Claim(ctx, t, key, actor)
 	case "assign":
 		_, err = w.tickets.AssignTo(ctx, t, key, actor, c.PostForm("to"), "")
+	case "offer":
+		_, err = w.tickets.OfferSlot(ctx, t, key, actor, slotOffer(c))
+	case "decline":
+		_, err = w.tickets.DeclineToMeet(ctx, t, key, actor, c.PostForm("reason"))
+	case "attendance":
+		_, err = w.tickets.RecordMeeting(ctx, t, key, actor, attended(c.PostForm("attended")), c.PostForm("note"))
 	}
 	if err != nil {
 		return w.refused(c, name, err)
@@ -82,7 +91,11 @@ func (w *Web) refused(c *gin.Context, name string, err error) error {
 	}
 	tp.Open = name
 	status, errs, notice := placed(l, r)
-	tp.Form = views.ActionForm{Message: c.PostForm("message"), Reason: c.PostForm("reason"), To: c.PostForm("to"), Errors: errs}
+	tp.Form = views.ActionForm{
+		Message: c.PostForm("message"), Reason: c.PostForm("reason"), To: c.PostForm("to"),
+		At: c.PostForm("at"), Place: c.PostForm("place"), Note: c.PostForm("note"), Attended: c.PostForm("attended"),
+		Errors: errs,
+	}
 	if notice != "" {
 		tp.Notice, tp.NoticeClass = notice, ""
 	}
@@ -101,4 +114,36 @@ func formKey(k string) string {
 		}
 	}
 	return k
+}
+
+// slotOffer reads the offer form: the date-time field sends a wall-clock
+// time without a zone (to the minute, or the second), which is Riyadh's —
+// the minister's diary is kept there, whatever the reader's computer says.
+func slotOffer(c *gin.Context) tickets.SlotOffer {
+	o := tickets.SlotOffer{Place: c.PostForm("place"), Note: c.PostForm("note")}
+	raw := strings.TrimSpace(c.PostForm("at"))
+	if raw == "" {
+		return o
+	}
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05"} {
+		if at, err := time.ParseInLocation(layout, raw, i18n.Riyadh); err == nil {
+			o.At = at
+			return o
+		}
+	}
+	o.Unreadable = true
+	return o
+}
+
+// attended reads the attendance form's answer; nil when none was chosen.
+func attended(v string) *bool {
+	var held bool
+	switch v {
+	case "held":
+		held = true
+	case "not_held":
+	default:
+		return nil
+	}
+	return &held
 }

@@ -118,10 +118,15 @@ func (w *Web) setLanguage(c *gin.Context) error {
 	return nil
 }
 
-// home sends a reader to their inbox, or to sign in.
+// home sends a reader to their first section (the inbox, a survey agent's
+// call list, a front-line filer's form), or to sign in.
 func (w *Web) home(c *gin.Context) {
-	if _, ok := actorOf(c); ok {
-		c.Redirect(http.StatusSeeOther, "/inbox")
+	if actor, ok := actorOf(c); ok {
+		to := "/inbox"
+		if s := views.SectionsOf(actor.Role); len(s) > 0 {
+			to = s[0].Href
+		}
+		c.Redirect(http.StatusSeeOther, to)
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/login")

@@ -40,8 +40,10 @@ func (w *Web) Mount(r *gin.Engine, g Guards) {
 
 	staff := pages.Group("", w.requireStaff())
 	staff.POST("/logout", w.handle(w.logout))
-	staff.GET("/inbox", w.handle(w.inbox))
-	staff.GET("/inbox/list", w.handle(w.inboxList))
+	// Survey agents have no inbox (as the API refuses them one).
+	casework := w.requireRole(views.Casework...)
+	staff.GET("/inbox", casework, w.handle(w.inbox))
+	staff.GET("/inbox/list", casework, w.handle(w.inboxList))
 	staff.GET("/tickets/:number", w.handle(w.ticket))
 	staff.POST("/tickets/:number/:action", w.handle(w.act))
 	staff.GET("/tickets/:number/attachments/:id", w.handle(w.download))
@@ -69,6 +71,13 @@ func (w *Web) Mount(r *gin.Engine, g Guards) {
 	staff.GET("/policies/:version/preview", admin, w.handle(w.policyPreview))
 	staff.POST("/policies/:version/rollout", admin, w.handle(w.rollout))
 	staff.GET("/policies/:version/rollout", readers, w.handle(w.rolloutPanel))
+	staff.GET("/meetings", w.requireRole(views.Diary...), w.handle(w.meetings))
+	staff.GET("/survey-calls", w.requireRole(views.SurveyReaders...), w.handle(w.surveyCalls))
+	staff.POST("/survey-calls/:id", w.requireRole(domain.RoleSurveyAgent), w.handle(w.recordCall))
+	filers := w.requireRole(views.Filers...)
+	staff.GET("/file", filers, w.handle(w.fileForm))
+	staff.POST("/file", filers, w.handle(w.file))
+	staff.GET("/file/history", filers, w.handle(w.fileHistory))
 
 	// Any other path: the API's problem under its prefixes, else the page.
 	notFound := []gin.HandlerFunc{}

@@ -24,15 +24,37 @@ import (
 var ticketActions = []struct {
 	key string
 	act authz.Action
-	// pending: offered only while the ticket waits for an answer.
-	pending bool
+	// when says whether the ticket is where the action makes sense now; the
+	// workflow still decides (a page can be stale).
+	when func(store.Ticket) bool
 }{
-	{"answer", authz.Respond, true},
-	{"ask", authz.RequestInfo, true},
-	{"note", authz.Note, false},
-	{"transfer", authz.Transfer, true},
-	{"claim", authz.Claim, true},
-	{"assign", authz.Assign, true},
+	{"answer", authz.Respond, pending},
+	{"ask", authz.RequestInfo, pending},
+	{"note", authz.Note, always},
+	{"transfer", authz.Transfer, pending},
+	{"claim", authz.Claim, pending},
+	{"assign", authz.Assign, pending},
+	// A request to meet the minister: a slot while it waits for one (or
+	// another in place of the one offered or booked), a refusal while it
+	// waits for an answer, what happened once booked.
+	{"offer", authz.ScheduleMeeting, meetingOpen},
+	{"decline", authz.ScheduleMeeting, meetingPending},
+	{"attendance", authz.ScheduleMeeting, meetingBooked},
+}
+
+func always(store.Ticket) bool    { return true }
+func pending(t store.Ticket) bool { return t.Status.Pending() }
+
+func meetingPending(t store.Ticket) bool {
+	return t.Kind == domain.KindMeetingRequest && t.Status.Pending()
+}
+
+func meetingOpen(t store.Ticket) bool {
+	return meetingPending(t) || t.Status == domain.StatusMeetingOffered || t.Status == domain.StatusMeetingBooked
+}
+
+func meetingBooked(t store.Ticket) bool {
+	return t.Kind == domain.KindMeetingRequest && t.Status == domain.StatusMeetingBooked
 }
 
 // systemEvents are the timeline's events whose message the engine wrote
@@ -95,6 +117,9 @@ func (w *Web) ticketPage(c *gin.Context, number string) (views.Ticket, error) {
 	if t.AssignedTo != "" {
 		tp.Holder += " · " + personName(t.AssignedTo)
 	}
+	if t.MeetingStatus != "" && t.MeetingAt != nil {
+		tp.Meeting = &views.Meeting{State: l.T("meeting." + t.MeetingStatus), At: *t.MeetingAt, Place: t.MeetingPlace}
+	}
 	b := v.Beneficiary
 	tp.Beneficiary = []views.Fact{
 		{Label: l.T("beneficiary.name"), Value: b.Name},
@@ -116,7 +141,7 @@ func (w *Web) ticketPage(c *gin.Context, number string) (views.Ticket, error) {
 		})
 	}
 	for _, a := range ticketActions {
-		if a.pending && !t.Status.Pending() {
+		if !a.when(t) {
 			continue
 		}
 		if w.tickets.Authorize(ctx, tickets.SubjectOf(actor), a.act, t) != nil {
@@ -132,6 +157,8 @@ func (w *Web) ticketPage(c *gin.Context, number string) (views.Ticket, error) {
 			if tp.Coordinators, err = w.coordinatorOptions(ctx, l, t.ResponsibleEntity); err != nil {
 				return views.Ticket{}, err
 			}
+		case "attendance":
+			tp.Attendance = []views.Option{{Value: "held", Label: l.T("meeting.held")}, {Value: "not_held", Label: l.T("meeting.missed")}}
 		}
 	}
 	return tp, nil

@@ -21,6 +21,7 @@ import (
 
 	"github.com/tawasul/tawasul/attachments"
 	"github.com/tawasul/tawasul/policies"
+	"github.com/tawasul/tawasul/surveycalls"
 
 	"github.com/tawasul/tawasul/auditlog"
 	"github.com/tawasul/tawasul/entities"
@@ -72,6 +73,7 @@ type Web struct {
 	faq      *faq.Index
 	// notifications: the officials' notification screen, the API's core.
 	notifications *notifications.Service
+	survey        *surveycalls.Service
 	files         attachments.Store
 	log           *slog.Logger
 	now           func() time.Time
@@ -112,6 +114,7 @@ func New(opts Options) (*Web, error) {
 		return nil, err
 	}
 	w.policies = ps
+	w.survey = surveycalls.New(opts.Store, opts.Audit, w.now)
 	if w.pollEvery <= 0 {
 		w.pollEvery = 20 * time.Second
 	}

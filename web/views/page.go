@@ -86,3 +86,11 @@ func (f ActionForm) reasonFor(open, action string) string {
 // deskID names a coordinator's section by its place on the board (a
 // username is no safe HTML id).
 func deskID(i int) string { return "desk-" + strconv.Itoa(i+1) }
+
+// valueFor is a refused form's value, shown again in its own form only.
+func (f ActionForm) valueFor(open, action, value string) string {
+	if open != action {
+		return ""
+	}
+	return value
+}

@@ -31,11 +31,28 @@ var Auditing = []domain.Role{domain.RoleAuditor, domain.RoleAdmin}
 // administrators write it).
 var PolicyReaders = []domain.Role{domain.RoleAdmin, domain.RoleSupervisor, domain.RoleAuditor}
 
+// Diary are the roles that keep the minister's meetings calendar.
+var Diary = []domain.Role{domain.RoleMinisterOffice, domain.RoleAdmin}
+
+// SurveyReaders are the roles that read the day's survey call list; only
+// survey agents record calls.
+var SurveyReaders = []domain.Role{domain.RoleSurveyAgent, domain.RoleSupervisor, domain.RoleAdmin}
+
+// Filers are the front-line roles that file on a caller's or a visitor's
+// behalf, each on their desk's channel.
+var Filers = []domain.Role{domain.RoleAgent, domain.RoleReception}
+
 // SectionsOf are the header's links for a role. Which pages a role may open
 // is decided by the routes' guards (package web); this only leaves out the
 // links that would lead a role to a refusal.
 func SectionsOf(r domain.Role) []Section {
 	var out []Section
+	if slices.Contains(Filers, r) {
+		out = append(out, Section{"file", "/file", "nav.file"})
+	}
+	if r == domain.RoleSurveyAgent {
+		out = append(out, Section{"survey", "/survey-calls", "nav.survey"})
+	}
 	if slices.Contains(Casework, r) {
 		out = append(out, Section{"inbox", "/inbox", "nav.inbox"}, Section{"search", "/search", "nav.search"})
 	}
@@ -47,6 +64,12 @@ func SectionsOf(r domain.Role) []Section {
 	}
 	if slices.Contains(PolicyReaders, r) {
 		out = append(out, Section{"policy", "/policies", "nav.policy"})
+	}
+	if slices.Contains(Diary, r) {
+		out = append(out, Section{"meetings", "/meetings", "nav.meetings"})
+	}
+	if r != domain.RoleSurveyAgent && slices.Contains(SurveyReaders, r) {
+		out = append(out, Section{"survey", "/survey-calls", "nav.survey"})
 	}
 	return out
 }
