@@ -109,6 +109,8 @@ func (w *Web) fileHistory(c *gin.Context) error {
 	return render(c, http.StatusOK, views.HistoryPanel(w.page(c, "file.title", "file"), h))
 }
 
+// callerHistory is what the filer may read of a mobile's earlier requests
+// (tickets.Search by mobile, which audits the lookup); nil without a mobile.
 func (w *Web) callerHistory(c *gin.Context, mobile string) (*views.CallerHistory, error) {
 	if strings.TrimSpace(mobile) == "" {
 		return nil, nil
