@@ -17,6 +17,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tawasul/tawasul/accounts"
+
 	"github.com/gin-gonic/gin"
 
 	"github.com/tawasul/tawasul/attachments"
@@ -134,6 +136,8 @@ type API struct {
 	notifications *notifications.Service
 	// surveySampling: Options.SurveyCalls.
 	surveySampling store.SurveySampling
+	// accounts administers staff accounts and integration tokens.
+	accounts *accounts.Service
 	// surveyCalls records the survey agents' call attempts.
 	surveyCalls *surveycalls.Service
 	// outboxInFull: Options.OutboxInFull.
@@ -256,6 +260,7 @@ func New(opts Options) (*API, error) {
 		a.entities = entities.NewCache(a.store.ListEntities, 0, a.now)
 	}
 	a.notifications = notifications.New(a.store, a.entities, a.now)
+	a.accounts = accounts.New(a.store, a.auditor, a.signin, a.entities, a.now)
 	perMinute := opts.IntakePerMinute
 	if perMinute <= 0 {
 		perMinute = 30

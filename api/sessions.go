@@ -2,11 +2,11 @@ package api
 
 import (
 	"net/http"
-	"regexp"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/tawasul/tawasul/accounts"
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/signin"
 	"github.com/tawasul/tawasul/store"
@@ -24,7 +24,7 @@ const (
 	maxUsernameLength = signin.MaxUsernameLength
 )
 
-var usernamePattern = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N}._@-]*$`)
+var usernamePattern = accounts.UsernamePattern
 
 type loginIn struct {
 	Username string `json:"username"`

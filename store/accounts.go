@@ -672,3 +672,16 @@ func revokeByID(db *gorm.DB, model any, what string, id int64, at time.Time) err
 	}
 	return nil
 }
+
+// ListAccounts is every account by username, for the administrators'
+// page; the password hashes are left out (nobody reads them there).
+func (s *Store) ListAccounts(ctx context.Context) ([]Account, error) {
+	var as []Account
+	if err := s.rdb.WithContext(ctx).Omit("password_hash").Order("username").Find(&as).Error; err != nil {
+		return nil, fmt.Errorf("store: list accounts: %w", err)
+	}
+	for i := range as {
+		normalizeAccount(&as[i])
+	}
+	return as, nil
+}
