@@ -12,7 +12,6 @@ import (
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/refusal"
 	"github.com/tawasul/tawasul/signin"
-	"github.com/tawasul/tawasul/store"
 	"github.com/tawasul/tawasul/workflows"
 )
 
@@ -83,9 +82,6 @@ func bearer(r *http.Request) (token string, present bool) {
 	}
 	return token, true
 }
-
-// accountActorPrefix marks actors that are accounts (not configured tokens).
-const accountActorPrefix = store.AccountActorPrefix
 
 // tokenHash is the hex SHA-256 under which a bearer token is stored
 // (signin.TokenHash: configured, integration, session and beneficiary

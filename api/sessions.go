@@ -123,11 +123,6 @@ type passwordIn struct {
 	NewPassword     string `json:"new_password"`
 }
 
-// checkNewPassword is signin.CheckNewPassword as the API's field errors.
-func checkNewPassword(field, pw string) []fieldErr {
-	return fieldErrs(signin.CheckNewPassword(field, pw))
-}
-
 // changePassword replaces the caller's own password and ends every session
 // of the account, this one included (signin.Service.ChangePassword).
 func (a *API) changePassword(c *gin.Context) error {
