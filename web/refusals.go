@@ -29,11 +29,17 @@ var formFields = map[string]string{"question": "message", "entity": "to", "assig
 // own fields (422), or, for a refusal of the request as a whole, one notice
 // above the forms (403 when forbidden, else 409: the state moved on).
 func placed(l i18n.Lang, r *refusal.Error) (status int, errs views.FieldErrors, notice string) {
+	return placedAs(l, r, formFields)
+}
+
+// placedAs is placed for a form whose fields are named by rename where the
+// core's are not (nil: named as the core names them).
+func placedAs(l i18n.Lang, r *refusal.Error, rename map[string]string) (status int, errs views.FieldErrors, notice string) {
 	errs = views.FieldErrors{}
 	if len(r.Fields) > 0 {
 		for _, f := range r.Fields {
 			field := f.Name
-			if v, ok := formFields[field]; ok {
+			if v, ok := rename[field]; ok {
 				field = v
 			}
 			errs[field] = fieldMessage(l, f)

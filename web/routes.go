@@ -78,6 +78,15 @@ func (w *Web) Mount(r *gin.Engine, g Guards) {
 	staff.GET("/file", filers, w.handle(w.fileForm))
 	staff.POST("/file", filers, w.handle(w.file))
 	staff.GET("/file/history", filers, w.handle(w.fileHistory))
+	// The administrators' pages: accounts, integration tokens.
+	staff.GET("/admin", admin, w.handle(w.adminIndex))
+	staff.GET("/admin/accounts", admin, w.handle(w.accountsPage))
+	staff.POST("/admin/accounts", admin, w.handle(w.createAccount))
+	staff.POST("/admin/accounts/:username/disable", admin, w.handle(w.disableAccount))
+	staff.POST("/admin/accounts/:username/role", admin, w.handle(w.changeRole))
+	staff.GET("/admin/tokens", admin, w.handle(w.tokensPage))
+	staff.POST("/admin/tokens", admin, w.handle(w.createToken))
+	staff.POST("/admin/tokens/:name/revoke", admin, w.handle(w.revokeToken))
 
 	// Any other path: the API's problem under its prefixes, else the page.
 	notFound := []gin.HandlerFunc{}

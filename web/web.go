@@ -19,6 +19,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tawasul/tawasul/accounts"
+
 	"github.com/tawasul/tawasul/attachments"
 	"github.com/tawasul/tawasul/policies"
 	"github.com/tawasul/tawasul/surveycalls"
@@ -74,10 +76,12 @@ type Web struct {
 	// notifications: the officials' notification screen, the API's core.
 	notifications *notifications.Service
 	survey        *surveycalls.Service
-	files         attachments.Store
-	log           *slog.Logger
-	now           func() time.Time
-	csrf          *http.CrossOriginProtection
+	// accounts: the administrators' accounts and tokens, the API's core.
+	accounts *accounts.Service
+	files    attachments.Store
+	log      *slog.Logger
+	now      func() time.Time
+	csrf     *http.CrossOriginProtection
 	// calendars: each policy version's working calendar, for deadlines.
 	calendars *calendars
 
@@ -122,6 +126,7 @@ func New(opts Options) (*Web, error) {
 		w.sessionTTL = 8 * time.Hour
 	}
 	w.notifications = notifications.New(opts.Store, opts.Entities, w.now)
+	w.accounts = accounts.New(opts.Store, opts.Audit, opts.Signin, opts.Entities, w.now)
 	return w, nil
 }
 

@@ -71,5 +71,8 @@ func SectionsOf(r domain.Role) []Section {
 	if r != domain.RoleSurveyAgent && slices.Contains(SurveyReaders, r) {
 		out = append(out, Section{"survey", "/survey-calls", "nav.survey"})
 	}
+	if r == domain.RoleAdmin {
+		out = append(out, Section{"admin", "/admin", "nav.admin"})
+	}
 	return out
 }
