@@ -17,6 +17,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tawasul/tawasul/faqbank"
+
 	"github.com/tawasul/tawasul/accounts"
 
 	"github.com/gin-gonic/gin"
@@ -132,6 +134,8 @@ type API struct {
 	files  fileLimits
 	// faq is the FAQ bank's search index.
 	faq *faq.Index
+	// faqBank writes the bank (audited, then indexed in faq).
+	faqBank *faqbank.Service
 	// notifications: the officials' notification screen (notifications.go).
 	notifications *notifications.Service
 	// surveySampling: Options.SurveyCalls.
@@ -280,6 +284,7 @@ func New(opts Options) (*API, error) {
 	if a.faq == nil {
 		a.faq = faq.New(a.store, a.log)
 	}
+	a.faqBank = faqbank.New(a.store, a.auditor, a.faq, a.log, a.now)
 	h, err := a.routes()
 	if err != nil {
 		return nil, err

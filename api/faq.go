@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/tawasul/tawasul/faqbank"
+
 	"github.com/gin-gonic/gin"
 
 	"github.com/tawasul/tawasul/domain"
@@ -22,13 +24,10 @@ import (
 // agents on a call, written by administrators.
 
 const (
-	maxFAQQuestion  = 300
-	maxFAQAnswer    = 4000
-	maxFAQReference = 300
 	// suggestionCount is how many entries a filing suggests.
 	suggestionCount = 3
 	// faqZone is the ministry's day for review dates and helpful marks.
-	faqZone = "Asia/Riyadh"
+	faqZone = faqbank.Zone
 )
 
 // faqJSON is an entry. The fields after HelpfulCount are for administrators
@@ -233,7 +232,7 @@ func (a *API) listFAQ(c *gin.Context) error {
 	errs := onlyParams(q, "category", "active", "cursor", "limit")
 	f := store.FAQFilter{Category: q.Get("category")}
 	if f.Category != "" && !store.ValidFAQCategory(f.Category) {
-		errs = append(errs, fieldErr{field: "category", code: fieldInvalidValue, text: &textFAQCategory})
+		errs = append(errs, fieldErr{field: "category", code: fieldInvalidValue, text: &faqbank.TextCategory})
 	}
 	if v := q.Get("active"); v != "" {
 		b, err := strconv.ParseBool(v)
@@ -283,122 +282,49 @@ type faqIn struct {
 	Active     *bool  `json:"active"`
 }
 
-// faqContent validates an entry as written.
-func (a *API) faqContent(c *gin.Context) (store.FAQContent, error) {
+// faqEntry decodes an entry as written (faqbank validates it).
+func faqEntry(c *gin.Context) (faqbank.Entry, error) {
 	var in faqIn
 	if err := decodeJSON(c, &in, false); err != nil {
-		return store.FAQContent{}, err
+		return faqbank.Entry{}, err
 	}
-	out := store.FAQContent{
-		QuestionAR: normalize.Text(in.QuestionAR), AnswerAR: normalize.Text(in.AnswerAR),
-		QuestionEN: normalize.Text(in.QuestionEN), AnswerEN: normalize.Text(in.AnswerEN),
-		Category: in.Category, Reference: normalize.Text(in.Reference), ReviewedOn: in.ReviewedOn,
-		Active: in.Active == nil || *in.Active,
-	}
-	var errs []fieldErr
-	checkText(&errs, "question_ar", out.QuestionAR, maxFAQQuestion, true)
-	checkText(&errs, "answer_ar", out.AnswerAR, maxFAQAnswer, true)
-	// English is optional, but a question without its answer is no entry.
-	english := out.QuestionEN != "" || out.AnswerEN != ""
-	checkText(&errs, "question_en", out.QuestionEN, maxFAQQuestion, english)
-	checkText(&errs, "answer_en", out.AnswerEN, maxFAQAnswer, english)
-	checkText(&errs, "reference", out.Reference, maxFAQReference, false)
-	switch {
-	case out.Category == "":
-		errs = append(errs, fieldErr{field: "category", code: fieldRequired})
-	case !store.ValidFAQCategory(out.Category):
-		errs = append(errs, fieldErr{field: "category", code: fieldInvalidValue, text: &textFAQCategory})
-	}
-	today := a.now().In(sla.Zone(faqZone)).Format(time.DateOnly)
-	if out.ReviewedOn == "" {
-		out.ReviewedOn = today
-	} else if _, err := time.Parse(time.DateOnly, out.ReviewedOn); err != nil {
-		errs = append(errs, fieldErr{field: "reviewed_on", code: fieldInvalidDate})
-	} else if out.ReviewedOn > today {
-		errs = append(errs, fieldErr{field: "reviewed_on", code: fieldOutOfRange})
-	}
-	if len(errs) > 0 {
-		return store.FAQContent{}, invalid(errs...)
-	}
-	return out, nil
+	return faqbank.Entry{QuestionAR: in.QuestionAR, AnswerAR: in.AnswerAR, QuestionEN: in.QuestionEN,
+		AnswerEN: in.AnswerEN, Category: in.Category, Reference: in.Reference, ReviewedOn: in.ReviewedOn,
+		Active: in.Active}, nil
 }
 
-// indexed brings this process's index up to date with a write; should that
-// fail, the next poll rebuilds it (the write moved the bank's revision).
-func (a *API) indexed(c *gin.Context, apply func() error) {
-	if err := apply(); err != nil {
-		a.log.Warn("FAQ index not updated; the next poll rebuilds it", "error", err, "request_id", c.GetString(requestIDKey))
-	}
-}
-
-// createFAQ: POST /faq (admins), audited as faq.created.
+// createFAQ: POST /faq (admins), audited as faq.created (faqbank.Create).
 func (a *API) createFAQ(c *gin.Context) error {
-	in, err := a.faqContent(c)
+	in, err := faqEntry(c)
 	if err != nil {
 		return err
 	}
 	actor, _ := staffActor(c)
-	var e store.FAQEntry
-	err = a.audited(c, actor, auditFAQCreated, "faq/new",
-		gin.H{"category": in.Category, "question_ar": in.QuestionAR, "active": in.Active}, func(ctx context.Context) error {
-			var err error
-			e, err = a.store.CreateFAQ(ctx, in, actor.ID, a.now())
-			return err
-		})
+	e, err := a.faqBank.Create(c.Request.Context(), actor, in)
 	if err != nil {
-		return fmt.Errorf("create FAQ entry: %w", err)
+		return err
 	}
-	a.indexed(c, func() error { return a.faq.Apply(e) })
 	c.Header("Location", fmt.Sprintf("/api/v1/faq/%d", e.ID))
 	return writeJSON(c, http.StatusCreated, viewFAQ(e, true))
 }
 
 // updateFAQ: PUT /faq/{id} (admins) replaces the entry's content, audited as
-// faq.updated with the fields that changed.
+// faq.updated with the fields that changed (faqbank.Update).
 func (a *API) updateFAQ(c *gin.Context) error {
 	old, err := a.loadFAQ(c)
 	if err != nil {
 		return err
 	}
-	in, err := a.faqContent(c)
+	in, err := faqEntry(c)
 	if err != nil {
 		return err
 	}
 	actor, _ := staffActor(c)
-	var e store.FAQEntry
-	err = a.audited(c, actor, auditFAQUpdated, fmt.Sprintf("faq/%d", old.ID),
-		gin.H{"changed": faqChanges(old, in)}, func(ctx context.Context) error {
-			var err error
-			e, err = a.store.UpdateFAQ(ctx, old.ID, in, actor.ID, a.now())
-			return err
-		})
-	switch {
-	case errors.Is(err, store.ErrNotFound): // deleted meanwhile
-		return problem(http.StatusNotFound, codeNotFound)
-	case err != nil:
-		return fmt.Errorf("update FAQ entry %d: %w", old.ID, err)
+	e, err := a.faqBank.Update(c.Request.Context(), actor, old, in)
+	if err != nil {
+		return err
 	}
-	a.indexed(c, func() error { return a.faq.Apply(e) })
 	return writeJSON(c, http.StatusOK, viewFAQ(e, true))
-}
-
-// faqChanges names the fields an edit changes.
-func faqChanges(old store.FAQEntry, in store.FAQContent) []string {
-	changed := []string{}
-	for _, f := range []struct {
-		name     string
-		was, now any
-	}{
-		{"question_ar", old.QuestionAR, in.QuestionAR}, {"answer_ar", old.AnswerAR, in.AnswerAR},
-		{"question_en", old.QuestionEN, in.QuestionEN}, {"answer_en", old.AnswerEN, in.AnswerEN},
-		{"category", old.Category, in.Category}, {"reference", old.Reference, in.Reference},
-		{"reviewed_on", old.ReviewedOn, in.ReviewedOn}, {"active", old.Active, in.Active},
-	} {
-		if f.was != f.now {
-			changed = append(changed, f.name)
-		}
-	}
-	return changed
 }
 
 // deleteFAQ: DELETE /faq/{id} (admins), audited as faq.deleted with the
@@ -410,16 +336,9 @@ func (a *API) deleteFAQ(c *gin.Context) error {
 		return err
 	}
 	actor, _ := staffActor(c)
-	err = a.audited(c, actor, auditFAQDeleted, fmt.Sprintf("faq/%d", old.ID),
-		gin.H{"category": old.Category, "question_ar": old.QuestionAR, "helpful_count": old.HelpfulCount},
-		func(ctx context.Context) error { return a.store.DeleteFAQ(ctx, old.ID) })
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return problem(http.StatusNotFound, codeNotFound)
-	case err != nil:
-		return fmt.Errorf("delete FAQ entry %d: %w", old.ID, err)
+	if err := a.faqBank.Delete(c.Request.Context(), actor, old); err != nil {
+		return err
 	}
-	a.indexed(c, func() error { return a.faq.Remove(old.ID) })
 	c.Status(http.StatusNoContent)
 	return nil
 }

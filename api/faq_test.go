@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tawasul/tawasul/faq"
+	"github.com/tawasul/tawasul/faqbank"
 	"github.com/tawasul/tawasul/store"
 )
 
@@ -203,7 +204,7 @@ func TestFAQAdministration(t *testing.T) {
 	}{
 		{func(m map[string]any) { delete(m, "question_ar") }, "question_ar", fieldRequired},
 		{func(m map[string]any) { m["answer_ar"] = " \u0640 " }, "answer_ar", fieldRequired}, // only a tatweel
-		{func(m map[string]any) { m["answer_ar"] = strings.Repeat("ج", maxFAQAnswer+1) }, "answer_ar", fieldTooLong},
+		{func(m map[string]any) { m["answer_ar"] = strings.Repeat("ج", faqbank.MaxAnswer+1) }, "answer_ar", fieldTooLong},
 		{func(m map[string]any) { delete(m, "answer_en") }, "answer_en", fieldRequired},
 		{func(m map[string]any) { delete(m, "category") }, "category", fieldRequired},
 		{func(m map[string]any) { m["category"] = "تصديق" }, "category", fieldInvalidValue},

@@ -82,8 +82,6 @@ var (
 		EN: "Send the file as multipart/form-data, in the part named file."}
 	textNoteNotPublic = text{AR: "الملاحظة الداخلية لا تُعرض على المستفيد؛ اختر الغرض response لمشاركة الملف.",
 		EN: "An internal note is never shown to the beneficiary; use the purpose response to share a file."}
-	textFAQCategory = text{AR: "رمز التصنيف من 1 إلى 32 حرفاً من a-z أو 0-9 أو _ أو -.",
-		EN: "The category is a code of 1 to 32 of a-z, 0-9, _ and -."}
 	textPreviewOneOf = text{AR: "أرسل رقم إصدار محفوظ (version) أو مسودة سياسة (policy)، لا كليهما.",
 		EN: "Send either a stored version (version) or a draft policy (policy), not both."}
 )
