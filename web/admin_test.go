@@ -75,3 +75,33 @@ func TestAdminTokens(t *testing.T) {
 		t.Errorf("revoke: HTTP %d, want 303", rec.Code)
 	}
 }
+
+// TestAdminFAQ: an entry without its Arabic answer is refused at that field
+// through faqbank; a whole one is listed beside its English, then deleted.
+func TestAdminFAQ(t *testing.T) {
+	f := newFixture(t, false)
+	cookies := f.signIn(t, "admin")
+	form := url.Values{"question_ar": {"كيف أجدد الإقامة؟"}, "category": {"residency"}, "active": {"true"},
+		"question_en": {"How do I renew residency?"}, "answer_en": {"Through the portal."}}
+	rec := f.do("POST", "/admin/faq", form, cookies)
+	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), `id="answer_ar-error"`) {
+		t.Fatalf("no Arabic answer: HTTP %d, want 422 with the error at answer_ar", rec.Code)
+	}
+	form.Set("answer_ar", "عبر البوابة.")
+	if rec := f.do("POST", "/admin/faq", form, cookies); rec.Code != http.StatusSeeOther {
+		t.Fatalf("create: HTTP %d, want 303: %s", rec.Code, rec.Body)
+	}
+	list := f.do("GET", "/admin/faq", nil, cookies).Body.String()
+	if !strings.Contains(list, "كيف أجدد الإقامة؟") || !strings.Contains(list, "How do I renew residency?") {
+		t.Fatal("the list lacks the entry in both languages")
+	}
+	i := strings.Index(list, `action="/admin/faq/`)
+	path := list[i+len(`action="`):]
+	path = path[:strings.Index(path, `"`)]
+	if rec := f.do("POST", path, url.Values{}, cookies); rec.Code != http.StatusSeeOther {
+		t.Fatalf("delete %s: HTTP %d, want 303", path, rec.Code)
+	}
+	if list := f.do("GET", "/admin/faq", nil, cookies).Body.String(); strings.Contains(list, "كيف أجدد الإقامة؟") {
+		t.Error("the deleted entry is still listed")
+	}
+}

@@ -38,6 +38,8 @@ func TestRoleMatrix(t *testing.T) {
 		"/admin":          {domain.RoleAdmin},
 		"/admin/accounts": {domain.RoleAdmin},
 		"/admin/tokens":   {domain.RoleAdmin},
+		"/admin/faq":      {domain.RoleAdmin},
+		"/admin/faq/new":  {domain.RoleAdmin},
 	}
 	for _, role := range domain.StaffRoles() {
 		username := "m-" + string(role)

@@ -78,7 +78,7 @@ func (w *Web) Mount(r *gin.Engine, g Guards) {
 	staff.GET("/file", filers, w.handle(w.fileForm))
 	staff.POST("/file", filers, w.handle(w.file))
 	staff.GET("/file/history", filers, w.handle(w.fileHistory))
-	// The administrators' pages: accounts, integration tokens.
+	// The administrators' pages: accounts, integration tokens, the FAQ bank.
 	staff.GET("/admin", admin, w.handle(w.adminIndex))
 	staff.GET("/admin/accounts", admin, w.handle(w.accountsPage))
 	staff.POST("/admin/accounts", admin, w.handle(w.createAccount))
@@ -87,6 +87,13 @@ func (w *Web) Mount(r *gin.Engine, g Guards) {
 	staff.GET("/admin/tokens", admin, w.handle(w.tokensPage))
 	staff.POST("/admin/tokens", admin, w.handle(w.createToken))
 	staff.POST("/admin/tokens/:name/revoke", admin, w.handle(w.revokeToken))
+	// Gin matches /admin/faq/new before /admin/faq/:id.
+	staff.GET("/admin/faq", admin, w.handle(w.faqList))
+	staff.GET("/admin/faq/new", admin, w.handle(w.faqNew))
+	staff.POST("/admin/faq", admin, w.handle(w.faqCreate))
+	staff.GET("/admin/faq/:id", admin, w.handle(w.faqEdit))
+	staff.POST("/admin/faq/:id", admin, w.handle(w.faqUpdate))
+	staff.POST("/admin/faq/:id/delete", admin, w.handle(w.faqDelete))
 
 	// Any other path: the API's problem under its prefixes, else the page.
 	notFound := []gin.HandlerFunc{}

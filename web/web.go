@@ -19,6 +19,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tawasul/tawasul/faqbank"
+
 	"github.com/tawasul/tawasul/accounts"
 
 	"github.com/tawasul/tawasul/attachments"
@@ -78,10 +80,12 @@ type Web struct {
 	survey        *surveycalls.Service
 	// accounts: the administrators' accounts and tokens, the API's core.
 	accounts *accounts.Service
-	files    attachments.Store
-	log      *slog.Logger
-	now      func() time.Time
-	csrf     *http.CrossOriginProtection
+	// faqBank writes the FAQ bank, the API's core (then indexed in faq).
+	faqBank *faqbank.Service
+	files   attachments.Store
+	log     *slog.Logger
+	now     func() time.Time
+	csrf    *http.CrossOriginProtection
 	// calendars: each policy version's working calendar, for deadlines.
 	calendars *calendars
 
@@ -127,6 +131,7 @@ func New(opts Options) (*Web, error) {
 	}
 	w.notifications = notifications.New(opts.Store, opts.Entities, w.now)
 	w.accounts = accounts.New(opts.Store, opts.Audit, opts.Signin, opts.Entities, w.now)
+	w.faqBank = faqbank.New(opts.Store, opts.Audit, opts.FAQ, w.log, w.now)
 	return w, nil
 }
 
