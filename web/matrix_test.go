@@ -25,16 +25,20 @@ func TestRoleMatrix(t *testing.T) {
 		domain.RoleSectorOfficial, domain.RoleSupervisor, domain.RoleMinisterOffice, domain.RoleAdmin,
 		domain.RoleAuditor, domain.RoleAgent, domain.RoleReception}
 	matrix := map[string][]domain.Role{
-		"/inbox":         casework,
-		"/search":        casework,
-		"/notifications": domain.StaffRoles(),
-		"/workload":      {domain.RoleCareCenterManager, domain.RoleAdmin, domain.RoleSupervisor},
-		"/audit":         {domain.RoleAuditor, domain.RoleAdmin},
-		"/policies":      {domain.RoleAdmin, domain.RoleSupervisor, domain.RoleAuditor},
-		"/policies/new":  {domain.RoleAdmin},
-		"/meetings":      {domain.RoleMinisterOffice, domain.RoleAdmin},
-		"/survey-calls":  {domain.RoleSurveyAgent, domain.RoleSupervisor, domain.RoleAdmin},
-		"/file":          {domain.RoleAgent, domain.RoleReception},
+		"/inbox":                 casework,
+		"/search":                casework,
+		"/notifications":         domain.StaffRoles(),
+		"/workload":              {domain.RoleCareCenterManager, domain.RoleAdmin, domain.RoleSupervisor},
+		"/audit":                 {domain.RoleAuditor, domain.RoleAdmin},
+		"/policies":              {domain.RoleAdmin, domain.RoleSupervisor, domain.RoleAuditor},
+		"/policies/new":          {domain.RoleAdmin},
+		"/meetings":              {domain.RoleMinisterOffice, domain.RoleAdmin},
+		"/survey-calls":          {domain.RoleSurveyAgent, domain.RoleSupervisor, domain.RoleAdmin},
+		"/file":                  {domain.RoleAgent, domain.RoleReception},
+		"/admin/entities":        {domain.RoleAdmin},
+		"/admin/entities/export": {domain.RoleAdmin},
+		"/admin/outbox":          {domain.RoleAdmin, domain.RoleSupervisor},
+		"/admin/outbox/list":     {domain.RoleAdmin, domain.RoleSupervisor},
 	}
 	for _, role := range domain.StaffRoles() {
 		username := "m-" + string(role)
