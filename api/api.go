@@ -32,6 +32,7 @@ import (
 	"github.com/tawasul/tawasul/entities"
 	"github.com/tawasul/tawasul/faq"
 	"github.com/tawasul/tawasul/notifications"
+	"github.com/tawasul/tawasul/orgchart"
 	"github.com/tawasul/tawasul/payload"
 	"github.com/tawasul/tawasul/policies"
 	"github.com/tawasul/tawasul/signin"
@@ -116,6 +117,8 @@ type API struct {
 	store    *store.Store
 	tickets  *tickets.Service
 	entities *entities.Cache
+	// orgchart: the organization's CSV import and export.
+	orgchart *orgchart.Service
 	// keys: the tracking secret's, for beneficiaries' sign-in codes and
 	// sessions and FAQ votes (tickets.Service.Keys).
 	keys  trackcode.Keys
@@ -265,6 +268,7 @@ func New(opts Options) (*API, error) {
 	}
 	a.notifications = notifications.New(a.store, a.entities, a.now)
 	a.accounts = accounts.New(a.store, a.auditor, a.signin, a.entities, a.now)
+	a.orgchart = orgchart.New(a.store, a.auditor, a.entities, a.log)
 	perMinute := opts.IntakePerMinute
 	if perMinute <= 0 {
 		perMinute = 30

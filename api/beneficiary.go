@@ -49,7 +49,7 @@ const (
 	defaultAnswerFloor = 250 * time.Millisecond
 
 	beneficiaryKey = "tawasul.beneficiary"
-	codeTemplate   = "beneficiary_code"
+	codeTemplate   = notify.CodeTemplate
 
 	// defaultCodeFailureAlarm failed sign-ins in defaultCodeFailureWindow,
 	// across all mobiles, raise the alarm. Typing slips at the ministry's

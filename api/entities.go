@@ -2,11 +2,9 @@ package api
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"mime"
-
 	"net/http"
 
 	"github.com/tawasul/tawasul/seed"
@@ -39,25 +37,18 @@ func (a *API) listEntities(c *gin.Context) error {
 
 // exportEntities answers the organization as an entities CSV file (admins).
 func (a *API) exportEntities(c *gin.Context) error {
-	es, err := a.store.ListEntities(c.Request.Context())
-	if err != nil {
-		return fmt.Errorf("list entities: %w", err)
-	}
 	var buf bytes.Buffer
-	if err := seed.WriteEntities(&buf, es); err != nil {
-		return fmt.Errorf("write entities CSV: %w", err)
+	if err := a.orgchart.Export(c.Request.Context(), &buf); err != nil {
+		return err
 	}
 	c.Header("Content-Disposition", `attachment; filename="entities.csv"`)
 	c.Data(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
 	return nil
 }
 
-// importEntities merges an entities CSV file into the organization (admins):
-// every bad line is reported at once, and nothing is written unless every
-// line is good (the upsert is one transaction).
-// The audit entry, in that transaction, lists every entity added or altered
-// with its row before and after (store.UpsertEntities): a new parent changes
-// which sector sees the entity's tickets.
+// importEntities merges an entities CSV file into the organization (admins;
+// orgchart.Import): every bad line is reported at once, and nothing is
+// written unless every line is good.
 func (a *API) importEntities(c *gin.Context) error {
 	if ct := c.GetHeader("Content-Type"); ct != "" {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "text/csv" {
@@ -68,12 +59,8 @@ func (a *API) importEntities(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request.Context()
-	existing, err := a.store.ListEntities(ctx)
-	if err != nil {
-		return fmt.Errorf("list entities: %w", err)
-	}
-	es, err := seed.ParseEntitiesOnto(bytes.NewReader(body), existing)
+	actor, _ := staffActor(c)
+	done, err := a.orgchart.Import(c.Request.Context(), actor, body)
 	var rows seed.RowErrors
 	if errors.As(err, &rows) {
 		fields := make([]fieldErr, 0, len(rows))
@@ -82,15 +69,7 @@ func (a *API) importEntities(c *gin.Context) error {
 		}
 		return invalid(fields...)
 	} else if err != nil {
-		return fmt.Errorf("parse entities: %w", err)
+		return err
 	}
-	actor, _ := staffActor(c)
-	if err := a.audited(c, actor, auditEntitiesImport, "entities", gin.H{"count": len(es)}, func(ctx context.Context) error {
-		return a.store.UpsertEntities(ctx, es)
-	}); err != nil {
-		return fmt.Errorf("import entities: %w", err)
-	}
-	a.entities.Invalidate()
-	a.log.Info("entities imported", "count", len(es), "actor", actor.ID)
-	return writeJSON(c, http.StatusOK, gin.H{"imported": len(es)})
+	return writeJSON(c, http.StatusOK, gin.H{"imported": done.Lines})
 }

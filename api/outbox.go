@@ -10,20 +10,15 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/notify"
 	"github.com/tawasul/tawasul/store"
 	"github.com/tawasul/tawasul/tickets"
 )
 
 // The outbox as staff see it: every message the system queued, whether and
-// when it went out, and why not. Administrators and the supervisor read it;
-// the supervisor sees recipients masked. A sign-in code's text is hidden
-// from everyone: whoever read it could sign in as the beneficiary. Dev mode
-// (Options.OutboxInFull) shows everything, so a developer without an SMS
-// gateway can read the code.
-
-var outboxStatuses = []string{store.OutboxPending, store.OutboxSent, store.OutboxFailed, store.OutboxSkipped}
+// when it went out, and why not. Administrators and the supervisor read it,
+// masked as notify.AsStaffSee says; dev mode (Options.OutboxInFull) shows
+// everything, so a developer without an SMS gateway can read the code.
 
 type outboxMessageJSON struct {
 	ID           int64  `json:"id"`
@@ -58,7 +53,7 @@ func (a *API) listOutbox(c *gin.Context) error {
 	if f.TicketNumber != "" && !tickets.ValidNumber(f.TicketNumber) {
 		errs = append(errs, fieldErr{field: "ticket", code: fieldInvalidValue})
 	}
-	if f.Status != "" && !slices.Contains(outboxStatuses, f.Status) {
+	if f.Status != "" && !slices.Contains(notify.OutboxStatuses, f.Status) {
 		errs = append(errs, fieldErr{field: "status", code: fieldInvalidValue})
 	}
 	if len(errs) > 0 {
@@ -70,22 +65,16 @@ func (a *API) listOutbox(c *gin.Context) error {
 	} else if err != nil {
 		return fmt.Errorf("list outbox: %w", err)
 	}
-	maskRecipients := !a.outboxInFull && actor.Role != domain.RoleAdmin
 	items := make([]outboxMessageJSON, 0, len(page.Messages))
 	for _, m := range page.Messages {
+		m, hidden := notify.AsStaffSee(m, actor.Role, a.outboxInFull)
 		o := outboxMessageJSON{
 			ID: m.ID, Key: m.Key, TicketNumber: m.TicketNumber, Channel: m.Channel, Recipient: m.Recipient,
-			Template: m.Template, Subject: m.Subject, Body: m.Body, Status: m.Status, Attempts: m.Attempts,
+			Template: m.Template, Subject: m.Subject, Body: m.Body, BodyHidden: hidden, Status: m.Status, Attempts: m.Attempts,
 			LastError: m.LastError, CreatedAt: m.CreatedAt, SentAt: m.SentAt,
 		}
 		if m.Status == store.OutboxPending {
 			o.NextAttemptAt = &m.NextAttemptAt
-		}
-		if maskRecipients {
-			o.Recipient = notify.MaskRecipient(m.Channel, m.Recipient)
-		}
-		if m.Template == codeTemplate && !a.outboxInFull {
-			o.Body, o.BodyHidden = "", true
 		}
 		items = append(items, o)
 	}

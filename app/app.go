@@ -255,6 +255,7 @@ func New(ctx context.Context, opts Options) (_ *App, err error) {
 			Store: a.Store, Tickets: a.Tickets, Signin: a.SignIn, Audit: audit, Entities: hierarchy,
 			FAQ: a.FAQ, Attachments: files, Logger: log.With("component", "web"), SecureCookies: opts.Config.HTTP.SecureCookies,
 			PollEvery: opts.WebPollEvery, TemporalUI: temporalUI(opts.TemporalUI, opts.Config.Temporal.Namespace),
+			OutboxInFull: opts.Dev,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("building the web pages: %w", err)

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/tawasul/tawasul/domain"
@@ -28,11 +29,29 @@ func Entities() ([]store.Entity, error) {
 	return ParseEntities(bytes.NewReader(entitiesCSV))
 }
 
-// RowError is one bad line of an entities file.
+// RowError is one bad line of an entities file: Message for the API and the
+// command line, Code (and Arg, the value it names) for a front end that
+// writes it in the reader's language.
 type RowError struct {
 	Line    int
+	Code    string // one of the Row* codes
+	Arg     string
 	Message string
 }
+
+// What is wrong with a line.
+const (
+	RowHeader        = "header"         // Arg: the header expected
+	RowUnreadable    = "unreadable"     // not a CSV line of five fields
+	RowRequired      = "required"       // code, name_ar or name_en empty
+	RowHidden        = "hidden"         // control characters in code or parent
+	RowTooLong       = "too_long"       // code over 32 characters
+	RowUnknownKind   = "unknown_kind"   // Arg: the kind
+	RowTwice         = "twice"          // Arg: the line it first appears on
+	RowNoParent      = "no_parent"      // not the ministry, yet no parent
+	RowUnknownParent = "unknown_parent" // Arg: the parent
+	RowLoop          = "loop"           // Arg: the code the chain loops through
+)
 
 // RowErrors lists every bad line, so a whole file is fixed in one pass.
 type RowErrors []RowError
@@ -59,10 +78,10 @@ func ParseEntitiesOnto(r io.Reader, existing []store.Entity) ([]store.Entity, er
 	cr.FieldsPerRecord = len(Header)
 	header, err := cr.Read()
 	if err != nil {
-		return nil, RowErrors{{Line: 1, Message: "cannot read the header: " + err.Error()}}
+		return nil, RowErrors{{Line: 1, Code: RowHeader, Arg: strings.Join(Header, ","), Message: "cannot read the header: " + err.Error()}}
 	}
 	if strings.Join(header, ",") != strings.Join(Header, ",") {
-		return nil, RowErrors{{Line: 1, Message: "the header must be " + strings.Join(Header, ",")}}
+		return nil, RowErrors{{Line: 1, Code: RowHeader, Arg: strings.Join(Header, ","), Message: "the header must be " + strings.Join(Header, ",")}}
 	}
 	var (
 		out   []store.Entity
@@ -77,7 +96,7 @@ func ParseEntitiesOnto(r io.Reader, existing []store.Entity) ([]store.Entity, er
 		}
 		line, _ := cr.FieldPos(0)
 		if err != nil {
-			errs = append(errs, RowError{Line: line, Message: err.Error()})
+			errs = append(errs, RowError{Line: line, Code: RowUnreadable, Message: err.Error()})
 			continue
 		}
 		// Names are free text (normalize.Text); codes are refused, not
@@ -87,17 +106,17 @@ func ParseEntitiesOnto(r io.Reader, existing []store.Entity) ([]store.Entity, er
 		before := len(errs)
 		switch {
 		case e.Code == "" || e.NameAR == "" || e.NameEN == "":
-			errs = append(errs, RowError{Line: line, Message: "code, name_ar and name_en are required"})
+			errs = append(errs, RowError{Line: line, Code: RowRequired, Message: "code, name_ar and name_en are required"})
 		case normalize.HasHidden(e.Code) || normalize.HasHidden(e.Parent):
-			errs = append(errs, RowError{Line: line, Message: "code and parent must not hold control characters"})
+			errs = append(errs, RowError{Line: line, Code: RowHidden, Message: "code and parent must not hold control characters"})
 		case len(e.Code) > 32:
-			errs = append(errs, RowError{Line: line, Message: "code is longer than 32 characters"})
+			errs = append(errs, RowError{Line: line, Code: RowTooLong, Message: "code is longer than 32 characters"})
 		case !e.Kind.Valid():
-			errs = append(errs, RowError{Line: line, Message: fmt.Sprintf("unknown kind %q", e.Kind)})
+			errs = append(errs, RowError{Line: line, Code: RowUnknownKind, Arg: string(e.Kind), Message: fmt.Sprintf("unknown kind %q", e.Kind)})
 		case lines[e.Code] != 0:
-			errs = append(errs, RowError{Line: line, Message: fmt.Sprintf("code %s appears twice (first on line %d)", e.Code, lines[e.Code])})
+			errs = append(errs, RowError{Line: line, Code: RowTwice, Arg: strconv.Itoa(lines[e.Code]), Message: fmt.Sprintf("code %s appears twice (first on line %d)", e.Code, lines[e.Code])})
 		case e.Parent == "" && e.Kind != domain.EntityMinistry:
-			errs = append(errs, RowError{Line: line, Message: "only the ministry has no parent"})
+			errs = append(errs, RowError{Line: line, Code: RowNoParent, Message: "only the ministry has no parent"})
 		}
 		if len(errs) > before {
 			bad[e.Code] = true
@@ -122,14 +141,14 @@ func ParseEntitiesOnto(r io.Reader, existing []store.Entity) ([]store.Entity, er
 		}
 		if e.Parent != "" {
 			if _, ok := parent[e.Parent]; !ok {
-				errs = append(errs, RowError{Line: lines[e.Code], Message: fmt.Sprintf("parent %s is neither in the file nor in the organization", e.Parent)})
+				errs = append(errs, RowError{Line: lines[e.Code], Code: RowUnknownParent, Arg: e.Parent, Message: fmt.Sprintf("parent %s is neither in the file nor in the organization", e.Parent)})
 				continue
 			}
 		}
 		seen := map[string]bool{}
 		for c := e.Code; c != ""; c = parent[c] {
 			if seen[c] {
-				errs = append(errs, RowError{Line: lines[e.Code], Message: fmt.Sprintf("parent chain of %s loops through %s", e.Code, c)})
+				errs = append(errs, RowError{Line: lines[e.Code], Code: RowLoop, Arg: c, Message: fmt.Sprintf("parent chain of %s loops through %s", e.Code, c)})
 				break
 			}
 			seen[c] = true

@@ -206,3 +206,27 @@ func TestImportOntoExistingOrganization(t *testing.T) {
 		t.Fatal("bad header accepted")
 	}
 }
+
+// TestRowErrorsHaveCodes: every refused line carries the code a front end
+// words it by, and the value it names.
+func TestRowErrorsHaveCodes(t *testing.T) {
+	file := "code,name_ar,name_en,kind,parent\n" +
+		"MOE,الوزارة,Ministry,ministry,\n" +
+		"A,أ,A,castle,MOE\n" +
+		"B,ب,B,agency,NOWHERE\n" +
+		"MOE,الوزارة,Ministry,ministry,\n"
+	_, err := ParseEntities(strings.NewReader(file))
+	rows, ok := err.(RowErrors)
+	if !ok {
+		t.Fatalf("err = %v, want RowErrors", err)
+	}
+	want := map[int][2]string{3: {RowUnknownKind, "castle"}, 4: {RowUnknownParent, "NOWHERE"}, 5: {RowTwice, "2"}}
+	if len(rows) != len(want) {
+		t.Fatalf("rows = %+v, want %d", rows, len(want))
+	}
+	for _, r := range rows {
+		if w := want[r.Line]; r.Code != w[0] || r.Arg != w[1] {
+			t.Errorf("line %d: code %q arg %q, want %q %q", r.Line, r.Code, r.Arg, w[0], w[1])
+		}
+	}
+}

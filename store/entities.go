@@ -44,7 +44,7 @@ func (s *Store) UpsertEntities(ctx context.Context, es []Entity) error {
 		}).CreateInBatches(&rows, 200).Error; err != nil {
 			return err
 		}
-		return addAuditDetail(ctx, map[string]any{"changes": entityChanges(old, rows)})
+		return addAuditDetail(ctx, map[string]any{"changes": EntityChanges(old, rows)})
 	})
 	if err != nil {
 		return fmt.Errorf("store: upsert %d entities: %w", len(rows), err)
@@ -80,8 +80,20 @@ type EntityChange struct {
 	After  Entity  `json:"after"`
 }
 
-// entityChanges lists the rows of upserts that differ from old, by code.
-func entityChanges(old, upserts []Entity) []EntityChange {
+// Renamed: an altered entity's Arabic or English name changed.
+func (c EntityChange) Renamed() bool {
+	return c.Before != nil && (c.Before.NameAR != c.After.NameAR || c.Before.NameEN != c.After.NameEN)
+}
+
+// Reparented: an altered entity moved under another parent (and so to
+// another sector's sight).
+func (c EntityChange) Reparented() bool {
+	return c.Before != nil && c.Before.Parent != c.After.Parent
+}
+
+// EntityChanges lists the rows of upserts that differ from old, by code:
+// what an import of upserts over old adds and alters.
+func EntityChanges(old, upserts []Entity) []EntityChange {
 	was := make(map[string]Entity, len(old))
 	for _, e := range old {
 		was[e.Code] = e

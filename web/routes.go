@@ -94,6 +94,14 @@ func (w *Web) Mount(r *gin.Engine, g Guards) {
 	staff.GET("/admin/faq/:id", admin, w.handle(w.faqEdit))
 	staff.POST("/admin/faq/:id", admin, w.handle(w.faqUpdate))
 	staff.POST("/admin/faq/:id/delete", admin, w.handle(w.faqDelete))
+	// The administrators' pages: the organization (import, export) and the
+	// outbox monitor, which the supervisor reads too (as the API allows).
+	staff.GET("/admin/entities", admin, w.handle(w.orgChart))
+	staff.GET("/admin/entities/export", admin, w.handle(w.exportEntities))
+	staff.POST("/admin/entities/import", admin, w.handle(w.importEntities))
+	outbox := w.requireRole(domain.RoleAdmin, domain.RoleSupervisor)
+	staff.GET("/admin/outbox", outbox, w.handle(w.outboxPage))
+	staff.GET("/admin/outbox/list", outbox, w.handle(w.outboxList))
 
 	// Any other path: the API's problem under its prefixes, else the page.
 	notFound := []gin.HandlerFunc{}

@@ -31,6 +31,7 @@ import (
 	"github.com/tawasul/tawasul/entities"
 	"github.com/tawasul/tawasul/faq"
 	"github.com/tawasul/tawasul/notifications"
+	"github.com/tawasul/tawasul/orgchart"
 	"github.com/tawasul/tawasul/signin"
 	"github.com/tawasul/tawasul/store"
 	"github.com/tawasul/tawasul/tickets"
@@ -64,6 +65,9 @@ type Options struct {
 	// ("http://127.0.0.1:8233/namespaces/tawasul"); the history page links
 	// a workflow to its page there. Empty: no link.
 	TemporalUI string
+	// OutboxInFull shows the outbox monitor without masking (dev mode, as
+	// the API's Options.OutboxInFull; notify.AsStaffSee).
+	OutboxInFull bool
 }
 
 // Web serves the pages.
@@ -82,10 +86,13 @@ type Web struct {
 	accounts *accounts.Service
 	// faqBank writes the FAQ bank, the API's core (then indexed in faq).
 	faqBank *faqbank.Service
-	files   attachments.Store
-	log     *slog.Logger
-	now     func() time.Time
-	csrf    *http.CrossOriginProtection
+	// orgchart: the organization's CSV import and export, the API's core.
+	orgchart     *orgchart.Service
+	outboxInFull bool
+	files        attachments.Store
+	log          *slog.Logger
+	now          func() time.Time
+	csrf         *http.CrossOriginProtection
 	// calendars: each policy version's working calendar, for deadlines.
 	calendars *calendars
 
@@ -132,6 +139,8 @@ func New(opts Options) (*Web, error) {
 	w.notifications = notifications.New(opts.Store, opts.Entities, w.now)
 	w.accounts = accounts.New(opts.Store, opts.Audit, opts.Signin, opts.Entities, w.now)
 	w.faqBank = faqbank.New(opts.Store, opts.Audit, opts.FAQ, w.log, w.now)
+	w.orgchart = orgchart.New(opts.Store, opts.Audit, opts.Entities, w.log)
+	w.outboxInFull = opts.OutboxInFull
 	return w, nil
 }
 
