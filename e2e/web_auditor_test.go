@@ -80,8 +80,11 @@ func TestWebAuditor(t *testing.T) {
 			b.Within(tab, 20*time.Second, "filtering the audit log by action",
 				chromedp.Navigate(s.base+"/audit"), chromedp.WaitVisible(chromedp.CSS("#chain")),
 				chromedp.SendKeys(chromedp.CSS("#audit-action"), "history.read"),
-				chromedp.Click(chromedp.CSS("form.filters button.primary")),
-				chromedp.WaitVisible(chromedp.CSS("table.audit")))
+				chromedp.Click(chromedp.CSS("form.filters button.primary")))
+			// The filtered page, not the one the click left (a wait on the
+			// old page's table would race the navigation).
+			waitLocation(t, tab, "action=history.read")
+			b.Within(tab, 20*time.Second, "the filtered audit log", chromedp.WaitVisible(chromedp.CSS("table.audit")))
 			if got := text(t, tab, "#chain .chain-status"); got != i18n.Lang(lang).T("audit.intact") {
 				t.Errorf("the chain reads %q", got)
 			}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -321,4 +322,17 @@ func TestWebRefusesCrossSiteAndOtherEntities(t *testing.T) {
 		t.Errorf("want the not-found page, got %q", got)
 	}
 	b.Axe(other, "not found")
+}
+
+// waitLocation waits until the tab's page is one whose address holds part
+// and has loaded: a form's answer, not the page it was sent from.
+func waitLocation(t *testing.T, tab context.Context, part string) {
+	t.Helper()
+	waitFor(t, 20*time.Second, "a page at "+part, func() bool {
+		ctx, cancel := context.WithTimeout(tab, 2*time.Second)
+		defer cancel()
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](
+			`location.href.includes(`+strconv.Quote(part)+`) && document.readyState === "complete"`))
+		return err == nil && ok
+	})
 }
