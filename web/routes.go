@@ -47,6 +47,7 @@ func (w *Web) Mount(r *gin.Engine, g Guards) {
 	staff.GET("/tickets/:number", w.handle(w.ticket))
 	staff.POST("/tickets/:number/:action", w.handle(w.act))
 	staff.GET("/tickets/:number/attachments/:id", w.handle(w.download))
+	staff.GET("/tickets/:number/presence", w.handle(w.presenceLine))
 	staff.GET("/canned", w.handle(w.canned))
 	// Survey agents work from their call list, not the tickets' pages.
 	staff.GET("/search", w.requireRole(views.Casework...), w.handle(w.search))

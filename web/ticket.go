@@ -109,6 +109,9 @@ func (w *Web) ticketPage(c *gin.Context, number string) (views.Ticket, error) {
 	if t.EscalationLevel > 0 {
 		tp.Rung = l.Format("rung.at", l.T("role."+string(t.EscalationRole)))
 	}
+	if tp.Presence, err = w.presence(c, l, actor, t.Number); err != nil {
+		return views.Ticket{}, err
+	}
 	if e, err := w.tickets.ExplainDeadline(ctx, t); err == nil {
 		tp.Explain = explanation(l, e)
 	} else if !errors.Is(err, tickets.ErrNothingToExplain) {

@@ -274,6 +274,8 @@ var catalog = map[string]word{
 	"weekday.5": {"الجمعة", "Friday"},
 	"weekday.6": {"السبت", "Saturday"},
 
+	"presence.one":       {"%s يعمل على هذا الطلب الآن أيضًا.", "%s is working on this ticket too, now."},
+	"presence.many":      {"يعمل على هذا الطلب الآن أيضًا: %s.", "Also working on this ticket now: %s."},
 	"ticket.title":       {"الطلب", "Ticket"},
 	"ticket.kind":        {"النوع", "Kind"},
 	"ticket.channel":     {"القناة", "Channel"},

@@ -1,3 +1,3 @@
--- 0025: the language each account's pages are shown in (SQLite). Same column
--- as migrations/postgres/0025_account_lang.sql.
+-- 0026: the language each account's pages are shown in (SQLite). Same column
+-- as migrations/postgres/0026_account_lang.sql.
 ALTER TABLE accounts ADD COLUMN lang TEXT NOT NULL DEFAULT 'ar' CHECK (lang IN ('ar', 'en'));
