@@ -29,8 +29,8 @@ func (w *Web) accountsPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if done := c.Query("done"); done != "" && i18n.Has("done.account."+done) {
-		a.Notice, a.NoticeClass = langOf(c).T("done.account."+done), "ok"
+	if n := doneNotice(c, "done.account."); n != "" {
+		a.Notice, a.NoticeClass = n, "ok"
 	}
 	return render(c, http.StatusOK, views.AccountsPage(w.page(c, "admin.accounts", "admin"), a))
 }

@@ -38,10 +38,10 @@ func (w *Web) login(c *gin.Context) error {
 	}
 	pw := c.PostForm("password")
 	if f.Username == "" {
-		f.Fields["username"] = l.T("field.required")
+		f.Fields["username"] = fieldText(l, refusal.FieldRequired)
 	}
 	if pw == "" {
-		f.Fields["password"] = l.T("field.required")
+		f.Fields["password"] = fieldText(l, refusal.FieldRequired)
 	}
 	if len(f.Fields) > 0 {
 		return w.loginAgain(c, http.StatusUnprocessableEntity, f)

@@ -10,7 +10,6 @@ import (
 
 	"github.com/tawasul/tawasul/notifications"
 	"github.com/tawasul/tawasul/refusal"
-	"github.com/tawasul/tawasul/web/i18n"
 	"github.com/tawasul/tawasul/web/views"
 )
 
@@ -30,8 +29,8 @@ func (w *Web) renderNotifications(c *gin.Context, status int, notice, class stri
 		return err
 	}
 	n := views.Notifications{Notice: notice, NoticeClass: class}
-	if done := c.Query("done"); notice == "" && done != "" && i18n.Has("done."+done) {
-		n.Notice, n.NoticeClass = l.T("done."+done), "ok"
+	if done := doneNotice(c, "done."); notice == "" && done != "" {
+		n.Notice, n.NoticeClass = done, "ok"
 	}
 	for _, it := range page.Notifications {
 		n.Items = append(n.Items, views.Note{

@@ -70,9 +70,7 @@ func (w *Web) policyVersion(c *gin.Context) error {
 	if p.Version > 1 {
 		vp.Previous = p.Version - 1
 	}
-	if done := c.Query("done"); done != "" && i18n.Has("done.policy."+done) {
-		vp.Notice = l.T("done.policy." + done)
-	}
+	vp.Notice = doneNotice(c, "done.policy.")
 	return render(c, http.StatusOK, views.PolicyVersionPage(w.page(c, "policy.version", "policy"), vp))
 }
 

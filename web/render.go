@@ -88,6 +88,17 @@ func (w *Web) problem(c *gin.Context, status int, key string) {
 	}
 }
 
+// doneNotice is the words of what the redirect after a form said was done
+// (?done=<key>, the catalog's "<prefix><key>"), "" when it says nothing known:
+// an unknown key shows nothing rather than a raw catalog key.
+func doneNotice(c *gin.Context, prefix string) string {
+	done := c.Query("done")
+	if done == "" || !i18n.Has(prefix+done) {
+		return ""
+	}
+	return langOf(c).T(prefix + done)
+}
+
 // page is the frame of the request's page: language, viewer, title.
 func (w *Web) page(c *gin.Context, titleKey, section string) views.Page {
 	l := langOf(c)

@@ -29,7 +29,7 @@ func (w *Web) search(c *gin.Context) error {
 	if errors.As(err, &r) && r.Kind == refusal.Invalid {
 		s.Error = refusalText(l, r.Code)
 		if len(r.Fields) > 0 {
-			s.Error = fieldText(l, r.Fields[0].Code)
+			s.Error = fieldMessage(l, r.Fields[0])
 		}
 		return render(c, http.StatusUnprocessableEntity, views.SearchPage(p, s))
 	} else if err != nil {

@@ -73,8 +73,8 @@ func (w *Web) ticket(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if done := c.Query("done"); done != "" && i18n.Has("done."+done) {
-		tp.Notice, tp.NoticeClass = langOf(c).T("done."+done), "ok"
+	if n := doneNotice(c, "done."); n != "" {
+		tp.Notice, tp.NoticeClass = n, "ok"
 	}
 	return render(c, http.StatusOK, views.TicketPage(w.page(c, "ticket.title", "inbox"), tp))
 }

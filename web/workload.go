@@ -11,7 +11,6 @@ import (
 	"github.com/tawasul/tawasul/domain"
 	"github.com/tawasul/tawasul/refusal"
 	"github.com/tawasul/tawasul/tickets"
-	"github.com/tawasul/tawasul/web/i18n"
 	"github.com/tawasul/tawasul/web/views"
 )
 
@@ -30,8 +29,8 @@ func (w *Web) workload(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if done := c.Query("done"); done != "" && i18n.Has("done."+done) {
-		wl.Notice, wl.NoticeClass = langOf(c).T("done."+done), "ok"
+	if n := doneNotice(c, "done."); n != "" {
+		wl.Notice, wl.NoticeClass = n, "ok"
 	}
 	return render(c, http.StatusOK, views.WorkloadPage(w.page(c, "workload.title", "workload"), wl))
 }

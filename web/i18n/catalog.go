@@ -30,8 +30,6 @@ var catalog = map[string]word{
 	"login.throttled": {"محاولات كثيرة. انتظر قليلًا ثم حاول مرة أخرى.", "Too many attempts. Wait a little, then try again."},
 	"login.busy":      {"الخدمة مشغولة الآن. حاول بعد لحظات.", "The service is busy. Try again in a moment."},
 
-	"field.required": {"هذا الحقل مطلوب.", "This field is required."},
-
 	"problem.home":               {"العودة إلى الصفحة الرئيسة", "Back to the start page"},
 	"problem.not_found.title":    {"الصفحة غير موجودة", "Page not found"},
 	"problem.not_found":          {"لم نجد ما طلبته، أو ليس لك الاطلاع عليه.", "We could not find what you asked for, or it is not yours to see."},
